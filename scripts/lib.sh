@@ -1,0 +1,79 @@
+# Shared helpers for the set-up scripts. Sourced, not run.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+log() { printf '\033[1;34m[seatguard]\033[0m %s\n' "$*"; }
+
+# Reads KEY from .env (or the environment, which wins), else the default.
+env_get() {
+  local key="$1" default="${2:-}" value
+  value="${!key:-}"
+  if [[ -z "$value" && -f .env ]]; then
+    value="$(grep -E "^${key}=" .env | tail -1 | cut -d= -f2- || true)"
+  fi
+  printf '%s' "${value:-$default}"
+}
+
+ensure_dependencies() {
+  if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
+    log "installing dependencies (npm ci)"
+    npm ci --no-audit --no-fund
+  fi
+}
+
+ensure_env_file() {
+  node scripts/write-env.js
+}
+
+sudo_if_needed() {
+  if [[ "$(id -u)" -eq 0 ]]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    log "need root to run: $*"; return 1; fi
+}
+
+tcp_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+wait_for_port() {
+  local host="$1" port="$2" what="$3"
+  for _ in $(seq 1 60); do tcp_open "$host" "$port" && return 0; sleep 0.5; done
+  log "$what did not come up on $host:$port"; return 1
+}
+
+docker_engine() { command -v docker >/dev/null && docker info >/dev/null 2>&1; }
+
+apt_install() {
+  if [[ -z "${SEATGUARD_APT_UPDATED:-}" ]]; then sudo_if_needed apt-get update -qq; export SEATGUARD_APT_UPDATED=1; fi
+  sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# MySQL and Redis: already running, else Docker Compose where an engine answers,
+# else local servers from Debian's packages (installed when missing).
+ensure_services() {
+  local db_host db_port redis_host redis_port
+  db_host="$(env_get DB_HOST 127.0.0.1)"; db_port="$(env_get DB_PORT 3306)"
+  redis_host=127.0.0.1; redis_port="$(env_get REDIS_URL redis://127.0.0.1:6379 | sed -E 's#.*:([0-9]+)/?.*#\1#')"
+
+  if tcp_open "$db_host" "$db_port" && tcp_open "$redis_host" "$redis_port"; then return 0; fi
+
+  if docker_engine; then
+    log "starting MySQL and Redis with Docker Compose"
+    docker compose -f docker/compose.yml up -d --wait mysql redis
+    return 0
+  fi
+
+  if ! tcp_open "$db_host" "$db_port"; then
+    command -v mariadbd >/dev/null || [[ -x /usr/sbin/mariadbd ]] || { log "installing mariadb-server"; apt_install mariadb-server; }
+    log "starting MariaDB"
+    sudo_if_needed mkdir -p /run/mysqld && sudo_if_needed chown mysql:mysql /run/mysqld 2>/dev/null || true
+    sudo_if_needed start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd -- --user=mysql
+    wait_for_port "$db_host" "$db_port" MariaDB
+  fi
+  if ! tcp_open "$redis_host" "$redis_port"; then
+    command -v redis-server >/dev/null || { log "installing redis-server"; apt_install redis-server; }
+    log "starting Redis"
+    redis-server --daemonize yes --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no \
+      --dir /tmp --logfile /tmp/seatguard-redis.log
+    wait_for_port "$redis_host" "$redis_port" Redis
+  fi
+}

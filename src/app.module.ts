@@ -1,0 +1,40 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { LoggerModule } from 'nestjs-pino';
+import { BookingsModule } from './bookings/bookings.module';
+import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
+import { createValidationPipe } from './common/http/validation.pipe';
+import { appConfig, bookingConfig, environment, redisConfig } from './config/configuration';
+import { validateEnvironment } from './config/validate-environment';
+import { databaseOptions } from './database/database-options';
+import { EventsModule } from './events/events.module';
+import { HealthModule } from './health/health.module';
+import { loggerOptions } from './logging/logger-options';
+import { MetricsModule } from './metrics/metrics.module';
+import { RedisModule } from './redis/redis.module';
+
+@Module({
+  imports: [
+    ConfigModule.forRoot({
+      isGlobal: true,
+      cache: true,
+      validate: validateEnvironment,
+      load: [appConfig, redisConfig, bookingConfig],
+    }),
+    LoggerModule.forRootAsync({ inject: [appConfig.KEY], useFactory: loggerOptions }),
+    TypeOrmModule.forRootAsync({ useFactory: () => databaseOptions(environment()) }),
+    MetricsModule,
+    RedisModule,
+    HealthModule,
+    EventsModule,
+    BookingsModule,
+  ],
+  providers: [
+    // Registered here, not in main.ts, so e2e tests run exactly the production pipeline.
+    { provide: APP_PIPE, useFactory: createValidationPipe },
+    { provide: APP_FILTER, useClass: AllExceptionsFilter },
+  ],
+})
+export class AppModule {}

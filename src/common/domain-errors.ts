@@ -1,0 +1,100 @@
+/**
+ * Errors the service layer throws. Each carries a stable code for clients and
+ * the HTTP status it maps to; the exception filter does the mapping, so
+ * services never import HTTP classes.
+ */
+export abstract class DomainError extends Error {
+  abstract readonly code: string;
+  abstract readonly status: number;
+  /** Seconds a client should wait before retrying (503s). */
+  readonly retryAfterSeconds?: number;
+  readonly details?: Record<string, unknown>;
+}
+
+export class EventNotFoundError extends DomainError {
+  readonly code = 'EVENT_NOT_FOUND';
+  readonly status = 404;
+  constructor(id: number) {
+    super(`event ${id} does not exist`);
+  }
+}
+
+export class BookingNotFoundError extends DomainError {
+  readonly code = 'BOOKING_NOT_FOUND';
+  readonly status = 404;
+  constructor(id: number) {
+    super(`booking ${id} does not exist`);
+  }
+}
+
+export class SoldOutError extends DomainError {
+  readonly code = 'SOLD_OUT';
+  readonly status = 409;
+  readonly details: { available: number; requested: number };
+  constructor(available: number, requested: number) {
+    super(
+      available === 0
+        ? 'sold out: no seats left'
+        : `sold out: ${requested} seats requested, only ${available} left`,
+    );
+    this.details = { available, requested };
+  }
+}
+
+export class CustomerLimitError extends DomainError {
+  readonly code = 'CUSTOMER_LIMIT_REACHED';
+  readonly status = 409;
+  constructor(limit: number) {
+    super(`this customer may hold at most ${limit} tickets for this event`);
+  }
+}
+
+export class BookingAlreadyCancelledError extends DomainError {
+  readonly code = 'ALREADY_CANCELLED';
+  readonly status = 409;
+  constructor(id: number) {
+    super(`booking ${id} is already cancelled`);
+  }
+}
+
+export class IdempotencyKeyReusedError extends DomainError {
+  readonly code = 'IDEMPOTENCY_KEY_REUSED';
+  readonly status = 422;
+  constructor() {
+    super('this Idempotency-Key was already used with a different request body');
+  }
+}
+
+export class StrategyNotAllowedError extends DomainError {
+  readonly code = 'STRATEGY_NOT_ALLOWED';
+  readonly status = 400;
+  constructor(strategy: string) {
+    super(`strategy "${strategy}" is disabled on this server (ALLOW_UNSAFE_STRATEGY)`);
+  }
+}
+
+/** The request's deadline passed while it waited for its turn: the server's fault, so 503. */
+export class DeadlineExceededError extends DomainError {
+  readonly code = 'DEADLINE_EXCEEDED';
+  readonly status = 503;
+  readonly retryAfterSeconds = 1;
+  constructor(what: string) {
+    super(`the booking could not be completed in time (${what}); nothing was booked, try again`);
+  }
+}
+
+export class DependencyUnavailableError extends DomainError {
+  readonly code: string;
+  readonly status = 503;
+  readonly retryAfterSeconds = 2;
+  constructor(dependency: 'redis' | 'mysql' | 'lock-quorum', cause?: unknown) {
+    super(`${dependency} is unavailable; nothing was booked, try again shortly`, { cause });
+    this.code = `${dependency.toUpperCase().replace('-', '_')}_UNAVAILABLE`;
+  }
+}
+
+/** Input that passed DTO validation but is still wrong (a forged cursor, say). */
+export class InvalidInputError extends DomainError {
+  readonly code = 'INVALID_INPUT';
+  readonly status = 400;
+}

@@ -1,0 +1,72 @@
+import { registerAs } from '@nestjs/config';
+import { EnvironmentVariables } from './environment.schema';
+import { validateEnvironment } from './validate-environment';
+
+let cached: EnvironmentVariables | undefined;
+
+/**
+ * The one place that reads process.env. ConfigModule has already merged `.env`
+ * into it by the time the namespace factories run.
+ */
+export function environment(): EnvironmentVariables {
+  cached ??= validateEnvironment(process.env);
+  return cached;
+}
+
+/** Tests boot several apps with different variables in one process. */
+export function resetEnvironmentCache(): void {
+  cached = undefined;
+}
+
+const list = (value: string): string[] =>
+  value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+export const appConfig = registerAs('app', () => {
+  const env = environment();
+  return {
+    nodeEnv: env.NODE_ENV,
+    isProduction: env.NODE_ENV === 'production',
+    port: env.PORT,
+    host: env.HOST,
+    logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === 'production' ? 'warn' : env.NODE_ENV === 'test' ? 'silent' : 'info'),
+    adminToken: env.ADMIN_TOKEN,
+    bodyLimit: env.BODY_LIMIT,
+    corsOrigins: list(env.CORS_ORIGINS),
+    shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    reconcileOnStart: env.RECONCILE_ON_START,
+  };
+});
+
+export const redisConfig = registerAs('redis', () => {
+  const env = environment();
+  return {
+    url: env.REDIS_URL,
+    redlockNodes: env.REDLOCK_NODES ? list(env.REDLOCK_NODES) : [env.REDIS_URL],
+    watchPoolSize: env.REDIS_WATCH_POOL_SIZE,
+    commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
+  };
+});
+
+export const bookingConfig = registerAs('booking', () => {
+  const env = environment();
+  return {
+    deadlineMs: env.BOOKING_DEADLINE_MS,
+    maxTicketsPerBooking: env.MAX_TICKETS_PER_BOOKING,
+    lockTtlMs: env.LOCK_TTL_MS,
+    lockExtendThresholdMs: env.LOCK_EXTEND_THRESHOLD_MS,
+    holdTtlMs: env.HOLD_TTL_MS,
+    holdSweepIntervalMs: env.HOLD_SWEEP_INTERVAL_MS,
+    idempotencyTtlSeconds: env.IDEMPOTENCY_TTL_SECONDS,
+    eventCacheTtlMs: env.EVENT_CACHE_TTL_MS,
+    allowUnsafeStrategy: env.ALLOW_UNSAFE_STRATEGY && env.NODE_ENV !== 'production',
+    unsafeDelayMs: env.UNSAFE_DELAY_MS,
+    criticalSectionDelayMs: env.TEST_CRITICAL_SECTION_DELAY_MS,
+  };
+});
+
+export type AppConfig = ReturnType<typeof appConfig>;
+export type RedisConfig = ReturnType<typeof redisConfig>;
+export type BookingConfig = ReturnType<typeof bookingConfig>;

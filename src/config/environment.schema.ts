@@ -1,0 +1,127 @@
+import { Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+} from 'class-validator';
+
+// Reads the raw value: implicit conversion would already have turned "false" into true.
+const toBoolean = ({ obj, key }: { obj: Record<string, unknown>; key: string }) => {
+  const raw = obj[key];
+  if (raw === undefined || typeof raw === 'boolean') return raw;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  return raw;
+};
+
+/** What the migration CLI needs: the database connection and nothing else. */
+export class DatabaseEnvironment {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @IsString()
+  DB_HOST: string = '127.0.0.1';
+
+  @IsInt() @Min(1) @Max(65535)
+  DB_PORT: number = 3306;
+
+  @IsString()
+  DB_USER: string = 'seatguard';
+
+  @IsString()
+  DB_PASSWORD: string = '';
+
+  @Matches(/^[A-Za-z0-9_]+$/, { message: 'DB_NAME may hold only letters, digits and _' })
+  DB_NAME: string = 'seatguard';
+
+  @IsInt() @Min(1) @Max(500)
+  DB_POOL_SIZE: number = 20;
+
+  @IsInt() @Min(100)
+  DB_CONNECT_TIMEOUT_MS: number = 5000;
+
+}
+
+/**
+ * Every variable the service reads, with its default. `.env.example` documents
+ * the same list; `validateEnvironment` turns a bad value into a boot failure
+ * that names the variable.
+ */
+export class EnvironmentVariables extends DatabaseEnvironment {
+  @IsInt() @Min(0) @Max(65535)
+  PORT: number = 3000;
+
+  @IsString()
+  HOST: string = '0.0.0.0';
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  @IsOptional()
+  LOG_LEVEL?: string;
+
+  @IsString() @MinLength(16, { message: 'ADMIN_TOKEN must be at least 16 characters' })
+  ADMIN_TOKEN: string;
+
+  @Matches(/^\d+(b|kb|mb)$/i, { message: 'BODY_LIMIT must look like 16kb' })
+  BODY_LIMIT: string = '16kb';
+
+  @IsString()
+  CORS_ORIGINS: string = '';
+
+  @IsInt() @Min(0)
+  SHUTDOWN_GRACE_MS: number = 10000;
+
+  @IsString()
+  REDIS_URL: string = 'redis://127.0.0.1:6379';
+
+  @IsString()
+  @IsOptional()
+  REDLOCK_NODES?: string;
+
+  @IsInt() @Min(1) @Max(1000)
+  REDIS_WATCH_POOL_SIZE: number = 16;
+
+  @IsInt() @Min(50)
+  REDIS_COMMAND_TIMEOUT_MS: number = 1000;
+
+  @IsInt() @Min(100)
+  BOOKING_DEADLINE_MS: number = 5000;
+
+  @IsInt() @Min(1) @Max(1000)
+  MAX_TICKETS_PER_BOOKING: number = 10;
+
+  @IsInt() @Min(200)
+  LOCK_TTL_MS: number = 2000;
+
+  @IsInt() @Min(10)
+  LOCK_EXTEND_THRESHOLD_MS: number = 500;
+
+  @IsInt() @Min(1000)
+  HOLD_TTL_MS: number = 30000;
+
+  @IsInt() @Min(100)
+  HOLD_SWEEP_INTERVAL_MS: number = 5000;
+
+  @IsInt() @Min(1)
+  IDEMPOTENCY_TTL_SECONDS: number = 86400;
+
+  @IsInt() @Min(0)
+  EVENT_CACHE_TTL_MS: number = 2000;
+
+  @Transform(toBoolean) @IsBoolean()
+  ALLOW_UNSAFE_STRATEGY: boolean = false;
+
+  @IsInt() @Min(0)
+  UNSAFE_DELAY_MS: number = 0;
+
+  @IsInt() @Min(0)
+  TEST_CRITICAL_SECTION_DELAY_MS: number = 0;
+
+  @Transform(toBoolean) @IsBoolean()
+  RECONCILE_ON_START: boolean = true;
+}

@@ -1,0 +1,61 @@
+import { validateSync } from 'class-validator';
+import { ClassConstructor, plainToInstance } from 'class-transformer';
+import { DatabaseEnvironment, EnvironmentVariables } from './environment.schema';
+
+/** Thrown at boot; its message names every bad variable so the operator can fix them in one go. */
+export class InvalidEnvironmentError extends Error {}
+
+export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVariables {
+  const env = validateAgainst(EnvironmentVariables, raw, crossFieldProblems);
+  return env;
+}
+
+export function validateDatabaseEnvironment(raw: Record<string, unknown>): DatabaseEnvironment {
+  return validateAgainst(DatabaseEnvironment, raw, () => []);
+}
+
+function validateAgainst<T extends object>(
+  schema: ClassConstructor<T>,
+  raw: Record<string, unknown>,
+  extraChecks: (env: T) => string[],
+): T {
+  const env = plainToInstance(schema, dropEmpty(raw), {
+    enableImplicitConversion: true,
+    exposeDefaultValues: true,
+  });
+  const errors = validateSync(env, { skipMissingProperties: false, forbidUnknownValues: false, stopAtFirstError: true });
+  const problems = errors.flatMap((e) =>
+    Object.values(e.constraints ?? {}).map((m) => `${e.property}: ${m}`),
+  );
+  problems.push(...extraChecks(env));
+  if (problems.length > 0) {
+    throw new InvalidEnvironmentError(`Invalid environment:\n  ${problems.join('\n  ')}`);
+  }
+  return env;
+}
+
+function crossFieldProblems(env: EnvironmentVariables): string[] {
+  const problems: string[] = [];
+  if (env.NODE_ENV === 'production' && env.ALLOW_UNSAFE_STRATEGY) {
+    problems.push('ALLOW_UNSAFE_STRATEGY: never allowed when NODE_ENV=production');
+  }
+  if (env.NODE_ENV === 'production' && env.TEST_CRITICAL_SECTION_DELAY_MS > 0) {
+    problems.push('TEST_CRITICAL_SECTION_DELAY_MS: a test-only setting, refused when NODE_ENV=production');
+  }
+  if (env.LOCK_EXTEND_THRESHOLD_MS > env.LOCK_TTL_MS - 100) {
+    problems.push('LOCK_EXTEND_THRESHOLD_MS: must be at least 100 below LOCK_TTL_MS');
+  }
+  if (env.HOLD_TTL_MS <= env.BOOKING_DEADLINE_MS) {
+    problems.push('HOLD_TTL_MS: must exceed BOOKING_DEADLINE_MS, or a slow booking could lose its seats');
+  }
+  return problems;
+}
+
+/** `FOO=` in a .env file means "use the default", not "the empty string". */
+function dropEmpty(raw: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (value !== '' || key === 'DB_PASSWORD' || key === 'CORS_ORIGINS') out[key] = value;
+  }
+  return out;
+}

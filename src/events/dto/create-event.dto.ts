@@ -1,0 +1,44 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { STRATEGY_NAMES, StrategyName } from '../../strategies/strategy-name';
+
+export const MAX_CAPACITY = 200_000;
+
+export class CreateEventDto {
+  @ApiProperty({ example: 'Stadium tour — night 1', minLength: 1, maxLength: 200 })
+  @MinLength(1)
+  @MaxLength(200)
+  // Control characters in a name end up in logs, tickets and e-mails.
+  @Matches(/^[^\p{Cc}]+$/u, { message: 'name must not contain control characters' })
+  @IsString()
+  name: string;
+
+  @ApiProperty({ example: '2027-06-01T19:30:00Z', description: 'ISO 8601 date-time' })
+  @IsISO8601({ strict: true }, { message: 'startsAt must be an ISO 8601 date-time' })
+  startsAt: string;
+
+  @ApiProperty({ example: 5000, minimum: 1, maximum: MAX_CAPACITY })
+  @Min(1)
+  @Max(MAX_CAPACITY)
+  @IsInt()
+  capacity: number;
+
+  @ApiPropertyOptional({ example: 4900, minimum: 0, default: 0 })
+  @IsOptional()
+  @Min(0)
+  @Max(100_000_000)
+  @IsInt()
+  priceCents?: number;
+
+  @ApiPropertyOptional({ enum: STRATEGY_NAMES, default: 'atomic' })
+  @IsOptional()
+  @IsIn(STRATEGY_NAMES)
+  strategy?: StrategyName;
+
+  @ApiPropertyOptional({ example: 4, minimum: 1, description: 'Tickets one customer e-mail may hold' })
+  @IsOptional()
+  @Min(1)
+  @Max(MAX_CAPACITY)
+  @IsInt()
+  maxPerCustomer?: number;
+}

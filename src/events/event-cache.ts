@@ -1,0 +1,73 @@
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { bookingConfig, BookingConfig, redisConfig, RedisConfig } from '../config/configuration';
+import { EVENT_CHANGED_CHANNEL } from '../inventory/inventory-keys';
+import { closeQuietly, createRedisConnection } from '../redis/redis-connection';
+import { REDIS_CLIENT } from '../redis/redis.tokens';
+import type { Event } from './event.model';
+import { EventsRepository } from './persistence/events.repository';
+
+/**
+ * Events as the booking path reads them: from memory, refreshed after a short
+ * TTL, and dropped on every instance at once when an admin changes one
+ * (Redis pub/sub). Losing a message costs at most one TTL of staleness, which
+ * is safe: every strategy works on the same inventory, so mixing them is fine.
+ */
+@Injectable()
+export class EventCache implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(EventCache.name);
+  private readonly entries = new Map<number, { event: Event; expiresAt: number }>();
+  private readonly loading = new Map<number, Promise<Event | null>>();
+  private subscriber: Redis | undefined;
+
+  constructor(
+    private readonly repository: EventsRepository,
+    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(redisConfig.KEY) private readonly redisSettings: RedisConfig,
+    @Inject(bookingConfig.KEY) private readonly config: BookingConfig,
+  ) {}
+
+  onModuleInit(): void {
+    this.subscriber = createRedisConnection(this.redisSettings.url, {
+      commandTimeoutMs: this.redisSettings.commandTimeoutMs,
+      name: 'seatguard-events-subscriber',
+    }, { enableOfflineQueue: true });
+    // ioredis re-subscribes after a reconnect; clear everything then, messages may have been missed.
+    this.subscriber.on('ready', () => this.entries.clear());
+    this.subscriber.on('message', (_channel, id) => this.entries.delete(Number(id)));
+    this.subscriber.subscribe(EVENT_CHANGED_CHANNEL).catch((error) =>
+      this.logger.warn({ err: error }, 'event change subscription failed; relying on the cache TTL'),
+    );
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    if (this.subscriber) await closeQuietly(this.subscriber);
+  }
+
+  async get(id: number): Promise<Event | null> {
+    const hit = this.entries.get(id);
+    if (hit && hit.expiresAt > Date.now()) return hit.event;
+    let pending = this.loading.get(id);
+    if (!pending) {
+      pending = this.load(id).finally(() => this.loading.delete(id));
+      this.loading.set(id, pending);
+    }
+    return pending;
+  }
+
+  /** Local drop plus a broadcast to the other instances. */
+  async changed(event: Event): Promise<void> {
+    this.entries.delete(event.id);
+    await this.redis.publish(EVENT_CHANGED_CHANNEL, String(event.id)).catch((error) =>
+      this.logger.warn({ err: error, eventId: event.id }, 'could not broadcast an event change'),
+    );
+  }
+
+  private async load(id: number): Promise<Event | null> {
+    const event = await this.repository.findById(id);
+    if (event && this.config.eventCacheTtlMs > 0) {
+      this.entries.set(id, { event, expiresAt: Date.now() + this.config.eventCacheTtlMs });
+    }
+    return event;
+  }
+}

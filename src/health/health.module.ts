@@ -1,0 +1,14 @@
+import { Global, Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { HealthController } from './health.controller';
+import { Readiness } from './readiness';
+import { RedisHealthIndicator } from './redis.health';
+
+@Global()
+@Module({
+  imports: [TerminusModule.forRoot({ logger: false })],
+  controllers: [HealthController],
+  providers: [RedisHealthIndicator, Readiness],
+  exports: [Readiness],
+})
+export class HealthModule {}

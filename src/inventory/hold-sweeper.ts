@@ -1,0 +1,92 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { appConfig, AppConfig, bookingConfig, BookingConfig } from '../config/configuration';
+import { InventoryRebuilder } from './inventory-rebuilder';
+import { InventoryStore } from './inventory-store';
+import { TicketLedger } from './persistence/ticket-ledger';
+
+const SWEEP_BATCH = 500;
+
+/**
+ * Gives back seats whose holder vanished (a crashed process, a lost reply from
+ * Redis): once a hold has expired, MySQL decides: a ticket exists, the hold is
+ * dropped; none, the seat returns to the pool. Also reconciles every known
+ * inventory once at start-up, so a crash before this start strands nothing.
+ */
+@Injectable()
+export class HoldSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(HoldSweeper.name);
+  private timer: NodeJS.Timeout | undefined;
+  private sweeping: Promise<void> | undefined;
+  private readonly reconcileRequested = new Set<number>();
+
+  constructor(
+    private readonly store: InventoryStore,
+    private readonly ledger: TicketLedger,
+    private readonly rebuilder: InventoryRebuilder,
+    @Inject(bookingConfig.KEY) private readonly booking: BookingConfig,
+    @Inject(appConfig.KEY) private readonly app: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.app.reconcileOnStart) {
+      void this.reconcileKnown().catch((error) => this.logger.warn({ err: error }, 'start-up reconciliation failed'));
+    }
+    this.timer = setInterval(() => {
+      this.sweeping ??= this.tick().finally(() => (this.sweeping = undefined));
+    }, this.booking.holdSweepIntervalMs);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.sweeping;
+  }
+
+  /** Something changed MySQL without Redis following (Redis was away): rebuild on the next tick. */
+  requestReconcile(eventId: number): void {
+    this.reconcileRequested.add(eventId);
+  }
+
+  private async tick(): Promise<void> {
+    for (const eventId of [...this.reconcileRequested]) {
+      try {
+        await this.rebuilder.rebuild(eventId, 'requested');
+        this.reconcileRequested.delete(eventId);
+      } catch {
+        break; // still away; next tick
+      }
+    }
+    await this.sweepAll();
+  }
+
+  async sweepAll(): Promise<number> {
+    let returned = 0;
+    try {
+      for (const eventId of await this.store.knownEventIds()) {
+        returned += await this.sweepEvent(eventId);
+      }
+    } catch (error) {
+      // Redis or MySQL away: the next tick tries again.
+      this.logger.debug({ err: error }, 'hold sweep skipped');
+    }
+    return returned;
+  }
+
+  async sweepEvent(eventId: number): Promise<number> {
+    const now = Date.now();
+    const expired = await this.store.expiredHolds(eventId, now, SWEEP_BATCH);
+    if (expired.length === 0) return 0;
+    const ticketed = await this.ledger.ticketedAmong(eventId, expired);
+    const returned = await this.store.settleExpired(eventId, now, expired, ticketed);
+    if (returned > 0) this.logger.warn({ eventId, returned }, 'expired holds returned to the pool');
+    return returned;
+  }
+
+  private async reconcileKnown(): Promise<void> {
+    for (const eventId of await this.store.knownEventIds()) {
+      await this.rebuilder.rebuild(eventId, 'start-up').catch((error) =>
+        this.logger.warn({ err: error, eventId }, 'start-up rebuild failed'),
+      );
+    }
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * Lua scripts over one event's inventory keys. Each runs as one step on the
+ * Redis server; ioredis loads them once and calls them by SHA (EVALSHA).
+ *
+ * Seat numbers travel as strings and members; a free seat's score is its own
+ * number. Holds are scored with their expiry in epoch milliseconds.
+ */
+
+/** atomic strategy: check availability and take the `n` lowest free seats. KEYS free, held, meta. */
+export const TAKE_SEATS = `
+if redis.call('EXISTS', KEYS[3]) == 0 then return {-1, 0} end
+local n = tonumber(ARGV[1])
+local available = redis.call('ZCARD', KEYS[1])
+if available < n then return {-2, available} end
+local popped = redis.call('ZPOPMIN', KEYS[1], n)
+local result = {0, available - n}
+local holds = {}
+for i = 1, #popped, 2 do
+  result[#result + 1] = tonumber(popped[i])
+  holds[#holds + 1] = ARGV[2]
+  holds[#holds + 1] = popped[i]
+end
+redis.call('ZADD', KEYS[2], unpack(holds))
+return result
+`;
+
+/**
+ * Moves exactly these seats from free to held, or nothing if any of them is no
+ * longer free. The pessimistic strategy's write: the lock gives it exclusivity,
+ * this all-or-nothing check is its fence if the lock was lost mid-way.
+ * KEYS free, held, meta. ARGV holdUntil, seat...
+ */
+export const MOVE_SEATS_TO_HELD = `
+if redis.call('EXISTS', KEYS[3]) == 0 then return -1 end
+for i = 2, #ARGV do
+  if not redis.call('ZSCORE', KEYS[1], ARGV[i]) then return 0 end
+end
+local holds = {}
+for i = 2, #ARGV do
+  holds[#holds + 1] = ARGV[1]
+  holds[#holds + 1] = ARGV[i]
+end
+redis.call('ZREM', KEYS[1], unpack(ARGV, 2))
+redis.call('ZADD', KEYS[2], unpack(holds))
+return 1
+`;
+
+/**
+ * Compensation: a booking failed after taking seats. Only seats still held go
+ * back (a sweep may already have returned them; never add a seat twice).
+ * KEYS free, held, meta. ARGV seat...
+ */
+export const RELEASE_HELD_SEATS = `
+if redis.call('EXISTS', KEYS[3]) == 0 then return 0 end
+local returned = 0
+for i = 1, #ARGV do
+  if redis.call('ZREM', KEYS[2], ARGV[i]) == 1 then
+    redis.call('ZADD', KEYS[1], ARGV[i], ARGV[i])
+    returned = returned + 1
+  end
+end
+return returned
+`;
+
+/**
+ * A cancellation deleted these seats' tickets in MySQL: they are free again.
+ * Bumps the generation first, so a rebuild whose snapshot predates the
+ * cancellation is refused and redone. KEYS free, held, meta, generation. ARGV seat...
+ */
+export const RETURN_CANCELLED_SEATS = `
+redis.call('INCR', KEYS[4])
+if redis.call('EXISTS', KEYS[3]) == 0 then return 0 end
+for i = 1, #ARGV do
+  redis.call('ZREM', KEYS[2], ARGV[i])
+  redis.call('ZADD', KEYS[1], ARGV[i], ARGV[i])
+end
+return #ARGV
+`;
+
+/**
+ * Settles expired holds after MySQL said which of them became tickets:
+ * ticketed ones are dropped, the others return to the pool. A hold that was
+ * renewed or removed meanwhile is left alone.
+ * KEYS free, held, meta. ARGV now, then pairs (seat, "1" if ticketed else "0").
+ */
+export const SETTLE_EXPIRED_HOLDS = `
+if redis.call('EXISTS', KEYS[3]) == 0 then return 0 end
+local now = tonumber(ARGV[1])
+local returned = 0
+for i = 2, #ARGV, 2 do
+  local score = redis.call('ZSCORE', KEYS[2], ARGV[i])
+  if score and tonumber(score) <= now then
+    redis.call('ZREM', KEYS[2], ARGV[i])
+    if ARGV[i + 1] == '0' then
+      redis.call('ZADD', KEYS[1], ARGV[i], ARGV[i])
+      returned = returned + 1
+    end
+  end
+end
+return returned
+`;
+
+/**
+ * Rebuilds the free pool from a MySQL snapshot of ticketed seats: free = 1..capacity
+ * minus ticketed minus live holds (bookings in flight keep their seats).
+ * Refused (-1) if a cancellation happened since the snapshot's generation was read.
+ * KEYS free, held, meta, generation. ARGV capacity, now, expectedGeneration, ticketed seat...
+ */
+export const REBUILD_INVENTORY = `
+local generation = redis.call('GET', KEYS[4]) or '0'
+if generation ~= ARGV[3] then return -1 end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[2])
+local taken = {}
+for i = 4, #ARGV do taken[tonumber(ARGV[i])] = true end
+local live = redis.call('ZRANGE', KEYS[2], 0, -1)
+for i = 1, #live do taken[tonumber(live[i])] = true end
+redis.call('DEL', KEYS[1])
+local capacity = tonumber(ARGV[1])
+local batch = {}
+local free = 0
+for seat = 1, capacity do
+  if not taken[seat] then
+    batch[#batch + 1] = seat
+    batch[#batch + 1] = seat
+    free = free + 1
+    if #batch >= 2000 then
+      redis.call('ZADD', KEYS[1], unpack(batch))
+      batch = {}
+    end
+  end
+end
+if #batch > 0 then redis.call('ZADD', KEYS[1], unpack(batch)) end
+redis.call('HSET', KEYS[3], 'capacity', capacity, 'rebuiltAt', ARGV[2])
+return free
+`;

@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { HoldSweeper } from './hold-sweeper';
+import { InventoryRebuilder } from './inventory-rebuilder';
+import { InventoryStore } from './inventory-store';
+import { TicketLedger } from './persistence/ticket-ledger';
+import { TypeOrmTicketLedger } from './persistence/ticket-ledger.typeorm';
+
+@Module({
+  providers: [
+    InventoryStore,
+    InventoryRebuilder,
+    HoldSweeper,
+    { provide: TicketLedger, useClass: TypeOrmTicketLedger },
+  ],
+  exports: [InventoryStore, InventoryRebuilder, HoldSweeper],
+})
+export class InventoryModule {}

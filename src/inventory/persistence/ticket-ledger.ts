@@ -1,0 +1,9 @@
+/** What the inventory needs to know from MySQL, the source of truth. */
+export abstract class TicketLedger {
+  /** Seat numbers currently held by a ticket. */
+  abstract ticketedSeats(eventId: number): Promise<number[]>;
+  /** Which of these seats are held by a ticket. */
+  abstract ticketedAmong(eventId: number, seats: number[]): Promise<Set<number>>;
+  /** The event's capacity, or null if it does not exist. */
+  abstract capacityOf(eventId: number): Promise<number | null>;
+}

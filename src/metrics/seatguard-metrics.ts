@@ -1,0 +1,92 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Every Prometheus series the service exports. One registry per app instance
+ * (not the global one) so several apps in one test process do not collide.
+ */
+@Injectable()
+export class SeatguardMetrics {
+  readonly registry = new Registry();
+
+  readonly bookings = new Counter({
+    name: 'seatguard_bookings_total',
+    help: 'Booking requests by strategy and outcome',
+    labelNames: ['strategy', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly bookingSeconds = new Histogram({
+    name: 'seatguard_booking_duration_seconds',
+    help: 'Time to answer a booking request',
+    labelNames: ['strategy', 'outcome'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  readonly lockWaitSeconds = new Histogram({
+    name: 'seatguard_lock_wait_seconds',
+    help: 'Time spent acquiring the distributed event lock',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  readonly lockEvents = new Counter({
+    name: 'seatguard_lock_events_total',
+    help: 'Distributed lock events: contended (acquire retried), extended, lost',
+    labelNames: ['event'] as const,
+    registers: [this.registry],
+  });
+
+  readonly watchAborts = new Counter({
+    name: 'seatguard_watch_aborts_total',
+    help: 'Optimistic transactions aborted by a concurrent change (EXEC returned nil)',
+    registers: [this.registry],
+  });
+
+  readonly attemptsPerBooking = new Histogram({
+    name: 'seatguard_booking_attempts',
+    help: 'Inventory attempts needed per booking, by strategy',
+    labelNames: ['strategy'] as const,
+    buckets: [1, 2, 3, 5, 8, 13, 21, 50, 100],
+    registers: [this.registry],
+  });
+
+  readonly luaCalls = new Counter({
+    name: 'seatguard_lua_calls_total',
+    help: 'Inventory Lua script calls by script',
+    labelNames: ['script'] as const,
+    registers: [this.registry],
+  });
+
+  readonly inventoryRebuilds = new Counter({
+    name: 'seatguard_inventory_rebuilds_total',
+    help: 'Redis inventory rebuilds from MySQL, by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly seatsReturned = new Counter({
+    name: 'seatguard_seats_returned_total',
+    help: 'Seats given back to the pool, by reason (compensation, cancellation, expired hold)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly dbPool = new Gauge({
+    name: 'seatguard_db_pool_connections',
+    help: 'MySQL pool connections by state',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+  });
+
+  readonly watchPoolBorrowed = new Gauge({
+    name: 'seatguard_redis_watch_pool_borrowed',
+    help: 'Dedicated WATCH connections in use',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'seatguard_' });
+  }
+}

@@ -1,0 +1,20 @@
+import { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { ADMIN_SECURITY_SCHEME } from '../auth/admin-only.decorator';
+
+/** UI at /docs, JSON at /docs-json. Operation ids are `<Controller>_<method>` without the suffix. */
+export function setupOpenApi(app: INestApplication): void {
+  const config = new DocumentBuilder()
+    .setTitle('seatguard')
+    .setDescription(
+      'Ticket booking that never oversells. Every booking gets a definite answer: seats (201) or SOLD_OUT (409). ' +
+        'Errors are `{statusCode, error, message, code?}`.',
+    )
+    .setVersion('1.0')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' }, ADMIN_SECURITY_SCHEME)
+    .build();
+  const document = SwaggerModule.createDocument(app, config, {
+    operationIdFactory: (controllerKey, methodKey) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
+  });
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+}

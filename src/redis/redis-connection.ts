@@ -1,0 +1,52 @@
+import Redis, { RedisOptions } from 'ioredis';
+
+export interface ConnectionSettings {
+  commandTimeoutMs: number;
+  name: string;
+}
+
+/**
+ * Every connection fails fast while Redis is away (no offline queue, one try
+ * per command) so a booking answers 503 at once instead of hanging, and
+ * reconnects by itself with a capped backoff when Redis comes back.
+ */
+export function createRedisConnection(url: string, settings: ConnectionSettings, extra: RedisOptions = {}): Redis {
+  const client = new Redis(url, {
+    connectionName: settings.name,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: settings.commandTimeoutMs,
+    connectTimeout: Math.max(settings.commandTimeoutMs, 1000),
+    retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
+    lazyConnect: false,
+    ...extra,
+  });
+  // An 'error' event without a listener would crash the process; reconnects are handled by ioredis.
+  client.on('error', () => undefined);
+  return client;
+}
+
+/** Waits until the connection is usable, or rejects after `timeoutMs`. */
+export function whenReady(client: Redis, timeoutMs: number): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      client.off('ready', onReady);
+      reject(new Error(`redis not ready after ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    client.once('ready', onReady);
+  });
+}
+
+export async function closeQuietly(client: Redis): Promise<void> {
+  try {
+    if (client.status === 'ready') await client.quit();
+    else client.disconnect();
+  } catch {
+    client.disconnect();
+  }
+}

@@ -1,0 +1,63 @@
+import { createPool, Pool } from 'generic-pool';
+import type Redis from 'ioredis';
+import { closeQuietly, createRedisConnection, whenReady } from './redis-connection';
+import { DependencyUnavailableError } from '../common/domain-errors';
+
+/**
+ * A pool of dedicated connections for optimistic transactions. One request
+ * holds a connection from WATCH to EXEC, so no other request's EXEC can clear
+ * its WATCH (which is what happens on a shared connection).
+ */
+export class WatchConnectionPool {
+  private readonly pool: Pool<Redis>;
+
+  constructor(url: string, size: number, commandTimeoutMs: number) {
+    let serial = 0;
+    this.pool = createPool<Redis>(
+      {
+        create: async () => {
+          const client = createRedisConnection(url, { commandTimeoutMs, name: `seatguard-watch-${++serial}` });
+          try {
+            await whenReady(client, commandTimeoutMs);
+          } catch (error) {
+            client.disconnect();
+            throw error;
+          }
+          return client;
+        },
+        destroy: (client) => closeQuietly(client),
+        validate: async (client) => client.status === 'ready',
+      },
+      { max: size, min: 0, testOnBorrow: true, acquireTimeoutMillis: 10_000, idleTimeoutMillis: 60_000 },
+    );
+  }
+
+  async withConnection<T>(work: (connection: Redis) => Promise<T>): Promise<T> {
+    let connection: Redis;
+    try {
+      connection = await this.pool.acquire();
+    } catch (error) {
+      throw new DependencyUnavailableError('redis', error);
+    }
+    try {
+      const result = await work(connection);
+      await this.pool.release(connection);
+      return result;
+    } catch (error) {
+      // work() may have thrown between WATCH and EXEC: never hand back a connection still watching.
+      const reusable = connection.status === 'ready' && (await connection.unwatch().then(() => true, () => false));
+      if (reusable) await this.pool.release(connection);
+      else await this.pool.destroy(connection);
+      throw error;
+    }
+  }
+
+  get borrowed(): number {
+    return this.pool.borrowed;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.drain();
+    await this.pool.clear();
+  }
+}

@@ -1,0 +1,23 @@
+import { INestApplication } from '@nestjs/common';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import helmet from 'helmet';
+import { Logger } from 'nestjs-pino';
+import { appConfig, AppConfig } from './config/configuration';
+import { requireJsonBodies } from './common/http/require-json.middleware';
+import { setupOpenApi } from './openapi/setup-openapi';
+
+export const API_PREFIX = 'api/v1';
+
+/** Everything main.ts does to the app besides listening; e2e tests call it too. */
+export function setupApp(app: NestExpressApplication): INestApplication {
+  const config = app.get<AppConfig>(appConfig.KEY);
+  app.useLogger(app.get(Logger));
+  app.setGlobalPrefix(API_PREFIX, { exclude: ['health/live', 'health/ready', 'metrics'] });
+  app.use(helmet({ contentSecurityPolicy: false }));
+  app.use(requireJsonBodies);
+  app.useBodyParser('json', { limit: config.bodyLimit });
+  app.enableCors({ origin: config.corsOrigins.length ? config.corsOrigins : false });
+  app.set('x-powered-by', false);
+  setupOpenApi(app);
+  return app;
+}

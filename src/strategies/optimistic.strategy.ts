@@ -1,0 +1,64 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { retryUntilDeadline, RetryableConflict } from '../common/retry-until-deadline';
+import { inventoryKeys } from '../inventory/inventory-keys';
+import { TakeOutcome } from '../inventory/inventory-store';
+import { SeatguardMetrics } from '../metrics/seatguard-metrics';
+import { REDIS_WATCH_POOL } from '../redis/redis.tokens';
+import { WatchConnectionPool } from '../redis/watch-connection-pool';
+import { BookingStrategy, SeatRequest } from './booking-strategy';
+
+/**
+ * WATCH the pool, read it, MULTI/EXEC the change. A nil EXEC means another
+ * booking changed the pool first: back off (jittered, exponential, capped) and
+ * try again until the deadline. Each attempt borrows its own connection and
+ * gives it back before sleeping.
+ */
+@Injectable()
+export class OptimisticStrategy implements BookingStrategy {
+  readonly name = 'optimistic' as const;
+
+  constructor(
+    @Inject(REDIS_WATCH_POOL) private readonly pool: WatchConnectionPool,
+    private readonly metrics: SeatguardMetrics,
+  ) {}
+
+  async takeSeats(request: SeatRequest): Promise<TakeOutcome> {
+    let attempts = 0;
+    const outcome = await retryUntilDeadline(
+      request.deadline,
+      'optimistic transaction kept conflicting',
+      { startingDelayMs: 1, maxDelayMs: 25 },
+      () => {
+        attempts += 1;
+        return this.pool.withConnection((connection) => this.attempt(connection, request));
+      },
+      () => this.metrics.watchAborts.inc(),
+    );
+    this.metrics.attemptsPerBooking.observe({ strategy: this.name }, attempts);
+    return outcome;
+  }
+
+  private async attempt(connection: Redis, { eventId, quantity, holdUntil }: SeatRequest): Promise<TakeOutcome> {
+    const k = inventoryKeys(eventId);
+    await connection.watch(k.free, k.meta);
+    const [[, exists], [, available], [, lowest]] = (await connection
+      .pipeline()
+      .exists(k.meta)
+      .zcard(k.free)
+      .zrange(k.free, 0, quantity - 1)
+      .exec()) as [[null, number], [null, number], [null, string[]]];
+    if (exists === 0) {
+      await connection.unwatch();
+      return { kind: 'missing' };
+    }
+    if (available < quantity) {
+      await connection.unwatch();
+      return { kind: 'sold-out', available };
+    }
+    const holds = lowest.flatMap((seat) => [holdUntil, seat]);
+    const committed = await connection.multi().zrem(k.free, ...lowest).zadd(k.held, ...holds).exec();
+    if (committed === null) throw new RetryableConflict('pool changed between WATCH and EXEC');
+    return { kind: 'taken', seats: lowest.map(Number) };
+  }
+}

@@ -1,0 +1,75 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { bookingConfig, BookingConfig } from '../config/configuration';
+import { retryUntilDeadline, RetryableConflict } from '../common/retry-until-deadline';
+import { inventoryKeys } from '../inventory/inventory-keys';
+import { InventoryStore, TakeOutcome } from '../inventory/inventory-store';
+import { DistributedLockService } from '../locking/distributed-lock.service';
+import { LockLostError } from '../locking/lock-lease';
+import { SeatguardMetrics } from '../metrics/seatguard-metrics';
+import { REDIS_CLIENT } from '../redis/redis.tokens';
+import { BookingStrategy, SeatRequest } from './booking-strategy';
+
+/**
+ * A Redlock lock on the event; inside it, read the pool, choose the seats and
+ * move them. If the lock is lost before the move, nothing was written and the
+ * whole step is redone; the move itself is all-or-nothing, so even a lock that
+ * expired unnoticed cannot hand one seat to two buyers.
+ */
+@Injectable()
+export class PessimisticStrategy implements BookingStrategy {
+  readonly name = 'pessimistic' as const;
+
+  constructor(
+    private readonly locks: DistributedLockService,
+    private readonly store: InventoryStore,
+    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(bookingConfig.KEY) private readonly config: BookingConfig,
+    private readonly metrics: SeatguardMetrics,
+  ) {}
+
+  async takeSeats(request: SeatRequest): Promise<TakeOutcome> {
+    let attempts = 0;
+    const outcome = await retryUntilDeadline(
+      request.deadline,
+      'event lock kept being lost',
+      { startingDelayMs: 1, maxDelayMs: 25 },
+      () => {
+        attempts += 1;
+        return this.locks.withLock(inventoryKeys(request.eventId).lock, request.deadline, (lease) =>
+          this.criticalSection(request, () => lease.assertHeld()),
+        );
+      },
+    );
+    this.metrics.attemptsPerBooking.observe({ strategy: this.name }, attempts);
+    return outcome;
+  }
+
+  private async criticalSection(
+    { eventId, quantity, holdUntil }: SeatRequest,
+    assertHeld: () => void,
+  ): Promise<TakeOutcome> {
+    const k = inventoryKeys(eventId);
+    const [[, exists], [, available], [, lowest]] = (await this.redis
+      .pipeline()
+      .exists(k.meta)
+      .zcard(k.free)
+      .zrange(k.free, 0, quantity - 1)
+      .exec()) as [[null, number], [null, number], [null, string[]]];
+    if (exists === 0) return { kind: 'missing' };
+    if (available < quantity) return { kind: 'sold-out', available };
+    if (this.config.criticalSectionDelayMs > 0) await sleep(this.config.criticalSectionDelayMs);
+    try {
+      assertHeld();
+    } catch (error) {
+      if (error instanceof LockLostError) throw new RetryableConflict(error.message);
+      throw error;
+    }
+    const seats = lowest.map(Number);
+    const moved = await this.store.moveToHeld(eventId, seats, holdUntil);
+    if (moved === -1) return { kind: 'missing' };
+    if (moved === 0) throw new RetryableConflict('seats were taken while the lock was not held');
+    return { kind: 'taken', seats };
+  }
+}
