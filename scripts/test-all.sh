@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# npm run test:all: services up, a fresh test database, unit + e2e suites,
+# and one closing line "N passed, N failed" computed from jest's JSON results.
+source "$(dirname "$0")/lib.sh"
+
+TEST_DB_NAME="${TEST_DB_NAME:-seatguard_test}"
+export TEST_DB_NAME
+RESULTS="$ROOT/.run/jest"
+rm -rf "$RESULTS" && mkdir -p "$RESULTS"
+
+ensure_dependencies
+ensure_env_file
+ensure_services
+log "fresh test database $TEST_DB_NAME"
+node scripts/setup-database.js --fresh "$TEST_DB_NAME"
+log "building (child-process suites run the production build)"
+npm run --silent build
+DB_NAME="$TEST_DB_NAME" npm run --silent migration:run >/dev/null
+
+status=0
+log "unit tests"
+npx jest --ci --json --outputFile="$RESULTS/unit.json" || status=1
+log "e2e tests (real MySQL and Redis)"
+npx jest -c test/jest-e2e.json --ci --runInBand --json --outputFile="$RESULTS/e2e.json" || status=1
+
+node scripts/summarize-jest.js "$RESULTS"/*.json || status=1
+exit $status

@@ -1,0 +1,55 @@
+import { ADMIN_TOKEN } from '../setup/test-settings';
+import { Answer, saleViolations } from './sale-invariants';
+import { rows } from './test-db';
+import { freeSeats } from './test-redis';
+
+export const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
+export const json = { 'content-type': 'application/json' };
+
+export async function createEvent(baseUrl: string, body: Record<string, unknown>): Promise<{ id: number; capacity: number }> {
+  const res = await fetch(`${baseUrl}/api/v1/events`, {
+    method: 'POST',
+    headers: admin,
+    body: JSON.stringify({ name: 'Load test', startsAt: '2027-01-01T20:00:00Z', ...body }),
+  });
+  if (res.status !== 201) throw new Error(`event creation failed: ${res.status} ${await res.text()}`);
+  return (await res.json()) as { id: number; capacity: number };
+}
+
+export async function book(baseUrl: string, eventId: number, quantity: number, headers: Record<string, string> = {}, email?: string): Promise<Answer> {
+  const res = await fetch(`${baseUrl}/api/v1/events/${eventId}/bookings`, {
+    method: 'POST',
+    headers: { ...json, ...headers },
+    body: JSON.stringify({ customerEmail: email ?? `buyer${Math.floor(Math.random() * 1e9)}@example.com`, quantity }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+/** Fires every request at once (the HTTP agent's pool decides the real concurrency). */
+export function burst(count: number, one: (i: number) => Promise<Answer>): Promise<Answer[]> {
+  return Promise.all(Array.from({ length: count }, (_, i) => one(i)));
+}
+
+export async function violationsFor(
+  eventId: number,
+  capacity: number,
+  answers: Answer[],
+  expectSoldOut: boolean,
+  allowedStatuses?: number[],
+): Promise<string[]> {
+  const tickets = await rows<{ seat_no: number; booking_id: number }>('SELECT seat_no, booking_id FROM tickets WHERE event_id = ?', [eventId]);
+  const bookings = (
+    await rows<{ id: number; quantity: number; seats: string }>(
+      "SELECT id, quantity, seats FROM bookings WHERE event_id = ? AND status = 'confirmed'",
+      [eventId],
+    )
+  ).map((b) => ({ id: b.id, quantity: b.quantity, seats: JSON.parse(b.seats) as number[] }));
+  return saleViolations({ capacity, answers, tickets, bookings, freeSeats: await freeSeats(eventId), expectSoldOut, allowedStatuses });
+}
+
+export function countByStatus(answers: Answer[]): Record<number, number> {
+  const counts: Record<number, number> = {};
+  for (const a of answers) counts[a.status] = (counts[a.status] ?? 0) + 1;
+  return counts;
+}

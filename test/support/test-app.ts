@@ -1,0 +1,41 @@
+import { Test } from '@nestjs/testing';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import type { AddressInfo } from 'node:net';
+import { AppModule } from '../../src/app.module';
+import { resetEnvironmentCache } from '../../src/config/configuration';
+import { setupApp } from '../../src/setup-app';
+import { testEnvironment } from '../setup/test-settings';
+
+export interface RunningApp {
+  app: NestExpressApplication;
+  /** http://127.0.0.1:<port> */
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Boots the real AppModule (global pipe and filter included) on a free port,
+ * with the test environment plus `overrides`.
+ */
+export async function startApp(overrides: Record<string, string> = {}): Promise<RunningApp> {
+  const saved = { ...process.env };
+  Object.assign(process.env, testEnvironment(), overrides);
+  resetEnvironmentCache();
+  try {
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+    const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: false });
+    setupApp(app);
+    await app.listen(0, '127.0.0.1');
+    const { port } = app.getHttpServer().address() as AddressInfo;
+    return {
+      app,
+      url: `http://127.0.0.1:${port}`,
+      close: async () => {
+        await app.close();
+      },
+    };
+  } finally {
+    process.env = saved;
+    resetEnvironmentCache();
+  }
+}
