@@ -1,7 +1,7 @@
 import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import type Redis from 'ioredis';
 import type Redlock from 'redlock';
-import { redisConfig, RedisConfig } from '../config/configuration';
+import { bookingConfig, BookingConfig, redisConfig, RedisConfig } from '../config/configuration';
 import { closeQuietly, createRedisConnection } from './redis-connection';
 import { createRedlock } from './redlock.factory';
 import { REDIS_CLIENT, REDIS_WATCH_POOL, REDLOCK } from './redis.tokens';
@@ -20,9 +20,9 @@ const REDLOCK_CLIENTS = Symbol('REDLOCK_CLIENTS');
     },
     {
       provide: REDIS_WATCH_POOL,
-      inject: [redisConfig.KEY],
-      useFactory: (config: RedisConfig) =>
-        new WatchConnectionPool(config.url, config.watchPoolSize, config.commandTimeoutMs),
+      inject: [redisConfig.KEY, bookingConfig.KEY],
+      useFactory: (config: RedisConfig, booking: BookingConfig) =>
+        new WatchConnectionPool(config.url, config.watchPoolSize, config.commandTimeoutMs, booking.deadlineMs),
     },
     {
       provide: REDLOCK_CLIENTS,

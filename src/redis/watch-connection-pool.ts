@@ -10,8 +10,9 @@ import { DependencyUnavailableError } from '../common/domain-errors';
  */
 export class WatchConnectionPool {
   private readonly pool: Pool<Redis>;
+  private lastCreateFailureAt = 0;
 
-  constructor(url: string, size: number, commandTimeoutMs: number) {
+  constructor(url: string, size: number, commandTimeoutMs: number, acquireTimeoutMs: number) {
     let serial = 0;
     this.pool = createPool<Redis>(
       {
@@ -19,6 +20,7 @@ export class WatchConnectionPool {
           const client = createRedisConnection(url, { commandTimeoutMs, name: `seatguard-watch-${++serial}` });
           try {
             await whenReady(client, commandTimeoutMs);
+            this.lastCreateFailureAt = 0;
           } catch (error) {
             client.disconnect();
             throw error;
@@ -28,11 +30,17 @@ export class WatchConnectionPool {
         destroy: (client) => closeQuietly(client),
         validate: async (client) => client.status === 'ready',
       },
-      { max: size, min: 0, testOnBorrow: true, acquireTimeoutMillis: 10_000, idleTimeoutMillis: 60_000 },
+      { max: size, min: 0, testOnBorrow: true, acquireTimeoutMillis: acquireTimeoutMs, idleTimeoutMillis: 60_000 },
     );
+    // generic-pool keeps retrying a failing create until the acquire times out;
+    // remember the failure so requests meanwhile fail fast with a 503.
+    this.pool.on('factoryCreateError', () => (this.lastCreateFailureAt = Date.now()));
   }
 
   async withConnection<T>(work: (connection: Redis) => Promise<T>): Promise<T> {
+    if (this.pool.available === 0 && Date.now() - this.lastCreateFailureAt < 2000) {
+      throw new DependencyUnavailableError('redis', new Error('cannot open WATCH connections'));
+    }
     let connection: Redis;
     try {
       connection = await this.pool.acquire();

@@ -1,0 +1,144 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Answer } from './support/sale-invariants';
+import { admin, book, burst, countByStatus, createEvent, violationsFor } from './support/sale';
+import { closeTestDb, rows, truncateAll } from './support/test-db';
+import { closeTestRedis, flushTestRedis } from './support/test-redis';
+import { RunningApp, startApp } from './support/test-app';
+
+const SAFE = ['pessimistic', 'optimistic', 'atomic'] as const;
+
+describe('bookings under concurrency (real MySQL and Redis)', () => {
+  let app: RunningApp;
+
+  beforeAll(async () => {
+    await truncateAll();
+    await flushTestRedis();
+    // The delay only affects the `unsafe` control group: it widens its read-then-write window.
+    app = await startApp({ UNSAFE_DELAY_MS: '20' });
+  });
+  afterAll(async () => {
+    await app.close();
+    await closeTestDb();
+    await closeTestRedis();
+  });
+
+  describe.each(SAFE)('%s', (strategy) => {
+    it('proof 1: 300 buyers, 100 seats: exactly 100 booked, 200 sold out, nothing else', async () => {
+      const event = await createEvent(app.url, { capacity: 100, strategy });
+      const answers = await burst(300, () => book(app.url, event.id, 1));
+      expect(countByStatus(answers)).toEqual({ 201: 100, 409: 200 });
+      expect(answers.filter((a) => a.status === 409).every((a) => a.body?.code === 'SOLD_OUT')).toBe(true);
+      expect(await violationsFor(event.id, 100, answers, true)).toEqual([]);
+      const seats = (await rows<{ seat_no: number }>('SELECT seat_no FROM tickets WHERE event_id = ? ORDER BY seat_no', [event.id])).map((r) => r.seat_no);
+      expect(seats).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+      const shown = await (await fetch(`${app.url}/api/v1/events/${event.id}`)).json();
+      expect(shown).toMatchObject({ sold: 100, available: 0 });
+      process.stdout.write(`[proof 1] ${strategy}: ${JSON.stringify(countByStatus(answers))}, tickets ${seats.length}/100\n`);
+    });
+
+    it('proof 2: mixed quantities 1-4 for 97 seats, then a final wave of singles: sold == capacity, never more', async () => {
+      const event = await createEvent(app.url, { capacity: 97, strategy });
+      const first = await burst(120, (i) => book(app.url, event.id, (i % 4) + 1));
+      const wave = await burst(60, () => book(app.url, event.id, 1));
+      const answers = [...first, ...wave];
+      expect(await violationsFor(event.id, 97, answers, true)).toEqual([]);
+      const booked = answers.filter((a) => a.status === 201).reduce((n, a) => n + (a.body?.seats?.length ?? 0), 0);
+      expect(booked).toBe(97);
+      process.stdout.write(`[proof 2] ${strategy}: ${JSON.stringify(countByStatus(answers))}, seats booked ${booked}/97\n`);
+    });
+  });
+
+  it('proof 3: the strategy switched among all three every few ms while 600 buyers race for 200 seats', async () => {
+    const event = await createEvent(app.url, { capacity: 200, strategy: 'atomic' });
+    let done = false;
+    let switches = 0;
+    const switcher = (async () => {
+      while (!done) {
+        const strategy = SAFE[switches % SAFE.length];
+        await fetch(`${app.url}/api/v1/events/${event.id}/strategy`, { method: 'PUT', headers: admin, body: JSON.stringify({ strategy }) });
+        switches++;
+        await sleep(3);
+      }
+    })();
+    const answers = await burst(600, () => book(app.url, event.id, 1));
+    done = true;
+    await switcher;
+    expect(countByStatus(answers)).toEqual({ 201: 200, 409: 400 });
+    expect(await violationsFor(event.id, 200, answers, true)).toEqual([]);
+    const used = new Set(answers.filter((a) => a.status === 201).map((a) => (a.body as { strategy?: string }).strategy));
+    expect(used.size).toBeGreaterThan(1);
+    process.stdout.write(`[proof 3] ${switches} switches, strategies used ${[...used].join(',')}: ${JSON.stringify(countByStatus(answers))}\n`);
+  });
+
+  it('proof 5 (control group): the same checks catch the oversell of the unsafe strategy', async () => {
+    const event = await createEvent(app.url, { capacity: 100, strategy: 'unsafe' });
+    const answers = await burst(300, () => book(app.url, event.id, 1));
+    const violations = await violationsFor(event.id, 100, answers, true);
+    expect(violations.some((v) => v.startsWith('oversold') || v.startsWith('double seat'))).toBe(true);
+    process.stdout.write(`[proof 5] unsafe: ${JSON.stringify(countByStatus(answers))}; checker reported ${violations.length} violations, e.g. "${violations[0]}"\n`);
+  });
+
+  it('proof 6: 25 concurrent requests with one Idempotency-Key make one booking and 25 identical answers', async () => {
+    const event = await createEvent(app.url, { capacity: 10, strategy: 'pessimistic' });
+    const headers = { 'Idempotency-Key': `order-${event.id}-abc` };
+    const answers = await burst(25, () => book(app.url, event.id, 2, headers, 'same@example.com'));
+    expect(answers[0].status).toBe(201);
+    for (const a of answers) expect(a).toEqual(answers[0]);
+    const stored = await rows<{ n: number }>('SELECT COUNT(*) AS n FROM bookings WHERE event_id = ?', [event.id]);
+    expect(Number(stored[0].n)).toBe(1);
+    const replay = await book(app.url, event.id, 2, headers, 'same@example.com');
+    expect(replay).toEqual(answers[0]);
+    const different = await book(app.url, event.id, 3, headers, 'same@example.com');
+    expect(different.status).toBe(422);
+    expect(different.body?.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect(await violationsFor(event.id, 10, [answers[0]], false)).toEqual([]);
+  });
+
+  it('proof 7: cancelled seats go back on sale and are sold again, never beyond capacity', async () => {
+    const event = await createEvent(app.url, { capacity: 10, strategy: 'optimistic' });
+    const firstSale = await burst(15, () => book(app.url, event.id, 1));
+    expect(countByStatus(firstSale)).toEqual({ 201: 10, 409: 5 });
+    const toCancel = firstSale.filter((a) => a.status === 201).slice(0, 3);
+    for (const a of toCancel) {
+      const res = await fetch(`${app.url}/api/v1/bookings/${a.body?.id}`, { method: 'DELETE' });
+      expect(res.status).toBe(200);
+      expect((await res.json()).status).toBe('cancelled');
+    }
+    const again = await fetch(`${app.url}/api/v1/bookings/${toCancel[0].body?.id}`, { method: 'DELETE' });
+    expect(again.status).toBe(200);
+    expect((await (await fetch(`${app.url}/api/v1/events/${event.id}`)).json()).available).toBe(3);
+    const resale = await burst(20, () => book(app.url, event.id, 1));
+    expect(countByStatus(resale)).toEqual({ 201: 3, 409: 17 });
+    const freed = toCancel.flatMap((a) => a.body?.seats ?? []).sort((a, b) => a - b);
+    const resold = resale.filter((a) => a.status === 201).flatMap((a) => a.body?.seats ?? []).sort((a, b) => a - b);
+    expect(resold).toEqual(freed);
+    const live: Answer[] = [...firstSale.filter((a) => !toCancel.includes(a)), ...resale];
+    expect(await violationsFor(event.id, 10, live, true)).toEqual([]);
+  });
+
+  it('answers 404 for an unknown event or booking and 400 for bad booking input, writing nothing', async () => {
+    const event = await createEvent(app.url, { capacity: 5 });
+    expect((await book(app.url, 999999, 1)).status).toBe(404);
+    expect((await fetch(`${app.url}/api/v1/bookings/999999`)).status).toBe(404);
+    expect((await fetch(`${app.url}/api/v1/bookings/999999`, { method: 'DELETE' })).status).toBe(404);
+    for (const quantity of [0, -1, 11, 2.5]) {
+      const a = await book(app.url, event.id, quantity);
+      expect(a.status).toBe(400);
+    }
+    expect((await book(app.url, event.id, 1, { 'Idempotency-Key': 'x'.repeat(129) })).status).toBe(400);
+    expect((await book(app.url, event.id, 1, { 'Idempotency-Key': 'has space' })).status).toBe(400);
+    const n = await rows<{ n: number }>('SELECT COUNT(*) AS n FROM bookings WHERE event_id = ?', [event.id]);
+    expect(Number(n[0].n)).toBe(0);
+  });
+
+  it('rebuilds a lost inventory from MySQL instead of reading it as sold out or all free', async () => {
+    const event = await createEvent(app.url, { capacity: 6, strategy: 'atomic' });
+    expect((await book(app.url, event.id, 2)).status).toBe(201);
+    const { testRedis } = await import('./support/test-redis');
+    await testRedis().del(`{event:${event.id}}:free`, `{event:${event.id}}:meta`, `{event:${event.id}}:held`);
+    const next = await book(app.url, event.id, 4);
+    expect(next.status).toBe(201);
+    expect(next.body?.seats).toEqual([3, 4, 5, 6]);
+    expect((await book(app.url, event.id, 1)).status).toBe(409);
+  });
+});

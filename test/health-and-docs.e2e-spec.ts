@@ -1,0 +1,96 @@
+import { freePort } from './support/child-app';
+import { closeTestDb } from './support/test-db';
+import { RunningApp, startApp } from './support/test-app';
+
+describe('health probes', () => {
+  afterAll(async () => {
+    await closeTestDb();
+  });
+
+  it('is live and ready when MySQL and Redis answer', async () => {
+    const app = await startApp();
+    try {
+      const live = await fetch(`${app.url}/health/live`);
+      expect(live.status).toBe(200);
+      const ready = await fetch(`${app.url}/health/ready`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toMatchObject({ status: 'ok', info: { mysql: { status: 'up' }, redis: { status: 'up' } } });
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('stays live but not ready when Redis is unreachable, and bookings answer 503 with Retry-After', async () => {
+    const closedPort = await freePort();
+    const app = await startApp({ REDIS_URL: `redis://127.0.0.1:${closedPort}`, REDLOCK_NODES: `redis://127.0.0.1:${closedPort}` });
+    try {
+      expect((await fetch(`${app.url}/health/live`)).status).toBe(200);
+      const ready = await fetch(`${app.url}/health/ready`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toMatchObject({ status: 'error', error: { redis: { status: 'down' } } });
+      const events = await fetch(`${app.url}/api/v1/events?limit=1`).then((r) => r.json());
+      if (events.items.length) {
+        const booking = await fetch(`${app.url}/api/v1/events/${events.items[0].id}/bookings`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ customerEmail: 'a@example.com', quantity: 1 }),
+        });
+        expect(booking.status).toBe(503);
+        expect(booking.headers.get('retry-after')).toMatch(/^\d+$/);
+        expect((await booking.json()).code).toBe('REDIS_UNAVAILABLE');
+      }
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('OpenAPI', () => {
+  let app: RunningApp;
+  beforeAll(async () => {
+    app = await startApp();
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('serves the UI at /docs and a valid OpenAPI 3 document listing every route at /docs-json', async () => {
+    expect((await fetch(`${app.url}/docs`)).status).toBe(200);
+    const doc = await (await fetch(`${app.url}/docs-json`)).json();
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(doc.info.title).toBe('seatguard');
+    const routes = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) =>
+      Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(routes.sort()).toEqual(
+      [
+        'POST /api/v1/events',
+        'GET /api/v1/events',
+        'GET /api/v1/events/{id}',
+        'PUT /api/v1/events/{id}/strategy',
+        'POST /api/v1/events/{id}/reconcile',
+        'POST /api/v1/events/{id}/bookings',
+        'GET /api/v1/bookings/{id}',
+        'DELETE /api/v1/bookings/{id}',
+        'GET /health/live',
+        'GET /health/ready',
+        'GET /metrics',
+      ].sort(),
+    );
+    const operationIds = Object.values(doc.paths as Record<string, Record<string, { operationId: string }>>).flatMap((ops) =>
+      Object.values(ops).map((op) => op.operationId),
+    );
+    expect(new Set(operationIds).size).toBe(operationIds.length);
+    expect(operationIds).toContain('Bookings_create');
+    expect(doc.components.securitySchemes['admin-token']).toMatchObject({ type: 'http', scheme: 'bearer' });
+    const createBooking = doc.paths['/api/v1/events/{id}/bookings'].post;
+    expect(Object.keys(createBooking.responses).sort()).toEqual(['201', '400', '404', '409', '422', '429', '503']);
+    expect(doc.paths['/api/v1/events'].post.security).toEqual([{ 'admin-token': [] }]);
+  });
+
+  it('serves Prometheus metrics', async () => {
+    const text = await (await fetch(`${app.url}/metrics`)).text();
+    expect(text).toContain('# TYPE seatguard_bookings_total counter');
+    expect(text).toContain('seatguard_process_resident_memory_bytes');
+  });
+});
