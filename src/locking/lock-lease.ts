@@ -40,7 +40,13 @@ export class LockLease {
   }
 
   assertHeld(): void {
-    if (this.lost) throw new LockLostError(this.lostReason);
+    if (!this.lost) return;
+    if (this.lostReason === undefined) {
+      // Expired without a failed extension: the event loop stalled past the TTL.
+      this.lostReason = new Error('lock expired before it could be extended');
+      this.metrics.lockEvents.inc({ event: 'lost' });
+    }
+    throw new LockLostError(this.lostReason);
   }
 
   async release(): Promise<void> {

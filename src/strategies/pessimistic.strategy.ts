@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { bookingConfig, BookingConfig } from '../config/configuration';
 import { retryUntilDeadline, RetryableConflict } from '../common/retry-until-deadline';
 import { inventoryKeys } from '../inventory/inventory-keys';
@@ -38,7 +37,7 @@ export class PessimisticStrategy implements BookingStrategy {
       () => {
         attempts += 1;
         return this.locks.withLock(inventoryKeys(request.eventId).lock, request.deadline, (lease) =>
-          this.criticalSection(request, () => lease.assertHeld()),
+          this.criticalSection(request, attempts, () => lease.assertHeld()),
         );
       },
     );
@@ -48,6 +47,7 @@ export class PessimisticStrategy implements BookingStrategy {
 
   private async criticalSection(
     { eventId, quantity, holdUntil }: SeatRequest,
+    attempt: number,
     assertHeld: () => void,
   ): Promise<TakeOutcome> {
     const k = inventoryKeys(eventId);
@@ -59,7 +59,7 @@ export class PessimisticStrategy implements BookingStrategy {
       .exec()) as [[null, number], [null, number], [null, string[]]];
     if (exists === 0) return { kind: 'missing' };
     if (available < quantity) return { kind: 'sold-out', available };
-    if (this.config.criticalSectionDelayMs > 0) await sleep(this.config.criticalSectionDelayMs);
+    if (this.config.criticalSectionDelayMs > 0 && attempt === 1) stallEventLoop(this.config.criticalSectionDelayMs);
     try {
       assertHeld();
     } catch (error) {
@@ -72,4 +72,14 @@ export class PessimisticStrategy implements BookingStrategy {
     if (moved === 0) throw new RetryableConflict('seats were taken while the lock was not held');
     return { kind: 'taken', seats };
   }
+}
+
+/**
+ * Test-only (TEST_CRITICAL_SECTION_DELAY_MS, refused in production): a blocking
+ * stall, like a long GC pause, on a booking's first attempt. Blocking matters:
+ * while the event loop is stuck the lock cannot be extended, so it really
+ * expires under the holder's feet and another instance takes it.
+ */
+function stallEventLoop(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }

@@ -1,0 +1,50 @@
+import { ChildApp, startChildApp } from './support/child-app';
+import { book, burst, countByStatus, createEvent, violationsFor } from './support/sale';
+import { closeTestDb, truncateAll } from './support/test-db';
+import { closeTestRedis, flushTestRedis } from './support/test-redis';
+
+/** Separate processes of the production build sharing one MySQL and one Redis. */
+describe('several app instances', () => {
+  let apps: ChildApp[] = [];
+
+  beforeAll(async () => {
+    await truncateAll();
+    await flushTestRedis();
+  });
+  afterEach(async () => {
+    await Promise.all(apps.map((a) => a.stop()));
+    apps = [];
+  });
+  afterAll(async () => {
+    await closeTestDb();
+    await closeTestRedis();
+  });
+
+  it('proof 4: three instances, load spread over them, every strategy: no oversell, sold == capacity', async () => {
+    apps = await Promise.all([startChildApp(), startChildApp(), startChildApp()]);
+    for (const strategy of ['pessimistic', 'optimistic', 'atomic']) {
+      const event = await createEvent(apps[0].url, { capacity: 100, strategy });
+      const answers = await burst(300, (i) => book(apps[i % 3].url, event.id, 1));
+      expect({ strategy, counts: countByStatus(answers) }).toEqual({ strategy, counts: { 201: 100, 409: 200 } });
+      expect(await violationsFor(event.id, 100, answers, true)).toEqual([]);
+      process.stdout.write(`[proof 4] ${strategy} over 3 processes: ${JSON.stringify(countByStatus(answers))}\n`);
+    }
+  });
+
+  it('proof 8: pessimistic locks that expire mid-way (stall longer than the TTL) still never oversell', async () => {
+    const stalled = { LOCK_TTL_MS: '200', LOCK_EXTEND_THRESHOLD_MS: '50', TEST_CRITICAL_SECTION_DELAY_MS: '350' };
+    apps = await Promise.all([startChildApp(stalled), startChildApp(stalled)]);
+    const event = await createEvent(apps[0].url, { capacity: 10, strategy: 'pessimistic' });
+    const answers = await burst(24, (i) => book(apps[i % 2].url, event.id, 1));
+    expect(countByStatus(answers)).toEqual({ 201: 10, 409: 14 });
+    expect(await violationsFor(event.id, 10, answers, true)).toEqual([]);
+    // The drill only proves something if locks really were lost.
+    let lost = 0;
+    for (const app of apps) {
+      const metrics = await (await fetch(`${app.url}/metrics`)).text();
+      lost += Number(/seatguard_lock_events_total\{event="lost"\} (\d+)/.exec(metrics)?.[1] ?? 0);
+    }
+    expect(lost).toBeGreaterThan(0);
+    process.stdout.write(`[proof 8] ${lost} locks expired under their holders; ${JSON.stringify(countByStatus(answers))}\n`);
+  });
+});
