@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Answer } from './support/sale-invariants';
 import { admin, book, burst, countByStatus, createEvent, violationsFor } from './support/sale';
 import { closeTestDb, rows, truncateAll } from './support/test-db';
-import { closeTestRedis, flushTestRedis } from './support/test-redis';
+import { closeTestRedis, flushTestRedis, testRedis } from './support/test-redis';
 import { RunningApp, startApp } from './support/test-app';
 
 const SAFE = ['pessimistic', 'optimistic', 'atomic'] as const;
@@ -134,7 +134,6 @@ describe('bookings under concurrency (real MySQL and Redis)', () => {
   it('rebuilds a lost inventory from MySQL instead of reading it as sold out or all free', async () => {
     const event = await createEvent(app.url, { capacity: 6, strategy: 'atomic' });
     expect((await book(app.url, event.id, 2)).status).toBe(201);
-    const { testRedis } = await import('./support/test-redis');
     await testRedis().del(`{event:${event.id}}:free`, `{event:${event.id}}:meta`, `{event:${event.id}}:held`);
     const next = await book(app.url, event.id, 4);
     expect(next.status).toBe(201);

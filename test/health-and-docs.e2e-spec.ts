@@ -1,5 +1,5 @@
 import { freePort } from './support/child-app';
-import { closeTestDb } from './support/test-db';
+import { closeTestDb, testDb } from './support/test-db';
 import { RunningApp, startApp } from './support/test-app';
 
 describe('health probes', () => {
@@ -28,9 +28,12 @@ describe('health probes', () => {
       const ready = await fetch(`${app.url}/health/ready`);
       expect(ready.status).toBe(503);
       expect(await ready.json()).toMatchObject({ status: 'error', error: { redis: { status: 'down' } } });
-      const events = await fetch(`${app.url}/api/v1/events?limit=1`).then((r) => r.json());
-      if (events.items.length) {
-        const booking = await fetch(`${app.url}/api/v1/events/${events.items[0].id}/bookings`, {
+      const [inserted] = await testDb().query(
+        "INSERT INTO events (name, starts_at, capacity, strategy) VALUES ('Redis down', NOW(), 5, 'atomic')",
+      );
+      {
+        const eventId = (inserted as { insertId: number }).insertId;
+        const booking = await fetch(`${app.url}/api/v1/events/${eventId}/bookings`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ customerEmail: 'a@example.com', quantity: 1 }),

@@ -12,11 +12,4 @@ export interface Event {
   updatedAt: Date;
 }
 
-export interface NewEvent {
-  name: string;
-  startsAt: Date;
-  capacity: number;
-  priceCents: number;
-  strategy: StrategyName;
-  maxPerCustomer: number | null;
-}
+export type NewEvent = Omit<Event, 'id' | 'createdAt' | 'updatedAt'>;

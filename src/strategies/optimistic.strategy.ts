@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { retryUntilDeadline, RetryableConflict } from '../common/retry-until-deadline';
 import { inventoryKeys } from '../inventory/inventory-keys';
+import { peekPool } from '../inventory/peek-pool';
 import { TakeOutcome } from '../inventory/inventory-store';
 import { SeatguardMetrics } from '../metrics/seatguard-metrics';
 import { REDIS_WATCH_POOL } from '../redis/redis.tokens';
@@ -42,13 +43,8 @@ export class OptimisticStrategy implements BookingStrategy {
   private async attempt(connection: Redis, { eventId, quantity, holdUntil }: SeatRequest): Promise<TakeOutcome> {
     const k = inventoryKeys(eventId);
     await connection.watch(k.free, k.meta);
-    const [[, exists], [, available], [, lowest]] = (await connection
-      .pipeline()
-      .exists(k.meta)
-      .zcard(k.free)
-      .zrange(k.free, 0, quantity - 1)
-      .exec()) as [[null, number], [null, number], [null, string[]]];
-    if (exists === 0) {
+    const { exists, available, lowest } = await peekPool(connection, eventId, quantity);
+    if (!exists) {
       await connection.unwatch();
       return { kind: 'missing' };
     }

@@ -3,6 +3,7 @@ import type Redis from 'ioredis';
 import { bookingConfig, BookingConfig } from '../config/configuration';
 import { retryUntilDeadline, RetryableConflict } from '../common/retry-until-deadline';
 import { inventoryKeys } from '../inventory/inventory-keys';
+import { peekPool } from '../inventory/peek-pool';
 import { InventoryStore, TakeOutcome } from '../inventory/inventory-store';
 import { DistributedLockService } from '../locking/distributed-lock.service';
 import { LockLostError } from '../locking/lock-lease';
@@ -50,14 +51,8 @@ export class PessimisticStrategy implements BookingStrategy {
     attempt: number,
     assertHeld: () => void,
   ): Promise<TakeOutcome> {
-    const k = inventoryKeys(eventId);
-    const [[, exists], [, available], [, lowest]] = (await this.redis
-      .pipeline()
-      .exists(k.meta)
-      .zcard(k.free)
-      .zrange(k.free, 0, quantity - 1)
-      .exec()) as [[null, number], [null, number], [null, string[]]];
-    if (exists === 0) return { kind: 'missing' };
+    const { exists, available, lowest } = await peekPool(this.redis, eventId, quantity);
+    if (!exists) return { kind: 'missing' };
     if (available < quantity) return { kind: 'sold-out', available };
     if (this.config.criticalSectionDelayMs > 0 && attempt === 1) stallEventLoop(this.config.criticalSectionDelayMs);
     try {

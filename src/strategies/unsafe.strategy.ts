@@ -3,6 +3,7 @@ import type Redis from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bookingConfig, BookingConfig } from '../config/configuration';
 import { inventoryKeys } from '../inventory/inventory-keys';
+import { peekPool } from '../inventory/peek-pool';
 import { TakeOutcome } from '../inventory/inventory-store';
 import { REDIS_CLIENT } from '../redis/redis.tokens';
 import { BookingStrategy, SeatRequest } from './booking-strategy';
@@ -23,13 +24,8 @@ export class UnsafeStrategy implements BookingStrategy {
 
   async takeSeats({ eventId, quantity, holdUntil }: SeatRequest): Promise<TakeOutcome> {
     const k = inventoryKeys(eventId);
-    const [[, exists], [, available], [, lowest]] = (await this.redis
-      .pipeline()
-      .exists(k.meta)
-      .zcard(k.free)
-      .zrange(k.free, 0, quantity - 1)
-      .exec()) as [[null, number], [null, number], [null, string[]]];
-    if (exists === 0) return { kind: 'missing' };
+    const { exists, available, lowest } = await peekPool(this.redis, eventId, quantity);
+    if (!exists) return { kind: 'missing' };
     if (available < quantity) return { kind: 'sold-out', available };
     if (this.config.unsafeDelayMs > 0) await sleep(this.config.unsafeDelayMs);
     await this.redis
