@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { validateSync } from 'class-validator';
 import { ClassConstructor, plainToInstance } from 'class-transformer';
 import { DatabaseEnvironment, EnvironmentVariables } from './environment.schema';
