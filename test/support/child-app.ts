@@ -38,7 +38,7 @@ export async function startChildApp(overrides: Record<string, string> = {}): Pro
   const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
     if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
     child.kill(signal);
-    const [code] = (await Promise.race([exited, sleep(15000).then(() => [null])])) as [number | null];
+    const [code] = (await Promise.race([exited, sleep(15000, [null], { ref: false })])) as [number | null];
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     return code;
   };
