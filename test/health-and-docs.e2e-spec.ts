@@ -31,17 +31,15 @@ describe('health probes', () => {
       const [inserted] = await testDb().query(
         "INSERT INTO events (name, starts_at, capacity, strategy) VALUES ('Redis down', NOW(), 5, 'atomic')",
       );
-      {
-        const eventId = (inserted as { insertId: number }).insertId;
-        const booking = await fetch(`${app.url}/api/v1/events/${eventId}/bookings`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ customerEmail: 'a@example.com', quantity: 1 }),
-        });
-        expect(booking.status).toBe(503);
-        expect(booking.headers.get('retry-after')).toMatch(/^\d+$/);
-        expect((await booking.json()).code).toBe('REDIS_UNAVAILABLE');
-      }
+      const eventId = (inserted as { insertId: number }).insertId;
+      const booking = await fetch(`${app.url}/api/v1/events/${eventId}/bookings`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ customerEmail: 'a@example.com', quantity: 1 }),
+      });
+      expect(booking.status).toBe(503);
+      expect(booking.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect((await booking.json()).code).toBe('REDIS_UNAVAILABLE');
     } finally {
       await app.close();
     }

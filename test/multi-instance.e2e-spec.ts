@@ -2,6 +2,7 @@ import { ChildApp, startChildApp } from './support/child-app';
 import { book, burst, countByStatus, createEvent, violationsFor } from './support/sale';
 import { closeTestDb, truncateAll } from './support/test-db';
 import { closeTestRedis, flushTestRedis } from './support/test-redis';
+import { SAFE_STRATEGY_NAMES } from '../src/strategies/strategy-name';
 
 /** Separate processes of the production build sharing one MySQL and one Redis. */
 describe('several app instances', () => {
@@ -22,7 +23,7 @@ describe('several app instances', () => {
 
   it('proof 4: three instances, load spread over them, every strategy: no oversell, sold == capacity', async () => {
     apps = await Promise.all([startChildApp(), startChildApp(), startChildApp()]);
-    for (const strategy of ['pessimistic', 'optimistic', 'atomic']) {
+    for (const strategy of SAFE_STRATEGY_NAMES) {
       const event = await createEvent(apps[0].url, { capacity: 100, strategy });
       const answers = await burst(300, (i) => book(apps[i % 3].url, event.id, 1));
       expect({ strategy, counts: countByStatus(answers) }).toEqual({ strategy, counts: { 201: 100, 409: 200 } });

@@ -115,20 +115,4 @@ export class InventoryStore implements OnModuleInit {
   async knownEventIds(): Promise<number[]> {
     return (await this.redis.smembers(KNOWN_INVENTORIES_KEY)).map(Number);
   }
-
-  /** For reconciliation checks and tests: the free pool and the live holds. */
-  async snapshot(eventId: number): Promise<{ exists: boolean; free: number[]; held: number[] }> {
-    const k = inventoryKeys(eventId);
-    const [[, exists], [, free], [, held]] = (await this.redis
-      .pipeline()
-      .exists(k.meta)
-      .zrange(k.free, 0, -1)
-      .zrange(k.held, 0, -1)
-      .exec()) as [unknown, unknown][];
-    return {
-      exists: exists === 1,
-      free: (free as string[]).map(Number),
-      held: (held as string[]).map(Number),
-    };
-  }
 }

@@ -41,11 +41,8 @@ export class LockLease {
 
   assertHeld(): void {
     if (!this.lost) return;
-    if (this.lostReason === undefined) {
-      // Expired without a failed extension: the event loop stalled past the TTL.
-      this.lostReason = new Error('lock expired before it could be extended');
-      this.metrics.lockEvents.inc({ event: 'lost' });
-    }
+    // Expired without a failed extension: the event loop stalled past the TTL.
+    this.markLost(new Error('lock expired before it could be extended'));
     throw new LockLostError(this.lostReason);
   }
 
@@ -72,8 +69,14 @@ export class LockLease {
       this.metrics.lockEvents.inc({ event: 'extended' });
       if (!this.released) this.schedule();
     } catch (error) {
-      this.lostReason = error;
-      this.metrics.lockEvents.inc({ event: 'lost' });
+      this.markLost(error);
     }
+  }
+
+  /** Records the first reason only, so a lease counts as lost once. */
+  private markLost(reason: unknown): void {
+    if (this.lostReason !== undefined) return;
+    this.lostReason = reason;
+    this.metrics.lockEvents.inc({ event: 'lost' });
   }
 }

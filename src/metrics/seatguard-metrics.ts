@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
  * Every Prometheus series the service exports. One registry per app instance
@@ -70,19 +70,6 @@ export class SeatguardMetrics {
     name: 'seatguard_seats_returned_total',
     help: 'Seats given back to the pool, by reason (compensation, cancellation, expired hold)',
     labelNames: ['reason'] as const,
-    registers: [this.registry],
-  });
-
-  readonly dbPool = new Gauge({
-    name: 'seatguard_db_pool_connections',
-    help: 'MySQL pool connections by state',
-    labelNames: ['state'] as const,
-    registers: [this.registry],
-  });
-
-  readonly watchPoolBorrowed = new Gauge({
-    name: 'seatguard_redis_watch_pool_borrowed',
-    help: 'Dedicated WATCH connections in use',
     registers: [this.registry],
   });
 

@@ -60,10 +60,6 @@ export class WatchConnectionPool {
     }
   }
 
-  get borrowed(): number {
-    return this.pool.borrowed;
-  }
-
   async close(): Promise<void> {
     await this.pool.drain();
     await this.pool.clear();

@@ -1,4 +1,5 @@
 import Redis from 'ioredis';
+import { inventoryKeys } from '../../src/inventory/inventory-keys';
 import { TEST_REDIS_URL } from '../setup/test-settings';
 
 let client: Redis | undefined;
@@ -19,5 +20,5 @@ export async function flushTestRedis(): Promise<void> {
 }
 
 export async function freeSeats(eventId: number): Promise<number[]> {
-  return (await testRedis().zrange(`{event:${eventId}}:free`, 0, -1)).map(Number);
+  return (await testRedis().zrange(inventoryKeys(eventId).free, 0, -1)).map(Number);
 }
