@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Answer } from './support/sale-invariants';
+import { Answer } from '../src/invariants/sale-invariants';
 import { admin, book, burst, countByStatus, createEvent, violationsFor } from './support/sale';
 import { closeTestDb, rows, truncateAll } from './support/test-db';
 import { closeTestRedis, flushTestRedis, testRedis } from './support/test-redis';

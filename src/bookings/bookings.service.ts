@@ -3,19 +3,19 @@ import { createHash } from 'node:crypto';
 import { bookingConfig, BookingConfig } from '../config/configuration';
 import { Deadline } from '../common/deadline';
 import { asDependencyFailure } from '../common/dependency-failure';
+import { soldOut } from '../common/http/error-body';
 import {
   BookingNotFoundError,
   CustomerLimitError,
   DependencyUnavailableError,
   IdempotencyKeyReusedError,
   InvalidInputError,
-  SoldOutError,
 } from '../common/domain-errors';
 import type { Event } from '../events/event.model';
 import { EventsService } from '../events/events.service';
 import { HoldSweeper } from '../inventory/hold-sweeper';
 import { InventoryRebuilder } from '../inventory/inventory-rebuilder';
-import { InventoryStore } from '../inventory/inventory-store';
+import { InventoryStore, TakeOutcome } from '../inventory/inventory-store';
 import { SeatguardMetrics } from '../metrics/seatguard-metrics';
 import type { BookingStrategy } from '../strategies/booking-strategy';
 import { StrategyRegistry } from '../strategies/strategy-registry';
@@ -117,7 +117,10 @@ export class BookingsService {
     const strategy = this.strategies.get(event.strategy);
     await this.checkCustomerLimit(event, input);
     for (let conflicts = 0; ; conflicts++) {
-      const seats = await this.takeSeats(strategy, event, input.quantity, deadline);
+      const taken = await this.takeSeats(strategy, event, input.quantity, deadline);
+      // Most answers of a flash sale are this one: an answer, not an exception.
+      if (taken.kind === 'sold-out') return soldOut(taken.available, input.quantity);
+      const seats = taken.seats;
       try {
         deadline.throwIfExpired('writing the booking');
         const booking = await this.repository.insertConfirmed(
@@ -142,7 +145,12 @@ export class BookingsService {
     }
   }
 
-  private async takeSeats(strategy: BookingStrategy, event: Event, quantity: number, deadline: Deadline): Promise<number[]> {
+  private async takeSeats(
+    strategy: BookingStrategy,
+    event: Event,
+    quantity: number,
+    deadline: Deadline,
+  ): Promise<Exclude<TakeOutcome, { kind: 'missing' }>> {
     for (let rebuilds = 0; rebuilds <= MAX_INVENTORY_REBUILDS; rebuilds++) {
       let outcome;
       try {
@@ -155,8 +163,7 @@ export class BookingsService {
       } catch (error) {
         throw asDependencyFailure(error) ?? error;
       }
-      if (outcome.kind === 'taken') return outcome.seats;
-      if (outcome.kind === 'sold-out') throw new SoldOutError(outcome.available, quantity);
+      if (outcome.kind !== 'missing') return outcome;
       // A missing pool is never "sold out" nor "all free": MySQL decides.
       await this.rebuild(event.id, 'missing');
     }

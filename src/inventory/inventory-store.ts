@@ -1,5 +1,6 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import type Redis from 'ioredis';
+import { AvailabilityMemo } from './availability-memo';
 import { SeatguardMetrics } from '../metrics/seatguard-metrics';
 import { REDIS_CLIENT } from '../redis/redis.tokens';
 import { inventoryKeys, KNOWN_INVENTORIES_KEY } from './inventory-keys';
@@ -35,6 +36,7 @@ export class InventoryStore implements OnModuleInit {
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     private readonly metrics: SeatguardMetrics,
+    private readonly memo: AvailabilityMemo,
   ) {
     this.commands = redis as unknown as InventoryCommands;
   }
@@ -56,6 +58,7 @@ export class InventoryStore implements OnModuleInit {
     this.metrics.luaCalls.inc({ script: 'take' });
     const [status, available, ...seats] = await this.commands.seatguardTake(k.free, k.held, k.meta, quantity, holdUntil);
     if (status === -1) return { kind: 'missing' };
+    this.memo.record(eventId, available);
     if (status === -2) return { kind: 'sold-out', available };
     return { kind: 'taken', seats };
   }
@@ -71,6 +74,7 @@ export class InventoryStore implements OnModuleInit {
     if (seats.length === 0) return 0;
     const k = inventoryKeys(eventId);
     this.metrics.luaCalls.inc({ script: 'release' });
+    this.memo.forget(eventId);
     const returned = await this.commands.seatguardRelease(k.free, k.held, k.meta, ...seats);
     this.metrics.seatsReturned.inc({ reason: 'compensation' }, returned);
     return returned;
@@ -79,6 +83,7 @@ export class InventoryStore implements OnModuleInit {
   async returnCancelled(eventId: number, seats: number[]): Promise<void> {
     const k = inventoryKeys(eventId);
     this.metrics.luaCalls.inc({ script: 'return-cancelled' });
+    this.memo.forget(eventId);
     const returned = await this.commands.seatguardReturnCancelled(k.free, k.held, k.meta, k.generation, ...seats);
     this.metrics.seatsReturned.inc({ reason: 'cancellation' }, returned);
   }
@@ -92,6 +97,7 @@ export class InventoryStore implements OnModuleInit {
     const k = inventoryKeys(eventId);
     const pairs = seats.flatMap((s) => [s, ticketed.has(s) ? '1' : '0']);
     this.metrics.luaCalls.inc({ script: 'settle' });
+    this.memo.forget(eventId);
     const returned = await this.commands.seatguardSettle(k.free, k.held, k.meta, now, ...pairs);
     this.metrics.seatsReturned.inc({ reason: 'expired-hold' }, returned);
     return returned;
@@ -105,6 +111,7 @@ export class InventoryStore implements OnModuleInit {
   async rebuild(eventId: number, capacity: number, expectedGeneration: string, ticketed: number[]): Promise<number> {
     const k = inventoryKeys(eventId);
     this.metrics.luaCalls.inc({ script: 'rebuild' });
+    this.memo.forget(eventId);
     const free = await this.commands.seatguardRebuild(
       k.free, k.held, k.meta, k.generation, capacity, Date.now(), expectedGeneration, ...ticketed,
     );

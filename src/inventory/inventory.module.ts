@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AvailabilityMemo } from './availability-memo';
 import { HoldSweeper } from './hold-sweeper';
 import { InventoryRebuilder } from './inventory-rebuilder';
 import { InventoryStore } from './inventory-store';
@@ -7,11 +8,12 @@ import { TypeOrmTicketLedger } from './persistence/ticket-ledger.typeorm';
 
 @Module({
   providers: [
+    AvailabilityMemo,
     InventoryStore,
     InventoryRebuilder,
     HoldSweeper,
     { provide: TicketLedger, useClass: TypeOrmTicketLedger },
   ],
-  exports: [InventoryStore, InventoryRebuilder, HoldSweeper],
+  exports: [AvailabilityMemo, InventoryStore, InventoryRebuilder, HoldSweeper],
 })
 export class InventoryModule {}

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Mutex, withTimeout } from 'async-mutex';
 import Redlock, { ExecutionError, Lock, ResourceLockedError } from 'redlock';
 import { bookingConfig, BookingConfig } from '../config/configuration';
 import { Deadline } from '../common/deadline';
-import { DeadlineExceededError, DependencyUnavailableError } from '../common/domain-errors';
+import { DependencyUnavailableError } from '../common/domain-errors';
+import { KeyedGate } from '../common/keyed-gate';
 import { retryUntilDeadline, RetryableConflict } from '../common/retry-until-deadline';
 import { REDLOCK } from '../redis/redis.tokens';
 import { LockLease } from './lock-lease';
@@ -19,7 +19,7 @@ import { SeatguardMetrics } from '../metrics/seatguard-metrics';
  */
 @Injectable()
 export class DistributedLockService {
-  private readonly localQueues = new Map<string, { mutex: Mutex; users: number }>();
+  private readonly localTurns = new KeyedGate(1);
 
   constructor(
     @Inject(REDLOCK) private readonly redlock: Redlock,
@@ -28,7 +28,7 @@ export class DistributedLockService {
   ) {}
 
   async withLock<T>(resource: string, deadline: Deadline, work: (lease: LockLease) => Promise<T>): Promise<T> {
-    return this.withLocalTurn(resource, deadline, async () => {
+    return this.localTurns.run(resource, deadline, 'waiting for the event lock', async () => {
       const waitStarted = process.hrtime.bigint();
       const lock = await this.acquire(resource, deadline);
       this.metrics.lockWaitSeconds.observe(Number(process.hrtime.bigint() - waitStarted) / 1e9);
@@ -39,22 +39,6 @@ export class DistributedLockService {
         await lease.release();
       }
     });
-  }
-
-  private async withLocalTurn<T>(resource: string, deadline: Deadline, work: () => Promise<T>): Promise<T> {
-    let entry = this.localQueues.get(resource);
-    if (!entry) {
-      entry = { mutex: new Mutex(), users: 0 };
-      this.localQueues.set(resource, entry);
-    }
-    entry.users += 1;
-    try {
-      const timed = withTimeout(entry.mutex, Math.max(1, deadline.remainingMs()), new DeadlineExceededError('waiting for the event lock'));
-      return await timed.runExclusive(work);
-    } finally {
-      entry.users -= 1;
-      if (entry.users === 0) this.localQueues.delete(resource);
-    }
   }
 
   private acquire(resource: string, deadline: Deadline): Promise<Lock> {

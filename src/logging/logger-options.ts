@@ -1,9 +1,18 @@
+import { RequestMethod } from '@nestjs/common';
 import type { Params } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { AppConfig } from '../config/configuration';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+const REQUEST_LOG_LEVELS = new Set(['trace', 'debug', 'info']);
+
+/**
+ * At warn and above no request line is ever written, yet pino-http would still
+ * build a child logger, an id and listeners for every booking: the hottest
+ * route skips it. Its failures are still logged by the exception filter.
+ */
+const BOOKING_ROUTE = { path: 'events/:id/bookings', method: RequestMethod.POST };
 
 /**
  * JSON logs, one request id per request (the caller's X-Request-Id if sane,
@@ -11,6 +20,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
  */
 export function loggerOptions(config: AppConfig): Params {
   return {
+    ...(REQUEST_LOG_LEVELS.has(config.logLevel) ? {} : { exclude: [BOOKING_ROUTE] }),
     pinoHttp: {
       level: config.logLevel,
       genReqId: (req: IncomingMessage) => {

@@ -60,6 +60,11 @@ export class WatchConnectionPool {
     }
   }
 
+  /** For the pool gauge: connections lent out, idle, and requests waiting for one. */
+  usage(): { inUse: number; idle: number; waiting: number } {
+    return { inUse: this.pool.borrowed, idle: this.pool.available, waiting: this.pool.pending };
+  }
+
   async close(): Promise<void> {
     await this.pool.drain();
     await this.pool.clear();

@@ -1,7 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
+import { KeyedGate } from '../common/keyed-gate';
 import { retryUntilDeadline, RetryableConflict } from '../common/retry-until-deadline';
 import { inventoryKeys } from '../inventory/inventory-keys';
+import { AvailabilityMemo } from '../inventory/availability-memo';
 import { peekPool } from '../inventory/peek-pool';
 import { TakeOutcome } from '../inventory/inventory-store';
 import { SeatguardMetrics } from '../metrics/seatguard-metrics';
@@ -14,17 +16,28 @@ import { BookingStrategy, SeatRequest } from './booking-strategy';
  * booking changed the pool first: back off (jittered, exponential, capped) and
  * try again until the deadline. Each attempt borrows its own connection and
  * gives it back before sleeping.
+ *
+ * Attempts of this process on one event take turns (KeyedGate): measured in
+ * the flash bench, 200 local buyers racing on 16 connections aborted ~8 EXECs
+ * per booking and pushed some past their deadline. Turns leave WATCH to settle
+ * races between instances only, which is what it is for.
  */
 @Injectable()
 export class OptimisticStrategy implements BookingStrategy {
   readonly name = 'optimistic' as const;
 
+  private readonly turns = new KeyedGate(1);
+
   constructor(
     @Inject(REDIS_WATCH_POOL) private readonly pool: WatchConnectionPool,
     private readonly metrics: SeatguardMetrics,
+    private readonly memo: AvailabilityMemo,
   ) {}
 
   async takeSeats(request: SeatRequest): Promise<TakeOutcome> {
+    // A sold-out pool answers at once, without a turn, a lock or a WATCH.
+    const soldOut = await this.memo.soldOutNow(request.eventId, request.quantity);
+    if (soldOut) return soldOut;
     let attempts = 0;
     const outcome = await retryUntilDeadline(
       request.deadline,
@@ -32,7 +45,11 @@ export class OptimisticStrategy implements BookingStrategy {
       { startingDelayMs: 1, maxDelayMs: 25 },
       () => {
         attempts += 1;
-        return this.pool.withConnection((connection) => this.attempt(connection, request));
+        return this.turns.run(String(request.eventId), request.deadline, 'waiting for an optimistic attempt', async () =>
+          // Whoever had the turn before may just have seen the pool run dry.
+          this.memo.soldOut(request.eventId, request.quantity) ??
+          this.pool.withConnection((connection) => this.attempt(connection, request)),
+        );
       },
       () => this.metrics.watchAborts.inc(),
     );
@@ -48,6 +65,7 @@ export class OptimisticStrategy implements BookingStrategy {
       await connection.unwatch();
       return { kind: 'missing' };
     }
+    this.memo.record(eventId, available);
     if (available < quantity) {
       await connection.unwatch();
       return { kind: 'sold-out', available };
@@ -55,6 +73,7 @@ export class OptimisticStrategy implements BookingStrategy {
     const holds = lowest.flatMap((seat) => [holdUntil, seat]);
     const committed = await connection.multi().zrem(k.free, ...lowest).zadd(k.held, ...holds).exec();
     if (committed === null) throw new RetryableConflict('pool changed between WATCH and EXEC');
+    this.memo.record(eventId, available - quantity);
     return { kind: 'taken', seats: lowest.map(Number) };
   }
 }

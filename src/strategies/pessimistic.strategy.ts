@@ -1,8 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { bookingConfig, BookingConfig } from '../config/configuration';
+import { KeyedGate } from '../common/keyed-gate';
 import { retryUntilDeadline, RetryableConflict } from '../common/retry-until-deadline';
 import { inventoryKeys } from '../inventory/inventory-keys';
+import { AvailabilityMemo } from '../inventory/availability-memo';
 import { peekPool } from '../inventory/peek-pool';
 import { InventoryStore, TakeOutcome } from '../inventory/inventory-store';
 import { DistributedLockService } from '../locking/distributed-lock.service';
@@ -20,6 +22,8 @@ import { BookingStrategy, SeatRequest } from './booking-strategy';
 @Injectable()
 export class PessimisticStrategy implements BookingStrategy {
   readonly name = 'pessimistic' as const;
+  /** The memo is read between turns, before any lock round trip. */
+  private readonly turns = new KeyedGate(1);
 
   constructor(
     private readonly locks: DistributedLockService,
@@ -27,9 +31,13 @@ export class PessimisticStrategy implements BookingStrategy {
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     @Inject(bookingConfig.KEY) private readonly config: BookingConfig,
     private readonly metrics: SeatguardMetrics,
+    private readonly memo: AvailabilityMemo,
   ) {}
 
   async takeSeats(request: SeatRequest): Promise<TakeOutcome> {
+    // A sold-out pool answers at once, without a turn, a lock or a WATCH.
+    const soldOut = await this.memo.soldOutNow(request.eventId, request.quantity);
+    if (soldOut) return soldOut;
     let attempts = 0;
     const outcome = await retryUntilDeadline(
       request.deadline,
@@ -37,8 +45,12 @@ export class PessimisticStrategy implements BookingStrategy {
       { startingDelayMs: 1, maxDelayMs: 25 },
       () => {
         attempts += 1;
-        return this.locks.withLock(inventoryKeys(request.eventId).lock, request.deadline, (lease) =>
-          this.criticalSection(request, attempts, () => lease.assertHeld()),
+        return this.turns.run(String(request.eventId), request.deadline, 'waiting for the event lock', async () =>
+          // Whoever held the lock before may just have seen the pool run dry.
+          this.memo.soldOut(request.eventId, request.quantity) ??
+          this.locks.withLock(inventoryKeys(request.eventId).lock, request.deadline, (lease) =>
+            this.criticalSection(request, attempts, () => lease.assertHeld()),
+          ),
         );
       },
     );
@@ -53,6 +65,7 @@ export class PessimisticStrategy implements BookingStrategy {
   ): Promise<TakeOutcome> {
     const { exists, available, lowest } = await peekPool(this.redis, eventId, quantity);
     if (!exists) return { kind: 'missing' };
+    this.memo.record(eventId, available);
     if (available < quantity) return { kind: 'sold-out', available };
     if (this.config.criticalSectionDelayMs > 0 && attempt === 1) stallEventLoop(this.config.criticalSectionDelayMs);
     try {
@@ -65,6 +78,7 @@ export class PessimisticStrategy implements BookingStrategy {
     const moved = await this.store.moveToHeld(eventId, seats, holdUntil);
     if (moved === -1) return { kind: 'missing' };
     if (moved === 0) throw new RetryableConflict('seats were taken while the lock was not held');
+    this.memo.record(eventId, available - quantity);
     return { kind: 'taken', seats };
   }
 }

@@ -1,7 +1,8 @@
 import { ADMIN_TOKEN } from '../setup/test-settings';
-import { Answer, saleViolations } from './sale-invariants';
+import { readSaleState } from '../../src/invariants/read-sale-state';
+import { Answer, saleViolations } from '../../src/invariants/sale-invariants';
 import { rows } from './test-db';
-import { freeSeats } from './test-redis';
+import { testRedis } from './test-redis';
 
 export const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
 export const json = { 'content-type': 'application/json' };
@@ -38,14 +39,8 @@ export async function violationsFor(
   expectSoldOut: boolean,
   allowedStatuses?: number[],
 ): Promise<string[]> {
-  const tickets = await rows<{ seat_no: number; booking_id: number }>('SELECT seat_no, booking_id FROM tickets WHERE event_id = ?', [eventId]);
-  const bookings = (
-    await rows<{ id: number; quantity: number; seats: string }>(
-      "SELECT id, quantity, seats FROM bookings WHERE event_id = ? AND status = 'confirmed'",
-      [eventId],
-    )
-  ).map((b) => ({ id: b.id, quantity: b.quantity, seats: JSON.parse(b.seats) as number[] }));
-  return saleViolations({ capacity, answers, tickets, bookings, freeSeats: await freeSeats(eventId), expectSoldOut, allowedStatuses });
+  const stored = await readSaleState(rows, eventId, testRedis());
+  return saleViolations({ capacity, answers, ...stored, expectSoldOut, allowedStatuses });
 }
 
 export function countByStatus(answers: Answer[]): Record<number, number> {

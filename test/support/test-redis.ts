@@ -1,5 +1,4 @@
 import Redis from 'ioredis';
-import { inventoryKeys } from '../../src/inventory/inventory-keys';
 import { TEST_REDIS_URL } from '../setup/test-settings';
 
 let client: Redis | undefined;
@@ -17,8 +16,4 @@ export async function closeTestRedis(): Promise<void> {
 /** The test logical database only (db 15), never the whole server. */
 export async function flushTestRedis(): Promise<void> {
   await testRedis().flushdb();
-}
-
-export async function freeSeats(eventId: number): Promise<number[]> {
-  return (await testRedis().zrange(inventoryKeys(eventId).free, 0, -1)).map(Number);
 }

@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import { DomainError } from '../domain-errors';
+import { DomainError, SoldOutError } from '../domain-errors';
 
 export interface ErrorBody {
   statusCode: number;
@@ -16,4 +16,9 @@ export function errorBody(statusCode: number, message: string, code?: string, ex
 
 export function domainErrorBody(error: DomainError): ErrorBody {
   return errorBody(error.status, error.message, error.code, error.details ?? {});
+}
+
+/** SOLD_OUT as an answer body: the same shape the exception filter gives SoldOutError. */
+export function soldOut(available: number, requested: number): { status: 409; body: ErrorBody } {
+  return { status: 409, body: domainErrorBody(new SoldOutError(available, requested)) };
 }

@@ -5,7 +5,7 @@
  */
 export interface Answer {
   status: number;
-  body: { id?: number; seats?: number[]; quantity?: number; code?: string } | undefined;
+  body: { id?: number; eventId?: number; seats?: number[]; quantity?: number; code?: string } | undefined;
 }
 
 export interface SaleState {

@@ -1,0 +1,112 @@
+import { parseArgs } from 'node:util';
+
+export const TARGETS = ['raw', 'lock-or-429', 'pessimistic', 'optimistic', 'atomic'] as const;
+export type Target = (typeof TARGETS)[number];
+export const REFERENCES: readonly Target[] = ['raw', 'lock-or-429'];
+
+export const SCENARIOS = ['flash', 'spread', 'scale'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+export interface BenchOptions {
+  quick: boolean;
+  scenarios: ScenarioName[];
+  targets: Target[];
+  repeat: number;
+  /** flash: requests and seats of the one event. */
+  requests: number;
+  seats: number;
+  connections: number;
+  /** spread: events the same load is split over. */
+  events: number;
+  /** scale: flash multiplied by this. */
+  scale: number;
+  outDir: string;
+  /** Run the app under --cpu-prof and summarise the profile at the end. */
+  profile: boolean;
+}
+
+const HELP = `npm run bench -- [options]
+  --quick                 small smoke run: 400 requests, 100 seats, 20 connections, 1 repeat
+  --scenarios=a,b         of ${SCENARIOS.join(', ')} (default all)
+  --targets=a,b           of ${TARGETS.join(', ')} (default all)
+  --repeat=N              runs of each scenario and target, reported as medians (default 3)
+  --requests=N --seats=N  flash size (default 20000 requests for 5000 seats)
+  --connections=N         concurrent keep-alive connections (default 200)
+  --events=N              events the spread scenario splits the load over (default 20)
+  --scale=N               scale = flash with N times the requests and seats (default 4)
+  --out=DIR               where JSON results go (default bench/results)
+  --profile               run the app with --cpu-prof; prints where its CPU time went`;
+
+function list<T extends string>(value: string | undefined, allowed: readonly T[], what: string): T[] {
+  if (!value) return [...allowed];
+  const items = value.split(',').map((s) => s.trim()) as T[];
+  const unknown = items.filter((i) => !allowed.includes(i));
+  if (unknown.length) throw new Error(`unknown ${what}: ${unknown.join(', ')} (known: ${allowed.join(', ')})`);
+  return items;
+}
+
+function positive(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got "${value}"`);
+  return n;
+}
+
+export function parseBenchOptions(argv: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+      scenarios: { type: 'string' },
+      targets: { type: 'string' },
+      repeat: { type: 'string' },
+      requests: { type: 'string' },
+      seats: { type: 'string' },
+      connections: { type: 'string' },
+      events: { type: 'string' },
+      scale: { type: 'string' },
+      out: { type: 'string' },
+      profile: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    process.exit(0);
+  }
+  const quick = values.quick ?? false;
+  const options: BenchOptions = {
+    quick,
+    scenarios: list(values.scenarios, SCENARIOS, 'scenario'),
+    targets: list(values.targets, TARGETS, 'target'),
+    repeat: positive(values.repeat, quick ? 1 : 3, 'repeat'),
+    requests: positive(values.requests, quick ? 400 : 20000, 'requests'),
+    seats: positive(values.seats, quick ? 100 : 5000, 'seats'),
+    connections: positive(values.connections, quick ? 20 : 200, 'connections'),
+    events: positive(values.events, quick ? 4 : 20, 'events'),
+    scale: positive(values.scale, 4, 'scale'),
+    outDir: values.out ?? 'bench/results',
+    profile: values.profile ?? false,
+  };
+  if (options.seats % options.events !== 0) throw new Error(`--seats (${options.seats}) must split evenly over --events (${options.events})`);
+  return options;
+}
+
+export interface Scenario {
+  name: ScenarioName;
+  events: number;
+  seatsPerEvent: number;
+  requests: number;
+  connections: number;
+}
+
+export function scenario(name: ScenarioName, o: BenchOptions): Scenario {
+  switch (name) {
+    case 'flash':
+      return { name, events: 1, seatsPerEvent: o.seats, requests: o.requests, connections: o.connections };
+    case 'spread':
+      return { name, events: o.events, seatsPerEvent: o.seats / o.events, requests: o.requests, connections: o.connections };
+    case 'scale':
+      return { name, events: 1, seatsPerEvent: o.seats * o.scale, requests: o.requests * o.scale, connections: o.connections };
+  }
+}

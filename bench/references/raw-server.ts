@@ -1,0 +1,37 @@
+/**
+ * Reference (a), `raw`: the limit of this stack on this machine. node:http,
+ * one Lua call (the atomic strategy's own script) and the booking insert.
+ */
+import Redis from 'ioredis';
+import { inventoryKeys } from '../../src/inventory/inventory-keys';
+import { TAKE_SEATS } from '../../src/inventory/inventory-scripts';
+import { created, insertBooking, listen, mysqlPool, serveBookings } from './reference-server';
+
+type TakeSeats = (free: string, held: string, meta: string, n: number, holdUntil: number) => Promise<number[]>;
+
+const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+redis.defineCommand('seatguardTake', { numberOfKeys: 3, lua: TAKE_SEATS });
+const take = (redis as unknown as { seatguardTake: TakeSeats }).seatguardTake.bind(redis);
+const db = mysqlPool();
+const holdMs = Number(process.env.HOLD_TTL_MS ?? 30000);
+
+listen(
+  serveBookings(async (eventId, quantity, customerEmail) => {
+    const k = inventoryKeys(eventId);
+    const [status, available, ...seats] = await take(k.free, k.held, k.meta, quantity, Date.now() + holdMs);
+    if (status === -1) return { status: 503, body: { code: 'INVENTORY_MISSING' } };
+    if (status === -2) return { status: 409, body: { code: 'SOLD_OUT', available } };
+    const connection = await db.getConnection();
+    try {
+      await connection.beginTransaction();
+      const id = await insertBooking(connection, eventId, customerEmail, seats, 'raw');
+      await connection.commit();
+      return created(id, eventId, seats);
+    } catch (error) {
+      await connection.rollback().catch(() => undefined);
+      throw error;
+    } finally {
+      connection.release();
+    }
+  }),
+);

@@ -1,0 +1,87 @@
+/**
+ * Plumbing shared by the two reference servers: bare node:http, one route
+ * (POST /api/v1/events/:id/bookings) and a readiness probe. No framework, no
+ * validation beyond what a JSON.parse gives: they are yardsticks, not products.
+ */
+import { createServer, IncomingMessage, Server } from 'node:http';
+import { createPool, Pool, PoolConnection, ResultSetHeader } from 'mysql2/promise';
+
+export interface Answer {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+export type BookingHandler = (eventId: number, quantity: number, customerEmail: string) => Promise<Answer>;
+
+const ROUTE = /^\/api\/v1\/events\/(\d+)\/bookings$/;
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  let body = '';
+  for await (const chunk of req) body += chunk;
+  return body;
+}
+
+export function serveBookings(handle: BookingHandler): Server {
+  return createServer(async (req, res) => {
+    let answer: Answer;
+    const match = req.method === 'POST' ? ROUTE.exec(req.url ?? '') : null;
+    try {
+      if (req.url === '/health/ready') answer = { status: 200, body: { status: 'ok' } };
+      else if (!match) answer = { status: 404, body: { code: 'NOT_FOUND' } };
+      else {
+        const { quantity, customerEmail } = JSON.parse(await readBody(req)) as { quantity: number; customerEmail: string };
+        answer = await handle(Number(match[1]), quantity, customerEmail);
+      }
+    } catch (error) {
+      answer = { status: 500, body: { code: 'INTERNAL', message: (error as Error).message } };
+    }
+    const payload = JSON.stringify(answer.body);
+    res.writeHead(answer.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...answer.headers });
+    res.end(payload);
+  });
+}
+
+export function mysqlPool(): Pool {
+  const env = process.env;
+  return createPool({
+    host: env.DB_HOST ?? '127.0.0.1',
+    port: Number(env.DB_PORT ?? 3306),
+    user: env.DB_USER,
+    password: env.DB_PASSWORD,
+    database: env.DB_NAME,
+    // Same size as the app's pool, so the comparison is about the code.
+    connectionLimit: Number(env.DB_POOL_SIZE ?? 20),
+  });
+}
+
+/** The same rows the app writes for a booking, so one invariant check reads both. */
+export async function insertBooking(
+  connection: PoolConnection,
+  eventId: number,
+  customerEmail: string,
+  seats: number[],
+  strategy: string,
+): Promise<number> {
+  const now = new Date();
+  const [inserted] = await connection.query<ResultSetHeader>(
+    `INSERT INTO bookings (event_id, customer_email, quantity, status, strategy, seats, created_at, updated_at)
+     VALUES (?, ?, ?, 'confirmed', ?, ?, ?, ?)`,
+    [eventId, customerEmail, seats.length, strategy, JSON.stringify(seats), now, now],
+  );
+  await connection.query('INSERT INTO tickets (event_id, seat_no, booking_id) VALUES ?', [
+    seats.map((seat) => [eventId, seat, inserted.insertId]),
+  ]);
+  return inserted.insertId;
+}
+
+export function created(id: number, eventId: number, seats: number[]): Answer {
+  return { status: 201, body: { id, eventId, quantity: seats.length, seats, status: 'confirmed' } };
+}
+
+export function listen(server: Server): void {
+  server.listen(Number(process.env.PORT), '127.0.0.1');
+  const stop = () => server.close(() => process.exit(0));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}

@@ -1,0 +1,142 @@
+/** Rows, medians, ratios and the checks against the performance targets. */
+import type { ScenarioName, Target } from './bench-options';
+import type { StrategyCounters } from './prometheus-delta';
+
+export interface RunRow {
+  scenario: ScenarioName;
+  target: Target;
+  repeat: number;
+  requests: number;
+  connections: number;
+  requestsPerSecond: number;
+  latencyMs: { p50: number; p95: number; p99: number; max: number };
+  wallMs: number;
+  /** Time until the last seat sold; null when seats were left unsold. */
+  sellOutMs: number | null;
+  statuses: { '201': number; '409': number; '429': number; '503': number; other: number };
+  sold: number;
+  capacity: number;
+  unsold: number;
+  oversold: boolean;
+  doubleSeats: boolean;
+  violations: string[];
+  peakRssMb: number;
+  counters: StrategyCounters | null;
+  /** A few answers other than 201/409, verbatim. */
+  unexpected: string[];
+}
+
+export function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s[Math.floor((s.length - 1) / 2)];
+}
+
+/** The run whose requests/s is the median of its group: its other figures travel with it. */
+export function medianRun(rows: RunRow[]): RunRow {
+  const s = [...rows].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond);
+  return s[Math.floor((s.length - 1) / 2)];
+}
+
+export function group(rows: RunRow[], scenario: ScenarioName, target: Target): RunRow[] {
+  return rows.filter((r) => r.scenario === scenario && r.target === target);
+}
+
+const fmt = (n: number | null, digits = 0) => (n === null || Number.isNaN(n) ? '—' : n.toFixed(digits));
+const ratio = (a: number | undefined, b: number | undefined) => (a && b ? `${(a / b).toFixed(2)}×` : '—');
+
+const COLUMNS = ['scenario', 'target', 'req/s', '×raw', '×l429', 'p50', 'p95', 'p99', 'p99×raw', 'sold-out at', '201', '409', '429', '503', 'other', 'sold/cap', 'oversold', 'double', 'unsold', 'peak RSS', 'counters'];
+
+function counterText(c: StrategyCounters | null): string {
+  if (!c) return '';
+  const parts = [`attempts ${c.meanAttempts.toFixed(2)}${c.maxAttemptsAtMost ? ` (max ≤${c.maxAttemptsAtMost})` : ''}`];
+  if (c.watchAborts) parts.push(`WATCH aborts ${c.watchAborts}`);
+  if (c.lockContended || c.lockExtended || c.lockLost) parts.push(`lock contended ${c.lockContended}, extended ${c.lockExtended}, lost ${c.lockLost}`);
+  if (c.luaCalls) parts.push(`Lua ${c.luaCalls}`);
+  if (c.rebuilds) parts.push(`rebuilds ${c.rebuilds}`);
+  if (c.seatsReturned) parts.push(`returned ${c.seatsReturned}`);
+  return parts.join('; ');
+}
+
+export function cells(row: RunRow, raw?: RunRow, lock429?: RunRow): string[] {
+  return [
+    row.scenario,
+    row.target,
+    fmt(row.requestsPerSecond),
+    ratio(row.requestsPerSecond, raw?.requestsPerSecond),
+    ratio(row.requestsPerSecond, lock429?.requestsPerSecond),
+    `${fmt(row.latencyMs.p50, 1)} ms`,
+    `${fmt(row.latencyMs.p95, 1)} ms`,
+    `${fmt(row.latencyMs.p99, 1)} ms`,
+    ratio(row.latencyMs.p99, raw?.latencyMs.p99),
+    row.sellOutMs === null ? 'not sold out' : `${(row.sellOutMs / 1000).toFixed(2)} s`,
+    String(row.statuses['201']),
+    String(row.statuses['409']),
+    String(row.statuses['429']),
+    String(row.statuses['503']),
+    String(row.statuses.other),
+    `${row.sold}/${row.capacity}`,
+    row.oversold ? 'YES' : 'no',
+    row.doubleSeats ? 'YES' : 'no',
+    String(row.unsold),
+    `${fmt(row.peakRssMb)} MB`,
+    counterText(row.counters),
+  ];
+}
+
+export function textRow(values: string[]): string {
+  const widths = [7, 12, 6, 6, 6, 9, 9, 9, 7, 12, 6, 6, 6, 5, 5, 11, 8, 6, 6, 9];
+  return values.map((v, i) => (i < widths.length ? v.padEnd(widths[i]) : v)).join(' ');
+}
+
+export const textHeader = () => textRow(COLUMNS);
+
+export function markdownTable(rows: string[][]): string {
+  const line = (v: string[]) => `| ${v.join(' | ')} |`;
+  return [line(COLUMNS), line(COLUMNS.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+export interface TargetCheck {
+  what: string;
+  value: string;
+  met: boolean;
+}
+
+/** The issue's targets, evaluated on the medians of this run. */
+export function targetChecks(rows: RunRow[]): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  const med = (s: ScenarioName, t: Target) => (group(rows, s, t).length ? medianRun(group(rows, s, t)) : undefined);
+  const raw = med('flash', 'raw');
+  const add = (what: string, value: number | undefined, met: (v: number) => boolean, unit = '×') => {
+    if (value === undefined || Number.isNaN(value)) return;
+    checks.push({ what, value: `${value.toFixed(2)}${unit}`, met: met(value) });
+  };
+  const flash = (t: Target) => med('flash', t);
+  if (raw) {
+    add('atomic flash req/s vs raw ≥ 0.6', flash('atomic') && flash('atomic')!.requestsPerSecond / raw.requestsPerSecond, (v) => v >= 0.6);
+    add('atomic flash p99 vs raw < 2', flash('atomic') && flash('atomic')!.latencyMs.p99 / raw.latencyMs.p99, (v) => v < 2);
+    add('optimistic flash req/s vs raw ≥ 0.4', flash('optimistic') && flash('optimistic')!.requestsPerSecond / raw.requestsPerSecond, (v) => v >= 0.4);
+    add('optimistic flash p99 vs raw < 3', flash('optimistic') && flash('optimistic')!.latencyMs.p99 / raw.latencyMs.p99, (v) => v < 3);
+    add('pessimistic flash req/s vs raw ≥ 0.25', flash('pessimistic') && flash('pessimistic')!.requestsPerSecond / raw.requestsPerSecond, (v) => v >= 0.25);
+  }
+  const pf = flash('pessimistic');
+  const ps = med('spread', 'pessimistic');
+  if (pf && ps) add('pessimistic spread req/s vs its flash ≥ 2', ps.requestsPerSecond / pf.requestsPerSecond, (v) => v >= 2);
+  for (const t of ['pessimistic', 'optimistic', 'atomic'] as const) {
+    const f = flash(t);
+    const sc = med('scale', t);
+    if (f && sc) add(`${t} scale wall time vs flash ≤ 4.5`, sc.wallMs / f.wallMs, (v) => v <= 4.5);
+    for (const r of rows.filter((x) => x.target === t)) {
+      if (r.unsold > 0 || r.oversold || r.doubleSeats || r.statuses['429'] || r.statuses['503'] || r.statuses.other) {
+        checks.push({ what: `${t} ${r.scenario} #${r.repeat}: sold out in one pass, no 429/503/other`, value: `${r.sold}/${r.capacity}`, met: false });
+      }
+    }
+    for (const s of ['flash', 'spread', 'scale'] as const) {
+      const runs = group(rows, s, t);
+      if (runs.length >= 3) {
+        const growth = runs[runs.length - 1].peakRssMb / runs[0].peakRssMb;
+        add(`${t} ${s} peak RSS, last run vs first ≤ 1.10`, growth, (v) => v <= 1.1);
+      }
+    }
+  }
+  return checks;
+}

@@ -1,0 +1,234 @@
+/**
+ * npm run bench: the app as in production plus the two reference servers, each
+ * driven in turn by a separate load-generator process; invariants checked
+ * from MySQL after every run; a table on stdout and JSON under bench/results.
+ */
+import { config as loadDotenv } from 'dotenv';
+import Redis from 'ioredis';
+import { createPool, Pool, RowDataPacket } from 'mysql2/promise';
+import { execFile } from 'node:child_process';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { readSaleState } from '../src/invariants/read-sale-state';
+import { Answer, saleViolations } from '../src/invariants/sale-invariants';
+import { freePort, ManagedProcess, RssSampler, startProcess, waitUntilReady } from '../tools/process-control';
+import { summarizeProfile } from './cpu-profile-summary';
+import { BenchOptions, parseBenchOptions, REFERENCES, Scenario, scenario, Target } from './bench-options';
+import type { LoadPlan, LoadResult } from './load-generator';
+import { scrape, strategyCounters } from './prometheus-delta';
+import { cells, group, markdownTable, medianRun, RunRow, targetChecks, textHeader, textRow } from './report';
+
+loadDotenv({ quiet: true });
+const run = promisify(execFile);
+const DIST = join(__dirname, '..');
+
+interface Server {
+  proc: ManagedProcess;
+  url: string;
+}
+
+function benchEnvironment(): NodeJS.ProcessEnv {
+  const dbName = process.env.BENCH_DB_NAME ?? 'seatguard_bench';
+  const redis = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  redis.pathname = `/${process.env.BENCH_REDIS_DB ?? '14'}`;
+  return { ...process.env, DB_NAME: dbName, REDIS_URL: redis.toString(), REDLOCK_NODES: redis.toString() };
+}
+
+async function startServer(script: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): Promise<Server> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const proc = startProcess(process.execPath, [...nodeArgs, join(DIST, script)], { ...env, PORT: String(port), HOST: '127.0.0.1' });
+  await waitUntilReady(proc, `${url}/health/ready`);
+  return { proc, url };
+}
+
+async function createEvents(app: Server, s: Scenario, strategy: string, label: string): Promise<number[]> {
+  const ids: number[] = [];
+  for (let i = 0; i < s.events; i++) {
+    const res = await fetch(`${app.url}/api/v1/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${process.env.ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: `bench ${label} ${i + 1}`, startsAt: '2027-06-01T19:00:00Z', capacity: s.seatsPerEvent, strategy }),
+    });
+    if (res.status !== 201) throw new Error(`creating a bench event failed: ${res.status} ${await res.text()}`);
+    ids.push(((await res.json()) as { id: number }).id);
+  }
+  return ids;
+}
+
+async function generateLoad(plan: LoadPlan): Promise<LoadResult> {
+  const { stdout } = await run(process.execPath, [join(DIST, 'bench', 'load-generator.js'), JSON.stringify(plan)], {
+    maxBuffer: 512 * 1024 * 1024,
+  });
+  return JSON.parse(stdout) as LoadResult;
+}
+
+async function verify(db: Pool, redis: Redis | undefined, eventIds: number[], capacity: number, created: Answer[]) {
+  const query = async <T>(sql: string, params: unknown[]) => (await db.query<RowDataPacket[]>(sql, params))[0] as T[];
+  let sold = 0;
+  const violations: string[] = [];
+  for (const id of eventIds) {
+    const stored = await readSaleState(query, id, redis);
+    sold += stored.tickets.length;
+    const answers = created.filter((a) => a.body?.eventId === id);
+    violations.push(...saleViolations({ capacity, answers, ...stored, expectSoldOut: false, allowedStatuses: [201] }).map((v) => `event ${id}: ${v}`));
+  }
+  return { sold, violations };
+}
+
+async function runOne(
+  o: BenchOptions,
+  s: Scenario,
+  target: Target,
+  repeat: number,
+  servers: Record<'app' | 'raw' | 'lock-or-429', Server>,
+  db: Pool,
+  redis: Redis,
+): Promise<RunRow> {
+  const isReference = REFERENCES.includes(target);
+  const server = isReference ? servers[target as 'raw' | 'lock-or-429'] : servers.app;
+  // Reference events live in the same tables; the app builds their Redis inventory at creation.
+  const eventIds = await createEvents(servers.app, s, isReference ? 'atomic' : target, `${s.name} ${target} #${repeat}`);
+  const before = isReference ? null : await scrape(servers.app.url);
+  const rss = new RssSampler(server.proc.pid);
+  const load = await generateLoad({ baseUrl: server.url, eventIds, requests: s.requests, connections: s.connections, quantity: 1 });
+  const peakKb = rss.stop();
+  const counters = before ? strategyCounters(before, await scrape(servers.app.url), target) : null;
+
+  const created: Answer[] = load.created.map((body) => ({ status: 201, body: JSON.parse(body) }));
+  const capacity = s.seatsPerEvent * s.events;
+  const { sold, violations } = await verify(db, target === 'lock-or-429' ? undefined : redis, eventIds, s.seatsPerEvent, created);
+  const c = load.statusCounts;
+  const known = (c['201'] ?? 0) + (c['409'] ?? 0) + (c['429'] ?? 0) + (c['503'] ?? 0);
+  return {
+    scenario: s.name,
+    target,
+    repeat,
+    requests: s.requests,
+    connections: s.connections,
+    requestsPerSecond: s.requests / (load.durationMs / 1000),
+    latencyMs: load.latencyMs,
+    wallMs: load.durationMs,
+    sellOutMs: sold === capacity ? load.lastCreatedMs : null,
+    statuses: { '201': c['201'] ?? 0, '409': c['409'] ?? 0, '429': c['429'] ?? 0, '503': c['503'] ?? 0, other: s.requests - known },
+    sold,
+    capacity,
+    unsold: capacity - sold,
+    oversold: violations.some((v) => v.includes('oversold')),
+    doubleSeats: violations.some((v) => v.includes('double seat')),
+    violations: violations.slice(0, 20),
+    peakRssMb: peakKb / 1024,
+    counters,
+    unexpected: load.unexpected,
+  };
+}
+
+async function machine(db: Pool, redis: Redis) {
+  const [[mysql]] = await db.query<RowDataPacket[]>('SELECT VERSION() AS version');
+  const redisVersion = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1];
+  return {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    mysql: mysql.version as string,
+    redis: redisVersion,
+  };
+}
+
+function printProfile(dir: string, pid: number | undefined): void {
+  const file = readdirSync(dir).find((f) => f.includes(`.${pid}.`) && f.endsWith('.cpuprofile'));
+  if (!file) return console.error(`no CPU profile of the app found in ${dir}`);
+  console.log(`\nCPU profile of the app: ${join(dir, file)}\n${summarizeProfile(join(dir, file))}`);
+}
+
+async function main(): Promise<number> {
+  const o = parseBenchOptions(process.argv.slice(2));
+  const env = benchEnvironment();
+  const db = createPool({
+    host: env.DB_HOST ?? '127.0.0.1',
+    port: Number(env.DB_PORT ?? 3306),
+    user: env.DB_USER,
+    password: env.DB_PASSWORD,
+    database: env.DB_NAME,
+    connectionLimit: 4,
+  });
+  const redis = new Redis(env.REDIS_URL!);
+  await redis.flushdb();
+  const profileDir = join(o.outDir, 'profiles');
+  const servers: Partial<Record<'app' | 'raw' | 'lock-or-429', Server>> = {};
+  const rows: RunRow[] = [];
+  try {
+    const host = await machine(db, redis);
+    console.log(`seatguard bench: ${host.cpus} × ${host.cpuModel}, ${host.memoryGiB} GiB, Node ${host.node}, MySQL ${host.mysql}, Redis ${host.redis}`);
+    console.log(`load generator, app, MySQL and Redis share this machine; ${o.repeat} run(s) of each; medians below\n`);
+    servers.app = await startServer('src/main.js', {
+      ...env,
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      ALLOW_UNSAFE_STRATEGY: 'false',
+      TEST_CRITICAL_SECTION_DELAY_MS: '0',
+      UNSAFE_DELAY_MS: '0',
+    }, o.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
+    servers.raw = await startServer('bench/references/raw-server.js', env);
+    servers['lock-or-429'] = await startServer('bench/references/lock-or-429-server.js', env);
+
+    console.log(textHeader());
+    for (let repeat = 1; repeat <= o.repeat; repeat++) {
+      for (const name of o.scenarios) {
+        for (const target of o.targets) {
+          const row = await runOne(o, scenario(name, o), target, repeat, servers as Record<'app' | 'raw' | 'lock-or-429', Server>, db, redis);
+          rows.push(row);
+          console.log(textRow([...cells(row)].map((v, i) => (i === 0 ? `${v}#${repeat}` : v))));
+          for (const v of row.violations) console.log(`    VIOLATION ${v}`);
+          for (const u of row.unexpected) console.log(`    answered ${u}`);
+        }
+      }
+    }
+
+    const medians: string[][] = [];
+    for (const name of o.scenarios) {
+      const raw = group(rows, name, 'raw').length ? medianRun(group(rows, name, 'raw')) : undefined;
+      const l429 = group(rows, name, 'lock-or-429').length ? medianRun(group(rows, name, 'lock-or-429')) : undefined;
+      for (const target of o.targets) medians.push(cells(medianRun(group(rows, name, target)), raw, l429));
+    }
+    console.log(`\nMedians of ${o.repeat} (ratios against the references' medians in the same scenario):\n`);
+    console.log(textHeader());
+    for (const m of medians) console.log(textRow(m));
+    const checks = o.quick ? [] : targetChecks(rows);
+    if (checks.length) {
+      console.log('\nTargets:');
+      for (const c of checks) console.log(`  ${c.met ? 'met    ' : 'NOT MET'} ${c.what}: ${c.value}`);
+    }
+
+    mkdirSync(o.outDir, { recursive: true });
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    const file = join(o.outDir, `bench-${stamp}.json`);
+    writeFileSync(file, JSON.stringify({ machine: host, options: o, rows, checks }, null, 2));
+    writeFileSync(join(o.outDir, 'latest.md'), `${markdownTable(medians)}\n`);
+    console.log(`\nresults: ${file} (and latest.md)`);
+
+    const broken = rows.filter((r) => r.violations.length > 0);
+    if (broken.length) {
+      console.error(`\nINVARIANTS BROKEN in ${broken.length} run(s): ${broken.map((r) => `${r.scenario}/${r.target}#${r.repeat}`).join(', ')}`);
+      return 1;
+    }
+    console.log('\ninvariants held in every run: no oversell, no double seat, every 201 matches MySQL');
+    return 0;
+  } finally {
+    await Promise.all(Object.values(servers).map((s) => s?.proc.stop()));
+    await redis.quit();
+    await db.end();
+    if (o.profile) printProfile(profileDir, servers.app?.proc.pid);
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,55 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { REDIS_CLIENT } from '../redis/redis.tokens';
+import { freeSeatCount } from './peek-pool';
+
+/** How long a sold-out observation is trusted in this process. */
+export const SOLD_OUT_MEMO_MS = 200;
+
+/**
+ * The free-seat count this process last saw for each event, for a short
+ * moment. Only ever used to answer SOLD_OUT without a round trip: "no" is
+ * always safe for the invariants, and a seat given back (cancellation,
+ * compensation, rebuild) in this process clears the memo at once. A seat given
+ * back by another instance is offered here at most SOLD_OUT_MEMO_MS later.
+ *
+ * Why: in the flash bench, once the pool ran dry, buyers already queued for
+ * the event's turn each spent ~50 ms of round trips (behind the flood of
+ * SOLD_OUT answers on the event loop) just to learn it, and the last of them
+ * missed their deadline.
+ */
+@Injectable()
+export class AvailabilityMemo {
+  private readonly seen = new Map<number, { available: number; at: number }>();
+
+  constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis) {}
+
+  record(eventId: number, available: number): void {
+    this.seen.set(eventId, { available, at: Date.now() });
+  }
+
+  forget(eventId: number): void {
+    this.seen.delete(eventId);
+  }
+
+  /** A recent observation that `quantity` seats are not there, or null. */
+  soldOut(eventId: number, quantity: number): { kind: 'sold-out'; available: number } | null {
+    const last = this.seen.get(eventId);
+    if (!last) return null;
+    if (Date.now() - last.at > SOLD_OUT_MEMO_MS) {
+      this.seen.delete(eventId);
+      return null;
+    }
+    return last.available < quantity ? { kind: 'sold-out', available: last.available } : null;
+  }
+
+  /** The memo, else one read of the pool (which refreshes the memo). */
+  async soldOutNow(eventId: number, quantity: number): Promise<{ kind: 'sold-out'; available: number } | null> {
+    const known = this.soldOut(eventId, quantity);
+    if (known) return known;
+    const available = await freeSeatCount(this.redis, eventId);
+    if (available === null) return null;
+    this.record(eventId, available);
+    return available < quantity ? { kind: 'sold-out', available } : null;
+  }
+}
