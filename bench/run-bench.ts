@@ -171,6 +171,8 @@ async function main(): Promise<number> {
       ALLOW_UNSAFE_STRATEGY: 'false',
       TEST_CRITICAL_SECTION_DELAY_MS: '0',
       UNSAFE_DELAY_MS: '0',
+      // One load generator is one address: per-client rate limiting would refuse it, not measure it.
+      BOOKING_RATE_LIMIT: '0',
     }, o.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
     servers.raw = await startServer('bench/references/raw-server.js', env);
     servers['lock-or-429'] = await startServer('bench/references/lock-or-429-server.js', env);

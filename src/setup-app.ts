@@ -8,6 +8,18 @@ import { setupOpenApi } from './openapi/setup-openapi';
 
 export const API_PREFIX = 'api/v1';
 
+/**
+ * JSON.parse keeps "__proto__" as an own key, which validation then does not
+ * see as an unknown field; refuse it (and "constructor"/"prototype") while
+ * parsing, as a 400 malformed body.
+ */
+function refusePrototypeKeys(key: string, value: unknown): unknown {
+  if (key === '__proto__' || key === 'constructor' || key === 'prototype') {
+    throw new SyntaxError(`property ${key} is not allowed`);
+  }
+  return value;
+}
+
 /** Everything main.ts does to the app besides listening; e2e tests call it too. */
 export function setupApp(app: NestExpressApplication): INestApplication {
   const config = app.get<AppConfig>(appConfig.KEY);
@@ -15,7 +27,7 @@ export function setupApp(app: NestExpressApplication): INestApplication {
   app.setGlobalPrefix(API_PREFIX, { exclude: ['health/live', 'health/ready', 'metrics'] });
   app.use(helmet({ contentSecurityPolicy: false }));
   app.use(requireJsonBodies);
-  app.useBodyParser('json', { limit: config.bodyLimit });
+  app.useBodyParser('json', { limit: config.bodyLimit, reviver: refusePrototypeKeys });
   app.enableCors({ origin: config.corsOrigins.length ? config.corsOrigins : false });
   app.set('x-powered-by', false);
   setupOpenApi(app);

@@ -1,4 +1,5 @@
-import { Body, Controller, Delete, Get, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Post, Res, UseGuards } from '@nestjs/common';
+import { ThrottlerGuard } from '@nestjs/throttler';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
@@ -28,6 +29,7 @@ export class BookingsController {
   constructor(private readonly bookings: BookingsService) {}
 
   @Post('events/:id/bookings')
+  @UseGuards(ThrottlerGuard)
   @ApiOperation({
     summary: 'Book seats',
     description:
@@ -46,7 +48,10 @@ export class BookingsController {
   @ApiConflictResponse({ type: ErrorResponse, description: 'SOLD_OUT (with `available`), or CUSTOMER_LIMIT_REACHED' })
   @ApiNotFoundResponse({ type: ErrorResponse, description: 'No such event' })
   @ApiUnprocessableEntityResponse({ type: ErrorResponse, description: 'IDEMPOTENCY_KEY_REUSED' })
-  @ApiTooManyRequestsResponse({ type: ErrorResponse, description: 'Rate limited (when enabled)' })
+  @ApiTooManyRequestsResponse({
+    type: ErrorResponse,
+    description: 'RATE_LIMITED: more than BOOKING_RATE_LIMIT requests from this client in BOOKING_RATE_WINDOW_MS (with Retry-After)',
+  })
   @ApiServiceUnavailableResponse({ type: ErrorResponse, description: 'A dependency is down or the deadline passed' })
   async create(
     @Param('id', new ParseIdPipe()) eventId: number,

@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { bookingConfig, BookingConfig } from '../config/configuration';
 import { EventsModule } from '../events/events.module';
 import { InventoryModule } from '../inventory/inventory.module';
 import { StrategiesModule } from '../strategies/strategies.module';
@@ -9,7 +11,19 @@ import { BookingsRepository } from './persistence/bookings.repository';
 import { TypeOrmBookingsRepository } from './persistence/bookings.repository.typeorm';
 
 @Module({
-  imports: [EventsModule, InventoryModule, StrategiesModule],
+  imports: [
+    EventsModule,
+    InventoryModule,
+    StrategiesModule,
+    // Per client (IP) and per instance, on the booking route only (its guard is there).
+    ThrottlerModule.forRootAsync({
+      inject: [bookingConfig.KEY],
+      useFactory: (c: BookingConfig) => ({
+        throttlers: [{ ttl: c.rateWindowMs, limit: Math.max(1, c.rateLimit) }],
+        skipIf: () => c.rateLimit === 0,
+      }),
+    }),
+  ],
   controllers: [BookingsController],
   providers: [BookingsService, IdempotencyService, { provide: BookingsRepository, useClass: TypeOrmBookingsRepository }],
 })

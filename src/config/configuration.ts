@@ -61,6 +61,8 @@ export const bookingConfig = registerAs('booking', () => {
     holdSweepIntervalMs: env.HOLD_SWEEP_INTERVAL_MS,
     idempotencyTtlSeconds: env.IDEMPOTENCY_TTL_SECONDS,
     eventCacheTtlMs: env.EVENT_CACHE_TTL_MS,
+    rateLimit: env.BOOKING_RATE_LIMIT,
+    rateWindowMs: env.BOOKING_RATE_WINDOW_MS,
     allowUnsafeStrategy: env.ALLOW_UNSAFE_STRATEGY && env.NODE_ENV !== 'production',
     unsafeDelayMs: env.UNSAFE_DELAY_MS,
     criticalSectionDelayMs: env.TEST_CRITICAL_SECTION_DELAY_MS,

@@ -113,6 +113,12 @@ export class EnvironmentVariables extends DatabaseEnvironment {
   @IsInt() @Min(0)
   EVENT_CACHE_TTL_MS: number = 2000;
 
+  @IsInt() @Min(0)
+  BOOKING_RATE_LIMIT: number = 20;
+
+  @IsInt() @Min(100)
+  BOOKING_RATE_WINDOW_MS: number = 1000;
+
   @Transform(toBoolean) @IsBoolean()
   ALLOW_UNSAFE_STRATEGY: boolean = false;
 

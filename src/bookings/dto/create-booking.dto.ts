@@ -1,9 +1,11 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsEmail, IsInt, Max, MaxLength, Min } from 'class-validator';
+import { IsEmail, IsInt, Matches, Max, MaxLength, Min } from 'class-validator';
 
 export class CreateBookingDto {
   @ApiProperty({ example: 'ada@example.com', maxLength: 254 })
   @MaxLength(254)
+  // Unicode addresses are fine; invisible controls (NUL, bidi overrides) only ever spoof or break logs.
+  @Matches(/^[^\p{C}]*$/u, { message: 'customerEmail must not contain control or formatting characters' })
   @IsEmail({}, { message: 'customerEmail must be an e-mail address' })
   customerEmail: string;
 
