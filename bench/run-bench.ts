@@ -5,7 +5,7 @@
  */
 import { config as loadDotenv } from 'dotenv';
 import Redis from 'ioredis';
-import { createPool, Pool, RowDataPacket } from 'mysql2/promise';
+import { Pool, RowDataPacket } from 'mysql2/promise';
 import { execFile } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -15,9 +15,10 @@ import { readSaleState } from '../src/invariants/read-sale-state';
 import { Answer, saleViolations } from '../src/invariants/sale-invariants';
 import { freePort, ManagedProcess, RssSampler, startProcess, waitUntilReady } from '../tools/process-control';
 import { summarizeProfile } from './cpu-profile-summary';
-import { BenchOptions, parseBenchOptions, REFERENCES, Scenario, scenario, Target } from './bench-options';
+import { parseBenchOptions, REFERENCES, Scenario, scenario, Target } from './bench-options';
 import type { LoadPlan, LoadResult } from './load-generator';
 import { scrape, strategyCounters } from './prometheus-delta';
+import { mysqlPool } from './references/reference-server';
 import { cells, group, markdownTable, medianRun, RunRow, targetChecks, textHeader, textRow } from './report';
 
 loadDotenv({ quiet: true });
@@ -79,7 +80,6 @@ async function verify(db: Pool, redis: Redis | undefined, eventIds: number[], ca
 }
 
 async function runOne(
-  o: BenchOptions,
   s: Scenario,
   target: Target,
   repeat: number,
@@ -147,14 +147,7 @@ function printProfile(dir: string, pid: number | undefined): void {
 async function main(): Promise<number> {
   const o = parseBenchOptions(process.argv.slice(2));
   const env = benchEnvironment();
-  const db = createPool({
-    host: env.DB_HOST ?? '127.0.0.1',
-    port: Number(env.DB_PORT ?? 3306),
-    user: env.DB_USER,
-    password: env.DB_PASSWORD,
-    database: env.DB_NAME,
-    connectionLimit: 4,
-  });
+  const db = mysqlPool(env, 4);
   const redis = new Redis(env.REDIS_URL!);
   await redis.flushdb();
   const profileDir = join(o.outDir, 'profiles');
@@ -181,7 +174,7 @@ async function main(): Promise<number> {
     for (let repeat = 1; repeat <= o.repeat; repeat++) {
       for (const name of o.scenarios) {
         for (const target of o.targets) {
-          const row = await runOne(o, scenario(name, o), target, repeat, servers as Record<'app' | 'raw' | 'lock-or-429', Server>, db, redis);
+          const row = await runOne(scenario(name, o), target, repeat, servers as Record<'app' | 'raw' | 'lock-or-429', Server>, db, redis);
           rows.push(row);
           console.log(textRow([...cells(row)].map((v, i) => (i === 0 ? `${v}#${repeat}` : v))));
           for (const v of row.violations) console.log(`    VIOLATION ${v}`);

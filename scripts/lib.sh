@@ -80,3 +80,18 @@ ensure_services() {
     wait_for_port "$redis_host" "$redis_port" Redis
   fi
 }
+
+# Everything a run against a throw-away database needs: dependencies, .env,
+# MySQL and Redis, NAME dropped and recreated (setup-database.js only drops
+# *_test and *_bench), the production build, and the migrations on NAME.
+prepare_fresh_database() {
+  local name="$1"
+  ensure_dependencies
+  ensure_env_file
+  ensure_services
+  log "fresh database $name"
+  node scripts/setup-database.js --fresh "$name"
+  log "building the production bundle"
+  npm run --silent build
+  DB_NAME="$name" npm run --silent migration:run >/dev/null
+}

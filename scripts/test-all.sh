@@ -8,14 +8,8 @@ export TEST_DB_NAME
 RESULTS="$ROOT/.run/jest"
 rm -rf "$RESULTS" && mkdir -p "$RESULTS"
 
-ensure_dependencies
-ensure_env_file
-ensure_services
-log "fresh test database $TEST_DB_NAME"
-node scripts/setup-database.js --fresh "$TEST_DB_NAME"
-log "building (child-process suites run the production build)"
-npm run --silent build
-DB_NAME="$TEST_DB_NAME" npm run --silent migration:run >/dev/null
+# The child-process suites and the bench smoke run use the production build.
+prepare_fresh_database "$TEST_DB_NAME"
 
 status=0
 log "unit tests"

@@ -14,11 +14,42 @@ import { closeTestRedis, flushTestRedis } from './support/test-redis';
 /** Short holds so a seat stranded by a crash is back on sale within the drill. */
 const FAST_RECOVERY = { HOLD_TTL_MS: '3000', HOLD_SWEEP_INTERVAL_MS: '300', BOOKING_DEADLINE_MS: '2000', EVENT_CACHE_TTL_MS: '500' };
 
-async function saleViolationsAfter(eventId: number, capacity: number, finals: Answer[], redisUrl: string): Promise<string[]> {
+interface Sale {
+  eventId: number;
+  capacity: number;
+  load: PurchaseLoop;
+}
+
+interface SaleSetup {
+  /** Where to create the event (admin API). */
+  adminUrl: string;
+  /** Instances the buyers spread over; read on every purchase. */
+  urls: () => string[];
+  capacity: number;
+  strategy: string;
+  workers: number;
+  /** Tickets sold before the drill breaks anything. */
+  firstSales: number;
+}
+
+/** An event on sale and buyers at work; `track` gets the buyers at once, so they are stopped even if the drill fails early. */
+async function openSale(o: SaleSetup, track: (load: PurchaseLoop) => void): Promise<Sale> {
+  const { adminUrl, urls, capacity, strategy, workers, firstSales } = o;
+  const event = await createEvent(adminUrl, { capacity, strategy });
+  const load = new PurchaseLoop(urls, event.id, workers);
+  track(load);
+  await waitFor('first sales', async () => (await sold(event.id)) >= firstSales);
+  return { eventId: event.id, capacity, load };
+}
+
+/** Waits until every seat is sold and buyers hear SOLD_OUT, stops them, and returns DESIGN §1's violations. */
+async function finishSale({ eventId, capacity, load }: Sale, redisUrl: string, timeoutMs = 30_000): Promise<string[]> {
+  await waitFor('sale finished', async () => (await sold(eventId)) === capacity && load.soldOut(), timeoutMs);
+  await load.stop();
   const redis = new Redis(redisUrl);
   try {
     const stored = await readSaleState(rows, eventId, redis);
-    return saleViolations({ capacity, answers: finals, ...stored, expectSoldOut: true });
+    return saleViolations({ capacity, answers: load.finals, ...stored, expectSoldOut: true });
   } finally {
     redis.disconnect();
   }
@@ -43,6 +74,7 @@ describe('fault drills', () => {
     cleanups.push(() => (thing.stop ?? thing.close)!.call(thing));
     return thing;
   };
+  const openTrackedSale = (o: SaleSetup) => openSale(o, (load) => later(load));
 
   beforeAll(async () => {
     await truncateAll();
@@ -59,11 +91,8 @@ describe('fault drills', () => {
   it('drill 1: Redis lost mid-sale: 503 + Retry-After, not ready but live; back empty, the inventory is rebuilt and the sale finishes', async () => {
     const redis = later(await startExtraRedis());
     const app = later(await startChildApp({ ...FAST_RECOVERY, REDIS_URL: redis.url, REDLOCK_NODES: redis.url }));
-    const capacity = 120;
-    const event = await createEvent(app.url, { capacity, strategy: 'atomic' });
-    const load = later(new PurchaseLoop(() => [app.url], event.id, 8));
-
-    await waitFor('first sales', async () => (await sold(event.id)) >= 30);
+    const sale = await openTrackedSale({ adminUrl: app.url, urls: () => [app.url], capacity: 120, strategy: 'atomic', workers: 8, firstSales: 30 });
+    const { eventId, capacity, load } = sale;
     await redis.kill();
     const down = Date.now();
     await waitFor('503 answers', () => load.count(503, down) >= 5);
@@ -71,15 +100,12 @@ describe('fault drills', () => {
     expect(await status(`${app.url}/health/live`)).toBe(200);
     const refused = load.attempts.filter((a) => a.at >= down && a.status === 503);
     expect(refused.every((a) => a.retryAfter !== null && ['REDIS_UNAVAILABLE', 'DEADLINE_EXCEEDED'].includes(a.code!))).toBe(true);
-    const soldWhileDown = await sold(event.id);
+    const soldWhileDown = await sold(eventId);
 
     await redis.restart(); // empty: no RDB, no AOF
     await waitFor('ready again', async () => (await status(`${app.url}/health/ready`)) === 200);
-    await waitFor('sale finished', async () => (await sold(event.id)) === capacity && load.soldOut(), 30_000);
-    await load.stop();
-
+    expect(await finishSale(sale, redis.url)).toEqual([]);
     expect(soldWhileDown).toBeLessThan(capacity);
-    expect(await saleViolationsAfter(event.id, capacity, load.finals, redis.url)).toEqual([]);
     const metrics = await (await fetch(`${app.url}/metrics`)).text();
     expect(metrics).toMatch(/seatguard_inventory_rebuilds_total\{reason="missing"\} [1-9]/);
     process.stdout.write(`[drill 1] ${load.count(503)} answers 503 while Redis was away; sold ${capacity}/${capacity}\n`);
@@ -89,47 +115,42 @@ describe('fault drills', () => {
     const env = testEnvironment();
     const proxy: TcpProxy = later(await startTcpProxy(env.DB_HOST, Number(env.DB_PORT)));
     const app = later(await startChildApp({ ...FAST_RECOVERY, DB_PORT: String(proxy.port), DB_CONNECT_TIMEOUT_MS: '1000' }));
-    const capacity = 120;
-    const event = await createEvent(app.url, { capacity, strategy: 'optimistic' });
-    const load = later(new PurchaseLoop(() => [app.url], event.id, 8));
-
-    await waitFor('first sales', async () => (await sold(event.id)) >= 30);
+    const sale = await openTrackedSale({ adminUrl: app.url, urls: () => [app.url], capacity: 120, strategy: 'optimistic', workers: 8, firstSales: 30 });
+    const { eventId, capacity, load } = sale;
     await proxy.cut();
     const cut = Date.now();
     await waitFor('503 answers', () => load.count(503, cut) >= 10);
-    const soldDuringCut = await sold(event.id);
+    const soldDuringCut = await sold(eventId);
     // Seats taken by the failed bookings were given back: free + sold accounts for every seat.
     const redis = new Redis(TEST_REDIS_URL);
-    const free = await redis.zcard(inventoryKeys(event.id).free);
-    const held = await redis.zcard(inventoryKeys(event.id).held);
+    const free = await redis.zcard(inventoryKeys(eventId).free);
+    const held = await redis.zcard(inventoryKeys(eventId).held);
     redis.disconnect();
     expect(free + soldDuringCut).toBeGreaterThanOrEqual(capacity - 8); // at most the 8 in flight are held
     expect(held - soldDuringCut).toBeLessThanOrEqual(8);
     expect(load.attempts.filter((a) => a.at >= cut && a.status === 503).every((a) => a.retryAfter !== null)).toBe(true);
 
     await proxy.restore();
-    await waitFor('sale finished', async () => (await sold(event.id)) === capacity && load.soldOut(), 30_000);
-    await load.stop();
-    expect(await saleViolationsAfter(event.id, capacity, load.finals, TEST_REDIS_URL)).toEqual([]);
+    expect(await finishSale(sale, TEST_REDIS_URL)).toEqual([]);
     process.stdout.write(`[drill 2] ${load.count(503)} answers 503 while MySQL was cut off; sold ${capacity}/${capacity}\n`);
   });
 
   it('drill 3: kill -9 one of three instances mid-sale and restart it: nothing stranded, sold == capacity', async () => {
     const apps: ChildApp[] = await Promise.all([0, 1, 2].map(() => startChildApp(FAST_RECOVERY)));
     apps.forEach((a) => later(a));
-    const capacity = 150;
-    const event = await createEvent(apps[0].url, { capacity, strategy: 'pessimistic' });
-    const live = () => apps.map((a) => a.url);
-    const load = later(new PurchaseLoop(live, event.id, 12));
-
-    await waitFor('first sales', async () => (await sold(event.id)) >= 40);
+    const sale = await openTrackedSale({
+      adminUrl: apps[0].url,
+      urls: () => apps.map((a) => a.url),
+      capacity: 150,
+      strategy: 'pessimistic',
+      workers: 12,
+      firstSales: 40,
+    });
+    const { capacity, load } = sale;
     await apps[1].stop('SIGKILL');
     await waitFor('a dropped connection', () => load.count(0) >= 1);
     apps[1] = later(await startChildApp(FAST_RECOVERY));
-    await waitFor('sale finished', async () => (await sold(event.id)) === capacity && load.soldOut(), 40_000);
-    await load.stop();
-
-    expect(await saleViolationsAfter(event.id, capacity, load.finals, TEST_REDIS_URL)).toEqual([]);
+    expect(await finishSale(sale, TEST_REDIS_URL, 40_000)).toEqual([]);
     process.stdout.write(`[drill 3] ${load.count(0)} attempts lost with the killed instance, retried elsewhere; sold ${capacity}/${capacity}\n`);
   });
 
@@ -137,28 +158,23 @@ describe('fault drills', () => {
     const nodes: ExtraRedis[] = [];
     for (let i = 0; i < 3; i++) nodes.push(later(await startExtraRedis()));
     const app = later(await startChildApp({ ...FAST_RECOVERY, REDLOCK_NODES: nodes.map((n) => n.url).join(',') }));
-    const capacity = 150;
-    const event = await createEvent(app.url, { capacity, strategy: 'pessimistic' });
-    const load = later(new PurchaseLoop(() => [app.url], event.id, 6));
-
-    await waitFor('first sales', async () => (await sold(event.id)) >= 20);
+    const sale = await openTrackedSale({ adminUrl: app.url, urls: () => [app.url], capacity: 150, strategy: 'pessimistic', workers: 6, firstSales: 20 });
+    const { eventId, capacity, load } = sale;
     await nodes[0].kill();
-    const oneDown = await sold(event.id);
-    await waitFor('sales with one master down', async () => (await sold(event.id)) >= oneDown + 20);
+    const oneDown = await sold(eventId);
+    await waitFor('sales with one master down', async () => (await sold(eventId)) >= oneDown + 20);
 
     await nodes[1].kill();
     const twoDown = Date.now();
     await waitFor('quorum refusals', () => load.attempts.some((a) => a.at >= twoDown && a.code === 'LOCK_QUORUM_UNAVAILABLE'));
-    const soldWithoutQuorum = await sold(event.id);
+    const soldWithoutQuorum = await sold(eventId);
     await waitFor('more refusals', () => load.count(503, twoDown) >= 5);
     // Bookings already past the lock may finish; no new one gets through.
-    expect(await sold(event.id)).toBeLessThanOrEqual(soldWithoutQuorum + 6);
+    expect(await sold(eventId)).toBeLessThanOrEqual(soldWithoutQuorum + 6);
 
     await nodes[0].restart();
     await nodes[1].restart();
-    await waitFor('sale finished', async () => (await sold(event.id)) === capacity && load.soldOut(), 30_000);
-    await load.stop();
-    expect(await saleViolationsAfter(event.id, capacity, load.finals, TEST_REDIS_URL)).toEqual([]);
+    expect(await finishSale(sale, TEST_REDIS_URL)).toEqual([]);
     process.stdout.write(`[drill 4] ${load.count(503)} answers 503 without quorum; sold ${capacity}/${capacity}\n`);
   });
 
@@ -166,11 +182,9 @@ describe('fault drills', () => {
     const other = later(await startChildApp(FAST_RECOVERY));
     const leaving = await startChildApp({ ...FAST_RECOVERY, SHUTDOWN_GRACE_MS: '5000' });
     later(leaving);
-    const capacity = 300;
-    const event = await createEvent(other.url, { capacity, strategy: 'pessimistic' });
     let targets = [leaving.url, other.url];
-    const load = later(new PurchaseLoop(() => targets, event.id, 10));
-    await waitFor('first sales', async () => (await sold(event.id)) >= 30);
+    const sale = await openTrackedSale({ adminUrl: other.url, urls: () => targets, capacity: 300, strategy: 'pessimistic', workers: 10, firstSales: 30 });
+    const { eventId, load } = sale;
 
     const signalled = Date.now();
     const exit = leaving.stop('SIGTERM');
@@ -185,12 +199,10 @@ describe('fault drills', () => {
     expect(notReadyAt).toBeLessThan(exitedAt);
     expect(await status(`${leaving.url}/health/live`)).toBe(0); // refused: it is gone
 
-    await waitFor('sale finished', async () => (await sold(event.id)) === capacity && load.soldOut(), 30_000);
-    await load.stop();
+    expect(await finishSale(sale, TEST_REDIS_URL)).toEqual([]);
     const redis = new Redis(TEST_REDIS_URL);
-    expect(await redis.exists(inventoryKeys(event.id).lock)).toBe(0);
+    expect(await redis.exists(inventoryKeys(eventId).lock)).toBe(0);
     redis.disconnect();
-    expect(await saleViolationsAfter(event.id, capacity, load.finals, TEST_REDIS_URL)).toEqual([]);
     // Requests it had accepted were answered, not dropped.
     const dropped = load.attempts.filter((a) => a.status === 0 && a.at < notReadyAt).length;
     expect(dropped).toBe(0);

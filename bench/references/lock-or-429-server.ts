@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { RowDataPacket } from 'mysql2/promise';
-import { created, insertBooking, listen, mysqlPool, serveBookings } from './reference-server';
+import { created, inTransaction, insertBooking, listen, mysqlPool, serveBookings } from './reference-server';
 
 const RELEASE_IF_OWNER = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
 
@@ -21,30 +21,25 @@ listen(
     if ((await redis.set(lock, token, 'EX', 5, 'NX')) === null) {
       return { status: 429, body: { code: 'BUSY', message: 'busy, try again' }, headers: { 'retry-after': '1' } };
     }
-    const connection = await db.getConnection();
     try {
-      await connection.query('SET TRANSACTION ISOLATION LEVEL SERIALIZABLE');
-      await connection.beginTransaction();
-      const [[event]] = await connection.query<RowDataPacket[]>('SELECT capacity FROM events WHERE id = ? FOR UPDATE', [eventId]);
-      const [[sold]] = await connection.query<RowDataPacket[]>(
-        'SELECT COALESCE(MAX(seat_no), 0) AS last FROM tickets WHERE event_id = ? FOR UPDATE',
-        [eventId],
+      return await inTransaction(
+        db,
+        async (connection) => {
+          const [[event]] = await connection.query<RowDataPacket[]>('SELECT capacity FROM events WHERE id = ? FOR UPDATE', [eventId]);
+          const [[sold]] = await connection.query<RowDataPacket[]>(
+            'SELECT COALESCE(MAX(seat_no), 0) AS last FROM tickets WHERE event_id = ? FOR UPDATE',
+            [eventId],
+          );
+          const capacity = Number(event.capacity);
+          const last = Number(sold.last);
+          if (last + quantity > capacity) return { status: 409, body: { code: 'SOLD_OUT', available: capacity - last } };
+          const seats = Array.from({ length: quantity }, (_, i) => last + 1 + i);
+          const id = await insertBooking(connection, eventId, customerEmail, seats, 'lock-or-429');
+          return created(id, eventId, seats);
+        },
+        'SERIALIZABLE',
       );
-      const capacity = Number(event.capacity);
-      const last = Number(sold.last);
-      if (last + quantity > capacity) {
-        await connection.rollback();
-        return { status: 409, body: { code: 'SOLD_OUT', available: capacity - last } };
-      }
-      const seats = Array.from({ length: quantity }, (_, i) => last + 1 + i);
-      const id = await insertBooking(connection, eventId, customerEmail, seats, 'lock-or-429');
-      await connection.commit();
-      return created(id, eventId, seats);
-    } catch (error) {
-      await connection.rollback().catch(() => undefined);
-      throw error;
     } finally {
-      connection.release();
       await redis.eval(RELEASE_IF_OWNER, 1, lock, token);
     }
   }),

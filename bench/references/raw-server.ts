@@ -5,7 +5,7 @@
 import Redis from 'ioredis';
 import { inventoryKeys } from '../../src/inventory/inventory-keys';
 import { TAKE_SEATS } from '../../src/inventory/inventory-scripts';
-import { created, insertBooking, listen, mysqlPool, serveBookings } from './reference-server';
+import { created, inTransaction, insertBooking, listen, mysqlPool, serveBookings } from './reference-server';
 
 type TakeSeats = (free: string, held: string, meta: string, n: number, holdUntil: number) => Promise<number[]>;
 
@@ -21,17 +21,7 @@ listen(
     const [status, available, ...seats] = await take(k.free, k.held, k.meta, quantity, Date.now() + holdMs);
     if (status === -1) return { status: 503, body: { code: 'INVENTORY_MISSING' } };
     if (status === -2) return { status: 409, body: { code: 'SOLD_OUT', available } };
-    const connection = await db.getConnection();
-    try {
-      await connection.beginTransaction();
-      const id = await insertBooking(connection, eventId, customerEmail, seats, 'raw');
-      await connection.commit();
-      return created(id, eventId, seats);
-    } catch (error) {
-      await connection.rollback().catch(() => undefined);
-      throw error;
-    } finally {
-      connection.release();
-    }
+    const id = await inTransaction(db, (connection) => insertBooking(connection, eventId, customerEmail, seats, 'raw'));
+    return created(id, eventId, seats);
   }),
 );

@@ -42,17 +42,38 @@ export function serveBookings(handle: BookingHandler): Server {
   });
 }
 
-export function mysqlPool(): Pool {
-  const env = process.env;
+/** A mysql2 pool on the environment's DB_* settings (the bench passes its own environment). */
+export function mysqlPool(env: NodeJS.ProcessEnv = process.env, connectionLimit = Number(env.DB_POOL_SIZE ?? 20)): Pool {
   return createPool({
     host: env.DB_HOST ?? '127.0.0.1',
     port: Number(env.DB_PORT ?? 3306),
     user: env.DB_USER,
     password: env.DB_PASSWORD,
     database: env.DB_NAME,
-    // Same size as the app's pool, so the comparison is about the code.
-    connectionLimit: Number(env.DB_POOL_SIZE ?? 20),
+    // By default the app's pool size, so a comparison is about the code.
+    connectionLimit,
   });
+}
+
+/** One transaction on its own connection: committed when `work` returns, rolled back when it throws. */
+export async function inTransaction<T>(
+  db: Pool,
+  work: (connection: PoolConnection) => Promise<T>,
+  isolation?: 'SERIALIZABLE',
+): Promise<T> {
+  const connection = await db.getConnection();
+  try {
+    if (isolation) await connection.query(`SET TRANSACTION ISOLATION LEVEL ${isolation}`);
+    await connection.beginTransaction();
+    const result = await work(connection);
+    await connection.commit();
+    return result;
+  } catch (error) {
+    await connection.rollback().catch(() => undefined);
+    throw error;
+  } finally {
+    connection.release();
+  }
 }
 
 /** The same rows the app writes for a booking, so one invariant check reads both. */

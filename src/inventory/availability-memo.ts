@@ -9,9 +9,12 @@ export const SOLD_OUT_MEMO_MS = 200;
 /**
  * The free-seat count this process last saw for each event, for a short
  * moment. Only ever used to answer SOLD_OUT without a round trip: "no" is
- * always safe for the invariants, and a seat given back (cancellation,
- * compensation, rebuild) in this process clears the memo at once. A seat given
- * back by another instance is offered here at most SOLD_OUT_MEMO_MS later.
+ * always safe for the invariants. A seat given back (cancellation,
+ * compensation, rebuild) in this process clears the memo once Redis has
+ * answered, so an older reading from the same connection cannot land after the
+ * clear. A reading from a WATCH connection can, and a seat given back by
+ * another instance is not seen at all: either way the seat is offered here at
+ * most SOLD_OUT_MEMO_MS later.
  *
  * Why: in the flash bench, once the pool ran dry, buyers already queued for
  * the event's turn each spent ~50 ms of round trips (behind the flood of
@@ -50,6 +53,6 @@ export class AvailabilityMemo {
     const available = await freeSeatCount(this.redis, eventId);
     if (available === null) return null;
     this.record(eventId, available);
-    return available < quantity ? { kind: 'sold-out', available } : null;
+    return this.soldOut(eventId, quantity);
   }
 }

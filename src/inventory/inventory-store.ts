@@ -74,8 +74,8 @@ export class InventoryStore implements OnModuleInit {
     if (seats.length === 0) return 0;
     const k = inventoryKeys(eventId);
     this.metrics.luaCalls.inc({ script: 'release' });
-    this.memo.forget(eventId);
     const returned = await this.commands.seatguardRelease(k.free, k.held, k.meta, ...seats);
+    this.memo.forget(eventId);
     this.metrics.seatsReturned.inc({ reason: 'compensation' }, returned);
     return returned;
   }
@@ -83,8 +83,8 @@ export class InventoryStore implements OnModuleInit {
   async returnCancelled(eventId: number, seats: number[]): Promise<void> {
     const k = inventoryKeys(eventId);
     this.metrics.luaCalls.inc({ script: 'return-cancelled' });
-    this.memo.forget(eventId);
     const returned = await this.commands.seatguardReturnCancelled(k.free, k.held, k.meta, k.generation, ...seats);
+    this.memo.forget(eventId);
     this.metrics.seatsReturned.inc({ reason: 'cancellation' }, returned);
   }
 
@@ -97,8 +97,8 @@ export class InventoryStore implements OnModuleInit {
     const k = inventoryKeys(eventId);
     const pairs = seats.flatMap((s) => [s, ticketed.has(s) ? '1' : '0']);
     this.metrics.luaCalls.inc({ script: 'settle' });
-    this.memo.forget(eventId);
     const returned = await this.commands.seatguardSettle(k.free, k.held, k.meta, now, ...pairs);
+    this.memo.forget(eventId);
     this.metrics.seatsReturned.inc({ reason: 'expired-hold' }, returned);
     return returned;
   }
@@ -111,10 +111,10 @@ export class InventoryStore implements OnModuleInit {
   async rebuild(eventId: number, capacity: number, expectedGeneration: string, ticketed: number[]): Promise<number> {
     const k = inventoryKeys(eventId);
     this.metrics.luaCalls.inc({ script: 'rebuild' });
-    this.memo.forget(eventId);
     const free = await this.commands.seatguardRebuild(
       k.free, k.held, k.meta, k.generation, capacity, Date.now(), expectedGeneration, ...ticketed,
     );
+    this.memo.forget(eventId);
     if (free >= 0) await this.redis.sadd(KNOWN_INVENTORIES_KEY, String(eventId));
     return free;
   }

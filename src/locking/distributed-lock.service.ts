@@ -3,7 +3,6 @@ import Redlock, { ExecutionError, Lock, ResourceLockedError } from 'redlock';
 import { bookingConfig, BookingConfig } from '../config/configuration';
 import { Deadline } from '../common/deadline';
 import { DependencyUnavailableError } from '../common/domain-errors';
-import { KeyedGate } from '../common/keyed-gate';
 import { retryUntilDeadline, RetryableConflict } from '../common/retry-until-deadline';
 import { REDLOCK } from '../redis/redis.tokens';
 import { LockLease } from './lock-lease';
@@ -11,16 +10,12 @@ import { SeatguardMetrics } from '../metrics/seatguard-metrics';
 
 /**
  * Runs work while holding a Redlock lock, auto-extended for as long as the work
- * runs, always released in `finally`.
- *
- * Requests of this process for the same resource first queue on a local mutex,
- * so only one of them at a time competes for the distributed lock with other
- * instances: fewer wasted Redis round trips and FIFO order among local buyers.
+ * runs, always released in `finally`. Callers queue locally first (the
+ * pessimistic strategy's EventTurns), so contention seen here is between
+ * instances.
  */
 @Injectable()
 export class DistributedLockService {
-  private readonly localTurns = new KeyedGate(1);
-
   constructor(
     @Inject(REDLOCK) private readonly redlock: Redlock,
     @Inject(bookingConfig.KEY) private readonly config: BookingConfig,
@@ -28,17 +23,15 @@ export class DistributedLockService {
   ) {}
 
   async withLock<T>(resource: string, deadline: Deadline, work: (lease: LockLease) => Promise<T>): Promise<T> {
-    return this.localTurns.run(resource, deadline, 'waiting for the event lock', async () => {
-      const waitStarted = process.hrtime.bigint();
-      const lock = await this.acquire(resource, deadline);
-      this.metrics.lockWaitSeconds.observe(Number(process.hrtime.bigint() - waitStarted) / 1e9);
-      const lease = new LockLease(lock, this.config.lockTtlMs, this.config.lockExtendThresholdMs, this.metrics);
-      try {
-        return await work(lease);
-      } finally {
-        await lease.release();
-      }
-    });
+    const waitStarted = process.hrtime.bigint();
+    const lock = await this.acquire(resource, deadline);
+    this.metrics.lockWaitSeconds.observe(Number(process.hrtime.bigint() - waitStarted) / 1e9);
+    const lease = new LockLease(lock, this.config.lockTtlMs, this.config.lockExtendThresholdMs, this.metrics);
+    try {
+      return await work(lease);
+    } finally {
+      await lease.release();
+    }
   }
 
   private acquire(resource: string, deadline: Deadline): Promise<Lock> {

@@ -13,6 +13,12 @@ interface Mysql2PoolInternals {
   _connectionQueue?: { length: number };
 }
 
+interface PoolUsage {
+  inUse: number;
+  idle: number;
+  waiting: number;
+}
+
 /**
  * Pool gauges, read at scrape time: MySQL connections in use, idle, and
  * queries waiting for one; the same for the WATCH connections. A pool that
@@ -28,28 +34,27 @@ export class PoolUsageMetrics implements OnModuleInit {
 
   onModuleInit(): void {
     const mysqlPool = () => (this.db.driver as unknown as { pool?: Mysql2PoolInternals }).pool;
-    new Gauge({
-      name: 'seatguard_db_pool_connections',
-      help: 'MySQL pool: connections in use, idle, and queries waiting for a connection',
-      labelNames: ['state'] as const,
-      registers: [this.metrics.registry],
-      collect() {
-        const pool = mysqlPool();
-        const all = pool?._allConnections?.length ?? 0;
-        const idle = pool?._freeConnections?.length ?? 0;
-        this.set({ state: 'in_use' }, all - idle);
-        this.set({ state: 'idle' }, idle);
-        this.set({ state: 'waiting' }, pool?._connectionQueue?.length ?? 0);
-      },
+    this.poolGauge('seatguard_db_pool_connections', 'MySQL pool: connections in use, idle, and queries waiting for a connection', () => {
+      const pool = mysqlPool();
+      const all = pool?._allConnections?.length ?? 0;
+      const idle = pool?._freeConnections?.length ?? 0;
+      return { inUse: all - idle, idle, waiting: pool?._connectionQueue?.length ?? 0 };
     });
-    const watchPool = this.watchPool;
+    this.poolGauge(
+      'seatguard_redis_watch_pool_connections',
+      'WATCH connection pool (optimistic strategy): in use, idle, and requests waiting',
+      () => this.watchPool.usage(),
+    );
+  }
+
+  private poolGauge(name: string, help: string, read: () => PoolUsage): void {
     new Gauge({
-      name: 'seatguard_redis_watch_pool_connections',
-      help: 'WATCH connection pool (optimistic strategy): in use, idle, and requests waiting',
+      name,
+      help,
       labelNames: ['state'] as const,
       registers: [this.metrics.registry],
       collect() {
-        const u = watchPool.usage();
+        const u = read();
         this.set({ state: 'in_use' }, u.inUse);
         this.set({ state: 'idle' }, u.idle);
         this.set({ state: 'waiting' }, u.waiting);

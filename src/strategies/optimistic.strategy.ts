@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
-import { KeyedGate } from '../common/keyed-gate';
 import { retryUntilDeadline, RetryableConflict } from '../common/retry-until-deadline';
 import { inventoryKeys } from '../inventory/inventory-keys';
 import { AvailabilityMemo } from '../inventory/availability-memo';
@@ -10,29 +9,28 @@ import { SeatguardMetrics } from '../metrics/seatguard-metrics';
 import { REDIS_WATCH_POOL } from '../redis/redis.tokens';
 import { WatchConnectionPool } from '../redis/watch-connection-pool';
 import { BookingStrategy, SeatRequest } from './booking-strategy';
+import { EventTurns } from './event-turns';
 
 /**
  * WATCH the pool, read it, MULTI/EXEC the change. A nil EXEC means another
  * booking changed the pool first: back off (jittered, exponential, capped) and
  * try again until the deadline. Each attempt borrows its own connection and
  * gives it back before sleeping.
- *
- * Attempts of this process on one event take turns (KeyedGate): measured in
- * the flash bench, 200 local buyers racing on 16 connections aborted ~8 EXECs
- * per booking and pushed some past their deadline. Turns leave WATCH to settle
- * races between instances only, which is what it is for.
+ * Attempts of this process on one event take turns (EventTurns).
  */
 @Injectable()
 export class OptimisticStrategy implements BookingStrategy {
   readonly name = 'optimistic' as const;
 
-  private readonly turns = new KeyedGate(1);
+  private readonly turns: EventTurns;
 
   constructor(
     @Inject(REDIS_WATCH_POOL) private readonly pool: WatchConnectionPool,
     private readonly metrics: SeatguardMetrics,
     private readonly memo: AvailabilityMemo,
-  ) {}
+  ) {
+    this.turns = new EventTurns(memo, 'waiting for an optimistic attempt');
+  }
 
   async takeSeats(request: SeatRequest): Promise<TakeOutcome> {
     // A sold-out pool answers at once, without a turn, a lock or a WATCH.
@@ -45,11 +43,7 @@ export class OptimisticStrategy implements BookingStrategy {
       { startingDelayMs: 1, maxDelayMs: 25 },
       () => {
         attempts += 1;
-        return this.turns.run(String(request.eventId), request.deadline, 'waiting for an optimistic attempt', async () =>
-          // Whoever had the turn before may just have seen the pool run dry.
-          this.memo.soldOut(request.eventId, request.quantity) ??
-          this.pool.withConnection((connection) => this.attempt(connection, request)),
-        );
+        return this.turns.take(request, () => this.pool.withConnection((connection) => this.attempt(connection, request)));
       },
       () => this.metrics.watchAborts.inc(),
     );

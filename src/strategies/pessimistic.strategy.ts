@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { bookingConfig, BookingConfig } from '../config/configuration';
-import { KeyedGate } from '../common/keyed-gate';
 import { retryUntilDeadline, RetryableConflict } from '../common/retry-until-deadline';
 import { inventoryKeys } from '../inventory/inventory-keys';
 import { AvailabilityMemo } from '../inventory/availability-memo';
@@ -12,6 +11,7 @@ import { LockLostError } from '../locking/lock-lease';
 import { SeatguardMetrics } from '../metrics/seatguard-metrics';
 import { REDIS_CLIENT } from '../redis/redis.tokens';
 import { BookingStrategy, SeatRequest } from './booking-strategy';
+import { EventTurns } from './event-turns';
 
 /**
  * A Redlock lock on the event; inside it, read the pool, choose the seats and
@@ -22,8 +22,8 @@ import { BookingStrategy, SeatRequest } from './booking-strategy';
 @Injectable()
 export class PessimisticStrategy implements BookingStrategy {
   readonly name = 'pessimistic' as const;
-  /** The memo is read between turns, before any lock round trip. */
-  private readonly turns = new KeyedGate(1);
+  /** Only one booking per event and process competes for the Redlock lock at a time. */
+  private readonly turns: EventTurns;
 
   constructor(
     private readonly locks: DistributedLockService,
@@ -32,7 +32,9 @@ export class PessimisticStrategy implements BookingStrategy {
     @Inject(bookingConfig.KEY) private readonly config: BookingConfig,
     private readonly metrics: SeatguardMetrics,
     private readonly memo: AvailabilityMemo,
-  ) {}
+  ) {
+    this.turns = new EventTurns(memo, 'waiting for the event lock');
+  }
 
   async takeSeats(request: SeatRequest): Promise<TakeOutcome> {
     // A sold-out pool answers at once, without a turn, a lock or a WATCH.
@@ -45,9 +47,7 @@ export class PessimisticStrategy implements BookingStrategy {
       { startingDelayMs: 1, maxDelayMs: 25 },
       () => {
         attempts += 1;
-        return this.turns.run(String(request.eventId), request.deadline, 'waiting for the event lock', async () =>
-          // Whoever held the lock before may just have seen the pool run dry.
-          this.memo.soldOut(request.eventId, request.quantity) ??
+        return this.turns.take(request, () =>
           this.locks.withLock(inventoryKeys(request.eventId).lock, request.deadline, (lease) =>
             this.criticalSection(request, attempts, () => lease.assertHeld()),
           ),
