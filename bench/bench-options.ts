@@ -45,10 +45,13 @@ function list<T extends string>(value: string | undefined, allowed: readonly T[]
   return items;
 }
 
-function positive(value: string | undefined, fallback: number, name: string): number {
+/** A command-line number that must be positive (and whole unless `integer` is false); `fallback` when absent. */
+export function positive(value: string | undefined, fallback: number, name: string, integer = true): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got "${value}"`);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
+    throw new Error(`--${name} must be a positive ${integer ? 'integer' : 'number'}, got "${value}"`);
+  }
   return n;
 }
 

@@ -11,9 +11,9 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { readSaleState } from '../src/invariants/read-sale-state';
-import { Answer, saleViolations } from '../src/invariants/sale-invariants';
-import { freePort, ManagedProcess, RssSampler, startProcess, waitUntilReady } from '../tools/process-control';
+import { Answer } from '../src/invariants/sale-invariants';
+import { RssSampler } from '../tools/process-control';
+import { benchEnvironment, checkEvents, createEvent, DIST, PRODUCTION_SETTINGS, Server, startServer } from './app-under-load';
 import { summarizeProfile } from './cpu-profile-summary';
 import { parseBenchOptions, REFERENCES, Scenario, scenario, Target } from './bench-options';
 import type { LoadPlan, LoadResult } from './load-generator';
@@ -23,38 +23,11 @@ import { cells, group, markdownTable, medianRun, RunRow, targetChecks, textHeade
 
 loadDotenv({ quiet: true });
 const run = promisify(execFile);
-const DIST = join(__dirname, '..');
-
-interface Server {
-  proc: ManagedProcess;
-  url: string;
-}
-
-function benchEnvironment(): NodeJS.ProcessEnv {
-  const dbName = process.env.BENCH_DB_NAME ?? 'seatguard_bench';
-  const redis = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-  redis.pathname = `/${process.env.BENCH_REDIS_DB ?? '14'}`;
-  return { ...process.env, DB_NAME: dbName, REDIS_URL: redis.toString(), REDLOCK_NODES: redis.toString() };
-}
-
-async function startServer(script: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): Promise<Server> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const proc = startProcess(process.execPath, [...nodeArgs, join(DIST, script)], { ...env, PORT: String(port), HOST: '127.0.0.1' });
-  await waitUntilReady(proc, `${url}/health/ready`);
-  return { proc, url };
-}
 
 async function createEvents(app: Server, s: Scenario, strategy: string, label: string): Promise<number[]> {
   const ids: number[] = [];
   for (let i = 0; i < s.events; i++) {
-    const res = await fetch(`${app.url}/api/v1/events`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${process.env.ADMIN_TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: `bench ${label} ${i + 1}`, startsAt: '2027-06-01T19:00:00Z', capacity: s.seatsPerEvent, strategy }),
-    });
-    if (res.status !== 201) throw new Error(`creating a bench event failed: ${res.status} ${await res.text()}`);
-    ids.push(((await res.json()) as { id: number }).id);
+    ids.push(await createEvent(app.url, { name: `bench ${label} ${i + 1}`, capacity: s.seatsPerEvent, strategy }));
   }
   return ids;
 }
@@ -64,19 +37,6 @@ async function generateLoad(plan: LoadPlan): Promise<LoadResult> {
     maxBuffer: 512 * 1024 * 1024,
   });
   return JSON.parse(stdout) as LoadResult;
-}
-
-async function verify(db: Pool, redis: Redis | undefined, eventIds: number[], capacity: number, created: Answer[]) {
-  const query = async <T>(sql: string, params: unknown[]) => (await db.query<RowDataPacket[]>(sql, params))[0] as T[];
-  let sold = 0;
-  const violations: string[] = [];
-  for (const id of eventIds) {
-    const stored = await readSaleState(query, id, redis);
-    sold += stored.tickets.length;
-    const answers = created.filter((a) => a.body?.eventId === id);
-    violations.push(...saleViolations({ capacity, answers, ...stored, expectSoldOut: false, allowedStatuses: [201] }).map((v) => `event ${id}: ${v}`));
-  }
-  return { sold, violations };
 }
 
 async function runOne(
@@ -99,7 +59,8 @@ async function runOne(
 
   const created: Answer[] = load.created.map((body) => ({ status: 201, body: JSON.parse(body) }));
   const capacity = s.seatsPerEvent * s.events;
-  const { sold, violations } = await verify(db, target === 'lock-or-429' ? undefined : redis, eventIds, s.seatsPerEvent, created);
+  const events = eventIds.map((id) => ({ id, capacity: s.seatsPerEvent }));
+  const { sold, violations } = await checkEvents(db, target === 'lock-or-429' ? undefined : redis, events, created);
   const c = load.statusCounts;
   const known = (c['201'] ?? 0) + (c['409'] ?? 0) + (c['429'] ?? 0) + (c['503'] ?? 0);
   return {
@@ -157,16 +118,7 @@ async function main(): Promise<number> {
     const host = await machine(db, redis);
     console.log(`seatguard bench: ${host.cpus} × ${host.cpuModel}, ${host.memoryGiB} GiB, Node ${host.node}, MySQL ${host.mysql}, Redis ${host.redis}`);
     console.log(`load generator, app, MySQL and Redis share this machine; ${o.repeat} run(s) of each; medians below\n`);
-    servers.app = await startServer('src/main.js', {
-      ...env,
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
-      ALLOW_UNSAFE_STRATEGY: 'false',
-      TEST_CRITICAL_SECTION_DELAY_MS: '0',
-      UNSAFE_DELAY_MS: '0',
-      // One load generator is one address: per-client rate limiting would refuse it, not measure it.
-      BOOKING_RATE_LIMIT: '0',
-    }, o.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
+    servers.app = await startServer('src/main.js', { ...env, ...PRODUCTION_SETTINGS }, o.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
     servers.raw = await startServer('bench/references/raw-server.js', env);
     servers['lock-or-429'] = await startServer('bench/references/lock-or-429-server.js', env);
 

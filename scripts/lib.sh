@@ -83,7 +83,7 @@ ensure_services() {
 
 # Everything a run against a throw-away database needs: dependencies, .env,
 # MySQL and Redis, NAME dropped and recreated (setup-database.js only drops
-# *_test and *_bench), the production build, and the migrations on NAME.
+# *_test, *_bench and *_soak), the production build, and the migrations on NAME.
 prepare_fresh_database() {
   local name="$1"
   ensure_dependencies

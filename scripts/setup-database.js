@@ -1,12 +1,12 @@
 // Creates the application database(s) and a non-root user that may use them.
-// Usage: node scripts/setup-database.js [--fresh NAME]   (--fresh drops NAME first; *_test and *_bench databases only)
+// Usage: node scripts/setup-database.js [--fresh NAME]   (--fresh drops NAME first; *_test, *_bench and *_soak databases only)
 require('dotenv').config({ quiet: true });
 const mysql = require('mysql2/promise');
 
 const env = process.env;
 const fresh = process.argv[2] === '--fresh' ? process.argv[3] : undefined;
-if (fresh && !/_(test|bench)$/.test(fresh)) {
-  console.error(`refusing to drop "${fresh}": only databases whose name ends in _test or _bench`);
+if (fresh && !/_(test|bench|soak)$/.test(fresh)) {
+  console.error(`refusing to drop "${fresh}": only databases whose name ends in _test, _bench or _soak`);
   process.exit(2);
 }
 
