@@ -13,6 +13,7 @@ export interface RunRow {
   wallMs: number;
   /** Time until the last seat sold; null when seats were left unsold. */
   sellOutMs: number | null;
+  /** `other`: every request without one of these four answers, including those that got no answer at all. */
   statuses: { '201': number; '409': number; '429': number; '503': number; other: number };
   sold: number;
   capacity: number;

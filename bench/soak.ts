@@ -163,8 +163,20 @@ async function main(): Promise<number> {
 
     mkdirSync(o.outDir, { recursive: true });
     const file = join(o.outDir, `soak-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-    const report = { options: o, elapsedSeconds: elapsed, counts: Object.fromEntries(tally.counts), errors: tally.errors, errorCount: tally.errorCount };
-    writeFileSync(file, JSON.stringify({ ...report, sold, seats, violations, appErrors: appErrors.length, samples, memoryStable }, null, 2));
+    const report = {
+      options: o,
+      elapsedSeconds: elapsed,
+      counts: Object.fromEntries(tally.counts),
+      errors: tally.errors,
+      errorCount: tally.errorCount,
+      sold,
+      seats,
+      violations,
+      appErrors: appErrors.length,
+      samples,
+      memoryStable,
+    };
+    writeFileSync(file, JSON.stringify(report, null, 2));
     console.log(`report: ${file}`);
 
     const failures = [

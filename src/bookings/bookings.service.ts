@@ -13,6 +13,7 @@ import {
 } from '../common/domain-errors';
 import type { Event } from '../events/event.model';
 import { EventsService } from '../events/events.service';
+import { AvailabilityMemo } from '../inventory/availability-memo';
 import { HoldSweeper } from '../inventory/hold-sweeper';
 import { InventoryRebuilder } from '../inventory/inventory-rebuilder';
 import { InventoryStore, TakeOutcome } from '../inventory/inventory-store';
@@ -41,6 +42,7 @@ export class BookingsService {
     private readonly events: EventsService,
     private readonly strategies: StrategyRegistry,
     private readonly store: InventoryStore,
+    private readonly memo: AvailabilityMemo,
     private readonly rebuilder: InventoryRebuilder,
     private readonly sweeper: HoldSweeper,
     private readonly repository: BookingsRepository,
@@ -152,6 +154,9 @@ export class BookingsService {
     deadline: Deadline,
   ): Promise<Exclude<TakeOutcome, { kind: 'missing' }>> {
     for (let rebuilds = 0; rebuilds <= MAX_INVENTORY_REBUILDS; rebuilds++) {
+      // Once the pool has run dry, most requests of a flash sale end here, whatever the strategy.
+      const known = this.memo.soldOut(event.id, quantity);
+      if (known) return known;
       let outcome;
       try {
         outcome = await strategy.takeSeats({

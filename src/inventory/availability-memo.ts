@@ -1,7 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type Redis from 'ioredis';
-import { REDIS_CLIENT } from '../redis/redis.tokens';
-import { freeSeatCount } from './peek-pool';
+import { Injectable } from '@nestjs/common';
 
 /** How long a sold-out observation is trusted in this process. */
 export const SOLD_OUT_MEMO_MS = 200;
@@ -20,12 +17,14 @@ export const SOLD_OUT_MEMO_MS = 200;
  * the event's turn each spent ~50 ms of round trips (behind the flood of
  * SOLD_OUT answers on the event loop) just to learn it, and the last of them
  * missed their deadline.
+ *
+ * Asked in two places: by BookingsService before any strategy runs (most
+ * answers once a sale is over), and by EventTurns when a queued booking gets
+ * its turn (the one before it may just have taken the last seat).
  */
 @Injectable()
 export class AvailabilityMemo {
   private readonly seen = new Map<number, { available: number; at: number }>();
-
-  constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis) {}
 
   record(eventId: number, available: number): void {
     this.seen.set(eventId, { available, at: Date.now() });
@@ -44,15 +43,5 @@ export class AvailabilityMemo {
       return null;
     }
     return last.available < quantity ? { kind: 'sold-out', available: last.available } : null;
-  }
-
-  /** The memo, else one read of the pool (which refreshes the memo). */
-  async soldOutNow(eventId: number, quantity: number): Promise<{ kind: 'sold-out'; available: number } | null> {
-    const known = this.soldOut(eventId, quantity);
-    if (known) return known;
-    const available = await freeSeatCount(this.redis, eventId);
-    if (available === null) return null;
-    this.record(eventId, available);
-    return this.soldOut(eventId, quantity);
   }
 }

@@ -23,10 +23,3 @@ export async function peekPool(redis: Redis, eventId: number, quantity: number):
     .exec()) as [[null, number], [null, number], [null, string[]]];
   return { exists: exists === 1, available, lowest };
 }
-
-/** Free seats right now, or null when the inventory is missing (MySQL must decide then). */
-export async function freeSeatCount(redis: Redis, eventId: number): Promise<number | null> {
-  const k = inventoryKeys(eventId);
-  const [[, exists], [, available]] = (await redis.pipeline().exists(k.meta).zcard(k.free).exec()) as [[null, number], [null, number]];
-  return exists === 1 ? available : null;
-}

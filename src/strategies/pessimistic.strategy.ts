@@ -37,9 +37,6 @@ export class PessimisticStrategy implements BookingStrategy {
   }
 
   async takeSeats(request: SeatRequest): Promise<TakeOutcome> {
-    // A sold-out pool answers at once, without a turn, a lock or a WATCH.
-    const soldOut = await this.memo.soldOutNow(request.eventId, request.quantity);
-    if (soldOut) return soldOut;
     let attempts = 0;
     const outcome = await retryUntilDeadline(
       request.deadline,

@@ -70,7 +70,7 @@ export class PurchaseLoop {
         });
         const parsed = (await res.json().catch(() => undefined)) as Answer['body'];
         this.attempts.push({ status: res.status, code: parsed?.code, retryAfter: res.headers.get('retry-after'), at: Date.now() });
-        if (res.status === 201 || res.status === 409) return { status: res.status, body: parsed };
+        // 503 is "try again"; anything else is final (and anything but 201/409 fails the invariant check).
         if (res.status !== 503) return { status: res.status, body: parsed };
       } catch {
         this.attempts.push({ status: 0, retryAfter: null, at: Date.now() });
