@@ -13,15 +13,15 @@ export interface SoakEvent {
 
 /** 201 answers buyers still hold, so a random one can be cancelled and the rest checked at the end. */
 export class HeldBookings {
-  private readonly ids: number[] = [];
-  private readonly answers = new Map<number, Answer>();
+  private readonly ids: string[] = [];
+  private readonly answers = new Map<string, Answer>();
 
   get size(): number {
     return this.ids.length;
   }
 
   add(answer: Answer): void {
-    const id = answer.body?.id;
+    const id = answer.body?.reference;
     if (id === undefined || this.answers.has(id)) return;
     this.ids.push(id);
     this.answers.set(id, answer);
@@ -143,7 +143,7 @@ export class Buyer {
     if (!replay) return;
     const again = await call(url, { method: 'POST', headers, body });
     this.tally.record(`replay ${again.status}`);
-    if (again.status !== first.status || again.body?.id !== first.body?.id || again.body?.code !== first.body?.code) {
+    if (again.status !== first.status || again.body?.reference !== first.body?.reference || again.body?.secret !== first.body?.secret || again.body?.code !== first.body?.code) {
       this.tally.error(`replay answered ${describe(again)} after ${describe(first)}`);
     }
   }
@@ -156,12 +156,13 @@ export class Buyer {
 
   private async cancel(): Promise<void> {
     const booking = this.held.takeRandom()!;
-    const r = await call(`${this.plan.baseUrl}/api/v1/bookings/${booking.body?.id}`, { method: 'DELETE' });
+    const owner = { authorization: `Bearer ${booking.body?.secret}` };
+    const r = await call(`${this.plan.baseUrl}/api/v1/bookings/${booking.body?.reference}`, { method: 'DELETE', headers: owner });
     this.tally.record(`cancel ${r.status}`);
     if (r.status === 200 && r.body?.status === 'cancelled') return;
-    this.tally.error(`cancelling booking ${booking.body?.id} answered ${describe(r)}`);
+    this.tally.error(`cancelling booking ${booking.body?.reference} answered ${describe(r)}`);
     // Whether it was cancelled decides whether its 201 still promises seats at the end.
-    const now = await call(`${this.plan.baseUrl}/api/v1/bookings/${booking.body?.id}`, { method: 'GET' });
+    const now = await call(`${this.plan.baseUrl}/api/v1/bookings/${booking.body?.reference}`, { method: 'GET', headers: owner });
     if (now.body?.status === 'confirmed') this.held.add(booking);
   }
 

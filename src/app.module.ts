@@ -3,11 +3,13 @@ import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
+import { AuthModule } from './auth/auth.module';
 import { BookingsModule } from './bookings/bookings.module';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
 import { createValidationPipe } from './common/http/validation.pipe';
-import { appConfig, bookingConfig, environment, redisConfig } from './config/configuration';
+import { appConfig, bookingConfig, databaseConfig, environment, redisConfig } from './config/configuration';
 import { validateEnvironment } from './config/validate-environment';
+import { DatabaseModule } from './database/database.module';
 import { databaseOptions } from './database/database-options';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
@@ -21,10 +23,12 @@ import { RedisModule } from './redis/redis.module';
       isGlobal: true,
       cache: true,
       validate: validateEnvironment,
-      load: [appConfig, redisConfig, bookingConfig],
+      load: [appConfig, redisConfig, databaseConfig, bookingConfig],
     }),
     LoggerModule.forRootAsync({ inject: [appConfig.KEY], useFactory: loggerOptions }),
     TypeOrmModule.forRootAsync({ useFactory: () => databaseOptions(environment()) }),
+    DatabaseModule,
+    AuthModule,
     MetricsModule,
     RedisModule,
     HealthModule,

@@ -25,7 +25,7 @@ const eventBody = (fields: Record<string, unknown>) =>
 /** Everything that goes over the wire, MySQL and Redis, as one comparable digest. */
 async function snapshot(): Promise<string> {
   const digest = createHash('sha256');
-  for (const table of ['events', 'bookings', 'tickets']) {
+  for (const table of ['events', 'bookings', 'tickets', 'customer_booking_locks']) {
     digest.update(JSON.stringify(await rows(`SELECT * FROM ${table} ORDER BY 1, 2`)));
   }
   const redis = testRedis();
@@ -103,13 +103,18 @@ describe('bad input corpus and abuse', () => {
       { name: 'Idempotency-Key too long', method: 'POST', path: bookings, headers: { ...json, 'idempotency-key': 'k'.repeat(300) }, body: booking({}), status: 400, says: /Idempotency-Key/ },
       { name: 'Idempotency-Key empty', method: 'POST', path: bookings, headers: { ...json, 'idempotency-key': '' }, body: booking({}), status: 400, says: /Idempotency-Key/ },
       { name: 'Idempotency-Key with spaces and quotes', method: 'POST', path: bookings, headers: { ...json, 'idempotency-key': "a b'\"c" }, body: booking({}), status: 400, says: /Idempotency-Key/ },
-      // --- bookings by id
-      { name: 'GET booking id non-numeric', method: 'GET', path: '/api/v1/bookings/abc', status: 400, says: /id must be a positive integer/ },
-      { name: 'GET booking id negative', method: 'GET', path: '/api/v1/bookings/-5', status: 400, says: /id must be a positive integer/ },
-      { name: 'GET booking unknown', method: 'GET', path: '/api/v1/bookings/987654', status: 404, says: /booking 987654 does not exist/ },
-      { name: 'DELETE booking id SQL', method: 'DELETE', path: `/api/v1/bookings/${encodeURIComponent('1; DELETE FROM tickets')}`, status: 400, says: /id must be a positive integer/ },
-      { name: 'DELETE booking id float', method: 'DELETE', path: '/api/v1/bookings/2.0', status: 400, says: /id must be a positive integer/ },
-      { name: 'DELETE booking unknown', method: 'DELETE', path: '/api/v1/bookings/987654', status: 404, says: /booking 987654 does not exist/ },
+      // --- bookings by reference: anything but a visible booking is the same 404, even for the admin
+      { name: 'GET booking non-reference', method: 'GET', path: '/api/v1/bookings/abc', headers: admin, status: 404, says: /no booking with this reference/ },
+      { name: 'GET booking sequential id', method: 'GET', path: '/api/v1/bookings/1', headers: admin, status: 404, says: /no booking with this reference/ },
+      { name: 'GET booking unknown', method: 'GET', path: '/api/v1/bookings/bk_AAAAAAAAAAAAAAAAAAAAAA', headers: admin, status: 404, says: /no booking with this reference/ },
+      { name: 'DELETE booking SQL', method: 'DELETE', path: `/api/v1/bookings/${encodeURIComponent("bk_' OR 1=1 --")}`, headers: admin, status: 404, says: /no booking with this reference/ },
+      { name: 'DELETE booking huge', method: 'DELETE', path: `/api/v1/bookings/bk_${'A'.repeat(5000)}`, headers: admin, status: 404, says: /no booking with this reference/ },
+      { name: 'DELETE booking unknown', method: 'DELETE', path: '/api/v1/bookings/bk_AAAAAAAAAAAAAAAAAAAAAA', headers: admin, status: 404, says: /no booking with this reference/ },
+      // --- an event's bookings (admin)
+      { name: 'list bookings without token', method: 'GET', path: bookings, status: 401, says: /admin token/i },
+      { name: 'list bookings bad status', method: 'GET', path: `${bookings}?status=held`, headers: admin, status: 400, says: /status must be one of/ },
+      { name: 'list bookings bad cursor', method: 'GET', path: `${bookings}?cursor=${encodeURIComponent('!!')}`, headers: admin, status: 400, says: /cursor/ },
+      { name: 'list bookings limit 0', method: 'GET', path: `${bookings}?limit=0`, headers: admin, status: 400, says: /limit/ },
       // --- events (admin)
       { name: 'create event without token', method: 'POST', path: '/api/v1/events', headers: json, body: eventBody({}), status: 401, says: /admin token/i },
       { name: 'create event wrong token', method: 'POST', path: '/api/v1/events', headers: wrongAdmin, body: eventBody({}), status: 401, says: /admin token/i },

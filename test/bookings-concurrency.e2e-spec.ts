@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Answer } from '../src/invariants/sale-invariants';
-import { admin, book, burst, countByStatus, createEvent, violationsFor } from './support/sale';
+import { admin, book, burst, countByStatus, createEvent, ownerOf, violationsFor } from './support/sale';
 import { closeTestDb, rows, truncateAll } from './support/test-db';
 import { closeTestRedis, flushTestRedis, testRedis } from './support/test-redis';
 import { RunningApp, startApp } from './support/test-app';
@@ -104,11 +104,11 @@ describe('bookings under concurrency (real MySQL and Redis)', () => {
     expect(countByStatus(firstSale)).toEqual({ 201: 10, 409: 5 });
     const toCancel = firstSale.filter((a) => a.status === 201).slice(0, 3);
     for (const a of toCancel) {
-      const res = await fetch(`${app.url}/api/v1/bookings/${a.body?.id}`, { method: 'DELETE' });
+      const res = await fetch(`${app.url}/api/v1/bookings/${a.body?.reference}`, { method: 'DELETE', headers: ownerOf(a) });
       expect(res.status).toBe(200);
       expect((await res.json()).status).toBe('cancelled');
     }
-    const again = await fetch(`${app.url}/api/v1/bookings/${toCancel[0].body?.id}`, { method: 'DELETE' });
+    const again = await fetch(`${app.url}/api/v1/bookings/${toCancel[0].body?.reference}`, { method: 'DELETE', headers: ownerOf(toCancel[0]) });
     expect(again.status).toBe(200);
     expect((await (await fetch(`${app.url}/api/v1/events/${event.id}`)).json()).available).toBe(3);
     const resale = await burst(20, () => book(app.url, event.id, 1));
@@ -123,8 +123,8 @@ describe('bookings under concurrency (real MySQL and Redis)', () => {
   it('answers 404 for an unknown event or booking and 400 for bad booking input, writing nothing', async () => {
     const event = await createEvent(app.url, { capacity: 5 });
     expect((await book(app.url, 999999, 1)).status).toBe(404);
-    expect((await fetch(`${app.url}/api/v1/bookings/999999`)).status).toBe(404);
-    expect((await fetch(`${app.url}/api/v1/bookings/999999`, { method: 'DELETE' })).status).toBe(404);
+    expect((await fetch(`${app.url}/api/v1/bookings/bk_AAAAAAAAAAAAAAAAAAAAAA`, { headers: admin })).status).toBe(404);
+    expect((await fetch(`${app.url}/api/v1/bookings/bk_AAAAAAAAAAAAAAAAAAAAAA`, { method: 'DELETE', headers: admin })).status).toBe(404);
     for (const quantity of [0, -1, 11, 2.5]) {
       const a = await book(app.url, event.id, quantity);
       expect(a.status).toBe(400);

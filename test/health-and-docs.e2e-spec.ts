@@ -71,8 +71,9 @@ describe('OpenAPI', () => {
         'PUT /api/v1/events/{id}/strategy',
         'POST /api/v1/events/{id}/reconcile',
         'POST /api/v1/events/{id}/bookings',
-        'GET /api/v1/bookings/{id}',
-        'DELETE /api/v1/bookings/{id}',
+        'GET /api/v1/events/{id}/bookings',
+        'GET /api/v1/bookings/{reference}',
+        'DELETE /api/v1/bookings/{reference}',
         'GET /health/live',
         'GET /health/ready',
         'GET /metrics',
@@ -87,6 +88,10 @@ describe('OpenAPI', () => {
     const createBooking = doc.paths['/api/v1/events/{id}/bookings'].post;
     expect(Object.keys(createBooking.responses).sort()).toEqual(['201', '400', '404', '409', '422', '429', '503']);
     expect(doc.paths['/api/v1/events'].post.security).toEqual([{ 'admin-token': [] }]);
+    expect(doc.components.securitySchemes['booking-secret']).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(doc.paths['/api/v1/bookings/{reference}'].get.security).toEqual([{ 'booking-secret': [] }]);
+    expect(doc.components.schemas.BookingResponse.properties).toHaveProperty('reference');
+    expect(doc.components.schemas.BookingResponse.properties).not.toHaveProperty('id');
   });
 
   it('serves Prometheus metrics', async () => {

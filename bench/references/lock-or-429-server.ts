@@ -34,8 +34,8 @@ listen(
           const last = Number(sold.last);
           if (last + quantity > capacity) return { status: 409, body: { code: 'SOLD_OUT', available: capacity - last } };
           const seats = Array.from({ length: quantity }, (_, i) => last + 1 + i);
-          const id = await insertBooking(connection, eventId, customerEmail, seats, 'lock-or-429');
-          return created(id, eventId, seats);
+          const booking = await insertBooking(connection, eventId, customerEmail, seats, 'lock-or-429');
+          return created(booking, eventId, seats);
         },
         'SERIALIZABLE',
       );

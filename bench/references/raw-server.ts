@@ -21,7 +21,7 @@ listen(
     const [status, available, ...seats] = await take(k.free, k.held, k.meta, quantity, Date.now() + holdMs);
     if (status === -1) return { status: 503, body: { code: 'INVENTORY_MISSING' } };
     if (status === -2) return { status: 409, body: { code: 'SOLD_OUT', available } };
-    const id = await inTransaction(db, (connection) => insertBooking(connection, eventId, customerEmail, seats, 'raw'));
-    return created(id, eventId, seats);
+    const booking = await inTransaction(db, (connection) => insertBooking(connection, eventId, customerEmail, seats, 'raw'));
+    return created(booking, eventId, seats);
   }),
 );

@@ -3,6 +3,7 @@
  * (POST /api/v1/events/:id/bookings) and a readiness probe. No framework, no
  * validation beyond what a JSON.parse gives: they are yardsticks, not products.
  */
+import { createHash, randomBytes } from 'node:crypto';
 import { createServer, IncomingMessage, Server } from 'node:http';
 import { createPool, Pool, PoolConnection, ResultSetHeader } from 'mysql2/promise';
 
@@ -76,28 +77,38 @@ export async function inTransaction<T>(
   }
 }
 
-/** The same rows the app writes for a booking, so one invariant check reads both. */
+export interface StoredBooking {
+  reference: string;
+  secret: string;
+}
+
+/**
+ * The same rows the app writes for a booking (reference, hashed secret), so
+ * one invariant check reads both and the yardstick pays for what the app pays.
+ */
 export async function insertBooking(
   connection: PoolConnection,
   eventId: number,
   customerEmail: string,
   seats: number[],
   strategy: string,
-): Promise<number> {
+): Promise<StoredBooking> {
   const now = new Date();
+  const reference = `bk_${randomBytes(16).toString('base64url')}`;
+  const secret = randomBytes(32).toString('base64url');
   const [inserted] = await connection.query<ResultSetHeader>(
-    `INSERT INTO bookings (event_id, customer_email, quantity, status, strategy, seats, created_at, updated_at)
-     VALUES (?, ?, ?, 'confirmed', ?, ?, ?, ?)`,
-    [eventId, customerEmail, seats.length, strategy, JSON.stringify(seats), now, now],
+    `INSERT INTO bookings (reference, secret_hash, event_id, customer_email, quantity, status, strategy, seats, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, 'confirmed', ?, ?, ?, ?)`,
+    [reference, createHash('sha256').update(secret).digest('hex'), eventId, customerEmail, seats.length, strategy, JSON.stringify(seats), now, now],
   );
   await connection.query('INSERT INTO tickets (event_id, seat_no, booking_id) VALUES ?', [
     seats.map((seat) => [eventId, seat, inserted.insertId]),
   ]);
-  return inserted.insertId;
+  return { reference, secret };
 }
 
-export function created(id: number, eventId: number, seats: number[]): Answer {
-  return { status: 201, body: { id, eventId, quantity: seats.length, seats, status: 'confirmed' } };
+export function created(booking: StoredBooking, eventId: number, seats: number[]): Answer {
+  return { status: 201, body: { ...booking, eventId, quantity: seats.length, seats, status: 'confirmed' } };
 }
 
 export function listen(server: Server): void {

@@ -1,8 +1,11 @@
 export type BookingStatus = 'confirmed' | 'cancelled';
 
-/** A booking as the service layer sees it; entities stay in persistence/. */
+/** A booking as the service layer sees it; rows stay in persistence/. */
 export interface Booking {
+  /** Internal row id: orders pages, never leaves the server. */
   id: number;
+  /** Public, unguessable handle of the booking. */
+  reference: string;
   eventId: number;
   customerEmail: string;
   quantity: number;
@@ -11,4 +14,10 @@ export interface Booking {
   strategy: string;
   createdAt: Date;
   cancelledAt: Date | null;
+}
+
+/** What only the server reads: how ownership and replays are checked. */
+export interface StoredBooking extends Booking {
+  secretHash: string | null;
+  requestHash: string | null;
 }

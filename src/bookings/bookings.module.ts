@@ -8,7 +8,9 @@ import { BookingsController } from './bookings.controller';
 import { BookingsService } from './bookings.service';
 import { IdempotencyService } from './idempotency.service';
 import { BookingsRepository } from './persistence/bookings.repository';
-import { TypeOrmBookingsRepository } from './persistence/bookings.repository.typeorm';
+import { MysqlBookingsRepository } from './persistence/bookings.repository.mysql';
+import { BookingAccessResolver } from './booking-access';
+import { OwnedBookingsService } from './owned-bookings.service';
 
 @Module({
   imports: [
@@ -25,6 +27,12 @@ import { TypeOrmBookingsRepository } from './persistence/bookings.repository.typ
     }),
   ],
   controllers: [BookingsController],
-  providers: [BookingsService, IdempotencyService, { provide: BookingsRepository, useClass: TypeOrmBookingsRepository }],
+  providers: [
+    BookingsService,
+    OwnedBookingsService,
+    BookingAccessResolver,
+    IdempotencyService,
+    { provide: BookingsRepository, useClass: MysqlBookingsRepository },
+  ],
 })
 export class BookingsModule {}

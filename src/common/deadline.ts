@@ -8,6 +8,11 @@ export class Deadline {
     return new Deadline(Date.now() + ms);
   }
 
+  /** The same deadline, `ms` earlier: keeps time in hand for what must follow. */
+  shortenedBy(ms: number): Deadline {
+    return new Deadline(this.expiresAt - ms);
+  }
+
   remainingMs(): number {
     return Math.max(0, this.expiresAt - Date.now());
   }

@@ -19,11 +19,12 @@ export class EventNotFoundError extends DomainError {
   }
 }
 
+/** Also what a caller without the booking's secret gets: whether the reference exists is not told. */
 export class BookingNotFoundError extends DomainError {
   readonly code = 'BOOKING_NOT_FOUND';
   readonly status = 404;
-  constructor(id: number) {
-    super(`booking ${id} does not exist`);
+  constructor() {
+    super('no booking with this reference is visible with these credentials');
   }
 }
 
@@ -90,6 +91,34 @@ export class DependencyUnavailableError extends DomainError {
   constructor(dependency: 'redis' | 'mysql' | 'lock-quorum', cause?: unknown) {
     super(`${dependency} is unavailable; nothing was booked, try again shortly`, { cause });
     this.code = `${dependency.toUpperCase().replace('-', '_')}_UNAVAILABLE`;
+  }
+}
+
+/**
+ * The Redis inventory could not be brought in line with MySQL in time (seat
+ * conflicts or rebuilds kept recurring): nothing was booked, the next try
+ * normally succeeds.
+ */
+export class InventoryUnsettledError extends DomainError {
+  readonly code = 'INVENTORY_UNSETTLED';
+  readonly status = 503;
+  readonly retryAfterSeconds = 1;
+  constructor(what: string) {
+    super(`the seat inventory is being reconciled (${what}); nothing was booked, try again`);
+  }
+}
+
+/**
+ * MySQL lost its answer to this booking's COMMIT and could not be asked in
+ * time whether it committed. Not "nothing was booked": the client finds out by
+ * retrying with the same Idempotency-Key; the seats stay reserved meanwhile.
+ */
+export class BookingOutcomeUnknownError extends DomainError {
+  readonly code = 'BOOKING_OUTCOME_UNKNOWN';
+  readonly status = 503;
+  readonly retryAfterSeconds = 2;
+  constructor() {
+    super('mysql lost the answer to this booking; it may have been booked: retry with the same Idempotency-Key to find out');
   }
 }
 

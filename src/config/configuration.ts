@@ -50,6 +50,13 @@ export const redisConfig = registerAs('redis', () => {
   };
 });
 
+export const databaseConfig = registerAs('database', () => {
+  const env = environment();
+  return {
+    queryTimeoutMs: env.DB_QUERY_TIMEOUT_MS,
+  };
+});
+
 export const bookingConfig = registerAs('booking', () => {
   const env = environment();
   return {
@@ -60,6 +67,7 @@ export const bookingConfig = registerAs('booking', () => {
     holdTtlMs: env.HOLD_TTL_MS,
     holdSweepIntervalMs: env.HOLD_SWEEP_INTERVAL_MS,
     idempotencyTtlSeconds: env.IDEMPOTENCY_TTL_SECONDS,
+    idempotencyErrorTtlSeconds: env.IDEMPOTENCY_ERROR_TTL_SECONDS,
     eventCacheTtlMs: env.EVENT_CACHE_TTL_MS,
     rateLimit: env.BOOKING_RATE_LIMIT,
     rateWindowMs: env.BOOKING_RATE_WINDOW_MS,
@@ -71,4 +79,5 @@ export const bookingConfig = registerAs('booking', () => {
 
 export type AppConfig = ReturnType<typeof appConfig>;
 export type RedisConfig = ReturnType<typeof redisConfig>;
+export type DatabaseConfig = ReturnType<typeof databaseConfig>;
 export type BookingConfig = ReturnType<typeof bookingConfig>;

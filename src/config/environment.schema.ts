@@ -46,6 +46,12 @@ export class DatabaseEnvironment {
   @IsInt() @Min(100)
   DB_CONNECT_TIMEOUT_MS: number = 5000;
 
+  @IsInt() @Min(1)
+  DB_POOL_QUEUE_LIMIT: number = 500;
+
+  @IsInt() @Min(50)
+  DB_QUERY_TIMEOUT_MS: number = 3000;
+
 }
 
 /**
@@ -109,6 +115,9 @@ export class EnvironmentVariables extends DatabaseEnvironment {
 
   @IsInt() @Min(1)
   IDEMPOTENCY_TTL_SECONDS: number = 86400;
+
+  @IsInt() @Min(1)
+  IDEMPOTENCY_ERROR_TTL_SECONDS: number = 300;
 
   @IsInt() @Min(0)
   EVENT_CACHE_TTL_MS: number = 2000;

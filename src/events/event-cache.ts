@@ -4,6 +4,7 @@ import { bookingConfig, BookingConfig, redisConfig, RedisConfig } from '../confi
 import { EVENT_CHANGED_CHANNEL } from '../inventory/inventory-keys';
 import { closeQuietly, createRedisConnection } from '../redis/redis-connection';
 import { REDIS_CLIENT } from '../redis/redis.tokens';
+import type { Deadline } from '../common/deadline';
 import type { Event } from './event.model';
 import { EventsRepository } from './persistence/events.repository';
 
@@ -44,12 +45,13 @@ export class EventCache implements OnModuleInit, OnModuleDestroy {
     if (this.subscriber) await closeQuietly(this.subscriber);
   }
 
-  async get(id: number): Promise<Event | null> {
+  /** `deadline` bounds the MySQL read when the event must be loaded (shared by callers waiting for the same load). */
+  async get(id: number, deadline?: Deadline): Promise<Event | null> {
     const hit = this.entries.get(id);
     if (hit && hit.expiresAt > Date.now()) return hit.event;
     let pending = this.loading.get(id);
     if (!pending) {
-      pending = this.load(id).finally(() => this.loading.delete(id));
+      pending = this.load(id, deadline).finally(() => this.loading.delete(id));
       this.loading.set(id, pending);
     }
     return pending;
@@ -63,8 +65,8 @@ export class EventCache implements OnModuleInit, OnModuleDestroy {
     );
   }
 
-  private async load(id: number): Promise<Event | null> {
-    const event = await this.repository.findById(id);
+  private async load(id: number, deadline?: Deadline): Promise<Event | null> {
+    const event = await this.repository.findById(id, deadline);
     if (event && this.config.eventCacheTtlMs > 0) {
       this.entries.set(id, { event, expiresAt: Date.now() + this.config.eventCacheTtlMs });
     }

@@ -1,18 +1,16 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { InventoryModule } from '../inventory/inventory.module';
 import { StrategiesModule } from '../strategies/strategies.module';
 import { EventCache } from './event-cache';
 import { EventsController } from './events.controller';
 import { EventsService } from './events.service';
-import { EventEntity } from './persistence/event.entity';
 import { EventsRepository } from './persistence/events.repository';
-import { TypeOrmEventsRepository } from './persistence/events.repository.typeorm';
+import { MysqlEventsRepository } from './persistence/events.repository.mysql';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([EventEntity]), InventoryModule, StrategiesModule],
+  imports: [InventoryModule, StrategiesModule],
   controllers: [EventsController],
-  providers: [EventsService, EventCache, { provide: EventsRepository, useClass: TypeOrmEventsRepository }],
-  exports: [EventsService],
+  providers: [EventsService, EventCache, { provide: EventsRepository, useClass: MysqlEventsRepository }],
+  exports: [EventsService, EventsRepository],
 })
 export class EventsModule {}

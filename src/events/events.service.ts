@@ -7,6 +7,7 @@ import { CreateEventDto } from './dto/create-event.dto';
 import { EventPageResponse, EventResponse } from './dto/event.response';
 import { decodeCursor, encodeCursor } from './event-cursor';
 import { EventCache } from './event-cache';
+import type { Deadline } from '../common/deadline';
 import type { Event } from './event.model';
 import { EventsRepository } from './persistence/events.repository';
 
@@ -40,8 +41,8 @@ export class EventsService {
   }
 
   /** The booking path's view: cached, no counts. */
-  async findForBooking(id: number): Promise<Event> {
-    const event = await this.cache.get(id);
+  async findForBooking(id: number, deadline?: Deadline): Promise<Event> {
+    const event = await this.cache.get(id, deadline);
     if (!event) throw new EventNotFoundError(id);
     return event;
   }

@@ -23,11 +23,11 @@ export async function readSaleState(
     [eventId],
   );
   const bookings = (
-    await query<{ id: number; quantity: number; seats: string }>(
-      "SELECT id, quantity, seats FROM bookings WHERE event_id = ? AND status = 'confirmed'",
+    await query<{ reference: string; quantity: number; seats: string }>(
+      "SELECT reference, quantity, seats FROM bookings WHERE event_id = ? AND status = 'confirmed'",
       [eventId],
     )
-  ).map((b) => ({ id: Number(b.id), quantity: Number(b.quantity), seats: JSON.parse(b.seats) as number[] }));
+  ).map((b) => ({ reference: b.reference, quantity: Number(b.quantity), seats: JSON.parse(b.seats) as number[] }));
   const freeSeats = redis ? (await redis.zrange(inventoryKeys(eventId).free, 0, -1)).map(Number) : null;
   return { tickets: tickets.map((t) => ({ seat_no: Number(t.seat_no), booking_id: Number(t.booking_id) })), bookings, freeSeats };
 }

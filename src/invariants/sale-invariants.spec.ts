@@ -3,8 +3,8 @@ import { saleViolations, SaleState } from './sale-invariants';
 const clean = (): SaleState => ({
   capacity: 3,
   answers: [
-    { status: 201, body: { id: 1, seats: [1, 2] } },
-    { status: 201, body: { id: 2, seats: [3] } },
+    { status: 201, body: { reference: 'bk_1', seats: [1, 2] } },
+    { status: 201, body: { reference: 'bk_2', seats: [3] } },
     { status: 409, body: { code: 'SOLD_OUT' } },
   ],
   tickets: [
@@ -13,8 +13,8 @@ const clean = (): SaleState => ({
     { seat_no: 3, booking_id: 2 },
   ],
   bookings: [
-    { id: 1, quantity: 2, seats: [1, 2] },
-    { id: 2, quantity: 1, seats: [3] },
+    { reference: 'bk_1', quantity: 2, seats: [1, 2] },
+    { reference: 'bk_2', quantity: 1, seats: [3] },
   ],
   freeSeats: [],
   expectSoldOut: true,
@@ -27,12 +27,12 @@ describe('saleViolations', () => {
 
   it('catches an oversell where two buyers got the same seat (what `unsafe` produces)', () => {
     const s = clean();
-    s.answers.push({ status: 201, body: { id: 3, seats: [3] } });
-    s.bookings.push({ id: 3, quantity: 1, seats: [3] });
+    s.answers.push({ status: 201, body: { reference: 'bk_3', seats: [3] } });
+    s.bookings.push({ reference: 'bk_3', quantity: 1, seats: [3] });
     s.tickets[2] = { seat_no: 3, booking_id: 3 };
     const v = saleViolations(s);
     expect(v).toContain('oversold: confirmed bookings hold 4 seats of 3');
-    expect(v).toContain('double seat: seat 3 is in bookings 2 and 3');
+    expect(v).toContain('double seat: seat 3 is in bookings bk_2 and bk_3');
     expect(v).toContain('double seat: seat 3 was promised to two buyers');
   });
 
@@ -45,7 +45,7 @@ describe('saleViolations', () => {
     const v = saleViolations(s);
     expect(v).toEqual(
       expect.arrayContaining([
-        'lost sale: booking 2 answered 201 but is not confirmed in MySQL',
+        'lost sale: booking bk_2 answered 201 but is not confirmed in MySQL',
         'unexpected answer 429 BUSY',
         'redis offers seat 1, which MySQL has sold',
         'stranded seat 3: neither free in Redis nor sold in MySQL',
@@ -57,7 +57,7 @@ describe('saleViolations', () => {
   it('catches a seat number beyond capacity', () => {
     const s = clean();
     s.bookings[1].seats = [4];
-    s.answers[1].body = { id: 2, seats: [4] };
+    s.answers[1].body = { reference: 'bk_2', seats: [4] };
     expect(saleViolations(s)).toContain('seat 4 outside 1..3');
   });
 });

@@ -5,7 +5,7 @@
  */
 export interface Answer {
   status: number;
-  body: { id?: number; eventId?: number; seats?: number[]; quantity?: number; code?: string } | undefined;
+  body: { reference?: string; secret?: string; eventId?: number; seats?: number[]; quantity?: number; code?: string } | undefined;
 }
 
 export interface SaleState {
@@ -14,7 +14,7 @@ export interface SaleState {
   /** tickets rows of the event. */
   tickets: { seat_no: number; booking_id: number }[];
   /** confirmed bookings of the event. */
-  bookings: { id: number; quantity: number; seats: number[] }[];
+  bookings: { reference: string; quantity: number; seats: number[] }[];
   /** Redis free pool after the load, or null to skip the Redis check. */
   freeSeats: number[] | null;
   /** Demand exceeded capacity and the load is over: every seat must be sold. */
@@ -33,19 +33,19 @@ export function saleViolations(s: SaleState): string[] {
     v.push(`confirmed bookings hold ${confirmedQuantity} seats but ${s.tickets.length} tickets exist`);
   }
 
-  const owner = new Map<number, number>();
+  const owner = new Map<number, string>();
   for (const b of s.bookings) {
     for (const seat of b.seats) {
       const other = owner.get(seat);
-      if (other !== undefined) v.push(`double seat: seat ${seat} is in bookings ${other} and ${b.id}`);
-      owner.set(seat, b.id);
+      if (other !== undefined) v.push(`double seat: seat ${seat} is in bookings ${other} and ${b.reference}`);
+      owner.set(seat, b.reference);
       if (seat < 1 || seat > s.capacity) v.push(`seat ${seat} outside 1..${s.capacity}`);
     }
   }
 
-  const told = new Map<number, number>();
+  const told = new Map<number, string>();
   let toldQuantity = 0;
-  const byId = new Map(s.bookings.map((b) => [b.id, b]));
+  const byReference = new Map(s.bookings.map((b) => [b.reference, b]));
   for (const a of s.answers) {
     if (!allowed.has(a.status)) v.push(`unexpected answer ${a.status} ${a.body?.code ?? ''}`.trim());
     if (a.status !== 201) continue;
@@ -53,11 +53,11 @@ export function saleViolations(s: SaleState): string[] {
     toldQuantity += seats.length;
     for (const seat of seats) {
       if (told.has(seat)) v.push(`double seat: seat ${seat} was promised to two buyers`);
-      told.set(seat, a.body?.id ?? -1);
+      told.set(seat, a.body?.reference ?? '?');
     }
-    const stored = a.body?.id === undefined ? undefined : byId.get(a.body.id);
-    if (!stored) v.push(`lost sale: booking ${a.body?.id} answered 201 but is not confirmed in MySQL`);
-    else if (stored.seats.join() !== seats.join()) v.push(`booking ${stored.id}: answered seats differ from MySQL`);
+    const stored = a.body?.reference === undefined ? undefined : byReference.get(a.body.reference);
+    if (!stored) v.push(`lost sale: booking ${a.body?.reference} answered 201 but is not confirmed in MySQL`);
+    else if (stored.seats.join() !== seats.join()) v.push(`booking ${stored.reference}: answered seats differ from MySQL`);
   }
   if (toldQuantity !== s.tickets.length) v.push(`buyers were told ${toldQuantity} seats, MySQL holds ${s.tickets.length} tickets`);
 

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { EventNotFoundError } from '../common/domain-errors';
+import { EventNotFoundError, InventoryUnsettledError } from '../common/domain-errors';
 import { SeatguardMetrics } from '../metrics/seatguard-metrics';
 import { InventoryStore } from './inventory-store';
 import { TicketLedger } from './persistence/ticket-ledger';
@@ -45,6 +45,6 @@ export class InventoryRebuilder {
         return free;
       }
     }
-    throw new Error(`inventory of event ${eventId}: cancellations kept invalidating the rebuild snapshot`);
+    throw new InventoryUnsettledError('cancellations kept invalidating the rebuild snapshot');
   }
 }

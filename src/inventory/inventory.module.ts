@@ -4,7 +4,7 @@ import { HoldSweeper } from './hold-sweeper';
 import { InventoryRebuilder } from './inventory-rebuilder';
 import { InventoryStore } from './inventory-store';
 import { TicketLedger } from './persistence/ticket-ledger';
-import { TypeOrmTicketLedger } from './persistence/ticket-ledger.typeorm';
+import { MysqlTicketLedger } from './persistence/ticket-ledger.mysql';
 
 @Module({
   providers: [
@@ -12,7 +12,7 @@ import { TypeOrmTicketLedger } from './persistence/ticket-ledger.typeorm';
     InventoryStore,
     InventoryRebuilder,
     HoldSweeper,
-    { provide: TicketLedger, useClass: TypeOrmTicketLedger },
+    { provide: TicketLedger, useClass: MysqlTicketLedger },
   ],
   exports: [AvailabilityMemo, InventoryStore, InventoryRebuilder, HoldSweeper],
 })

@@ -73,6 +73,13 @@ export class SeatguardMetrics {
     registers: [this.registry],
   });
 
+  readonly ambiguousCommits = new Counter({
+    name: 'seatguard_ambiguous_commits_total',
+    help: 'Bookings whose COMMIT answer was lost, by what MySQL said afterwards (committed, unknown)',
+    labelNames: ['resolution'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'seatguard_' });
   }

@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { ADMIN_SECURITY_SCHEME } from '../auth/admin-only.decorator';
+import { BOOKING_SECRET_SCHEME } from '../bookings/booking-access';
 
 /** UI at /docs, JSON at /docs-json. Operation ids are `<Controller>_<method>` without the suffix. */
 export function setupOpenApi(app: INestApplication): void {
@@ -12,6 +13,10 @@ export function setupOpenApi(app: INestApplication): void {
     )
     .setVersion('1.0')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' }, ADMIN_SECURITY_SCHEME)
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', description: "The booking's `secret`, returned once in its 201" },
+      BOOKING_SECRET_SCHEME,
+    )
     .build();
   const document = SwaggerModule.createDocument(app, config, {
     operationIdFactory: (controllerKey, methodKey) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,

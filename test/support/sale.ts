@@ -27,6 +27,11 @@ export async function book(baseUrl: string, eventId: number, quantity: number, h
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
 
+/** The header that proves ownership of a booking: its secret, from the 201. */
+export function ownerOf(answer: Answer): Record<string, string> {
+  return { authorization: `Bearer ${answer.body?.secret}` };
+}
+
 /** Fires every request at once (the HTTP agent's pool decides the real concurrency). */
 export function burst(count: number, one: (i: number) => Promise<Answer>): Promise<Answer[]> {
   return Promise.all(Array.from({ length: count }, (_, i) => one(i)));

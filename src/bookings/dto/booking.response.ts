@@ -1,10 +1,20 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { Booking } from '../booking.model';
 
 export class BookingResponse {
-  @ApiProperty({ example: 17 }) id: number;
+  @ApiProperty({ example: 'bk_3q2x9Yw1RkqO4m0bVd7c1A', description: 'Public, unguessable reference of the booking' })
+  reference: string;
+
+  @ApiPropertyOptional({
+    example: 'k4W0m2lS2n7oYQ1k2V3qv8m5t7mJm3y2W6fK9d1Qe0c',
+    description:
+      'Proves ownership: send it as `Authorization: Bearer <secret>` to read or cancel the booking. Returned only in the ' +
+      '201 (and in replays of it with the same Idempotency-Key); the server keeps only its hash, so keep it safe.',
+  })
+  secret?: string;
+
   @ApiProperty({ example: 1 }) eventId: number;
-  @ApiProperty({ example: 'ada@example.com' }) customerEmail: string;
+  @ApiProperty({ example: 'ada@example.com', description: 'Shown only to the owner and the admin' }) customerEmail: string;
   @ApiProperty({ example: 2 }) quantity: number;
   @ApiProperty({ example: [41, 42], type: [Number] }) seats: number[];
   @ApiProperty({ enum: ['confirmed', 'cancelled'], example: 'confirmed' }) status: string;
@@ -12,9 +22,11 @@ export class BookingResponse {
   @ApiProperty({ example: '2026-11-22T10:00:00.000Z' }) createdAt: string;
   @ApiProperty({ example: null, nullable: true, type: String }) cancelledAt: string | null;
 
-  static from(b: Booking): BookingResponse {
+  /** `secret` only where the caller just made (or replayed) the booking; null leaves it out. */
+  static from(b: Booking, secret: string | null): BookingResponse {
     return {
-      id: b.id,
+      reference: b.reference,
+      ...(secret === null ? {} : { secret }),
       eventId: b.eventId,
       customerEmail: b.customerEmail,
       quantity: b.quantity,
@@ -25,4 +37,10 @@ export class BookingResponse {
       cancelledAt: b.cancelledAt ? b.cancelledAt.toISOString() : null,
     };
   }
+}
+
+export class BookingPageResponse {
+  @ApiProperty({ type: [BookingResponse] }) items: BookingResponse[];
+  @ApiProperty({ nullable: true, type: String, example: 'MjA', description: 'Pass as ?cursor= for the next page; null on the last page' })
+  nextCursor: string | null;
 }

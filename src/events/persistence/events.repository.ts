@@ -1,10 +1,11 @@
+import type { Deadline } from '../../common/deadline';
 import type { Event, NewEvent } from '../event.model';
 import type { StrategyName } from '../../strategies/strategy-name';
 
 /** The events store, as the service layer needs it. */
 export abstract class EventsRepository {
   abstract create(input: NewEvent): Promise<Event>;
-  abstract findById(id: number): Promise<Event | null>;
+  abstract findById(id: number, deadline?: Deadline): Promise<Event | null>;
   /** Events with id greater than `afterId`, oldest first. */
   abstract listAfter(afterId: number, limit: number): Promise<Event[]>;
   abstract updateStrategy(id: number, strategy: StrategyName): Promise<Event | null>;

@@ -1,22 +1,22 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { BoundedSql } from '../../database/bounded-sql';
 import { TicketLedger } from './ticket-ledger';
 
+/** Every query bounded by DB_QUERY_TIMEOUT_MS: the sweeper and rebuilds never wait forever on MySQL. */
 @Injectable()
-export class TypeOrmTicketLedger extends TicketLedger {
-  constructor(@InjectDataSource() private readonly db: DataSource) {
+export class MysqlTicketLedger extends TicketLedger {
+  constructor(private readonly sql: BoundedSql) {
     super();
   }
 
   async ticketedSeats(eventId: number): Promise<number[]> {
-    const rows: { seat_no: number }[] = await this.db.query('SELECT seat_no FROM tickets WHERE event_id = ?', [eventId]);
+    const rows = await this.sql.query<{ seat_no: number }[]>('SELECT seat_no FROM tickets WHERE event_id = ?', [eventId]);
     return rows.map((r) => Number(r.seat_no));
   }
 
   async ticketedAmong(eventId: number, seats: number[]): Promise<Set<number>> {
     if (seats.length === 0) return new Set();
-    const rows: { seat_no: number }[] = await this.db.query(
+    const rows = await this.sql.query<{ seat_no: number }[]>(
       'SELECT seat_no FROM tickets WHERE event_id = ? AND seat_no IN (?)',
       [eventId, seats],
     );
@@ -24,7 +24,7 @@ export class TypeOrmTicketLedger extends TicketLedger {
   }
 
   async capacityOf(eventId: number): Promise<number | null> {
-    const rows: { capacity: number }[] = await this.db.query('SELECT capacity FROM events WHERE id = ?', [eventId]);
+    const rows = await this.sql.query<{ capacity: number }[]>('SELECT capacity FROM events WHERE id = ?', [eventId]);
     return rows.length ? Number(rows[0].capacity) : null;
   }
 }

@@ -1,0 +1,19 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsOptional, Matches, MaxLength } from 'class-validator';
+import { ListEventsQuery } from '../../events/dto/list-events.query';
+import type { BookingStatus } from '../booking.model';
+
+const STATUSES: BookingStatus[] = ['confirmed', 'cancelled'];
+
+export class ListBookingsQuery extends ListEventsQuery {
+  @ApiPropertyOptional({ enum: STATUSES })
+  @IsOptional()
+  @IsIn(STATUSES, { message: `status must be one of ${STATUSES.join(', ')}` })
+  status?: BookingStatus;
+
+  @ApiPropertyOptional({ description: "Case-insensitive prefix of the customer's e-mail", example: 'ada@' })
+  @IsOptional()
+  @MaxLength(254)
+  @Matches(/^[^\p{C}]+$/u, { message: 'email must not contain control or formatting characters' })
+  email?: string;
+}

@@ -1,0 +1,173 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Pool, PoolConnection } from 'mysql2';
+import { DataSource } from 'typeorm';
+import { Deadline } from '../common/deadline';
+import { databaseConfig, DatabaseConfig } from '../config/configuration';
+
+/** A wait on MySQL (a pooled connection or a statement) ran out of time. */
+export class SqlTimeoutError extends Error {
+  constructor(what: string, ms: number) {
+    super(`MySQL did not answer in time (${what}, ${ms} ms)`);
+  }
+}
+
+/**
+ * COMMIT was sent but its answer never came (connection lost, timed out):
+ * the transaction may or may not have committed. Only MySQL can tell.
+ */
+export class AmbiguousCommitError extends Error {
+  constructor(cause: unknown) {
+    super('the connection was lost after COMMIT was sent; the outcome is unknown', { cause });
+  }
+}
+
+/** Statements of one open transaction. */
+export interface SqlTransaction {
+  query<T>(sql: string, params?: unknown[]): Promise<T>;
+}
+
+/**
+ * Every MySQL wait bounded. mysql2's pool waits for a free connection without
+ * a time limit, and a statement sent to a frozen server never returns; its own
+ * `timeout` option leaves the connection checked out for good. So: a pooled
+ * connection is awaited at most until the limit, a statement runs at most
+ * until the limit, and a connection whose statement timed out is destroyed
+ * (the server rolls back what it had not committed), never reused.
+ *
+ * The limit is DB_QUERY_TIMEOUT_MS per statement, cut shorter by the
+ * request's deadline when one is given.
+ */
+@Injectable()
+export class BoundedSql {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(databaseConfig.KEY) private readonly config: DatabaseConfig,
+  ) {}
+
+  /** One statement on a pooled connection. */
+  async query<T>(sql: string, params: unknown[] = [], deadline?: Deadline): Promise<T> {
+    const connection = await this.acquire(deadline);
+    try {
+      const rows = await this.run<T>(connection, sql, params, deadline);
+      connection.release();
+      return rows;
+    } catch (error) {
+      connection.discard();
+      throw error;
+    }
+  }
+
+  /**
+   * `work` inside one transaction (READ COMMITTED: every statement sees what
+   * others committed before it, which the per-customer count relies on).
+   * Rolled back on any error; an answer lost after COMMIT was sent is an
+   * AmbiguousCommitError, never "nothing happened".
+   */
+  async transaction<T>(work: (tx: SqlTransaction) => Promise<T>, deadline?: Deadline): Promise<T> {
+    const connection = await this.acquire(deadline);
+    const tx: SqlTransaction = { query: (sql, params = []) => this.run(connection, sql, params, deadline) };
+    let committing = false;
+    try {
+      await tx.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
+      await tx.query('START TRANSACTION');
+      const result = await work(tx);
+      committing = true;
+      await tx.query('COMMIT');
+      connection.release();
+      return result;
+    } catch (error) {
+      if (committing && !isServerRefusal(error)) {
+        connection.discard();
+        throw new AmbiguousCommitError(error);
+      }
+      await this.rollback(connection);
+      throw error;
+    }
+  }
+
+  private async rollback(connection: BoundedConnection): Promise<void> {
+    if (connection.discarded) return; // the server rolls back a transaction whose connection is gone
+    try {
+      await this.run(connection, 'ROLLBACK', [], Deadline.in(this.config.queryTimeoutMs));
+      connection.release();
+    } catch {
+      connection.discard();
+    }
+  }
+
+  private limitMs(deadline?: Deadline): number {
+    return Math.min(this.config.queryTimeoutMs, deadline ? deadline.remainingMs() : Infinity);
+  }
+
+  private get pool(): Pool {
+    return (this.db.driver as unknown as { pool: Pool }).pool;
+  }
+
+  private acquire(deadline?: Deadline): Promise<BoundedConnection> {
+    const ms = this.limitMs(deadline);
+    return new Promise((resolve, reject) => {
+      let late = false;
+      const timer = setTimeout(() => {
+        late = true;
+        reject(new SqlTimeoutError('waiting for a pooled connection', ms));
+      }, ms);
+      this.pool.getConnection((error, connection) => {
+        // Handed over after we gave up: straight back to the pool.
+        if (late) return void (error ? undefined : connection.release());
+        clearTimeout(timer);
+        if (error) reject(error);
+        else resolve(new BoundedConnection(connection));
+      });
+    });
+  }
+
+  private run<T>(connection: BoundedConnection, sql: string, params: unknown[], deadline?: Deadline): Promise<T> {
+    const ms = this.limitMs(deadline);
+    if (ms <= 0) return Promise.reject(new SqlTimeoutError('no time left before the deadline', 0));
+    return new Promise((resolve, reject) => {
+      let done = false;
+      const timer = setTimeout(() => {
+        done = true;
+        connection.discard();
+        reject(new SqlTimeoutError(firstWord(sql), ms));
+      }, ms);
+      connection.raw.query(sql, params, (error, rows) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        if (error) reject(error);
+        else resolve(rows as T);
+      });
+    });
+  }
+}
+
+/** A pooled connection that is given back exactly once: released, or destroyed if it cannot be trusted. */
+class BoundedConnection {
+  discarded = false;
+  private returned = false;
+
+  constructor(readonly raw: PoolConnection) {}
+
+  release(): void {
+    if (this.returned) return;
+    this.returned = true;
+    this.raw.release();
+  }
+
+  discard(): void {
+    this.discarded = true;
+    if (this.returned) return;
+    this.returned = true;
+    this.raw.destroy();
+  }
+}
+
+/** The server answered COMMIT with an error of its own: it did not commit. */
+function isServerRefusal(error: unknown): boolean {
+  const e = error as { errno?: unknown; fatal?: unknown };
+  return typeof e?.errno === 'number' && e.fatal !== true;
+}
+
+const firstWord = (sql: string): string => sql.trim().split(/\s+/, 1)[0].toUpperCase();
