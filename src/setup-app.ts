@@ -30,6 +30,8 @@ export function setupApp(app: NestExpressApplication): INestApplication {
   app.useBodyParser('json', { limit: config.bodyLimit, reviver: refusePrototypeKeys });
   app.enableCors({ origin: config.corsOrigins.length ? config.corsOrigins : false });
   app.set('x-powered-by', false);
+  // req.ip (and so the rate limiter's key) comes from X-Forwarded-For only through these proxies.
+  app.set('trust proxy', config.trustProxy);
   setupOpenApi(app);
   return app;
 }

@@ -1,8 +1,11 @@
 import { Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
+import type Redis from 'ioredis';
 import { bookingConfig, BookingConfig } from '../config/configuration';
 import { EventsModule } from '../events/events.module';
 import { InventoryModule } from '../inventory/inventory.module';
+import { sharedRateLimitStorage } from '../rate-limit/shared-rate-limit-storage';
+import { REDIS_CLIENT } from '../redis/redis.tokens';
 import { StrategiesModule } from '../strategies/strategies.module';
 import { BookingsController } from './bookings.controller';
 import { BookingsService } from './bookings.service';
@@ -17,12 +20,15 @@ import { OwnedBookingsService } from './owned-bookings.service';
     EventsModule,
     InventoryModule,
     StrategiesModule,
-    // Per client (IP) and per instance, on the booking route only (its guard is there).
+    // Per client on the booking route only (its guard is there). The client is the guard's
+    // default tracker, req.ip, which TRUST_PROXY makes the address X-Forwarded-For gives
+    // through trusted proxies. Counts live in Redis, so every instance shares them.
     ThrottlerModule.forRootAsync({
-      inject: [bookingConfig.KEY],
-      useFactory: (c: BookingConfig) => ({
+      inject: [bookingConfig.KEY, REDIS_CLIENT],
+      useFactory: (c: BookingConfig, redis: Redis) => ({
         throttlers: [{ ttl: c.rateWindowMs, limit: Math.max(1, c.rateLimit) }],
         skipIf: () => c.rateLimit === 0,
+        storage: sharedRateLimitStorage(redis),
       }),
     }),
   ],

@@ -1,5 +1,6 @@
 import { registerAs } from '@nestjs/config';
 import { EnvironmentVariables } from './environment.schema';
+import { parseTrustProxy } from './trust-proxy';
 import { validateEnvironment } from './validate-environment';
 
 let cached: EnvironmentVariables | undefined;
@@ -37,6 +38,7 @@ export const appConfig = registerAs('app', () => {
     corsOrigins: list(env.CORS_ORIGINS),
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     reconcileOnStart: env.RECONCILE_ON_START,
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
   };
 });
 

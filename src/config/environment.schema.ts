@@ -9,7 +9,9 @@ import {
   Max,
   Min,
   MinLength,
+  ValidateBy,
 } from 'class-validator';
+import { trustProxyProblem } from './trust-proxy';
 
 // Reads the raw value: implicit conversion would already have turned "false" into true.
 const toBoolean = ({ obj, key }: { obj: Record<string, unknown>; key: string }) => {
@@ -127,6 +129,16 @@ export class EnvironmentVariables extends DatabaseEnvironment {
 
   @IsInt() @Min(100)
   BOOKING_RATE_WINDOW_MS: number = 1000;
+
+  // Off by default: only a deployment behind a known proxy may believe X-Forwarded-For.
+  @ValidateBy({
+    name: 'isTrustProxy',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && trustProxyProblem(value) === null,
+      defaultMessage: (args) => `TRUST_PROXY ${trustProxyProblem(String(args?.value)) ?? 'must be a string'}`,
+    },
+  })
+  TRUST_PROXY: string = '';
 
   @Transform(toBoolean) @IsBoolean()
   ALLOW_UNSAFE_STRATEGY: boolean = false;

@@ -1,6 +1,11 @@
+import express from 'express';
+import { parseTrustProxy } from './trust-proxy';
 import { InvalidEnvironmentError, validateDatabaseEnvironment, validateEnvironment } from './validate-environment';
 
 const minimal = { ADMIN_TOKEN: 'a-token-of-at-least-16-chars' };
+// What `npm run up` generates (24 random bytes, base64url): fit for production.
+const generatedToken = 'q3Vx9LkT0pZr7N2mWc4YhJ8sAe1DfGbU';
+const production = { NODE_ENV: 'production', ADMIN_TOKEN: generatedToken };
 
 describe('validateEnvironment', () => {
   it('fills every default from an almost empty environment', () => {
@@ -23,9 +28,73 @@ describe('validateEnvironment', () => {
   });
 
   it('refuses the unsafe strategy and test-only delays in production', () => {
-    expect(() => validateEnvironment({ ...minimal, NODE_ENV: 'production', ALLOW_UNSAFE_STRATEGY: 'true' })).toThrow(/ALLOW_UNSAFE_STRATEGY/);
-    expect(() => validateEnvironment({ ...minimal, NODE_ENV: 'production', TEST_CRITICAL_SECTION_DELAY_MS: '10' })).toThrow(
+    expect(validateEnvironment(production).NODE_ENV).toBe('production');
+    expect(() => validateEnvironment({ ...production, ALLOW_UNSAFE_STRATEGY: 'true' })).toThrow(/ALLOW_UNSAFE_STRATEGY/);
+    expect(() => validateEnvironment({ ...production, TEST_CRITICAL_SECTION_DELAY_MS: '10' })).toThrow(
       /TEST_CRITICAL_SECTION_DELAY_MS/,
+    );
+  });
+
+  describe('ADMIN_TOKEN in production', () => {
+    it('accepts a generated token', () => {
+      expect(validateEnvironment(production).ADMIN_TOKEN).toBe(generatedToken);
+    });
+
+    it.each([
+      ['missing', undefined],
+      ['empty', ''],
+      ['shorter than 32 characters', 'Zx8Qp2Lm7Rt4Wv9Kc3Yb6Nd1'],
+      ['the compose default', 'change-me-admin-token-0123456789'],
+      ['changeme', 'changemeQ3vx9LkT0pZr7N2mWc4YhJ8sAe1'],
+      ['change_me', 'q3Vx9LkT0pZr7N2mWc4Y_CHANGE_ME_hJ8s'],
+      ['placeholder', 'placeholder-q3Vx9LkT0pZr7N2mWc4YhJ8'],
+      ['example', 'q3Vx9LkT0pZr7N2mWc4YhJ8sAe1Df-example'],
+      ['secret', 'my-secret-q3Vx9LkT0pZr7N2mWc4YhJ8sA'],
+      ['admin', 'admin-token-q3Vx9LkT0pZr7N2mWc4YhJ8s'],
+      ['the k8s example', 'replace-with-at-least-16-random-characters'],
+      ['one repeated character', 'a'.repeat(48)],
+      ['two characters taking turns', 'ab'.repeat(24)],
+    ])('refuses a token that is %s, naming ADMIN_TOKEN and never echoing it', (_, token) => {
+      const attempt = () => validateEnvironment({ NODE_ENV: 'production', ...(token === undefined ? {} : { ADMIN_TOKEN: token }) });
+      expect(attempt).toThrow(/ADMIN_TOKEN: .*(production|placeholder)/);
+      if (token) expect(attempt).not.toThrow(token);
+    });
+
+    it('keeps the 16-character minimum outside production (tests and development)', () => {
+      expect(validateEnvironment({ ADMIN_TOKEN: 'admin-token-16ch' }).ADMIN_TOKEN).toBe('admin-token-16ch');
+      expect(validateEnvironment({ NODE_ENV: 'test', ADMIN_TOKEN: 'a'.repeat(16) }).ADMIN_TOKEN).toBe('a'.repeat(16));
+    });
+  });
+
+  describe('TRUST_PROXY', () => {
+    it.each([
+      [undefined, false],
+      ['', false],
+      ['false', false],
+      ['0', false],
+      ['1', 1],
+      ['2', 2],
+      ['loopback', ['loopback']],
+      ['10.0.0.0/8, 192.168.1.7', ['10.0.0.0/8', '192.168.1.7']],
+      ['127.0.0.2', ['127.0.0.2']],
+      ['fd00::/8,::1,uniquelocal', ['fd00::/8', '::1', 'uniquelocal']],
+    ])('reads %p as %p', (raw, expected) => {
+      const env = validateEnvironment({ ...minimal, ...(raw === undefined ? {} : { TRUST_PROXY: raw }) });
+      expect(parseTrustProxy(env.TRUST_PROXY)).toEqual(expected);
+    });
+
+    it('gives Express only settings it accepts', () => {
+      const app = express();
+      for (const raw of ['1', 'loopback', '10.0.0.0/8,192.168.1.7', 'fd00::/8,::1,linklocal']) {
+        expect(() => app.set('trust proxy', parseTrustProxy(raw))).not.toThrow();
+      }
+    });
+
+    it.each(['true', 'yes', '10.0.0.0/33', '10.0.0', 'localhost', '10.0.0.0/8,proxy.internal', '-1', '1.5', '::1/129'])(
+      'refuses %p at start-up, naming TRUST_PROXY',
+      (raw) => {
+        expect(() => validateEnvironment({ ...minimal, TRUST_PROXY: raw })).toThrow(/TRUST_PROXY/);
+      },
     );
   });
 

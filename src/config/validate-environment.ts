@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { validateSync } from 'class-validator';
 import { ClassConstructor, plainToInstance } from 'class-transformer';
+import { productionAdminTokenProblem } from './admin-token-strength';
 import { DatabaseEnvironment, EnvironmentVariables } from './environment.schema';
 
 /** Thrown at boot; its message names every bad variable so the operator can fix them in one go. */
@@ -40,6 +41,8 @@ function crossFieldProblems(env: EnvironmentVariables): string[] {
   if (env.NODE_ENV === 'production' && env.ALLOW_UNSAFE_STRATEGY) {
     problems.push('ALLOW_UNSAFE_STRATEGY: never allowed when NODE_ENV=production');
   }
+  const adminTokenProblem = env.NODE_ENV === 'production' ? productionAdminTokenProblem(env.ADMIN_TOKEN) : null;
+  if (adminTokenProblem) problems.push(`ADMIN_TOKEN: ${adminTokenProblem}`);
   if (env.NODE_ENV === 'production' && env.TEST_CRITICAL_SECTION_DELAY_MS > 0) {
     problems.push('TEST_CRITICAL_SECTION_DELAY_MS: a test-only setting, refused when NODE_ENV=production');
   }
