@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Answer } from '../src/invariants/sale-invariants';
-import { admin, book, burst, countByStatus, createEvent, ownerOf, violationsFor } from './support/sale';
+import { admin, book, burst, countByStatus, createEvent, customerBurst, ownerOf, violationsFor } from './support/sale';
 import { closeTestDb, rows, truncateAll } from './support/test-db';
 import { closeTestRedis, flushTestRedis, testRedis } from './support/test-redis';
 import { RunningApp, startApp } from './support/test-app';
@@ -72,6 +72,26 @@ describe('bookings under concurrency (real MySQL and Redis)', () => {
     const used = new Set(answers.filter((a) => a.status === 201).map((a) => (a.body as { strategy?: string }).strategy));
     expect(used.size).toBeGreaterThan(1);
     process.stdout.write(`[proof 3] ${switches} switches, strategies used ${[...used].join(',')}: ${JSON.stringify(countByStatus(answers))}\n`);
+  });
+
+  describe.each(SAFE)('%s', (strategy) => {
+    it('proof 9: one customer, 40 concurrent single-seat bookings, maxPerCustomer 2: exactly 2 seats, the rest CUSTOMER_LIMIT_REACHED', async () => {
+      const event = await createEvent(app.url, { capacity: 100, strategy, maxPerCustomer: 2 });
+      const { answers, seatsHeld } = await customerBurst([app.url], event.id, 40, 'greedy@example.com');
+      expect(countByStatus(answers)).toEqual({ 201: 2, 409: 38 });
+      expect(answers.filter((a) => a.status === 409).every((a) => a.body?.code === 'CUSTOMER_LIMIT_REACHED')).toBe(true);
+      expect(seatsHeld).toBe(2);
+      // Seats taken by the 38 refused bookings went back: every seat is free or ticketed.
+      expect(await violationsFor(event.id, 100, answers, false)).toEqual([]);
+      process.stdout.write(`[proof 9] ${strategy}: ${JSON.stringify(countByStatus(answers))}, customer holds ${seatsHeld}\n`);
+    });
+  });
+
+  it('proof 9 (control group): without the limit the same burst gives the customer 40 seats, which the check would catch', async () => {
+    const event = await createEvent(app.url, { capacity: 100, strategy: 'atomic' });
+    const { seatsHeld } = await customerBurst([app.url], event.id, 40, 'greedy@example.com');
+    expect(seatsHeld).toBe(40);
+    expect(seatsHeld).not.toBe(2);
   });
 
   it('proof 5 (control group): the same checks catch the oversell of the unsafe strategy', async () => {

@@ -1,5 +1,5 @@
 import { ChildApp, startChildApp } from './support/child-app';
-import { book, burst, countByStatus, createEvent, violationsFor } from './support/sale';
+import { book, burst, countByStatus, createEvent, customerBurst, violationsFor } from './support/sale';
 import { closeTestDb, truncateAll } from './support/test-db';
 import { closeTestRedis, flushTestRedis } from './support/test-redis';
 import { SAFE_STRATEGY_NAMES } from '../src/strategies/strategy-name';
@@ -29,6 +29,17 @@ describe('several app instances', () => {
       expect({ strategy, counts: countByStatus(answers) }).toEqual({ strategy, counts: { 201: 100, 409: 200 } });
       expect(await violationsFor(event.id, 100, answers, true)).toEqual([]);
       process.stdout.write(`[proof 4] ${strategy} over 3 processes: ${JSON.stringify(countByStatus(answers))}\n`);
+    }
+  });
+
+  it('proof 9 across instances: one customer on two instances, maxPerCustomer 2, every strategy: exactly 2 seats', async () => {
+    apps = await Promise.all([startChildApp(), startChildApp()]);
+    for (const strategy of SAFE_STRATEGY_NAMES) {
+      const event = await createEvent(apps[0].url, { capacity: 50, strategy, maxPerCustomer: 2 });
+      const { answers, seatsHeld } = await customerBurst(apps.map((a) => a.url), event.id, 40, 'greedy@example.com');
+      expect({ strategy, counts: countByStatus(answers), seatsHeld }).toEqual({ strategy, counts: { 201: 2, 409: 38 }, seatsHeld: 2 });
+      expect(await violationsFor(event.id, 50, answers, false)).toEqual([]);
+      process.stdout.write(`[proof 9] ${strategy} over 2 processes: ${JSON.stringify(countByStatus(answers))}, customer holds ${seatsHeld}\n`);
     }
   });
 

@@ -27,6 +27,20 @@ export async function book(baseUrl: string, eventId: number, quantity: number, h
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
 
+/**
+ * The per-customer limit as a proof: one customer fires `requests` single-seat
+ * bookings at once (spread over `urls`); returns what they were told and how
+ * many seats MySQL holds for them.
+ */
+export async function customerBurst(urls: string[], eventId: number, requests: number, email: string): Promise<{ answers: Answer[]; seatsHeld: number }> {
+  const answers = await burst(requests, (i) => book(urls[i % urls.length], eventId, 1, {}, email));
+  const held = await rows<{ n: number | null }>(
+    "SELECT SUM(quantity) AS n FROM bookings WHERE event_id = ? AND customer_email = ? AND status = 'confirmed'",
+    [eventId, email],
+  );
+  return { answers, seatsHeld: Number(held[0].n ?? 0) };
+}
+
 /** The header that proves ownership of a booking: its secret, from the 201. */
 export function ownerOf(answer: Answer): Record<string, string> {
   return { authorization: `Bearer ${answer.body?.secret}` };
