@@ -6,8 +6,8 @@
 import type Redis from 'ioredis';
 import { Pool, RowDataPacket } from 'mysql2/promise';
 import { join } from 'node:path';
-import { readSaleState } from '../src/invariants/read-sale-state';
-import { Answer, saleViolations } from '../src/invariants/sale-invariants';
+import { readSaleState } from '../test/support/invariants/read-sale-state';
+import { Answer, saleViolations } from '../test/support/invariants/sale-invariants';
 import { freePort, ManagedProcess, startProcess, waitUntilReady } from '../tools/process-control';
 
 export const DIST = join(__dirname, '..');
@@ -29,9 +29,6 @@ export function benchEnvironment(): NodeJS.ProcessEnv {
 export const PRODUCTION_SETTINGS: NodeJS.ProcessEnv = {
   NODE_ENV: 'production',
   LOG_LEVEL: 'warn',
-  ALLOW_UNSAFE_STRATEGY: 'false',
-  TEST_CRITICAL_SECTION_DELAY_MS: '0',
-  UNSAFE_DELAY_MS: '0',
   // One load generator is one address: per-client rate limiting would refuse it, not measure it.
   BOOKING_RATE_LIMIT: '0',
 };

@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
-import { readSaleState } from '../src/invariants/read-sale-state';
-import { Answer, saleViolations } from '../src/invariants/sale-invariants';
-import { inventoryKeys } from '../src/inventory/inventory-keys';
+import { readSaleState } from './support/invariants/read-sale-state';
+import { Answer, saleViolations } from './support/invariants/sale-invariants';
+import { seatKeys } from '../src/inventory/seat-keys';
 import { startExtraRedis, ExtraRedis } from '../tools/redis-server';
 import { startTcpProxy, TcpProxy } from '../tools/tcp-proxy';
 import { TEST_REDIS_URL, testEnvironment } from './setup/test-settings';
@@ -123,8 +123,8 @@ describe('fault drills', () => {
     const soldDuringCut = await sold(eventId);
     // Seats taken by the failed bookings were given back: free + sold accounts for every seat.
     const redis = new Redis(TEST_REDIS_URL);
-    const free = await redis.zcard(inventoryKeys(eventId).free);
-    const held = await redis.zcard(inventoryKeys(eventId).held);
+    const free = await redis.zcard(seatKeys(eventId).free);
+    const held = await redis.zcard(seatKeys(eventId).held);
     redis.disconnect();
     expect(free + soldDuringCut).toBeGreaterThanOrEqual(capacity - 8); // at most the 8 in flight are held
     expect(held - soldDuringCut).toBeLessThanOrEqual(8);
@@ -201,7 +201,7 @@ describe('fault drills', () => {
 
     expect(await finishSale(sale, TEST_REDIS_URL)).toEqual([]);
     const redis = new Redis(TEST_REDIS_URL);
-    expect(await redis.exists(inventoryKeys(eventId).lock)).toBe(0);
+    expect(await redis.exists(seatKeys(eventId).lock)).toBe(0);
     redis.disconnect();
     // Requests it had accepted were answered, not dropped.
     const dropped = load.attempts.filter((a) => a.status === 0 && a.at < notReadyAt).length;

@@ -1,4 +1,4 @@
-import { DependencyUnavailableError } from './domain-errors';
+import { DependencyUnavailableError, DomainError } from './domain-errors';
 
 /**
  * Redis error replies that mean "cannot serve this now", not "your command is
@@ -49,7 +49,7 @@ const MYSQL_MESSAGES = /Pool is closed|Queue limit reached|No connections availa
  */
 export function asDependencyFailure(error: unknown): DependencyUnavailableError | null {
   if (error instanceof DependencyUnavailableError) return error;
-  if (!(error instanceof Error)) return null;
+  if (!(error instanceof Error) || error instanceof DomainError) return null;
   const driver = (error as { driverError?: Record<string, unknown> }).driverError ?? (error as unknown as Record<string, unknown>);
   const code = typeof driver.code === 'string' ? driver.code : undefined;
   if (error.name === 'SqlTimeoutError' || MYSQL_MESSAGES.test(error.message)) return new DependencyUnavailableError('mysql', error);

@@ -1,4 +1,4 @@
-import { inventoryKeys } from '../inventory/inventory-keys';
+import { seatKeys } from '../../../src/inventory/seat-keys';
 import type { SaleState } from './sale-invariants';
 
 /** Any way of running a parameterised SELECT (mysql2 pool, TypeORM query runner). */
@@ -28,6 +28,6 @@ export async function readSaleState(
       [eventId],
     )
   ).map((b) => ({ reference: b.reference, quantity: Number(b.quantity), seats: JSON.parse(b.seats) as number[] }));
-  const freeSeats = redis ? (await redis.zrange(inventoryKeys(eventId).free, 0, -1)).map(Number) : null;
+  const freeSeats = redis ? (await redis.zrange(seatKeys(eventId).free, 0, -1)).map(Number) : null;
   return { tickets: tickets.map((t) => ({ seat_no: Number(t.seat_no), booking_id: Number(t.booking_id) })), bookings, freeSeats };
 }

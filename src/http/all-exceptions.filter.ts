@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { asDependencyFailure } from '../dependency-failure';
-import { DomainError } from '../domain-errors';
+import { asDependencyFailure } from '../errors/driver-errors';
+import { DomainError } from '../errors/domain-errors';
 import { domainErrorBody, ErrorBody, errorBody } from './error-body';
 
 const CODES_BY_STATUS: Record<number, string> = {

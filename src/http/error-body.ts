@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import { DomainError, SoldOutError } from '../domain-errors';
+import { DomainError, SoldOutError } from '../errors/domain-errors';
 
 export interface ErrorBody {
   statusCode: number;

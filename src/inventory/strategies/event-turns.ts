@@ -1,10 +1,9 @@
-import { KeyedGate } from '../common/keyed-gate';
-import { AvailabilityMemo } from '../inventory/availability-memo';
-import { TakeOutcome } from '../inventory/inventory-store';
-import { SeatRequest } from './booking-strategy';
+import { KeyedGate } from '../../concurrency/keyed-gate';
+import type { SeatPool } from '../seat-pool';
+import type { AttemptOutcome, SeatRequest } from './seat-strategy';
 
 /**
- * This process's bookings for one event take turns (KeyedGate), and each turn
+ * This process's attempts on one event take turns (KeyedGate), and each turn
  * first asks the sold-out memo: whoever had the turn before may just have seen
  * the pool run dry, and then the answer costs no round trip at all.
  *
@@ -18,13 +17,13 @@ export class EventTurns {
   private readonly gate = new KeyedGate(1);
 
   constructor(
-    private readonly memo: AvailabilityMemo,
+    private readonly pool: SeatPool,
     private readonly waitingFor: string,
   ) {}
 
-  take(request: SeatRequest, work: () => Promise<TakeOutcome>): Promise<TakeOutcome> {
+  take(request: SeatRequest, work: () => Promise<AttemptOutcome>): Promise<AttemptOutcome> {
     return this.gate.run(String(request.eventId), request.deadline, this.waitingFor, async () =>
-      this.memo.soldOut(request.eventId, request.quantity) ?? work(),
+      this.pool.knownSoldOut(request.eventId, request.quantity) ?? work(),
     );
   }
 }

@@ -1,8 +1,12 @@
+import { eventHashTag } from '../redis/event-hash-tag';
+
 /**
- * Every Redis key of one event carries the same hash tag, so scripts, WATCH
- * and MULTI over several of them stay on one slot of a Redis Cluster.
+ * The Redis layout of an event's seats. Only `inventory/` reads it (a layer
+ * rule checks that). Every key of one event carries the same hash tag, so
+ * scripts, WATCH and MULTI over several of them stay on one slot of a Redis
+ * Cluster.
  */
-export interface InventoryKeys {
+export interface SeatKeys {
   /** ZSET of free seat numbers (score = seat number, so seats go out lowest first). */
   free: string;
   /** ZSET of seats taken from the pool but not yet known settled: seat -> hold expiry (ms). */
@@ -13,22 +17,19 @@ export interface InventoryKeys {
   generation: string;
   /** Redlock resource of the pessimistic strategy. */
   lock: string;
-  idempotency(key: string): string;
 }
 
-export function inventoryKeys(eventId: number): InventoryKeys {
-  const tag = `{event:${eventId}}`;
+
+export function seatKeys(eventId: number): SeatKeys {
+  const tag = eventHashTag(eventId);
   return {
     free: `${tag}:free`,
     held: `${tag}:held`,
     meta: `${tag}:meta`,
     generation: `${tag}:gen`,
     lock: `${tag}:lock`,
-    idempotency: (key: string) => `${tag}:idem:${key}`,
   };
 }
 
 /** Events that have an inventory in Redis, for the hold sweeper. */
 export const KNOWN_INVENTORIES_KEY = 'seatguard:inventories';
-/** Pub/sub channel: an event changed (its strategy), drop cached copies. */
-export const EVENT_CHANGED_CHANNEL = 'seatguard:event-changed';

@@ -66,11 +66,11 @@ export class IdempotencyKeyReusedError extends DomainError {
   }
 }
 
-export class StrategyNotAllowedError extends DomainError {
-  readonly code = 'STRATEGY_NOT_ALLOWED';
+export class UnknownStrategyError extends DomainError {
+  readonly code = 'VALIDATION_FAILED';
   readonly status = 400;
-  constructor(strategy: string) {
-    super(`strategy "${strategy}" is disabled on this server (ALLOW_UNSAFE_STRATEGY)`);
+  constructor(strategy: string, known: string[]) {
+    super(`strategy must be one of the following values: ${known.join(', ')} (got "${strategy}")`);
   }
 }
 
@@ -114,11 +114,26 @@ export class InventoryUnsettledError extends DomainError {
  * retrying with the same Idempotency-Key; the seats stay reserved meanwhile.
  */
 export class BookingOutcomeUnknownError extends DomainError {
+  /** The seats stay reserved (SeatInventory gives them back only once MySQL has no ticket for them). */
+  readonly seatsMayBeSold = true;
   readonly code = 'BOOKING_OUTCOME_UNKNOWN';
   readonly status = 503;
   readonly retryAfterSeconds = 2;
   constructor() {
     super('mysql lost the answer to this booking; it may have been booked: retry with the same Idempotency-Key to find out');
+  }
+}
+
+/** A refusal stored under an Idempotency-Key, answered again to a replay of that key. */
+export class ReplayedRefusalError extends DomainError {
+  readonly code: string;
+  readonly status: number;
+  readonly details?: Record<string, unknown>;
+  constructor(stored: { code: string; status: number; message: string; details?: Record<string, unknown> }) {
+    super(stored.message);
+    this.code = stored.code;
+    this.status = stored.status;
+    this.details = stored.details;
   }
 }
 

@@ -1,4 +1,4 @@
-import { DeadlineExceededError } from './domain-errors';
+import { DeadlineExceededError } from '../errors/domain-errors';
 
 /** The point in time by which a request must have its answer. */
 export class Deadline {

@@ -1,6 +1,6 @@
 import { Semaphore, withTimeout } from 'async-mutex';
 import { Deadline } from './deadline';
-import { DeadlineExceededError } from './domain-errors';
+import { DeadlineExceededError } from '../errors/domain-errors';
 
 /**
  * At most `width` callers per key run at once in this process; the rest wait

@@ -1,6 +1,6 @@
 import { backOff } from 'exponential-backoff';
 import { Deadline } from './deadline';
-import { DeadlineExceededError } from './domain-errors';
+import { DeadlineExceededError } from '../errors/domain-errors';
 
 /** Thrown by an attempt to say "lost the race, try again". Anything else ends the retries. */
 export class RetryableConflict extends Error {
