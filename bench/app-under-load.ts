@@ -4,6 +4,7 @@
  * admin API, and check DESIGN §1 per event from MySQL and Redis afterwards.
  */
 import type Redis from 'ioredis';
+import { randomBytes } from 'node:crypto';
 import { Pool, RowDataPacket } from 'mysql2/promise';
 import { join } from 'node:path';
 import { readSaleState } from '../test/support/invariants/read-sale-state';
@@ -25,9 +26,13 @@ export function benchEnvironment(): NodeJS.ProcessEnv {
   return { ...process.env, DB_NAME: dbName, REDIS_URL: redis.toString(), REDLOCK_NODES: redis.toString() };
 }
 
+/** A token production accepts (it refuses short or placeholder ones), new for every run. */
+const BENCH_ADMIN_TOKEN = randomBytes(24).toString('base64url');
+
 /** Settings that make the app behave as it would in production. */
 export const PRODUCTION_SETTINGS: NodeJS.ProcessEnv = {
   NODE_ENV: 'production',
+  ADMIN_TOKEN: BENCH_ADMIN_TOKEN,
   LOG_LEVEL: 'warn',
   // One load generator is one address: per-client rate limiting would refuse it, not measure it.
   BOOKING_RATE_LIMIT: '0',
@@ -42,7 +47,7 @@ export async function startServer(script: string, env: NodeJS.ProcessEnv, nodeAr
 }
 
 export function adminHeaders(): Record<string, string> {
-  return { authorization: `Bearer ${process.env.ADMIN_TOKEN}`, 'content-type': 'application/json' };
+  return { authorization: `Bearer ${BENCH_ADMIN_TOKEN}`, 'content-type': 'application/json' };
 }
 
 export interface EventSpec {
