@@ -19,7 +19,7 @@ export async function peekPool(redis: Redis, eventId: number, quantity: number):
     .pipeline()
     .exists(k.meta)
     .zcard(k.free)
-    .zrange(k.free, 0, quantity - 1)
+    .zrange(k.free, 0, String(quantity - 1)) // ioredis 6 types the stop as a string
     .exec()) as [[null, number], [null, number], [null, string[]]];
   return { exists: exists === 1, available, lowest };
 }
