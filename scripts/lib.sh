@@ -19,10 +19,8 @@ env_get() {
 ensure_dependencies() {
   if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
     log "installing dependencies"
-    # npm ci is the strict path; npm 11 sometimes rejects a lockfile that lists
-    # no entries for other platforms' optional binaries (@swc/core-*), in which
-    # case npm install still installs exactly the locked versions.
-    npm ci --no-audit --no-fund 2>/dev/null || npm install --no-audit --no-fund
+    # Exactly the locked versions, or a failure: the lockfile is valid for npm 10 and 11.
+    npm ci --no-audit --no-fund
   fi
 }
 
