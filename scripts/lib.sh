@@ -24,6 +24,13 @@ ensure_dependencies() {
   fi
 }
 
+# Tools of the deployment checks (test/deploy): kubectl renders docker/k8s with
+# its built-in kustomize. Debian's kubernetes-client is enough (kustomize v2.0.3
+# renders these manifests exactly as v5 does).
+ensure_deploy_tools() {
+  command -v kubectl >/dev/null || { log "installing kubectl (Debian kubernetes-client)"; apt_install kubernetes-client; }
+}
+
 ensure_env_file() {
   node scripts/write-env.js
 }
