@@ -65,8 +65,13 @@ ensure_services() {
   if tcp_open "$db_host" "$db_port" && tcp_open "$redis_host" "$redis_port"; then return 0; fi
 
   if docker_engine; then
+    # docker/compose.yml gives no secret a default: they come from .env. The
+    # Redis password is the one in REDIS_URL (redis://:PASSWORD@127.0.0.1:6379).
     log "starting MySQL and Redis with Docker Compose"
-    docker compose -f docker/compose.yml up -d --wait mysql redis
+    ADMIN_TOKEN="$(env_get ADMIN_TOKEN)" DB_PASSWORD="$(env_get DB_PASSWORD)" \
+      MYSQL_ROOT_PASSWORD="$(env_get MYSQL_ADMIN_PASSWORD)" \
+      REDIS_PASSWORD="$(env_get REDIS_URL | sed -nE 's#^redis://[^:/@]*:([^@]+)@.*#\1#p')" \
+      docker compose -f docker/compose.yml up -d --wait mysql redis
     return 0
   fi
 
