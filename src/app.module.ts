@@ -25,7 +25,8 @@ import { RedisModule } from './redis/redis.module';
       validate: validateEnvironment,
       load: [appConfig, redisConfig, databaseConfig, bookingConfig],
     }),
-    LoggerModule.forRootAsync({ inject: [appConfig.KEY], useFactory: loggerOptions }),
+    // imports/providers spelled out: nestjs-pino 4's types see Nest 12's ModuleMetadata as any (deep import).
+    LoggerModule.forRootAsync({ imports: [], providers: [], inject: [appConfig.KEY], useFactory: loggerOptions }),
     TypeOrmModule.forRootAsync({ useFactory: () => databaseOptions(environment()) }),
     DatabaseModule,
     AuthModule,

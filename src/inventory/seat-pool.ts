@@ -98,7 +98,7 @@ export class SeatPool implements OnModuleInit {
       .pipeline()
       .exists(k.meta)
       .zcard(k.free)
-      .zrange(k.free, 0, quantity - 1)
+      .zrange(k.free, 0, String(quantity - 1))
       .exec()) as [[null, number], [null, number], [null, string[]]];
     if (exists === 1) this.memo.record(eventId, available);
     return { exists: exists === 1, available, lowest: lowest.map(Number) };

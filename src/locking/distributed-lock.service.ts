@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import Redlock, { ExecutionError, Lock, ResourceLockedError } from 'redlock';
+import { ExecutionError, Lock, Redlock, ResourceLockedError } from '@sesamecare-oss/redlock';
 import { bookingConfig, BookingConfig } from '../config/configuration';
 import { DependencyUnavailableError } from '../errors/domain-errors';
 import { REDLOCK } from '../redis/redis.tokens';

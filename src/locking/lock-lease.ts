@@ -1,4 +1,4 @@
-import type { Lock } from 'redlock';
+import type { Lock } from '@sesamecare-oss/redlock';
 import { SeatguardMetrics } from '../metrics/seatguard-metrics';
 
 /**

@@ -6,7 +6,8 @@ export type RowsQuery = <T>(sql: string, params: unknown[]) => Promise<T[]>;
 
 /** Only what reading the free pool needs, so a test or bench client fits. */
 export interface FreePoolReader {
-  zrange(key: string, start: number, stop: number): Promise<string[]>;
+  // ioredis 6 types ZRANGE's stop as a string only (one signature for index, score and lex bounds).
+  zrange(key: string, start: number, stop: string): Promise<string[]>;
 }
 
 /**
@@ -28,6 +29,6 @@ export async function readSaleState(
       [eventId],
     )
   ).map((b) => ({ reference: b.reference, quantity: Number(b.quantity), seats: JSON.parse(b.seats) as number[] }));
-  const freeSeats = redis ? (await redis.zrange(seatKeys(eventId).free, 0, -1)).map(Number) : null;
+  const freeSeats = redis ? (await redis.zrange(seatKeys(eventId).free, 0, '-1')).map(Number) : null;
   return { tickets: tickets.map((t) => ({ seat_no: Number(t.seat_no), booking_id: Number(t.booking_id) })), bookings, freeSeats };
 }
