@@ -49,7 +49,9 @@ async function finishSale({ eventId, capacity, load }: Sale, redisUrl: string, t
   const redis = new Redis(redisUrl);
   try {
     const stored = await readSaleState(rows, eventId, redis);
-    return saleViolations({ capacity, answers: load.finals, ...stored, expectSoldOut: true });
+    const violations = saleViolations({ capacity, answers: load.finals, ...stored, expectSoldOut: true });
+    if (load.unanswered.length) violations.push(`${load.unanswered.length} purchases never got a final answer (still 503 or no answer 30 s after the buyers stopped)`);
+    return violations;
   } finally {
     redis.disconnect();
   }
