@@ -139,6 +139,20 @@ describe('tools: TCP proxy in front of MySQL', () => {
     expect(proxy.droppedCommitReplies).toBe(1);
     expect(((await admin.query('SELECT id FROM t'))[0] as unknown[])).toEqual([{ id: 4 }]);
   });
+
+  it('dropNextCommitReplies with a filter: only transactions it accepts lose their reply, and the dropped ones are reported', async () => {
+    proxy.dropNextCommitReplies(1, (queries) => queries.some((q) => q.includes('VALUES (9)')));
+    const c = await throughProxy();
+    await c.beginTransaction();
+    await c.query('INSERT INTO t VALUES (8)');
+    await c.commit();
+    expect(proxy.droppedCommitReplies).toBe(0);
+    await c.beginTransaction();
+    await c.query('INSERT INTO t VALUES (9)');
+    await expect(c.commit()).rejects.toMatchObject({ code: 'PROTOCOL_CONNECTION_LOST' });
+    expect(proxy.droppedTransactions).toEqual([['START TRANSACTION', 'INSERT INTO t VALUES (9)']]);
+    expect(await count()).toBe(2);
+  });
 });
 
 describe('tools: a redis-server that refuses writes', () => {

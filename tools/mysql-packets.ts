@@ -36,12 +36,18 @@ export class MysqlPacketReader {
   }
 }
 
+/** The start of the SQL of a COM_QUERY (at most `maxBytes`), or null for any other packet. */
+export function queryText(packet: MysqlPacket, maxBytes = 200): string | null {
+  const { sequenceId, payload } = packet;
+  if (sequenceId !== 0 || payload.length < 2 || payload[0] !== COM_QUERY) return null;
+  return payload.subarray(1, 1 + maxBytes).toString('utf8');
+}
+
 /** A COM_QUERY whose SQL is COMMIT (case-insensitive, surrounding blanks and one trailing `;` allowed). */
 export function isCommitQuery(packet: MysqlPacket): boolean {
-  const { sequenceId, payload } = packet;
-  if (sequenceId !== 0 || payload.length < 2 || payload[0] !== COM_QUERY || payload.length > LONGEST_COMMIT_QUERY) return false;
-  const sql = payload.subarray(1).toString('utf8').trim().replace(/;$/, '').trim();
-  return sql.toUpperCase() === 'COMMIT';
+  if (packet.payload.length > LONGEST_COMMIT_QUERY) return false;
+  const sql = queryText(packet)?.trim().replace(/;$/, '').trim();
+  return sql?.toUpperCase() === 'COMMIT';
 }
 
 /** Builds a client packet, for tests of the reader. */

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { createConnection, createServer, Server, Socket } from 'node:net';
-import { isCommitQuery, MysqlPacketReader } from './mysql-packets';
+import { isCommitQuery, MysqlPacketReader, queryText } from './mysql-packets';
 
 export interface TcpProxy {
   port: number;
@@ -17,28 +17,40 @@ export interface TcpProxy {
   /** Forwards again, starting with whatever was sent during the stall (a close included). */
   resume(): void;
   /**
-   * For the next `n` COMMITs a client sends: forward the COMMIT, and when the
-   * server's reply comes back, close both sides instead of passing it on. The
-   * server has committed; the client only sees a lost connection.
+   * For the next `n` COMMITs a client sends (only those whose transaction
+   * `onlyIf` accepts, when given): forward the COMMIT, and when the server's
+   * reply comes back, close both sides instead of passing it on. The server
+   * has committed; the client only sees a lost connection.
    */
-  dropNextCommitReplies(n: number): void;
+  dropNextCommitReplies(n: number, onlyIf?: TransactionFilter): void;
   /** COMMIT replies dropped so far. */
   readonly droppedCommitReplies: number;
+  /** The queries of each transaction whose COMMIT reply was dropped (each cut to its first 200 bytes). */
+  readonly droppedTransactions: string[][];
   close(): Promise<void>;
 }
+
+/** Which transactions' COMMIT replies may be dropped, from the queries sent since BEGIN. */
+export type TransactionFilter = (queries: string[]) => boolean;
 
 /** The budget of COMMIT replies to drop, shared by every connection of one proxy. */
 class CommitReplyDropper {
   private remaining = 0;
-  dropped = 0;
+  private onlyIf: TransactionFilter = () => true;
+  readonly droppedTransactions: string[][] = [];
 
-  arm(n: number): void {
-    this.remaining += n;
+  get dropped(): number {
+    return this.droppedTransactions.length;
   }
 
-  /** One COMMIT went to the server: should its reply be dropped? */
-  take(): boolean {
-    if (this.remaining === 0) return false;
+  arm(n: number, onlyIf: TransactionFilter = () => true): void {
+    this.remaining += n;
+    this.onlyIf = onlyIf;
+  }
+
+  /** A COMMIT of `transaction` went to the server: should its reply be dropped? */
+  take(transaction: string[]): boolean {
+    if (this.remaining === 0 || !this.onlyIf(transaction)) return false;
     this.remaining -= 1;
     return true;
   }
@@ -49,6 +61,9 @@ class CommitReplyDropper {
   }
 }
 
+/** Enough to recognise a transaction; one that runs longer is not the kind a drill targets. */
+const MAX_REMEMBERED_QUERIES = 50;
+
 /**
  * One client connection and its connection to the target. Bytes are passed
  * on by hand rather than with pipe() so that the proxy can hold them back
@@ -58,8 +73,11 @@ class CommitReplyDropper {
  */
 class ProxiedConnection {
   private stalled = false;
-  private awaitingCommitReply = false;
+  /** The transaction whose COMMIT reply is to be dropped, once the reply comes. */
+  private awaitingCommitReply: string[] | null = null;
   private readonly clientPackets = new MysqlPacketReader();
+  /** Queries since the last BEGIN / COMMIT / ROLLBACK, for `TransactionFilter`s and reports. */
+  private transaction: string[] = [];
   /** Sources paused because their destination's write buffer is full. */
   private readonly backpressured = new Set<Socket>();
 
@@ -106,7 +124,18 @@ class ProxiedConnection {
 
   private fromClient(chunk: Buffer): void {
     for (const packet of this.clientPackets.push(chunk)) {
-      if (isCommitQuery(packet) && this.commits.take()) this.awaitingCommitReply = true;
+      const sql = queryText(packet);
+      if (sql === null) continue;
+      if (isCommitQuery(packet)) {
+        if (this.commits.take(this.transaction)) this.awaitingCommitReply = this.transaction;
+        this.transaction = [];
+      } else if (/^\s*(BEGIN|START TRANSACTION)\b/i.test(sql)) {
+        this.transaction = [sql];
+      } else if (/^\s*ROLLBACK\s*;?\s*$/i.test(sql)) {
+        this.transaction = [];
+      } else if (this.transaction.length < MAX_REMEMBERED_QUERIES) {
+        this.transaction.push(sql);
+      }
     }
     this.forward(chunk, this.client, this.upstream);
   }
@@ -114,8 +143,8 @@ class ProxiedConnection {
   private fromServer(chunk: Buffer): void {
     // The protocol is request/response: after a COMMIT, the next bytes from the server are its reply.
     if (this.awaitingCommitReply) {
-      this.awaitingCommitReply = false;
-      this.commits.dropped += 1;
+      this.commits.droppedTransactions.push(this.awaitingCommitReply);
+      this.awaitingCommitReply = null;
       this.destroy();
       return;
     }
@@ -173,6 +202,9 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     get droppedCommitReplies() {
       return commits.dropped;
     },
+    get droppedTransactions() {
+      return commits.droppedTransactions;
+    },
     cut: stopListening,
     restore: listen,
     stall() {
@@ -183,7 +215,7 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
       stalled = false;
       for (const c of connections) c.resume();
     },
-    dropNextCommitReplies: (n) => commits.arm(n),
+    dropNextCommitReplies: (n, onlyIf) => commits.arm(n, onlyIf),
     close: stopListening,
   };
 }
