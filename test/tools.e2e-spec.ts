@@ -11,7 +11,13 @@ import { startTcpProxy, TcpProxy } from '../tools/tcp-proxy';
  * Uses its own throw-away database on the local MariaDB and throw-away
  * redis-servers, never the shared ones' data.
  */
-const MYSQL = { host: '127.0.0.1', port: 3306, user: 'root', password: '' };
+/** The MySQL admin account, as scripts/setup-database.js finds it: creating a database needs more than the app's user. */
+const MYSQL = {
+  host: process.env.DB_HOST ?? '127.0.0.1',
+  port: Number(process.env.DB_PORT ?? 3306),
+  user: process.env.MYSQL_ADMIN_USER || 'root',
+  password: process.env.MYSQL_ADMIN_PASSWORD || '',
+};
 const DATABASE = 'seatguard_tools_test';
 
 /** 'pending' if `promise` has not settled after `ms`. */
