@@ -24,6 +24,14 @@ describe('asDependencyFailure: driver errors to domain errors', () => {
     expect(asDependencyFailure(replyError(message))?.code).toBe(code);
   });
 
+  it('Redis refusals inside MULTI (EXECABORT) -> 503 REDIS_UNAVAILABLE; a bug inside MULTI stays a bug', () => {
+    const aborted = (previous: string) =>
+      Object.assign(replyError('EXECABORT Transaction discarded because of previous errors.'), { previousErrors: [replyError(previous)] });
+    expect(asDependencyFailure(aborted('NOREPLICAS Not enough good replicas to write.'))?.code).toBe('REDIS_UNAVAILABLE');
+    expect(asDependencyFailure(aborted("OOM command not allowed when used memory > 'maxmemory'."))?.code).toBe('REDIS_UNAVAILABLE');
+    expect(asDependencyFailure(aborted('ERR wrong number of arguments for zadd'))).toBeNull();
+  });
+
   it.each([
     [mysqlError('PROTOCOL_CONNECTION_LOST', true)],
     [mysqlError('ER_LOCK_DEADLOCK', false, 1213)],

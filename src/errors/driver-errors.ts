@@ -44,6 +44,19 @@ const MYSQL_CODES = new Set([
 const MYSQL_MESSAGES = /Pool is closed|Queue limit reached|No connections available|Can't add new command when connection is in closed state|MySQL did not answer in time/;
 
 /**
+ * A MULTI whose queued commands Redis refused (NOREPLICAS, OOM...) ends in
+ * "EXECABORT"; ioredis keeps the refusals in `previousErrors`. Nothing was written.
+ */
+function refusedInsideMulti(error: Error): boolean {
+  const previous = (error as { previousErrors?: unknown }).previousErrors;
+  return (
+    error.message.startsWith('EXECABORT') &&
+    Array.isArray(previous) &&
+    previous.some((e) => e instanceof Error && REDIS_REFUSALS.test(e.message))
+  );
+}
+
+/**
  * Recognises "a dependency is down or refusing" among the errors ioredis,
  * mysql2 and TypeORM throw. Anything it does not recognise is a bug (500).
  */
@@ -62,6 +75,7 @@ export function asDependencyFailure(error: unknown): DependencyUnavailableError 
   if (
     error.name === 'MaxRetriesPerRequestError' ||
     REDIS_REFUSALS.test(error.message) ||
+    refusedInsideMulti(error) ||
     REDIS_CONNECTION_MESSAGES.some((m) => error.message.includes(m))
   ) {
     return new DependencyUnavailableError('redis', error);
