@@ -33,8 +33,8 @@ const REFUSAL_SETTINGS: Record<WriteRefusal, Record<string, string>> = {
   OOM: { maxmemory: '1', 'maxmemory-policy': 'noeviction' },
 };
 
-async function withClient<T>(port: number, use: (client: Redis) => Promise<T>): Promise<T> {
-  const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+async function withClient<T>(port: number, password: string | undefined, use: (client: Redis) => Promise<T>): Promise<T> {
+  const client = new Redis({ port, host: '127.0.0.1', password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -44,8 +44,8 @@ async function withClient<T>(port: number, use: (client: Redis) => Promise<T>): 
   }
 }
 
-async function answersPing(port: number): Promise<boolean> {
-  const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+async function answersPing(port: number, password?: string): Promise<boolean> {
+  const client = new Redis({ port, host: '127.0.0.1', password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -57,14 +57,16 @@ async function answersPing(port: number): Promise<boolean> {
   }
 }
 
-/** A throw-away redis-server on a free port, for drills that take Redis away. */
-export async function startExtraRedis(): Promise<ExtraRedis> {
+/** A throw-away redis-server on a free port, for drills that take Redis away; `password` makes it require AUTH. */
+export async function startExtraRedis(options: { password?: string } = {}): Promise<ExtraRedis> {
+  const { password } = options;
   const port = await freePort();
   let proc: ManagedProcess | undefined;
+  const auth = password ? ['--requirepass', password] : [];
   const start = async () => {
-    proc = startProcess('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], process.env);
+    proc = startProcess('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...auth], process.env);
     for (let i = 0; i < 100; i++) {
-      if (await answersPing(port)) return;
+      if (await answersPing(port, password)) return;
       if (proc.exited()) throw new Error(`redis-server exited:\n${proc.output()}`);
       await sleep(50);
     }
@@ -76,16 +78,17 @@ export async function startExtraRedis(): Promise<ExtraRedis> {
   /** What the refusal settings were before, to put back. */
   let saved: Record<string, string> = {};
   const refuseWrites = (reason: WriteRefusal) =>
-    withClient(port, async (client) => {
+    withClient(port, password, async (client) => {
       for (const [name, value] of Object.entries(REFUSAL_SETTINGS[reason])) {
         if (!(name in saved)) saved[name] = ((await client.config('GET', name)) as string[])[1];
         await client.config('SET', name, value);
       }
     });
   const acceptWrites = () =>
-    withClient(port, async (client) => {
+    withClient(port, password, async (client) => {
       for (const [name, value] of Object.entries(saved)) await client.config('SET', name, value);
       saved = {};
     });
-  return { url: `redis://127.0.0.1:${port}`, port, kill, restart: start, stop: kill, refuseWrites, acceptWrites };
+  const credentials = password ? `:${encodeURIComponent(password)}@` : '';
+  return { url: `redis://${credentials}127.0.0.1:${port}`, port, kill, restart: start, stop: kill, refuseWrites, acceptWrites };
 }

@@ -17,7 +17,7 @@ export interface ChildApp {
 }
 
 /** The production build (`npm run build`) as a separate process: what a real second instance is. */
-export async function startChildApp(overrides: Record<string, string> = {}, options: { testControls?: boolean } = {}): Promise<ChildApp> {
+export async function startChildApp(overrides: Record<string, string> = {}, options: { testControls?: boolean; readyTimeoutMs?: number } = {}): Promise<ChildApp> {
   const port = await freePort();
   const proc = startProcess(process.execPath, [options.testControls ? MAIN_WITH_TEST_CONTROLS : MAIN], {
     ...process.env,
@@ -27,6 +27,6 @@ export async function startChildApp(overrides: Record<string, string> = {}, opti
     ...overrides,
   });
   const url = `http://127.0.0.1:${port}`;
-  await waitUntilReady(proc, `${url}/health/ready`, 20000);
+  await waitUntilReady(proc, `${url}/health/ready`, options.readyTimeoutMs ?? 20000);
   return { url, process: proc.process, output: proc.output, stop: (signal) => proc.stop(signal) };
 }
