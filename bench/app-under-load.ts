@@ -4,10 +4,11 @@
  * admin API, and check DESIGN §1 per event from MySQL and Redis afterwards.
  */
 import type Redis from 'ioredis';
+import { randomBytes } from 'node:crypto';
 import { Pool, RowDataPacket } from 'mysql2/promise';
 import { join } from 'node:path';
-import { readSaleState } from '../src/invariants/read-sale-state';
-import { Answer, saleViolations } from '../src/invariants/sale-invariants';
+import { readSaleState } from '../test/support/invariants/read-sale-state';
+import { Answer, saleViolations } from '../test/support/invariants/sale-invariants';
 import { freePort, ManagedProcess, startProcess, waitUntilReady } from '../tools/process-control';
 
 export const DIST = join(__dirname, '..');
@@ -25,13 +26,14 @@ export function benchEnvironment(): NodeJS.ProcessEnv {
   return { ...process.env, DB_NAME: dbName, REDIS_URL: redis.toString(), REDLOCK_NODES: redis.toString() };
 }
 
+/** A token production accepts (it refuses short or placeholder ones), new for every run. */
+const BENCH_ADMIN_TOKEN = randomBytes(24).toString('base64url');
+
 /** Settings that make the app behave as it would in production. */
 export const PRODUCTION_SETTINGS: NodeJS.ProcessEnv = {
   NODE_ENV: 'production',
+  ADMIN_TOKEN: BENCH_ADMIN_TOKEN,
   LOG_LEVEL: 'warn',
-  ALLOW_UNSAFE_STRATEGY: 'false',
-  TEST_CRITICAL_SECTION_DELAY_MS: '0',
-  UNSAFE_DELAY_MS: '0',
   // One load generator is one address: per-client rate limiting would refuse it, not measure it.
   BOOKING_RATE_LIMIT: '0',
 };
@@ -45,7 +47,7 @@ export async function startServer(script: string, env: NodeJS.ProcessEnv, nodeAr
 }
 
 export function adminHeaders(): Record<string, string> {
-  return { authorization: `Bearer ${process.env.ADMIN_TOKEN}`, 'content-type': 'application/json' };
+  return { authorization: `Bearer ${BENCH_ADMIN_TOKEN}`, 'content-type': 'application/json' };
 }
 
 export interface EventSpec {

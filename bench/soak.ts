@@ -52,8 +52,8 @@ const percent = (share: number) => `${share >= 0 ? '+' : ''}${Math.round(share *
 
 function appSettings(o: SoakOptions): NodeJS.ProcessEnv {
   if (!o.control) return PRODUCTION_SETTINGS;
-  // The unsafe strategy is refused in production, so the control run is a development server.
-  return { ...PRODUCTION_SETTINGS, NODE_ENV: 'development', ALLOW_UNSAFE_STRATEGY: 'true', UNSAFE_DELAY_MS: '5' };
+  // Production has no unsafe strategy: the control run is the test harness's build of the app.
+  return { ...PRODUCTION_SETTINGS, NODE_ENV: 'development', UNSAFE_DELAY_MS: '5' };
 }
 
 /** Capacities from 20 to 400 and every fifth event with a per-customer limit, so SOLD_OUT and CUSTOMER_LIMIT_REACHED both occur. */
@@ -89,7 +89,7 @@ async function main(): Promise<number> {
   await redis.flushdb();
   let app: Server | undefined;
   try {
-    app = await startServer('src/main.js', { ...env, ...appSettings(o) });
+    app = await startServer(o.control ? 'test/support/controls/main.js' : 'src/main.js', { ...env, ...appSettings(o) });
     const { events, current } = await createSoakEvents(app, o, strategies);
     const seats = events.reduce((sum, e) => sum + e.capacity, 0);
     console.log(

@@ -19,11 +19,16 @@ env_get() {
 ensure_dependencies() {
   if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
     log "installing dependencies"
-    # npm ci is the strict path; npm 11 sometimes rejects a lockfile that lists
-    # no entries for other platforms' optional binaries (@swc/core-*), in which
-    # case npm install still installs exactly the locked versions.
-    npm ci --no-audit --no-fund 2>/dev/null || npm install --no-audit --no-fund
+    # Exactly the locked versions, or a failure: the lockfile is valid for npm 10 and 11.
+    npm ci --no-audit --no-fund
   fi
+}
+
+# Tools of the deployment checks (test/deploy): kubectl renders docker/k8s with
+# its built-in kustomize. Debian's kubernetes-client is enough (kustomize v2.0.3
+# renders these manifests exactly as v5 does).
+ensure_deploy_tools() {
+  command -v kubectl >/dev/null || { log "installing kubectl (Debian kubernetes-client)"; apt_install kubernetes-client; }
 }
 
 ensure_env_file() {
@@ -60,8 +65,13 @@ ensure_services() {
   if tcp_open "$db_host" "$db_port" && tcp_open "$redis_host" "$redis_port"; then return 0; fi
 
   if docker_engine; then
+    # docker/compose.yml gives no secret a default: they come from .env. The
+    # Redis password is the one in REDIS_URL (redis://:PASSWORD@127.0.0.1:6379).
     log "starting MySQL and Redis with Docker Compose"
-    docker compose -f docker/compose.yml up -d --wait mysql redis
+    ADMIN_TOKEN="$(env_get ADMIN_TOKEN)" DB_PASSWORD="$(env_get DB_PASSWORD)" \
+      MYSQL_ROOT_PASSWORD="$(env_get MYSQL_ADMIN_PASSWORD)" \
+      REDIS_PASSWORD="$(env_get REDIS_URL | sed -nE 's#^redis://[^:/@]*:([^@]+)@.*#\1#p')" \
+      docker compose -f docker/compose.yml up -d --wait mysql redis
     return 0
   fi
 

@@ -10,9 +10,10 @@ rm -rf "$RESULTS" && mkdir -p "$RESULTS"
 
 # The child-process suites and the bench smoke run use the production build.
 prepare_fresh_database "$TEST_DB_NAME"
+ensure_deploy_tools
 
 status=0
-log "unit tests"
+log "unit tests (deployment checks included)"
 npx jest --ci --json --outputFile="$RESULTS/unit.json" || status=1
 log "e2e tests (real MySQL and Redis)"
 npx jest -c test/jest-e2e.json --ci --runInBand --json --outputFile="$RESULTS/e2e.json" || status=1

@@ -5,8 +5,8 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { AuthModule } from './auth/auth.module';
 import { BookingsModule } from './bookings/bookings.module';
-import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
-import { createValidationPipe } from './common/http/validation.pipe';
+import { AllExceptionsFilter } from './http/all-exceptions.filter';
+import { createValidationPipe } from './http/validation.pipe';
 import { appConfig, bookingConfig, databaseConfig, environment, redisConfig } from './config/configuration';
 import { validateEnvironment } from './config/validate-environment';
 import { DatabaseModule } from './database/database.module';
@@ -25,7 +25,8 @@ import { RedisModule } from './redis/redis.module';
       validate: validateEnvironment,
       load: [appConfig, redisConfig, databaseConfig, bookingConfig],
     }),
-    LoggerModule.forRootAsync({ inject: [appConfig.KEY], useFactory: loggerOptions }),
+    // imports/providers spelled out: nestjs-pino 4's types see Nest 12's ModuleMetadata as any (deep import).
+    LoggerModule.forRootAsync({ imports: [], providers: [], inject: [appConfig.KEY], useFactory: loggerOptions }),
     TypeOrmModule.forRootAsync({ useFactory: () => databaseOptions(environment()) }),
     DatabaseModule,
     AuthModule,

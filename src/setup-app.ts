@@ -3,7 +3,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { appConfig, AppConfig } from './config/configuration';
-import { requireJsonBodies } from './common/http/require-json.middleware';
+import { requireJsonBodies } from './http/require-json.middleware';
 import { setupOpenApi } from './openapi/setup-openapi';
 
 export const API_PREFIX = 'api/v1';

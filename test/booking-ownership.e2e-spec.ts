@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Answer } from '../src/invariants/sale-invariants';
+import type { Answer } from './support/invariants/sale-invariants';
 import { admin, book, createEvent, ownerOf } from './support/sale';
 import { closeTestDb, rows, truncateAll } from './support/test-db';
 import { closeTestRedis, flushTestRedis, testRedis } from './support/test-redis';

@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Answer } from '../src/invariants/sale-invariants';
+import { Answer } from './support/invariants/sale-invariants';
 import { admin, book, burst, countByStatus, createEvent, customerBurst, ownerOf, violationsFor } from './support/sale';
 import { closeTestDb, rows, truncateAll } from './support/test-db';
 import { closeTestRedis, flushTestRedis, testRedis } from './support/test-redis';
 import { RunningApp, startApp } from './support/test-app';
-import { inventoryKeys } from '../src/inventory/inventory-keys';
-import { SAFE_STRATEGY_NAMES as SAFE } from '../src/strategies/strategy-name';
+import { seatKeys } from '../src/inventory/seat-keys';
+import { STRATEGY_NAMES as SAFE } from '../src/inventory/strategies/strategy-name';
 
 describe('bookings under concurrency (real MySQL and Redis)', () => {
   let app: RunningApp;
@@ -14,7 +14,7 @@ describe('bookings under concurrency (real MySQL and Redis)', () => {
     await truncateAll();
     await flushTestRedis();
     // The delay only affects the `unsafe` control group: it widens its read-then-write window.
-    app = await startApp({ UNSAFE_DELAY_MS: '20' });
+    app = await startApp({ UNSAFE_DELAY_MS: '20' }, { testControls: true });
   });
   afterAll(async () => {
     await app.close();
@@ -158,7 +158,7 @@ describe('bookings under concurrency (real MySQL and Redis)', () => {
   it('rebuilds a lost inventory from MySQL instead of reading it as sold out or all free', async () => {
     const event = await createEvent(app.url, { capacity: 6, strategy: 'atomic' });
     expect((await book(app.url, event.id, 2)).status).toBe(201);
-    const keys = inventoryKeys(event.id);
+    const keys = seatKeys(event.id);
     await testRedis().del(keys.free, keys.meta, keys.held);
     const next = await book(app.url, event.id, 4);
     expect(next.status).toBe(201);

@@ -1,13 +1,13 @@
 import Redis from 'ioredis';
-import { readSaleState } from '../src/invariants/read-sale-state';
-import { Answer, saleViolations } from '../src/invariants/sale-invariants';
-import { inventoryKeys } from '../src/inventory/inventory-keys';
-import { startExtraRedis, ExtraRedis } from '../tools/redis-server';
+import { readSaleState } from './support/invariants/read-sale-state';
+import { saleViolations } from './support/invariants/sale-invariants';
+import { seatKeys } from '../src/inventory/seat-keys';
+import { startExtraRedis, ExtraRedis, WriteRefusal } from '../tools/redis-server';
 import { startTcpProxy, TcpProxy } from '../tools/tcp-proxy';
 import { TEST_REDIS_URL, testEnvironment } from './setup/test-settings';
 import { ChildApp, startChildApp } from './support/child-app';
-import { PurchaseLoop, waitFor } from './support/purchase-loop';
-import { createEvent } from './support/sale';
+import { Attempt, PurchaseLoop, waitFor } from './support/purchase-loop';
+import { createEvent, json } from './support/sale';
 import { closeTestDb, rows, truncateAll } from './support/test-db';
 import { closeTestRedis, flushTestRedis } from './support/test-redis';
 
@@ -49,7 +49,9 @@ async function finishSale({ eventId, capacity, load }: Sale, redisUrl: string, t
   const redis = new Redis(redisUrl);
   try {
     const stored = await readSaleState(rows, eventId, redis);
-    return saleViolations({ capacity, answers: load.finals, ...stored, expectSoldOut: true });
+    const violations = saleViolations({ capacity, answers: load.finals, ...stored, expectSoldOut: true });
+    if (load.unanswered.length) violations.push(`${load.unanswered.length} purchases never got a final answer (still 503 or no answer 30 s after the buyers stopped)`);
+    return violations;
   } finally {
     redis.disconnect();
   }
@@ -59,9 +61,39 @@ async function sold(eventId: number): Promise<number> {
   return Number((await rows<{ n: number }>('SELECT COUNT(*) AS n FROM tickets WHERE event_id = ?', [eventId]))[0].n);
 }
 
-async function status(url: string): Promise<number> {
-  return fetch(url).then((r) => r.status, () => 0);
+/** The HTTP status, or 0 when there was no answer (refused, reset, or none within `timeoutMs`). */
+async function status(url: string, timeoutMs = 10_000): Promise<number> {
+  return fetch(url, { signal: AbortSignal.timeout(timeoutMs) }).then((r) => r.status, () => 0);
 }
+
+/** How many times each distinct line occurs, so a failure shows "500 INTERNAL: 38" rather than 38 lines. */
+function tally(lines: string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const line of lines) counts[line] = (counts[line] ?? 0) + 1;
+  return counts;
+}
+
+/**
+ * `finishSale`, tallied, with a sale that never finishes reported as a
+ * violation instead of thrown, so a drill can show everything it saw at once.
+ */
+async function finishSaleReport(sale: Sale, redisUrl: string, timeoutMs?: number): Promise<Record<string, number>> {
+  return tally(await finishSale(sale, redisUrl, timeoutMs).catch((e: Error) => [e.message]));
+}
+
+const answerOf = (a: Attempt) => `${a.status} ${a.code ?? '-'} retry-after=${a.retryAfter ?? 'none'}`;
+const describeAttempt = (a: Attempt) => `${answerOf(a)} after ${a.ms} ms`;
+
+/** Attempts that are not an honest "try again" (503 with Retry-After and one of `codes`), tallied by answer. */
+function notHonestRefusals(attempts: Attempt[], codes: string[]): Record<string, number> {
+  return tally(attempts.filter((a) => a.status !== 503 || a.retryAfter === null || !codes.includes(a.code ?? '')).map(answerOf));
+}
+
+/** Attempts sent at or after `from` and answered by `to`: what a client asking during a fault heard during it. */
+const sentAndAnsweredBetween = (attempts: Attempt[], from: number, to: number) => attempts.filter((a) => a.sentAt >= from && a.at <= to);
+
+const MYSQL_STALL_CODES = ['MYSQL_UNAVAILABLE', 'DEADLINE_EXCEEDED'];
+const REDIS_REFUSAL_CODES = ['REDIS_UNAVAILABLE', 'LOCK_QUORUM_UNAVAILABLE', 'DEADLINE_EXCEEDED'];
 
 /**
  * DESIGN §1 under faults. Every drill starts its own processes (app
@@ -74,7 +106,13 @@ describe('fault drills', () => {
     cleanups.push(() => (thing.stop ?? thing.close)!.call(thing));
     return thing;
   };
-  const openTrackedSale = (o: SaleSetup) => openSale(o, (load) => later(load));
+  /** Every drill's buyers, so that after each drill every answer they got can be checked for a 5xx. */
+  const loads: PurchaseLoop[] = [];
+  const openTrackedSale = (o: SaleSetup) =>
+    openSale(o, (load) => {
+      loads.push(load);
+      later(load);
+    });
 
   beforeAll(async () => {
     await truncateAll();
@@ -82,6 +120,9 @@ describe('fault drills', () => {
   });
   afterEach(async () => {
     while (cleanups.length) await cleanups.pop()!().catch(() => undefined);
+    // A 500 is a bug, whatever the fault: no drill may produce one (503 is the honest "try again").
+    const serverErrors = loads.splice(0).flatMap((l) => l.attempts.filter((a) => a.status >= 500 && a.status !== 503));
+    expect(tally(serverErrors.map(answerOf))).toEqual({});
   });
   afterAll(async () => {
     await closeTestDb();
@@ -123,8 +164,8 @@ describe('fault drills', () => {
     const soldDuringCut = await sold(eventId);
     // Seats taken by the failed bookings were given back: free + sold accounts for every seat.
     const redis = new Redis(TEST_REDIS_URL);
-    const free = await redis.zcard(inventoryKeys(eventId).free);
-    const held = await redis.zcard(inventoryKeys(eventId).held);
+    const free = await redis.zcard(seatKeys(eventId).free);
+    const held = await redis.zcard(seatKeys(eventId).held);
     redis.disconnect();
     expect(free + soldDuringCut).toBeGreaterThanOrEqual(capacity - 8); // at most the 8 in flight are held
     expect(held - soldDuringCut).toBeLessThanOrEqual(8);
@@ -201,11 +242,151 @@ describe('fault drills', () => {
 
     expect(await finishSale(sale, TEST_REDIS_URL)).toEqual([]);
     const redis = new Redis(TEST_REDIS_URL);
-    expect(await redis.exists(inventoryKeys(eventId).lock)).toBe(0);
+    expect(await redis.exists(seatKeys(eventId).lock)).toBe(0);
     redis.disconnect();
     // Requests it had accepted were answered, not dropped.
     const dropped = load.attempts.filter((a) => a.status === 0 && a.at < notReadyAt).length;
     expect(dropped).toBe(0);
     process.stdout.write(`[drill 5] not ready after ${notReadyAt - signalled} ms, exit 0 after ${exitedAt - signalled} ms\n`);
   });
+
+  /** Drill 6's limits: the app must answer within DEADLINE_MS + MARGIN_MS even when MySQL answers nothing. */
+  const STALL = { STALL_MS: 4000, DEADLINE_MS: 2000, MARGIN_MS: 500, QUERY_TIMEOUT_MS: 1000 };
+
+  it.each(['pessimistic', 'atomic'])(
+    'drill 6 (%s): MySQL stalled (connections open, nothing answers): 503 within the deadline, not ready but live; resumed, the sale finishes',
+    async (strategy) => {
+      const { STALL_MS, DEADLINE_MS, MARGIN_MS, QUERY_TIMEOUT_MS } = STALL;
+      const env = testEnvironment();
+      const proxy: TcpProxy = later(await startTcpProxy(env.DB_HOST, Number(env.DB_PORT)));
+      const app = later(
+        await startChildApp({
+          ...FAST_RECOVERY,
+          DB_PORT: String(proxy.port),
+          DB_CONNECT_TIMEOUT_MS: '1000',
+          DB_QUERY_TIMEOUT_MS: String(QUERY_TIMEOUT_MS),
+          BOOKING_DEADLINE_MS: String(DEADLINE_MS),
+        }),
+      );
+      const sale = await openTrackedSale({ adminUrl: app.url, urls: () => [app.url], capacity: 60, strategy, workers: 6, firstSales: 15 });
+      const { capacity, load } = sale;
+
+      proxy.stall();
+      const stalledAt = Date.now();
+      // Probed once the per-query limit has run out: health must know, and must itself answer in time.
+      await new Promise((r) => setTimeout(r, QUERY_TIMEOUT_MS + 500));
+      const [ready, live] = await Promise.all([
+        status(`${app.url}/health/ready`, DEADLINE_MS + MARGIN_MS),
+        status(`${app.url}/health/live`, DEADLINE_MS + MARGIN_MS),
+      ]);
+      await new Promise((r) => setTimeout(r, stalledAt + STALL_MS - Date.now()));
+      proxy.resume();
+      const resumedAt = Date.now();
+      await waitFor('ready again', async () => (await status(`${app.url}/health/ready`)) === 200);
+      const violations = await finishSaleReport(sale, TEST_REDIS_URL);
+
+      const during = sentAndAnsweredBetween(load.attempts, stalledAt, resumedAt);
+      // In flight at any moment of the stall, answered during it or after: every one bounded by the deadline.
+      const overlapping = load.attempts.filter((a) => a.sentAt <= resumedAt && a.at >= stalledAt);
+      const late = overlapping.filter((a) => a.ms > DEADLINE_MS + MARGIN_MS).map(describeAttempt);
+      const slowest = Math.max(...overlapping.map((a) => a.ms));
+      process.stdout.write(
+        `[drill 6 ${strategy}] ${during.length} attempts answered during the ${STALL_MS} ms stall; slowest attempt in flight during it ${slowest} ms (limit ${DEADLINE_MS + MARGIN_MS}); sold ${await sold(sale.eventId)}/${capacity}\n`,
+      );
+      expect({ late, notHonest: notHonestRefusals(during, MYSQL_STALL_CODES), ready, live, violations }).toEqual({
+        late: [],
+        notHonest: {},
+        ready: 503,
+        live: 200,
+        violations: {},
+      });
+      // Six buyers over four seconds with a two-second deadline: refusals must have been heard, or nothing was tested.
+      expect(during.length).toBeGreaterThanOrEqual(3);
+    },
+  );
+
+  it.each(['pessimistic', 'optimistic', 'atomic'])(
+    'drill 7 (%s): Redis refusing writes (NOREPLICAS, then OOM): 503 + Retry-After, never 500, not ready; writes back, the sale finishes',
+    async (strategy) => {
+      const redis = later(await startExtraRedis());
+      const app = later(await startChildApp({ ...FAST_RECOVERY, REDIS_URL: redis.url, REDLOCK_NODES: redis.url }));
+      const sale = await openTrackedSale({ adminUrl: app.url, urls: () => [app.url], capacity: 50, strategy, workers: 6, firstSales: 8 });
+      const { eventId, capacity, load } = sale;
+
+      const refusals: { reason: WriteRefusal; answered: number; notHonest: Record<string, number>; ready: number; live: number }[] = [];
+      for (const reason of ['NOREPLICAS', 'OOM'] as const) {
+        await redis.refuseWrites(reason);
+        const refusedAt = Date.now();
+        await waitFor(`answers while Redis refuses writes (${reason})`, () => load.attempts.filter((a) => a.sentAt >= refusedAt).length >= 5, 10_000);
+        const [ready, live] = await Promise.all([status(`${app.url}/health/ready`), status(`${app.url}/health/live`)]);
+        const during = sentAndAnsweredBetween(load.attempts, refusedAt, Date.now());
+        refusals.push({ reason, answered: during.length, notHonest: notHonestRefusals(during, REDIS_REFUSAL_CODES), ready, live });
+        const soldWhileRefused = await sold(eventId);
+        await redis.acceptWrites();
+        await waitFor('ready again', async () => (await status(`${app.url}/health/ready`)) === 200);
+        // Sales really resume between the two refusals (and the second one still finds seats to refuse).
+        if (reason === 'NOREPLICAS') await waitFor('sales again', async () => (await sold(eventId)) >= soldWhileRefused + 5);
+      }
+      const violations = await finishSaleReport(sale, redis.url);
+
+      process.stdout.write(
+        `[drill 7 ${strategy}] ${refusals.map((r) => `${r.answered} attempts answered during ${r.reason}`).join(', ')}; sold ${await sold(eventId)}/${capacity}\n`,
+      );
+      expect({ refusals, violations }).toEqual({
+        refusals: refusals.map(({ reason, answered }) => ({ reason, answered, notHonest: {}, ready: 503, live: 200 })),
+        violations: {},
+      });
+    },
+  );
+
+  it.each(['pessimistic', 'atomic'])(
+    'drill 8 (%s): the reply to COMMIT is lost: the committed booking is found and told, a replay gets it too; nothing double-sold or stranded',
+    async (strategy) => {
+      const DROPS = 5;
+      const env = testEnvironment();
+      const proxy: TcpProxy = later(await startTcpProxy(env.DB_HOST, Number(env.DB_PORT)));
+      const app = later(await startChildApp({ ...FAST_RECOVERY, DB_PORT: String(proxy.port), DB_CONNECT_TIMEOUT_MS: '1000' }));
+      const sale = await openTrackedSale({ adminUrl: app.url, urls: () => [app.url], capacity: 80, strategy, workers: 6, firstSales: 15 });
+      const { capacity, load } = sale;
+
+      // Aimed at booking transactions: a lost reply to the hold sweeper's COMMIT would test something else.
+      proxy.dropNextCommitReplies(DROPS, (queries) => queries.some((q) => /^\s*INSERT INTO `?bookings`?/i.test(q)));
+      await waitFor(`${DROPS} COMMIT replies dropped`, () => proxy.droppedCommitReplies === DROPS);
+      const violations = await finishSaleReport(sale, TEST_REDIS_URL);
+
+      // Every sold booking, asked again with its key, is the same booking: the answer MySQL committed.
+      const replayMismatches: string[] = [];
+      for (const { key, requestBody, answer } of load.receipts.filter((r) => r.answer.status === 201)) {
+        const res = await fetch(`${app.url}/api/v1/events/${sale.eventId}/bookings`, {
+          method: 'POST',
+          headers: { ...json, 'idempotency-key': key },
+          body: requestBody,
+        });
+        const told = answer.body as { reference?: unknown; seats?: number[] };
+        const replayed = (await res.json().catch(() => ({}))) as { reference?: unknown; seats?: number[] };
+        if (res.status !== 201 || typeof told.reference !== 'string' || replayed.reference !== told.reference || replayed.seats?.join() !== told.seats?.join()) {
+          replayMismatches.push(`key ${key}: told ${String(told.reference)} [${told.seats}], replay ${res.status} ${String(replayed.reference)} [${replayed.seats}]`);
+        }
+      }
+      process.stdout.write(
+        `[drill 8 ${strategy}] ${DROPS} COMMIT replies dropped; answers other than 201/409: ${JSON.stringify(tally(load.attempts.filter((a) => a.status !== 201 && a.status !== 409).map(answerOf)))}; sold ${await sold(sale.eventId)}/${capacity}\n`,
+      );
+      // MySQL stayed reachable, so the app can ask it whether the COMMIT landed and answer 201 on the spot; a 503
+      // would say "nothing was booked" (README) about a booking that was.
+      const toldUnavailable = tally(load.attempts.filter((a) => a.code === 'MYSQL_UNAVAILABLE').map(answerOf));
+      expect({
+        dropped: proxy.droppedCommitReplies,
+        violations,
+        toldUnavailable,
+        replayMismatches: replayMismatches.slice(0, 5),
+        mismatchCount: replayMismatches.length,
+      }).toEqual({
+        dropped: DROPS,
+        violations: {},
+        toldUnavailable: {},
+        replayMismatches: [],
+        mismatchCount: 0,
+      });
+    },
+  );
 });

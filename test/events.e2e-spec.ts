@@ -109,17 +109,18 @@ describe('events API', () => {
     expect((await res.json()).message).toMatch(message);
   });
 
-  it('refuses the unsafe strategy when ALLOW_UNSAFE_STRATEGY is off', async () => {
-    const strict = await startApp({ ALLOW_UNSAFE_STRATEGY: 'false' });
-    try {
-      const before = await tableCounts();
-      const res = await fetch(`${strict.url}/api/v1/events`, { method: 'POST', headers: admin, body: JSON.stringify({ ...valid, strategy: 'unsafe' }) });
+  it('has no unsafe strategy: the control group exists only in the test harness', async () => {
+    const existing = await (await post(valid)).json();
+    const before = await tableCounts();
+    for (const [method, path, body] of [
+      ['POST', '/events', { ...valid, strategy: 'unsafe' }],
+      ['PUT', `/events/${existing.id}/strategy`, { strategy: 'unsafe' }],
+    ] as const) {
+      const res = await fetch(api(path), { method, headers: admin, body: JSON.stringify(body) });
       expect(res.status).toBe(400);
-      expect((await res.json()).code).toBe('STRATEGY_NOT_ALLOWED');
-      expect(await tableCounts()).toEqual(before);
-    } finally {
-      await strict.close();
+      expect(await res.json()).toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringMatching(/^strategy must be one of the following values: pessimistic, optimistic, atomic/) });
     }
+    expect(await tableCounts()).toEqual(before);
   });
 
   it('switches the strategy (admin) and shows it at once', async () => {

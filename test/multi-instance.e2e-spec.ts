@@ -2,7 +2,7 @@ import { ChildApp, startChildApp } from './support/child-app';
 import { book, burst, countByStatus, createEvent, customerBurst, violationsFor } from './support/sale';
 import { closeTestDb, truncateAll } from './support/test-db';
 import { closeTestRedis, flushTestRedis } from './support/test-redis';
-import { SAFE_STRATEGY_NAMES } from '../src/strategies/strategy-name';
+import { STRATEGY_NAMES } from '../src/inventory/strategies/strategy-name';
 
 /** Separate processes of the production build sharing one MySQL and one Redis. */
 describe('several app instances', () => {
@@ -23,7 +23,7 @@ describe('several app instances', () => {
 
   it('proof 4: three instances, load spread over them, every strategy: no oversell, sold == capacity', async () => {
     apps = await Promise.all([startChildApp(), startChildApp(), startChildApp()]);
-    for (const strategy of SAFE_STRATEGY_NAMES) {
+    for (const strategy of STRATEGY_NAMES) {
       const event = await createEvent(apps[0].url, { capacity: 100, strategy });
       const answers = await burst(300, (i) => book(apps[i % 3].url, event.id, 1));
       expect({ strategy, counts: countByStatus(answers) }).toEqual({ strategy, counts: { 201: 100, 409: 200 } });
@@ -34,7 +34,7 @@ describe('several app instances', () => {
 
   it('proof 9 across instances: one customer on two instances, maxPerCustomer 2, every strategy: exactly 2 seats', async () => {
     apps = await Promise.all([startChildApp(), startChildApp()]);
-    for (const strategy of SAFE_STRATEGY_NAMES) {
+    for (const strategy of STRATEGY_NAMES) {
       const event = await createEvent(apps[0].url, { capacity: 50, strategy, maxPerCustomer: 2 });
       const { answers, seatsHeld } = await customerBurst(apps.map((a) => a.url), event.id, 40, 'greedy@example.com');
       expect({ strategy, counts: countByStatus(answers), seatsHeld }).toEqual({ strategy, counts: { 201: 2, 409: 38 }, seatsHeld: 2 });
@@ -45,7 +45,7 @@ describe('several app instances', () => {
 
   it('proof 8: pessimistic locks that expire mid-way (stall longer than the TTL) still never oversell', async () => {
     const stalled = { LOCK_TTL_MS: '200', LOCK_EXTEND_THRESHOLD_MS: '50', TEST_CRITICAL_SECTION_DELAY_MS: '350' };
-    apps = await Promise.all([startChildApp(stalled), startChildApp(stalled)]);
+    apps = await Promise.all([startChildApp(stalled, { testControls: true }), startChildApp(stalled, { testControls: true })]);
     const event = await createEvent(apps[0].url, { capacity: 10, strategy: 'pessimistic' });
     const answers = await burst(24, (i) => book(apps[i % 2].url, event.id, 1));
     expect(countByStatus(answers)).toEqual({ 201: 10, 409: 14 });

@@ -10,6 +10,38 @@ export interface ExtraRedis {
   /** A new, empty server on the same port. */
   restart(): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * Makes the running server refuse writes while still answering reads, the
+   * way a real one does when it is short of replicas (`NOREPLICAS`) or of
+   * memory (`OOM`).
+   */
+  refuseWrites(reason: WriteRefusal): Promise<void>;
+  /** Takes writes again (the settings `refuseWrites` changed are put back). */
+  acceptWrites(): Promise<void>;
+}
+
+export type WriteRefusal = 'NOREPLICAS' | 'OOM';
+
+/**
+ * The CONFIG settings behind each refusal. With `min-replicas-to-write 1` and
+ * no replica attached, every write is refused with NOREPLICAS. With
+ * `maxmemory 1` the server is always over its limit, and `noeviction` makes it
+ * refuse commands that may grow memory with OOM instead of evicting keys.
+ */
+const REFUSAL_SETTINGS: Record<WriteRefusal, Record<string, string>> = {
+  NOREPLICAS: { 'min-replicas-to-write': '1' },
+  OOM: { maxmemory: '1', 'maxmemory-policy': 'noeviction' },
+};
+
+async function withClient<T>(port: number, use: (client: Redis) => Promise<T>): Promise<T> {
+  const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return await use(client);
+  } finally {
+    client.disconnect();
+  }
 }
 
 async function answersPing(port: number): Promise<boolean> {
@@ -41,5 +73,19 @@ export async function startExtraRedis(): Promise<ExtraRedis> {
   await start();
   // Nothing on disk to flush, so stopping is killing.
   const kill = async () => void (await proc?.stop('SIGKILL'));
-  return { url: `redis://127.0.0.1:${port}`, port, kill, restart: start, stop: kill };
+  /** What the refusal settings were before, to put back. */
+  let saved: Record<string, string> = {};
+  const refuseWrites = (reason: WriteRefusal) =>
+    withClient(port, async (client) => {
+      for (const [name, value] of Object.entries(REFUSAL_SETTINGS[reason])) {
+        if (!(name in saved)) saved[name] = ((await client.config('GET', name)) as string[])[1];
+        await client.config('SET', name, value);
+      }
+    });
+  const acceptWrites = () =>
+    withClient(port, async (client) => {
+      for (const [name, value] of Object.entries(saved)) await client.config('SET', name, value);
+      saved = {};
+    });
+  return { url: `redis://127.0.0.1:${port}`, port, kill, restart: start, stop: kill, refuseWrites, acceptWrites };
 }

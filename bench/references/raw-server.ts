@@ -3,7 +3,7 @@
  * one Lua call (the atomic strategy's own script) and the booking insert.
  */
 import Redis from 'ioredis';
-import { inventoryKeys } from '../../src/inventory/inventory-keys';
+import { seatKeys } from '../../src/inventory/seat-keys';
 import { TAKE_SEATS } from '../../src/inventory/inventory-scripts';
 import { created, inTransaction, insertBooking, listen, mysqlPool, serveBookings } from './reference-server';
 
@@ -17,7 +17,7 @@ const holdMs = Number(process.env.HOLD_TTL_MS ?? 30000);
 
 listen(
   serveBookings(async (eventId, quantity, customerEmail) => {
-    const k = inventoryKeys(eventId);
+    const k = seatKeys(eventId);
     const [status, available, ...seats] = await take(k.free, k.held, k.meta, quantity, Date.now() + holdMs);
     if (status === -1) return { status: 503, body: { code: 'INVENTORY_MISSING' } };
     if (status === -2) return { status: 409, body: { code: 'SOLD_OUT', available } };

@@ -1,6 +1,6 @@
 import { applyDecorators, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { ErrorResponse } from '../common/http/error.response';
+import { ErrorResponse } from '../http/error.response';
 import { AdminTokenGuard } from './admin-token.guard';
 
 export const ADMIN_SECURITY_SCHEME = 'admin-token';

@@ -1,4 +1,4 @@
-import { applyDecorators, Body, Controller, Delete, Get, Headers, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
+import { applyDecorators, Body, Controller, Delete, Get, Headers, Param, Post, Query, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import {
   ApiBadRequestResponse,
@@ -15,11 +15,12 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
 import { AdminOnly } from '../auth/admin-only.decorator';
-import { ErrorResponse } from '../common/http/error.response';
-import { ParseIdPipe } from '../common/http/parse-id.pipe';
+import { ErrorResponse } from '../http/error.response';
+import { ParseIdPipe } from '../http/parse-id.pipe';
 import { BOOKING_SECRET_SCHEME, BookingAccessResolver } from './booking-access';
+import type { BookingOutcome } from './booking-outcome';
+import { BookingOutcomeInterceptor } from './booking-outcome.interceptor';
 import { BookingsService } from './bookings.service';
 import { BookingPageResponse, BookingResponse } from './dto/booking.response';
 import { CreateBookingDto } from './dto/create-booking.dto';
@@ -50,6 +51,7 @@ export class BookingsController {
 
   @Post('events/:id/bookings')
   @UseGuards(ThrottlerGuard)
+  @UseInterceptors(BookingOutcomeInterceptor)
   @ApiOperation({
     summary: 'Book seats',
     description:
@@ -82,15 +84,12 @@ export class BookingsController {
     type: ErrorResponse,
     description: 'MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE, LOCK_QUORUM_UNAVAILABLE, DEADLINE_EXCEEDED, INVENTORY_UNSETTLED, BOOKING_OUTCOME_UNKNOWN (with Retry-After)',
   })
-  async create(
+  create(
     @Param('id', new ParseIdPipe()) eventId: number,
     @Body() body: CreateBookingDto,
     @IdempotencyKey() idempotencyKey: string | undefined,
-    @Res({ passthrough: true }) res: Response,
-  ): Promise<unknown> {
-    const answer = await this.bookings.create(eventId, body, idempotencyKey);
-    res.status(answer.status);
-    return answer.body;
+  ): Promise<BookingOutcome> {
+    return this.bookings.create(eventId, body, idempotencyKey);
   }
 
   @Get('events/:id/bookings')

@@ -6,10 +6,10 @@ import { EventsModule } from '../events/events.module';
 import { InventoryModule } from '../inventory/inventory.module';
 import { sharedRateLimitStorage } from '../rate-limit/shared-rate-limit-storage';
 import { REDIS_CLIENT } from '../redis/redis.tokens';
-import { StrategiesModule } from '../strategies/strategies.module';
 import { BookingsController } from './bookings.controller';
 import { BookingsService } from './bookings.service';
-import { IdempotencyService } from './idempotency.service';
+import { IdempotentBookings } from './idempotent-bookings';
+import { BookingOutcomeInterceptor } from './booking-outcome.interceptor';
 import { BookingsRepository } from './persistence/bookings.repository';
 import { MysqlBookingsRepository } from './persistence/bookings.repository.mysql';
 import { BookingAccessResolver } from './booking-access';
@@ -19,7 +19,6 @@ import { OwnedBookingsService } from './owned-bookings.service';
   imports: [
     EventsModule,
     InventoryModule,
-    StrategiesModule,
     // Per client on the booking route only (its guard is there). The client is the guard's
     // default tracker, req.ip, which TRUST_PROXY makes the address X-Forwarded-For gives
     // through trusted proxies. Counts live in Redis, so every instance shares them.
@@ -37,7 +36,8 @@ import { OwnedBookingsService } from './owned-bookings.service';
     BookingsService,
     OwnedBookingsService,
     BookingAccessResolver,
-    IdempotencyService,
+    IdempotentBookings,
+    BookingOutcomeInterceptor,
     { provide: BookingsRepository, useClass: MysqlBookingsRepository },
   ],
 })

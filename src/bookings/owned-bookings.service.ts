@@ -1,9 +1,8 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { BookingNotFoundError, EventNotFoundError, InvalidInputError } from '../common/domain-errors';
+import { Injectable } from '@nestjs/common';
+import { BookingNotFoundError, EventNotFoundError, InvalidInputError } from '../errors/domain-errors';
 import { decodeCursor, encodeCursor } from '../events/event-cursor';
 import { EventsRepository } from '../events/persistence/events.repository';
-import { HoldSweeper } from '../inventory/hold-sweeper';
-import { InventoryStore } from '../inventory/inventory-store';
+import { SeatInventory } from '../inventory/seat-inventory';
 import { REFERENCE_FORMAT, secretMatches } from './booking-credentials';
 import type { BookingStatus, StoredBooking } from './booking.model';
 import { BookingPageResponse, BookingResponse } from './dto/booking.response';
@@ -19,13 +18,10 @@ export type BookingAccess = { admin: true } | { admin: false; secret: string | u
  */
 @Injectable()
 export class OwnedBookingsService {
-  private readonly logger = new Logger(OwnedBookingsService.name);
-
   constructor(
     private readonly repository: BookingsRepository,
     private readonly events: EventsRepository,
-    private readonly store: InventoryStore,
-    private readonly sweeper: HoldSweeper,
+    private readonly inventory: SeatInventory,
   ) {}
 
   async get(reference: string, access: BookingAccess): Promise<BookingResponse> {
@@ -37,13 +33,7 @@ export class OwnedBookingsService {
     const visible = await this.findVisible(reference, access);
     const result = await this.repository.cancel(visible.id);
     if (!result) throw new BookingNotFoundError();
-    if (result.seatsFreed.length > 0) {
-      await this.store.returnCancelled(result.booking.eventId, result.seatsFreed).catch((error) => {
-        // MySQL already freed them; the inventory catches up by reconciliation.
-        this.logger.warn({ err: error, reference }, 'cancelled seats not returned to Redis yet');
-        this.sweeper.requestReconcile(result.booking.eventId);
-      });
-    }
+    await this.inventory.returnCancelled(result.booking.eventId, result.seatsFreed);
     return BookingResponse.from(result.booking, null);
   }
 

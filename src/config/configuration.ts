@@ -73,9 +73,6 @@ export const bookingConfig = registerAs('booking', () => {
     eventCacheTtlMs: env.EVENT_CACHE_TTL_MS,
     rateLimit: env.BOOKING_RATE_LIMIT,
     rateWindowMs: env.BOOKING_RATE_WINDOW_MS,
-    allowUnsafeStrategy: env.ALLOW_UNSAFE_STRATEGY && env.NODE_ENV !== 'production',
-    unsafeDelayMs: env.UNSAFE_DELAY_MS,
-    criticalSectionDelayMs: env.TEST_CRITICAL_SECTION_DELAY_MS,
   };
 });
 

@@ -140,14 +140,8 @@ export class EnvironmentVariables extends DatabaseEnvironment {
   })
   TRUST_PROXY: string = '';
 
-  @Transform(toBoolean) @IsBoolean()
-  ALLOW_UNSAFE_STRATEGY: boolean = false;
 
-  @IsInt() @Min(0)
-  UNSAFE_DELAY_MS: number = 0;
 
-  @IsInt() @Min(0)
-  TEST_CRITICAL_SECTION_DELAY_MS: number = 0;
 
   @Transform(toBoolean) @IsBoolean()
   RECONCILE_ON_START: boolean = true;

@@ -10,13 +10,12 @@ const production = { NODE_ENV: 'production', ADMIN_TOKEN: generatedToken };
 describe('validateEnvironment', () => {
   it('fills every default from an almost empty environment', () => {
     const env = validateEnvironment(minimal);
-    expect(env).toMatchObject({ PORT: 3000, DB_POOL_SIZE: 20, BOOKING_DEADLINE_MS: 5000, ALLOW_UNSAFE_STRATEGY: false });
+    expect(env).toMatchObject({ PORT: 3000, DB_POOL_SIZE: 20, BOOKING_DEADLINE_MS: 5000, RECONCILE_ON_START: true });
   });
 
   it('converts numbers and booleans, treating "false" as false', () => {
-    const env = validateEnvironment({ ...minimal, PORT: '8080', ALLOW_UNSAFE_STRATEGY: 'false', RECONCILE_ON_START: 'false' });
+    const env = validateEnvironment({ ...minimal, PORT: '8080', RECONCILE_ON_START: 'false' });
     expect(env.PORT).toBe(8080);
-    expect(env.ALLOW_UNSAFE_STRATEGY).toBe(false);
     expect(env.RECONCILE_ON_START).toBe(false);
   });
 
@@ -27,12 +26,8 @@ describe('validateEnvironment', () => {
     expect(attempt).toThrow(/DB_NAME/);
   });
 
-  it('refuses the unsafe strategy and test-only delays in production', () => {
+  it('accepts production with a generated token', () => {
     expect(validateEnvironment(production).NODE_ENV).toBe('production');
-    expect(() => validateEnvironment({ ...production, ALLOW_UNSAFE_STRATEGY: 'true' })).toThrow(/ALLOW_UNSAFE_STRATEGY/);
-    expect(() => validateEnvironment({ ...production, TEST_CRITICAL_SECTION_DELAY_MS: '10' })).toThrow(
-      /TEST_CRITICAL_SECTION_DELAY_MS/,
-    );
   });
 
   describe('ADMIN_TOKEN in production', () => {

@@ -38,14 +38,8 @@ function validateAgainst<T extends object>(
 
 function crossFieldProblems(env: EnvironmentVariables): string[] {
   const problems: string[] = [];
-  if (env.NODE_ENV === 'production' && env.ALLOW_UNSAFE_STRATEGY) {
-    problems.push('ALLOW_UNSAFE_STRATEGY: never allowed when NODE_ENV=production');
-  }
   const adminTokenProblem = env.NODE_ENV === 'production' ? productionAdminTokenProblem(env.ADMIN_TOKEN) : null;
   if (adminTokenProblem) problems.push(`ADMIN_TOKEN: ${adminTokenProblem}`);
-  if (env.NODE_ENV === 'production' && env.TEST_CRITICAL_SECTION_DELAY_MS > 0) {
-    problems.push('TEST_CRITICAL_SECTION_DELAY_MS: a test-only setting, refused when NODE_ENV=production');
-  }
   if (env.LOCK_EXTEND_THRESHOLD_MS > env.LOCK_TTL_MS - 100) {
     problems.push('LOCK_EXTEND_THRESHOLD_MS: must be at least 100 below LOCK_TTL_MS');
   }

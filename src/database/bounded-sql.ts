@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool, PoolConnection } from 'mysql2';
 import { DataSource } from 'typeorm';
-import { Deadline } from '../common/deadline';
+import { Deadline } from '../concurrency/deadline';
 import { databaseConfig, DatabaseConfig } from '../config/configuration';
 
 /** A wait on MySQL (a pooled connection or a statement) ran out of time. */

@@ -1,12 +1,14 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { bookingConfig, BookingConfig, redisConfig, RedisConfig } from '../config/configuration';
-import { EVENT_CHANGED_CHANNEL } from '../inventory/inventory-keys';
 import { closeQuietly, createRedisConnection } from '../redis/redis-connection';
 import { REDIS_CLIENT } from '../redis/redis.tokens';
-import type { Deadline } from '../common/deadline';
+import type { Deadline } from '../concurrency/deadline';
 import type { Event } from './event.model';
 import { EventsRepository } from './persistence/events.repository';
+
+/** Pub/sub channel: an event changed (its strategy), drop cached copies. */
+const EVENT_CHANGED_CHANNEL = 'seatguard:event-changed';
 
 /**
  * Events as the booking path reads them: from memory, refreshed after a short

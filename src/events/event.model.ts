@@ -1,4 +1,3 @@
-import type { StrategyName } from '../strategies/strategy-name';
 
 export interface Event {
   id: number;
@@ -6,7 +5,7 @@ export interface Event {
   startsAt: Date;
   capacity: number;
   priceCents: number;
-  strategy: StrategyName;
+  strategy: string;
   maxPerCustomer: number | null;
   createdAt: Date;
   updatedAt: Date;

@@ -10,8 +10,8 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { AdminOnly } from '../auth/admin-only.decorator';
-import { ErrorResponse } from '../common/http/error.response';
-import { ParseIdPipe } from '../common/http/parse-id.pipe';
+import { ErrorResponse } from '../http/error.response';
+import { ParseIdPipe } from '../http/parse-id.pipe';
 import { CreateEventDto } from './dto/create-event.dto';
 import { EventPageResponse, EventResponse } from './dto/event.response';
 import { ListEventsQuery } from './dto/list-events.query';

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { InventoryModule } from '../inventory/inventory.module';
-import { StrategiesModule } from '../strategies/strategies.module';
 import { EventCache } from './event-cache';
 import { EventsController } from './events.controller';
 import { EventsService } from './events.service';
@@ -8,7 +7,7 @@ import { EventsRepository } from './persistence/events.repository';
 import { MysqlEventsRepository } from './persistence/events.repository.mysql';
 
 @Module({
-  imports: [InventoryModule, StrategiesModule],
+  imports: [InventoryModule],
   controllers: [EventsController],
   providers: [EventsService, EventCache, { provide: EventsRepository, useClass: MysqlEventsRepository }],
   exports: [EventsService, EventsRepository],

@@ -1,13 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { EventNotFoundError, InvalidInputError } from '../common/domain-errors';
-import { InventoryRebuilder } from '../inventory/inventory-rebuilder';
-import { StrategyRegistry } from '../strategies/strategy-registry';
-import { DEFAULT_STRATEGY, StrategyName } from '../strategies/strategy-name';
+import { EventNotFoundError, InvalidInputError } from '../errors/domain-errors';
+import { SeatInventory } from '../inventory/seat-inventory';
+import { DEFAULT_STRATEGY } from '../inventory/strategies/strategy-name';
 import { CreateEventDto } from './dto/create-event.dto';
 import { EventPageResponse, EventResponse } from './dto/event.response';
 import { decodeCursor, encodeCursor } from './event-cursor';
 import { EventCache } from './event-cache';
-import type { Deadline } from '../common/deadline';
+import type { Deadline } from '../concurrency/deadline';
 import type { Event } from './event.model';
 import { EventsRepository } from './persistence/events.repository';
 
@@ -18,13 +17,12 @@ export class EventsService {
   constructor(
     private readonly repository: EventsRepository,
     private readonly cache: EventCache,
-    private readonly strategies: StrategyRegistry,
-    private readonly rebuilder: InventoryRebuilder,
+    private readonly inventory: SeatInventory,
   ) {}
 
   async create(input: CreateEventDto): Promise<EventResponse> {
     const strategy = input.strategy ?? DEFAULT_STRATEGY;
-    this.strategies.assertAllowed(strategy);
+    this.inventory.assertKnownStrategy(strategy);
     const event = await this.repository.create({
       name: input.name,
       startsAt: new Date(input.startsAt),
@@ -34,7 +32,7 @@ export class EventsService {
       maxPerCustomer: input.maxPerCustomer ?? null,
     });
     // Best effort: if Redis is away now, the first booking builds the pool.
-    await this.rebuilder.rebuild(event.id, 'created').catch((error) =>
+    await this.inventory.rebuild(event.id, 'created').catch((error) =>
       this.logger.warn({ err: error, eventId: event.id }, 'inventory not built at creation'),
     );
     return EventResponse.from(event, 0);
@@ -67,8 +65,8 @@ export class EventsService {
     };
   }
 
-  async changeStrategy(id: number, strategy: StrategyName): Promise<EventResponse> {
-    this.strategies.assertAllowed(strategy);
+  async changeStrategy(id: number, strategy: string): Promise<EventResponse> {
+    this.inventory.assertKnownStrategy(strategy);
     const event = await this.repository.updateStrategy(id, strategy);
     if (!event) throw new EventNotFoundError(id);
     await this.cache.changed(event);
@@ -77,7 +75,7 @@ export class EventsService {
   }
 
   async reconcile(id: number): Promise<{ eventId: number; free: number }> {
-    const free = await this.rebuilder.rebuild(id, 'admin');
+    const free = await this.inventory.rebuild(id, 'admin');
     return { eventId: id, free };
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
-import { Deadline } from '../common/deadline';
+import { Deadline } from '../concurrency/deadline';
 import { BoundedSql } from '../database/bounded-sql';
 
 /**

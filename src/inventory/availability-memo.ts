@@ -1,11 +1,10 @@
-import { Injectable } from '@nestjs/common';
-
 /** How long a sold-out observation is trusted in this process. */
 export const SOLD_OUT_MEMO_MS = 200;
 
 /**
  * The free-seat count this process last saw for each event, for a short
- * moment. Only ever used to answer SOLD_OUT without a round trip: "no" is
+ * moment. Owned by SeatPool, which records every reading and clears it on
+ * every give-back. Only ever used to answer SOLD_OUT without a round trip: "no" is
  * always safe for the invariants. A seat given back (cancellation,
  * compensation, rebuild) in this process clears the memo once Redis has
  * answered, so an older reading from the same connection cannot land after the
@@ -18,11 +17,11 @@ export const SOLD_OUT_MEMO_MS = 200;
  * SOLD_OUT answers on the event loop) just to learn it, and the last of them
  * missed their deadline.
  *
- * Asked in two places: by BookingsService before any strategy runs (most
- * answers once a sale is over), and by EventTurns when a queued booking gets
- * its turn (the one before it may just have taken the last seat).
+ * Asked (through SeatPool.knownSoldOut) in two places: by SeatReservation
+ * before every attempt (most answers once a sale is over), and by EventTurns
+ * when a queued attempt gets its turn (the one before it may just have taken
+ * the last seat).
  */
-@Injectable()
 export class AvailabilityMemo {
   private readonly seen = new Map<number, { available: number; at: number }>();
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { appConfig, AppConfig, bookingConfig, BookingConfig } from '../config/configuration';
 import { InventoryRebuilder } from './inventory-rebuilder';
-import { InventoryStore } from './inventory-store';
+import { SeatPool } from './seat-pool';
 import { TicketLedger } from './persistence/ticket-ledger';
 
 const SWEEP_BATCH = 500;
@@ -20,7 +20,7 @@ export class HoldSweeper implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly reconcileRequested = new Set<number>();
 
   constructor(
-    private readonly store: InventoryStore,
+    private readonly store: SeatPool,
     private readonly ledger: TicketLedger,
     private readonly rebuilder: InventoryRebuilder,
     @Inject(bookingConfig.KEY) private readonly booking: BookingConfig,

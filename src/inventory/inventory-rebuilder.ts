@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { EventNotFoundError, InventoryUnsettledError } from '../common/domain-errors';
+import { EventNotFoundError, InventoryUnsettledError } from '../errors/domain-errors';
 import { SeatguardMetrics } from '../metrics/seatguard-metrics';
-import { InventoryStore } from './inventory-store';
+import { SeatPool } from './seat-pool';
 import { TicketLedger } from './persistence/ticket-ledger';
 
 const MAX_STALE_SNAPSHOTS = 5;
@@ -18,7 +18,7 @@ export class InventoryRebuilder {
   private readonly inFlight = new Map<number, Promise<number>>();
 
   constructor(
-    private readonly store: InventoryStore,
+    private readonly store: SeatPool,
     private readonly ledger: TicketLedger,
     private readonly metrics: SeatguardMetrics,
   ) {}

@@ -1,19 +1,39 @@
 import { Module } from '@nestjs/common';
-import { AvailabilityMemo } from './availability-memo';
+import { LockingModule } from '../locking/locking.module';
 import { HoldSweeper } from './hold-sweeper';
 import { InventoryRebuilder } from './inventory-rebuilder';
-import { InventoryStore } from './inventory-store';
 import { TicketLedger } from './persistence/ticket-ledger';
 import { MysqlTicketLedger } from './persistence/ticket-ledger.mysql';
+import { SeatInventory } from './seat-inventory';
+import { SeatPool } from './seat-pool';
+import { SeatReservation } from './seat-reservation';
+import { AtomicStrategy } from './strategies/atomic.strategy';
+import { OptimisticStrategy } from './strategies/optimistic.strategy';
+import { PessimisticStrategy } from './strategies/pessimistic.strategy';
+import { SEAT_STRATEGIES, SeatStrategy } from './strategies/seat-strategy';
+import { StrategyRegistry } from './strategies/strategy-registry';
 
+// Adding a strategy: one class, one entry here.
+export const SEAT_STRATEGY_CLASSES = [PessimisticStrategy, OptimisticStrategy, AtomicStrategy];
+
+/** Owns every event's seats; the rest of the service sees only the SeatInventory port. */
 @Module({
+  imports: [LockingModule],
   providers: [
-    AvailabilityMemo,
-    InventoryStore,
+    SeatPool,
     InventoryRebuilder,
     HoldSweeper,
     { provide: TicketLedger, useClass: MysqlTicketLedger },
+    ...SEAT_STRATEGY_CLASSES,
+    {
+      provide: SEAT_STRATEGIES,
+      inject: SEAT_STRATEGY_CLASSES,
+      useFactory: (...strategies: SeatStrategy[]) => strategies,
+    },
+    StrategyRegistry,
+    { provide: SeatInventory, useClass: SeatReservation },
   ],
-  exports: [AvailabilityMemo, InventoryStore, InventoryRebuilder, HoldSweeper],
+  // StrategyRegistry: for registering a strategy from outside (the test harness's control group).
+  exports: [SeatInventory, StrategyRegistry],
 })
 export class InventoryModule {}

@@ -1,17 +1,10 @@
-import type { Lock } from 'redlock';
+import type { Lock } from '@sesamecare-oss/redlock';
 import { SeatguardMetrics } from '../metrics/seatguard-metrics';
-
-/** Thrown when the lock was lost mid-way: the work must roll back what it did. */
-export class LockLostError extends Error {
-  constructor(cause?: unknown) {
-    super('the event lock was lost before the critical section finished', { cause });
-  }
-}
 
 /**
  * A held lock, extended in the background before it expires. If an extension
- * fails the lease is marked lost; the holder checks `assertHeld()` before every
- * write and rolls back if it throws.
+ * fails the lease is marked lost; the holder checks `held` before every write
+ * and gives up (writes nothing) if it is false.
  *
  * Written around `Lock.extend` rather than `Redlock.using`: `using` rethrows a
  * failed release over the routine's own result (a committed booking would look
@@ -35,15 +28,12 @@ export class LockLease {
     this.schedule();
   }
 
-  get lost(): boolean {
-    return this.lostReason !== undefined || this.lock.expiration <= Date.now();
-  }
-
-  assertHeld(): void {
-    if (!this.lost) return;
-    // Expired without a failed extension: the event loop stalled past the TTL.
-    this.markLost(new Error('lock expired before it could be extended'));
-    throw new LockLostError(this.lostReason);
+  /** Still ours: not lost and not expired (an expiry noticed here counts as lost: the event loop stalled past the TTL). */
+  get held(): boolean {
+    if (this.lostReason === undefined && this.lock.expiration <= Date.now()) {
+      this.markLost(new Error('lock expired before it could be extended'));
+    }
+    return this.lostReason === undefined;
   }
 
   async release(): Promise<void> {

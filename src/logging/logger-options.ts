@@ -14,12 +14,16 @@ const REQUEST_LOG_LEVELS = new Set(['trace', 'debug', 'info']);
  */
 const BOOKING_ROUTE = { path: 'events/:id/bookings', method: RequestMethod.POST };
 
+/** nestjs-pino 4 defaults to '*', which Nest 12 (path-to-regexp 8) warns about at every boot. */
+const ALL_ROUTES = { path: '{*path}', method: RequestMethod.ALL };
+
 /**
  * JSON logs, one request id per request (the caller's X-Request-Id if sane,
  * else a new one), no secrets: the Authorization header never reaches a log.
  */
 export function loggerOptions(config: AppConfig): Params {
   return {
+    forRoutes: [ALL_ROUTES],
     ...(REQUEST_LOG_LEVELS.has(config.logLevel) ? {} : { exclude: [BOOKING_ROUTE] }),
     pinoHttp: {
       level: config.logLevel,

@@ -1,4 +1,5 @@
-import { Global, Module } from '@nestjs/common';
+import { Global, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { HttpMetricsMiddleware } from './http-metrics.middleware';
 import { MetricsController } from './metrics.controller';
 import { PoolUsageMetrics } from './pool-usage.metrics';
 import { SeatguardMetrics } from './seatguard-metrics';
@@ -9,4 +10,9 @@ import { SeatguardMetrics } from './seatguard-metrics';
   providers: [SeatguardMetrics, PoolUsageMetrics],
   exports: [SeatguardMetrics],
 })
-export class MetricsModule {}
+export class MetricsModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    // Every route, including /health/* and /metrics (outside the global prefix).
+    consumer.apply(HttpMetricsMiddleware).forRoutes('{*path}');
+  }
+}

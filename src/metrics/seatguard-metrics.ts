@@ -80,6 +80,14 @@ export class SeatguardMetrics {
     registers: [this.registry],
   });
 
+  readonly httpRequestSeconds = new Histogram({
+    name: 'seatguard_http_request_duration_seconds',
+    help: 'Time to answer an HTTP request, by method, route pattern and status code',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'seatguard_' });
   }

@@ -1,6 +1,6 @@
 import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import type Redis from 'ioredis';
-import type Redlock from 'redlock';
+import type { Redlock } from '@sesamecare-oss/redlock';
 import { bookingConfig, BookingConfig, redisConfig, RedisConfig } from '../config/configuration';
 import { closeQuietly, createRedisConnection } from './redis-connection';
 import { createRedlock } from './redlock.factory';

@@ -1,4 +1,4 @@
-import Redlock from 'redlock';
+import { Redlock } from '@sesamecare-oss/redlock';
 import type Redis from 'ioredis';
 import { createRedisConnection } from './redis-connection';
 

@@ -1,7 +1,7 @@
 import { createPool, Pool } from 'generic-pool';
 import type Redis from 'ioredis';
 import { closeQuietly, createRedisConnection, whenReady } from './redis-connection';
-import { DependencyUnavailableError } from '../common/domain-errors';
+import { DependencyUnavailableError } from '../errors/domain-errors';
 
 /**
  * A pool of dedicated connections for optimistic transactions. One request

@@ -20,7 +20,6 @@ export function testEnvironment(): Record<string, string> {
     DB_NAME: TEST_DB_NAME,
     REDIS_URL: TEST_REDIS_URL,
     REDLOCK_NODES: TEST_REDIS_URL,
-    ALLOW_UNSAFE_STRATEGY: 'true',
     RECONCILE_ON_START: 'false',
     BOOKING_DEADLINE_MS: '15000',
     HOLD_TTL_MS: '30000',

@@ -6,6 +6,8 @@ import { testEnvironment } from '../setup/test-settings';
 export { freePort };
 
 const MAIN = join(__dirname, '..', '..', 'dist', 'src', 'main.js');
+/** The same bootstrap with the test harness's controls (see controls/test-controls.ts). */
+const MAIN_WITH_TEST_CONTROLS = join(__dirname, '..', '..', 'dist', 'test', 'support', 'controls', 'main.js');
 
 export interface ChildApp {
   url: string;
@@ -15,9 +17,9 @@ export interface ChildApp {
 }
 
 /** The production build (`npm run build`) as a separate process: what a real second instance is. */
-export async function startChildApp(overrides: Record<string, string> = {}): Promise<ChildApp> {
+export async function startChildApp(overrides: Record<string, string> = {}, options: { testControls?: boolean } = {}): Promise<ChildApp> {
   const port = await freePort();
-  const proc = startProcess(process.execPath, [MAIN], {
+  const proc = startProcess(process.execPath, [options.testControls ? MAIN_WITH_TEST_CONTROLS : MAIN], {
     ...process.env,
     ...testEnvironment(),
     PORT: String(port),

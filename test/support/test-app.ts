@@ -5,6 +5,7 @@ import { AppModule } from '../../src/app.module';
 import { resetEnvironmentCache } from '../../src/config/configuration';
 import { setupApp } from '../../src/setup-app';
 import { testEnvironment } from '../setup/test-settings';
+import { createAppWithTestControls } from './controls/test-controls';
 
 export interface RunningApp {
   app: NestExpressApplication;
@@ -15,15 +16,20 @@ export interface RunningApp {
 
 /**
  * Boots the real AppModule (global pipe and filter included) on a free port,
- * with the test environment plus `overrides`.
+ * with the test environment plus `overrides`; `testControls` adds the test
+ * harness's controls (the `unsafe` strategy, the stalling lock holder).
  */
-export async function startApp(overrides: Record<string, string> = {}): Promise<RunningApp> {
+export async function startApp(overrides: Record<string, string> = {}, options: { testControls?: boolean } = {}): Promise<RunningApp> {
   const saved = { ...process.env };
   Object.assign(process.env, testEnvironment(), overrides);
   resetEnvironmentCache();
   try {
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: false });
+    const app = options.testControls
+      ? await createAppWithTestControls({ logger: false })
+      : (await Test.createTestingModule({ imports: [AppModule] }).compile()).createNestApplication<NestExpressApplication>({
+          bodyParser: false,
+          logger: false,
+        });
     setupApp(app);
     await app.listen(0, '127.0.0.1');
     const { port } = app.getHttpServer().address() as AddressInfo;

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Deadline } from '../../common/deadline';
+import type { Deadline } from '../../concurrency/deadline';
 import { BoundedSql, SqlTransaction } from '../../database/bounded-sql';
 import type { Booking, BookingStatus, StoredBooking } from '../booking.model';
 import {
@@ -8,8 +8,8 @@ import {
   CustomerLimitExceededError,
   DuplicateIdempotencyKeyError,
   NewBooking,
-  SeatAlreadyTakenError,
 } from './bookings.repository';
+import { SeatAlreadyTakenError } from '../../inventory/seat-inventory';
 
 interface BookingRow {
   id: number;
@@ -57,7 +57,7 @@ export class MysqlBookingsRepository extends BookingsRepository {
     super();
   }
 
-  async insertConfirmed(b: NewBooking, overwriteSeats: boolean, deadline: Deadline): Promise<StoredBooking> {
+  async insertConfirmed(b: NewBooking, deadline: Deadline): Promise<StoredBooking> {
     // Millisecond precision, as the column stores it, so the reply equals a later GET.
     const createdAt = new Date(Math.floor(Date.now()));
     if (b.maxPerCustomer !== null) {
@@ -74,10 +74,7 @@ export class MysqlBookingsRepository extends BookingsRepository {
           [b.reference, b.secretHash, b.eventId, b.customerEmail, b.quantity, b.strategy, JSON.stringify(b.seats), b.idempotencyKeyHash, b.requestHash, createdAt, createdAt],
         );
         const rows = b.seats.map((seat) => [b.eventId, seat, inserted.insertId]);
-        await tx.query(
-          `INSERT INTO tickets (event_id, seat_no, booking_id) VALUES ?${overwriteSeats ? ' ON DUPLICATE KEY UPDATE booking_id = VALUES(booking_id)' : ''}`,
-          [rows],
-        );
+        await tx.query(this.ticketInsert(b), [rows]);
         return inserted.insertId;
       }, deadline);
       return {
@@ -97,6 +94,15 @@ export class MysqlBookingsRepository extends BookingsRepository {
     } catch (error) {
       throw classifyInsertError(error);
     }
+  }
+
+  /**
+   * The ticket rows' insert. A double seat is refused by the primary key; the
+   * test harness's control group overrides this to let one through, to show
+   * what an unprotected system does.
+   */
+  protected ticketInsert(_booking: NewBooking): string {
+    return 'INSERT INTO tickets (event_id, seat_no, booking_id) VALUES ?';
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { Deadline } from '../../common/deadline';
+import type { Deadline } from '../../concurrency/deadline';
 import type { Booking, BookingStatus, StoredBooking } from '../booking.model';
 
 export interface NewBooking {
@@ -24,13 +24,6 @@ export interface BookingFilter {
   limit: number;
 }
 
-/** Seats of this booking are already ticketed: the database refused a double seat. */
-export class SeatAlreadyTakenError extends Error {
-  constructor(cause: unknown) {
-    super('a seat of this booking is already held by another ticket', { cause });
-  }
-}
-
 /** Another booking of this event already used this Idempotency-Key. */
 export class DuplicateIdempotencyKeyError extends Error {}
 
@@ -40,11 +33,10 @@ export class CustomerLimitExceededError extends Error {}
 export abstract class BookingsRepository {
   /**
    * The booking and its tickets in one transaction, every wait bounded by
-   * `deadline`. `overwriteSeats` exists only for the `unsafe` control group: it
-   * lets a double seat through instead of refusing it, so the tests can see
-   * what an unprotected system does.
+   * `deadline`. A seat MySQL already has is a SeatAlreadyTakenError (from
+   * inventory/); the customer's limit, a CustomerLimitExceededError.
    */
-  abstract insertConfirmed(booking: NewBooking, overwriteSeats: boolean, deadline: Deadline): Promise<StoredBooking>;
+  abstract insertConfirmed(booking: NewBooking, deadline: Deadline): Promise<StoredBooking>;
   abstract findByReference(reference: string, deadline?: Deadline): Promise<StoredBooking | null>;
   abstract findByIdempotencyKey(eventId: number, keyHash: string, deadline?: Deadline): Promise<StoredBooking | null>;
   /** Deletes the tickets and marks the booking cancelled; `seatsFreed` is empty if it already was. */

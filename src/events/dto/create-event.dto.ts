@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
-import { STRATEGY_NAMES, StrategyName } from '../../strategies/strategy-name';
+import { STRATEGY_NAMES } from '../../inventory/strategies/strategy-name';
+import { STRATEGY_NAME_FORMAT } from './update-strategy.dto';
 
 export const MAX_CAPACITY = 200_000;
 
@@ -32,8 +33,10 @@ export class CreateEventDto {
 
   @ApiPropertyOptional({ enum: STRATEGY_NAMES, default: 'atomic' })
   @IsOptional()
-  @IsIn(STRATEGY_NAMES)
-  strategy?: StrategyName;
+  // The names the server knows are checked against its strategy registry (400 naming them).
+  @Matches(STRATEGY_NAME_FORMAT, { message: `strategy must be one of the following values: ${STRATEGY_NAMES.join(', ')}` })
+  @IsString()
+  strategy?: string;
 
   @ApiPropertyOptional({ example: 4, minimum: 1, description: 'Tickets one customer e-mail may hold' })
   @IsOptional()

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { STRATEGY_NAMES, StrategyName } from '../../strategies/strategy-name';
+import { STRATEGY_NAMES } from '../../inventory/strategies/strategy-name';
 import type { Event } from '../event.model';
 
 export class EventResponse {
@@ -10,7 +10,7 @@ export class EventResponse {
   @ApiProperty({ example: 1200, description: 'Tickets held (MySQL)' }) sold: number;
   @ApiProperty({ example: 3800 }) available: number;
   @ApiProperty({ example: 4900 }) priceCents: number;
-  @ApiProperty({ enum: STRATEGY_NAMES, example: 'atomic' }) strategy: StrategyName;
+  @ApiProperty({ enum: STRATEGY_NAMES, example: 'atomic' }) strategy: string;
   @ApiProperty({ example: 4, nullable: true, type: Number }) maxPerCustomer: number | null;
   @ApiProperty({ example: '2026-11-22T10:00:00.000Z' }) createdAt: string;
   @ApiProperty({ example: '2026-11-22T10:00:00.000Z' }) updatedAt: string;

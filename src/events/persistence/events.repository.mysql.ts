@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { Deadline } from '../../common/deadline';
+import type { Deadline } from '../../concurrency/deadline';
 import { BoundedSql } from '../../database/bounded-sql';
-import type { StrategyName } from '../../strategies/strategy-name';
 import type { Event, NewEvent } from '../event.model';
 import { EventsRepository } from './events.repository';
 
@@ -11,7 +10,7 @@ interface EventRow {
   starts_at: Date;
   capacity: number;
   price_cents: number;
-  strategy: StrategyName;
+  strategy: string;
   max_per_customer: number | null;
   created_at: Date;
   updated_at: Date;
@@ -59,7 +58,7 @@ export class MysqlEventsRepository extends EventsRepository {
     return rows.map(toModel);
   }
 
-  async updateStrategy(id: number, strategy: StrategyName): Promise<Event | null> {
+  async updateStrategy(id: number, strategy: string): Promise<Event | null> {
     const result = await this.sql.query<{ affectedRows: number }>('UPDATE events SET strategy = ? WHERE id = ?', [strategy, id]);
     if (!result.affectedRows) return null;
     return this.findById(id);

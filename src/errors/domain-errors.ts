@@ -1,0 +1,144 @@
+/**
+ * Errors the service layer throws. Each carries a stable code for clients and
+ * the HTTP status it maps to; the exception filter does the mapping, so
+ * services never import HTTP classes.
+ */
+export abstract class DomainError extends Error {
+  abstract readonly code: string;
+  abstract readonly status: number;
+  /** Seconds a client should wait before retrying (503s). */
+  readonly retryAfterSeconds?: number;
+  readonly details?: Record<string, unknown>;
+}
+
+export class EventNotFoundError extends DomainError {
+  readonly code = 'EVENT_NOT_FOUND';
+  readonly status = 404;
+  constructor(id: number) {
+    super(`event ${id} does not exist`);
+  }
+}
+
+/** Also what a caller without the booking's secret gets: whether the reference exists is not told. */
+export class BookingNotFoundError extends DomainError {
+  readonly code = 'BOOKING_NOT_FOUND';
+  readonly status = 404;
+  constructor() {
+    super('no booking with this reference is visible with these credentials');
+  }
+}
+
+export class SoldOutError extends DomainError {
+  readonly code = 'SOLD_OUT';
+  readonly status = 409;
+  readonly details: { available: number; requested: number };
+  constructor(available: number, requested: number) {
+    super(
+      available === 0
+        ? 'sold out: no seats left'
+        : `sold out: ${requested} seats requested, only ${available} left`,
+    );
+    this.details = { available, requested };
+  }
+}
+
+export class CustomerLimitError extends DomainError {
+  readonly code = 'CUSTOMER_LIMIT_REACHED';
+  readonly status = 409;
+  constructor(limit: number) {
+    super(`this customer may hold at most ${limit} tickets for this event`);
+  }
+}
+
+export class BookingAlreadyCancelledError extends DomainError {
+  readonly code = 'ALREADY_CANCELLED';
+  readonly status = 409;
+  constructor(id: number) {
+    super(`booking ${id} is already cancelled`);
+  }
+}
+
+export class IdempotencyKeyReusedError extends DomainError {
+  readonly code = 'IDEMPOTENCY_KEY_REUSED';
+  readonly status = 422;
+  constructor() {
+    super('this Idempotency-Key was already used with a different request body');
+  }
+}
+
+export class UnknownStrategyError extends DomainError {
+  readonly code = 'VALIDATION_FAILED';
+  readonly status = 400;
+  constructor(strategy: string, known: string[]) {
+    super(`strategy must be one of the following values: ${known.join(', ')} (got "${strategy}")`);
+  }
+}
+
+/** The request's deadline passed while it waited for its turn: the server's fault, so 503. */
+export class DeadlineExceededError extends DomainError {
+  readonly code = 'DEADLINE_EXCEEDED';
+  readonly status = 503;
+  readonly retryAfterSeconds = 1;
+  constructor(what: string) {
+    super(`the booking could not be completed in time (${what}); nothing was booked, try again`);
+  }
+}
+
+export class DependencyUnavailableError extends DomainError {
+  readonly code: string;
+  readonly status = 503;
+  readonly retryAfterSeconds = 2;
+  constructor(dependency: 'redis' | 'mysql' | 'lock-quorum', cause?: unknown) {
+    super(`${dependency} is unavailable; nothing was booked, try again shortly`, { cause });
+    this.code = `${dependency.toUpperCase().replace('-', '_')}_UNAVAILABLE`;
+  }
+}
+
+/**
+ * The Redis inventory could not be brought in line with MySQL in time (seat
+ * conflicts or rebuilds kept recurring): nothing was booked, the next try
+ * normally succeeds.
+ */
+export class InventoryUnsettledError extends DomainError {
+  readonly code = 'INVENTORY_UNSETTLED';
+  readonly status = 503;
+  readonly retryAfterSeconds = 1;
+  constructor(what: string) {
+    super(`the seat inventory is being reconciled (${what}); nothing was booked, try again`);
+  }
+}
+
+/**
+ * MySQL lost its answer to this booking's COMMIT and could not be asked in
+ * time whether it committed. Not "nothing was booked": the client finds out by
+ * retrying with the same Idempotency-Key; the seats stay reserved meanwhile.
+ */
+export class BookingOutcomeUnknownError extends DomainError {
+  /** The seats stay reserved (SeatInventory gives them back only once MySQL has no ticket for them). */
+  readonly seatsMayBeSold = true;
+  readonly code = 'BOOKING_OUTCOME_UNKNOWN';
+  readonly status = 503;
+  readonly retryAfterSeconds = 2;
+  constructor() {
+    super('mysql lost the answer to this booking; it may have been booked: retry with the same Idempotency-Key to find out');
+  }
+}
+
+/** A refusal stored under an Idempotency-Key, answered again to a replay of that key. */
+export class ReplayedRefusalError extends DomainError {
+  readonly code: string;
+  readonly status: number;
+  readonly details?: Record<string, unknown>;
+  constructor(stored: { code: string; status: number; message: string; details?: Record<string, unknown> }) {
+    super(stored.message);
+    this.code = stored.code;
+    this.status = stored.status;
+    this.details = stored.details;
+  }
+}
+
+/** Input that passed DTO validation but is still wrong (a forged cursor, say). */
+export class InvalidInputError extends DomainError {
+  readonly code = 'INVALID_INPUT';
+  readonly status = 400;
+}

@@ -1,0 +1,54 @@
+import type { Deadline } from '../concurrency/deadline';
+
+export interface ReserveRequest {
+  eventId: number;
+  /** The event's strategy: how the take is made safe. */
+  strategy: string;
+  quantity: number;
+  deadline: Deadline;
+}
+
+export type Reservation<T> = { kind: 'committed'; value: T } | { kind: 'sold-out'; available: number };
+
+/** Thrown by a commit: MySQL already has one of the offered seats, so the pool is stale. */
+export class SeatAlreadyTakenError extends Error {
+  constructor(cause: unknown) {
+    super('a seat of this booking is already held by another ticket', { cause });
+  }
+}
+
+/**
+ * A commit failure after which the seats may be sold (a COMMIT whose answer was
+ * lost): they are not given back; their hold expires and the hold sweeper
+ * asks MySQL whether they became tickets.
+ */
+export interface SeatsMayBeSold {
+  readonly seatsMayBeSold: true;
+}
+
+export const seatsMayBeSold = (error: unknown): boolean => (error as Partial<SeatsMayBeSold> | null)?.seatsMayBeSold === true;
+
+/**
+ * The seats of every event, as the rest of the service sees them. The only
+ * door into `inventory/`: bookings reserve and return seats, events check
+ * strategy names and rebuild.
+ */
+export abstract class SeatInventory {
+  /**
+   * Takes `quantity` seats with the event's strategy and hands them to
+   * `commit` (which writes them to MySQL). If `commit` throws, the seats go
+   * back to the pool (unless the error says they may be sold) and the error
+   * is rethrown; a SeatAlreadyTakenError rebuilds the pool and tries again.
+   * Contention waits, bounded by the deadline; never a "busy" answer.
+   */
+  abstract reserve<T>(request: ReserveRequest, commit: (seats: number[]) => Promise<T>): Promise<Reservation<T>>;
+
+  /** A cancellation freed these seats in MySQL: back on sale (later, by reconciliation, if Redis is away now). */
+  abstract returnCancelled(eventId: number, seats: number[]): Promise<void>;
+
+  /** Rebuilds the event's pool from MySQL; returns the free seats. */
+  abstract rebuild(eventId: number, reason: string): Promise<number>;
+
+  /** Throws UnknownStrategyError unless `name` is a registered strategy. */
+  abstract assertKnownStrategy(name: string): void;
+}

@@ -1,0 +1,193 @@
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { SeatguardMetrics } from '../metrics/seatguard-metrics';
+import { REDIS_CLIENT } from '../redis/redis.tokens';
+import { AvailabilityMemo } from './availability-memo';
+import {
+  MOVE_SEATS_TO_HELD,
+  REBUILD_INVENTORY,
+  RELEASE_HELD_SEATS,
+  RETURN_CANCELLED_SEATS,
+  SETTLE_EXPIRED_HOLDS,
+  TAKE_SEATS,
+} from './inventory-scripts';
+import { KNOWN_INVENTORIES_KEY, seatKeys } from './seat-keys';
+
+export type TakeOutcome =
+  | { kind: 'taken'; seats: number[] }
+  | { kind: 'sold-out'; available: number }
+  | { kind: 'missing' };
+
+/** Another booking changed the pool first; nothing was taken. */
+export interface Conflict {
+  kind: 'conflict';
+  reason: string;
+}
+
+export interface PoolView {
+  exists: boolean;
+  available: number;
+  /** The `quantity` lowest free seats. */
+  lowest: number[];
+}
+
+/** The scripts as ioredis exposes them once defined. */
+interface InventoryCommands {
+  seatguardTake(free: string, held: string, meta: string, n: number, holdUntil: number): Promise<number[]>;
+  seatguardMove(free: string, held: string, meta: string, holdUntil: number, ...seats: number[]): Promise<number>;
+  seatguardRelease(free: string, held: string, meta: string, ...seats: number[]): Promise<number>;
+  seatguardReturnCancelled(free: string, held: string, meta: string, gen: string, ...seats: number[]): Promise<number>;
+  seatguardSettle(free: string, held: string, meta: string, now: number, ...pairs: (number | string)[]): Promise<number>;
+  seatguardRebuild(free: string, held: string, meta: string, gen: string, capacity: number, now: number, expectedGen: string, ...ticketed: number[]): Promise<number>;
+}
+
+/**
+ * Every read and write of an event's seats in Redis, and the only code that
+ * knows their layout (`seat-keys.ts`) besides the Lua scripts it runs. It also
+ * keeps this process's sold-out memo in step: every reading of the pool size
+ * records it, every seat given back clears it (after Redis answered, so an
+ * older reading cannot land after the clear). No MySQL here.
+ */
+@Injectable()
+export class SeatPool implements OnModuleInit {
+  private readonly commands: InventoryCommands;
+  private readonly memo = new AvailabilityMemo();
+
+  constructor(
+    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    private readonly metrics: SeatguardMetrics,
+  ) {
+    this.commands = redis as unknown as InventoryCommands;
+  }
+
+  onModuleInit(): void {
+    const define = (name: keyof InventoryCommands, numberOfKeys: number, lua: string) => {
+      if (!(name in this.redis)) this.redis.defineCommand(name, { numberOfKeys, lua });
+    };
+    define('seatguardTake', 3, TAKE_SEATS);
+    define('seatguardMove', 3, MOVE_SEATS_TO_HELD);
+    define('seatguardRelease', 3, RELEASE_HELD_SEATS);
+    define('seatguardReturnCancelled', 4, RETURN_CANCELLED_SEATS);
+    define('seatguardSettle', 3, SETTLE_EXPIRED_HOLDS);
+    define('seatguardRebuild', 4, REBUILD_INVENTORY);
+  }
+
+  /** A recent local observation that `quantity` seats are not there (no round trip), or null. */
+  knownSoldOut(eventId: number, quantity: number): { kind: 'sold-out'; available: number } | null {
+    return this.memo.soldOut(eventId, quantity);
+  }
+
+  /** Checks and takes the lowest free seats in one server-side step (Lua). */
+  async take(eventId: number, quantity: number, holdUntil: number): Promise<TakeOutcome> {
+    const k = seatKeys(eventId);
+    this.metrics.luaCalls.inc({ script: 'take' });
+    const [status, available, ...seats] = await this.commands.seatguardTake(k.free, k.held, k.meta, quantity, holdUntil);
+    if (status === -1) return { kind: 'missing' };
+    this.memo.record(eventId, available);
+    if (status === -2) return { kind: 'sold-out', available };
+    return { kind: 'taken', seats };
+  }
+
+  /**
+   * One round trip: does the inventory exist, how many seats are free, which
+   * ones would be taken. `connection` is the one holding a WATCH, if any.
+   */
+  async peek(eventId: number, quantity: number, connection: Redis = this.redis): Promise<PoolView> {
+    const k = seatKeys(eventId);
+    const [[, exists], [, available], [, lowest]] = (await connection
+      .pipeline()
+      .exists(k.meta)
+      .zcard(k.free)
+      .zrange(k.free, 0, String(quantity - 1))
+      .exec()) as [[null, number], [null, number], [null, string[]]];
+    if (exists === 1) this.memo.record(eventId, available);
+    return { exists: exists === 1, available, lowest: lowest.map(Number) };
+  }
+
+  /**
+   * WATCH, read, MULTI/EXEC on `connection`, which must be this attempt's own
+   * (WATCH state belongs to a connection). A nil EXEC is a conflict.
+   */
+  async takeWatched(connection: Redis, eventId: number, quantity: number, holdUntil: number): Promise<TakeOutcome | Conflict> {
+    const k = seatKeys(eventId);
+    await connection.watch(k.free, k.meta);
+    const { exists, available, lowest } = await this.peek(eventId, quantity, connection);
+    if (!exists || available < quantity) {
+      await connection.unwatch();
+      return exists ? { kind: 'sold-out', available } : { kind: 'missing' };
+    }
+    const holds = lowest.flatMap((seat) => [holdUntil, seat]);
+    const committed = await connection.multi().zrem(k.free, ...lowest).zadd(k.held, ...holds).exec();
+    if (committed === null) return { kind: 'conflict', reason: 'pool changed between WATCH and EXEC' };
+    this.memo.record(eventId, available - quantity);
+    return { kind: 'taken', seats: lowest };
+  }
+
+  /**
+   * Moves exactly these seats from free to held, or nothing if any of them is
+   * no longer free: the pessimistic strategy's fence if its lock was lost.
+   */
+  async moveToHeld(eventId: number, seats: number[], holdUntil: number, availableBefore: number): Promise<TakeOutcome | Conflict> {
+    const k = seatKeys(eventId);
+    this.metrics.luaCalls.inc({ script: 'move' });
+    const moved = await this.commands.seatguardMove(k.free, k.held, k.meta, holdUntil, ...seats);
+    if (moved === -1) return { kind: 'missing' };
+    if (moved === 0) return { kind: 'conflict', reason: 'seats were taken while the lock was not held' };
+    this.memo.record(eventId, availableBefore - seats.length);
+    return { kind: 'taken', seats };
+  }
+
+  /** Compensation: seats of a booking that failed go back (only those still held). */
+  async releaseHeld(eventId: number, seats: number[]): Promise<number> {
+    if (seats.length === 0) return 0;
+    const k = seatKeys(eventId);
+    this.metrics.luaCalls.inc({ script: 'release' });
+    const returned = await this.commands.seatguardRelease(k.free, k.held, k.meta, ...seats);
+    this.memo.forget(eventId);
+    this.metrics.seatsReturned.inc({ reason: 'compensation' }, returned);
+    return returned;
+  }
+
+  async returnCancelled(eventId: number, seats: number[]): Promise<void> {
+    const k = seatKeys(eventId);
+    this.metrics.luaCalls.inc({ script: 'return-cancelled' });
+    const returned = await this.commands.seatguardReturnCancelled(k.free, k.held, k.meta, k.generation, ...seats);
+    this.memo.forget(eventId);
+    this.metrics.seatsReturned.inc({ reason: 'cancellation' }, returned);
+  }
+
+  async expiredHolds(eventId: number, now: number, limit: number): Promise<number[]> {
+    const members = await this.redis.zrangebyscore(seatKeys(eventId).held, '-inf', now, 'LIMIT', 0, limit);
+    return members.map(Number);
+  }
+
+  async settleExpired(eventId: number, now: number, seats: number[], ticketed: Set<number>): Promise<number> {
+    const k = seatKeys(eventId);
+    const pairs = seats.flatMap((s) => [s, ticketed.has(s) ? '1' : '0']);
+    this.metrics.luaCalls.inc({ script: 'settle' });
+    const returned = await this.commands.seatguardSettle(k.free, k.held, k.meta, now, ...pairs);
+    this.memo.forget(eventId);
+    this.metrics.seatsReturned.inc({ reason: 'expired-hold' }, returned);
+    return returned;
+  }
+
+  async generation(eventId: number): Promise<string> {
+    return (await this.redis.get(seatKeys(eventId).generation)) ?? '0';
+  }
+
+  /** Free seats after the rebuild, or -1 when a cancellation made the snapshot stale. */
+  async rebuild(eventId: number, capacity: number, expectedGeneration: string, ticketed: number[]): Promise<number> {
+    const k = seatKeys(eventId);
+    this.metrics.luaCalls.inc({ script: 'rebuild' });
+    const free = await this.commands.seatguardRebuild(
+      k.free, k.held, k.meta, k.generation, capacity, Date.now(), expectedGeneration, ...ticketed,
+    );
+    this.memo.forget(eventId);
+    if (free >= 0) await this.redis.sadd(KNOWN_INVENTORIES_KEY, String(eventId));
+    return free;
+  }
+
+  async knownEventIds(): Promise<number[]> {
+    return (await this.redis.smembers(KNOWN_INVENTORIES_KEY)).map(Number);
+  }
+}

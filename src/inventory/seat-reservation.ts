@@ -1,0 +1,102 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { bookingConfig, BookingConfig } from '../config/configuration';
+import { retryUntilDeadline, RetryableConflict, RetryPolicy } from '../concurrency/retry-until-deadline';
+import { InventoryUnsettledError } from '../errors/domain-errors';
+import { SeatguardMetrics } from '../metrics/seatguard-metrics';
+import { HoldSweeper } from './hold-sweeper';
+import { InventoryRebuilder } from './inventory-rebuilder';
+import { Reservation, ReserveRequest, SeatAlreadyTakenError, SeatInventory, seatsMayBeSold } from './seat-inventory';
+import { SeatPool } from './seat-pool';
+import { StrategyRegistry } from './strategies/strategy-registry';
+
+/** Rebuilds of a missing pool, and seat conflicts found by MySQL, tolerated per reservation. */
+const MAX_REBUILDS = 3;
+const MAX_SEAT_CONFLICTS = 3;
+/** The one retry policy of a reservation: full-jitter exponential backoff, capped, until the deadline. */
+const BACKOFF: RetryPolicy = { startingDelayMs: 1, maxDelayMs: 25 };
+
+/**
+ * The one reservation step, the same for every strategy: sold-out memo →
+ * the strategy's attempt → rebuild if the pool is missing → commit → give back
+ * if the commit fails; conflicts back off and retry within the deadline.
+ */
+@Injectable()
+export class SeatReservation extends SeatInventory {
+  private readonly logger = new Logger(SeatReservation.name);
+
+  constructor(
+    private readonly registry: StrategyRegistry,
+    private readonly pool: SeatPool,
+    private readonly rebuilder: InventoryRebuilder,
+    private readonly sweeper: HoldSweeper,
+    private readonly metrics: SeatguardMetrics,
+    @Inject(bookingConfig.KEY) private readonly config: BookingConfig,
+  ) {
+    super();
+  }
+
+  async reserve<T>(request: ReserveRequest, commit: (seats: number[]) => Promise<T>): Promise<Reservation<T>> {
+    const { eventId, quantity, deadline } = request;
+    const strategy = this.registry.get(request.strategy);
+    let attempts = 0;
+    let rebuilds = 0;
+    let seatConflicts = 0;
+    try {
+      return await retryUntilDeadline(deadline, `taking seats (${strategy.name})`, BACKOFF, async (): Promise<Reservation<T>> => {
+        // Once the pool has run dry, most requests of a flash sale end here, whatever the strategy.
+        const known = this.pool.knownSoldOut(eventId, quantity);
+        if (known) return known;
+        attempts += 1;
+        const outcome = await strategy.attempt({ eventId, quantity, deadline, holdUntil: Date.now() + this.config.holdTtlMs });
+        switch (outcome.kind) {
+          case 'sold-out':
+            return outcome;
+          case 'conflict':
+            throw new RetryableConflict(outcome.reason);
+          case 'missing':
+            // A missing pool is never "sold out" nor "all free": MySQL decides.
+            if (++rebuilds > MAX_REBUILDS) throw new InventoryUnsettledError('the inventory kept disappearing');
+            await this.rebuilder.rebuild(eventId, 'missing');
+            throw new RetryableConflict('inventory rebuilt');
+          case 'taken':
+            try {
+              return { kind: 'committed', value: await commit(outcome.seats) };
+            } catch (error) {
+              if (seatsMayBeSold(error)) throw error;
+              await this.giveBack(eventId, outcome.seats);
+              if (!(error instanceof SeatAlreadyTakenError)) throw error;
+              if (++seatConflicts > MAX_SEAT_CONFLICTS) throw new InventoryUnsettledError('seats kept turning out sold');
+              // Redis offered a seat MySQL already has (inventory lost or stale): fix the pool, try again.
+              this.logger.warn({ eventId, seats: outcome.seats }, 'seat already ticketed; rebuilding the inventory');
+              await this.rebuilder.rebuild(eventId, 'seat-conflict');
+              throw new RetryableConflict('inventory rebuilt after a seat conflict');
+            }
+        }
+      });
+    } finally {
+      this.metrics.attemptsPerBooking.observe({ strategy: strategy.name }, attempts);
+    }
+  }
+
+  async returnCancelled(eventId: number, seats: number[]): Promise<void> {
+    if (seats.length === 0) return;
+    await this.pool.returnCancelled(eventId, seats).catch((error) => {
+      // MySQL already freed them; the inventory catches up by reconciliation.
+      this.logger.warn({ err: error, eventId }, 'cancelled seats not returned to Redis yet');
+      this.sweeper.requestReconcile(eventId);
+    });
+  }
+
+  rebuild(eventId: number, reason: string): Promise<number> {
+    return this.rebuilder.rebuild(eventId, reason);
+  }
+
+  assertKnownStrategy(name: string): void {
+    this.registry.assertKnown(name);
+  }
+
+  private async giveBack(eventId: number, seats: number[]): Promise<void> {
+    // If this fails too, the holds expire and the sweeper returns the seats.
+    await this.pool.releaseHeld(eventId, seats).catch((error) => this.logger.warn({ err: error, eventId, seats }, 'seats left to expire'));
+  }
+}

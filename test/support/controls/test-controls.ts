@@ -1,0 +1,36 @@
+import { Test } from '@nestjs/testing';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type Redis from 'ioredis';
+import { AppModule } from '../../../src/app.module';
+import { BookingsRepository } from '../../../src/bookings/persistence/bookings.repository';
+import { SeatPool } from '../../../src/inventory/seat-pool';
+import { PessimisticStrategy } from '../../../src/inventory/strategies/pessimistic.strategy';
+import { StrategyRegistry } from '../../../src/inventory/strategies/strategy-registry';
+import { REDIS_CLIENT } from '../../../src/redis/redis.tokens';
+import { OverwritingBookingsRepository } from './overwriting-bookings.repository';
+import { StallingPessimisticStrategy } from './stalling-pessimistic.strategy';
+import { UnsafeStrategy } from './unsafe.strategy';
+
+/**
+ * The production AppModule plus the test harness's controls, none of which
+ * ship in src/: the `unsafe` strategy (the control group that must oversell,
+ * with a repository that lets its double seats through) and a pessimistic
+ * strategy that can stall inside its lock (TEST_CRITICAL_SECTION_DELAY_MS).
+ * Everything else is the production app.
+ */
+export async function createAppWithTestControls(options: { logger?: false } = {}): Promise<NestExpressApplication> {
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
+    .overrideProvider(PessimisticStrategy)
+    .useClass(StallingPessimisticStrategy)
+    .overrideProvider(BookingsRepository)
+    .useClass(OverwritingBookingsRepository)
+    .compile();
+  const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, bufferLogs: true, ...options });
+  const unsafe = new UnsafeStrategy(
+    app.get(SeatPool, { strict: false }),
+    app.get<Redis>(REDIS_CLIENT, { strict: false }),
+    Number(process.env.UNSAFE_DELAY_MS ?? 0),
+  );
+  app.get(StrategyRegistry, { strict: false }).register(unsafe);
+  return app;
+}

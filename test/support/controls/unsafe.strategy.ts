@@ -1,0 +1,35 @@
+import type Redis from 'ioredis';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { SeatPool } from '../../../src/inventory/seat-pool';
+import { seatKeys } from '../../../src/inventory/seat-keys';
+import type { AttemptOutcome, SeatRequest, SeatStrategy } from '../../../src/inventory/strategies/seat-strategy';
+
+/**
+ * Read, then write, with nothing in between to stop a concurrent booking: the
+ * tests' control group, proving that the oversell checks can fire. Exists only
+ * where the test harness registers it; production has no such strategy.
+ * UNSAFE_DELAY_MS widens the read-then-write window.
+ */
+export class UnsafeStrategy implements SeatStrategy {
+  readonly name = 'unsafe';
+
+  constructor(
+    private readonly pool: SeatPool,
+    private readonly redis: Redis,
+    private readonly delayMs: number,
+  ) {}
+
+  async attempt({ eventId, quantity, holdUntil }: SeatRequest): Promise<AttemptOutcome> {
+    const { exists, available, lowest } = await this.pool.peek(eventId, quantity);
+    if (!exists) return { kind: 'missing' };
+    if (available < quantity) return { kind: 'sold-out', available };
+    if (this.delayMs > 0) await sleep(this.delayMs);
+    const k = seatKeys(eventId);
+    await this.redis
+      .pipeline()
+      .zrem(k.free, ...lowest)
+      .zadd(k.held, ...lowest.flatMap((seat) => [holdUntil, seat]))
+      .exec();
+    return { kind: 'taken', seats: lowest };
+  }
+}
