@@ -1,0 +1,89 @@
+// Layer rules for seatguard, checked by `npm run depcruise` (and by test/static-checks.spec.ts in
+// `npm test` / `npm run test:all`). Paths are relative to the repository root. Where the layout is
+// moving (issue 12: src/common/http -> src/http, inventory-keys/peek-pool -> seat-keys/seat-pool)
+// a rule names both the old and the new place, so it holds before and after the move.
+
+/** The HTTP edge: exception filter, pipes, middleware, error bodies and their OpenAPI shapes. */
+const HTTP_EDGE = '^src/(common/)?http/';
+/** Express itself, at run time or as types only. */
+const EXPRESS = '(^|/)node_modules/(@types/express|express|@nestjs/platform-express)/';
+/** The Redis seat layout and the raw Redis seat access: inventory's own business. */
+const SEAT_INTERNALS = '^src/inventory/(seat-keys|seat-pool|inventory-keys|peek-pool)\\.ts$';
+
+const { join } = require('node:path');
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular-in-src',
+      severity: 'error',
+      comment: 'src/ has no import cycles; keep it that way (a cycle hides which layer is below which).',
+      from: { path: '^src/' },
+      to: { path: '^src/', circular: true },
+    },
+    {
+      name: 'src-not-to-test-support',
+      severity: 'error',
+      comment: 'Production code never imports the test harness, the bench or the tools.',
+      from: { path: '^src/' },
+      to: { path: '^(test|tools|bench)/' },
+    },
+    {
+      name: 'seat-internals-only-in-inventory',
+      severity: 'error',
+      comment:
+        'Only src/inventory/ knows how seats are laid out in Redis and touches them directly; everybody else ' +
+        'goes through the inventory port. The test harness and the bench may look underneath.',
+      from: { path: '^src/', pathNot: '^src/inventory/' },
+      to: { path: SEAT_INTERNALS },
+    },
+    {
+      name: 'inventory-below-bookings-and-events',
+      severity: 'error',
+      comment: 'Inventory is the lower layer: bookings and events use it, never the other way round.',
+      from: { path: '^src/inventory/' },
+      to: { path: '^src/(bookings|events)/' },
+    },
+    {
+      name: 'no-http-below-the-edge',
+      severity: 'error',
+      comment:
+        'Services, inventory and persistence return domain results; status codes, error bodies, pipes, ' +
+        'express and the platform adapter belong to controllers and the HTTP edge.',
+      from: { path: ['\\.service\\.ts$', '^src/inventory/', '^src/(bookings|events)/persistence/'] },
+      to: { path: [HTTP_EDGE, EXPRESS] },
+    },
+    {
+      name: 'typeorm-only-in-database',
+      severity: 'error',
+      comment: 'TypeORM is one adapter: only src/database/ (and the migrations) may import it.',
+      from: { path: '^src/', pathNot: '^src/database/' },
+      to: { path: '(^|/)node_modules/typeorm/' },
+    },
+    {
+      name: 'no-orphans-in-src',
+      severity: 'warn',
+      comment: 'A src/ file nobody imports is dead code, or an entry point that should be listed here.',
+      from: {
+        orphan: true,
+        path: '^src/',
+        pathNot: ['\\.d\\.ts$', '\\.spec\\.ts$', '^src/main\\.ts$', '^src/database/data-source\\.ts$'],
+      },
+      to: {},
+    },
+  ],
+  options: {
+    // `import type { Response } from 'express'` speaks HTTP as much as a value import does.
+    tsPreCompilationDeps: true,
+    // Absolute, so the rules can also be run from a scratch tree (test/static-checks.spec.ts does).
+    tsConfig: { fileName: join(__dirname, 'tsconfig.json') },
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^(dist|coverage|\\.run)/' },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      mainFields: ['main', 'types', 'typings'],
+    },
+  },
+};
