@@ -57,7 +57,7 @@ async function runOne(
   const peakKb = rss.stop();
   const counters = before ? strategyCounters(before, await scrape(servers.app.url), target) : null;
 
-  const created: Answer[] = load.created.map((body) => ({ status: 201, body: JSON.parse(body) }));
+  const created: Answer[] = load.created.map((body) => ({ status: 201, body: JSON.parse(body) as Answer['body'] }));
   const capacity = s.seatsPerEvent * s.events;
   const events = eventIds.map((id) => ({ id, capacity: s.seatsPerEvent }));
   const { sold, violations } = await checkEvents(db, target === 'lock-or-429' ? undefined : redis, events, created);

@@ -96,6 +96,14 @@ export class BoundedSql {
     }
   }
 
+  /** How busy the pool is: connections in use, idle, and requests waiting for one (mysql2 internals, read at scrape time). */
+  usage(): { inUse: number; idle: number; waiting: number } {
+    const pool = this.pool as unknown as Mysql2PoolInternals | undefined;
+    const all = pool?._allConnections?.length ?? 0;
+    const idle = pool?._freeConnections?.length ?? 0;
+    return { inUse: all - idle, idle, waiting: pool?._connectionQueue?.length ?? 0 };
+  }
+
   private limitMs(deadline?: Deadline): number {
     return Math.min(this.config.queryTimeoutMs, deadline ? deadline.remainingMs() : Infinity);
   }
@@ -141,6 +149,13 @@ export class BoundedSql {
       });
     });
   }
+}
+
+/** The fields of mysql2's pool that say how busy it is (not in its public types). */
+interface Mysql2PoolInternals {
+  _allConnections?: { length: number };
+  _freeConnections?: { length: number };
+  _connectionQueue?: { length: number };
 }
 
 /** A pooled connection that is given back exactly once: released, or destroyed if it cannot be trusted. */

@@ -38,7 +38,7 @@ export class EventCache implements OnModuleInit, OnModuleDestroy {
     // ioredis re-subscribes after a reconnect; clear everything then, messages may have been missed.
     this.subscriber.on('ready', () => this.entries.clear());
     this.subscriber.on('message', (_channel, id) => this.entries.delete(Number(id)));
-    this.subscriber.subscribe(EVENT_CHANGED_CHANNEL).catch((error) =>
+    this.subscriber.subscribe(EVENT_CHANGED_CHANNEL).catch((error: unknown) =>
       this.logger.warn({ err: error }, 'event change subscription failed; relying on the cache TTL'),
     );
   }
@@ -62,7 +62,7 @@ export class EventCache implements OnModuleInit, OnModuleDestroy {
   /** Local drop plus a broadcast to the other instances. */
   async changed(event: Event): Promise<void> {
     this.entries.delete(event.id);
-    await this.redis.publish(EVENT_CHANGED_CHANNEL, String(event.id)).catch((error) =>
+    await this.redis.publish(EVENT_CHANGED_CHANNEL, String(event.id)).catch((error: unknown) =>
       this.logger.warn({ err: error, eventId: event.id }, 'could not broadcast an event change'),
     );
   }

@@ -32,7 +32,7 @@ export class EventsService {
       maxPerCustomer: input.maxPerCustomer ?? null,
     });
     // Best effort: if Redis is away now, the first booking builds the pool.
-    await this.inventory.rebuild(event.id, 'created').catch((error) =>
+    await this.inventory.rebuild(event.id, 'created').catch((error: unknown) =>
       this.logger.warn({ err: error, eventId: event.id }, 'inventory not built at creation'),
     );
     return EventResponse.from(event, 0);
