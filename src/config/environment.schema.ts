@@ -115,6 +115,12 @@ export class EnvironmentVariables extends DatabaseEnvironment {
   @IsInt() @Min(100)
   HOLD_SWEEP_INTERVAL_MS: number = 5000;
 
+  @IsInt() @Min(1000)
+  CHECKOUT_HOLD_TTL_MS: number = 600000;
+
+  @IsInt() @Min(1000)
+  WAITLIST_OFFER_TTL_MS: number = 120000;
+
   @IsInt() @Min(1)
   IDEMPOTENCY_TTL_SECONDS: number = 86400;
 

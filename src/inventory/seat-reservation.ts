@@ -87,6 +87,11 @@ export class SeatReservation extends SeatInventory {
     });
   }
 
+  async freeSeats(eventId: number): Promise<number | null> {
+    const view = await this.pool.peek(eventId, 1);
+    return view.exists ? view.available : null;
+  }
+
   rebuild(eventId: number, reason: string): Promise<number> {
     return this.rebuilder.rebuild(eventId, reason);
   }

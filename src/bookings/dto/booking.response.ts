@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type { Booking } from '../booking.model';
+import { Booking, BOOKING_STATUSES } from '../booking.model';
 
 export class BookingResponse {
   @ApiProperty({ example: 'bk_3q2x9Yw1RkqO4m0bVd7c1A', description: 'Public, unguessable reference of the booking' })
@@ -17,7 +17,10 @@ export class BookingResponse {
   @ApiProperty({ example: 'ada@example.com', description: 'Shown only to the owner and the admin' }) customerEmail: string;
   @ApiProperty({ example: 2 }) quantity: number;
   @ApiProperty({ example: [41, 42], type: [Number] }) seats: number[];
-  @ApiProperty({ enum: ['confirmed', 'cancelled'], example: 'confirmed' }) status: string;
+  @ApiProperty({ enum: BOOKING_STATUSES, example: 'confirmed', description: 'held → confirmed | released | expired; confirmed → cancelled' })
+  status: string;
+  @ApiProperty({ example: null, nullable: true, type: String, description: 'When a hold lapses (status held); null otherwise' })
+  expiresAt: string | null;
   @ApiProperty({ example: 'atomic', description: 'Strategy that took the seats' }) strategy: string;
   @ApiProperty({ example: '2026-11-22T10:00:00.000Z' }) createdAt: string;
   @ApiProperty({ example: null, nullable: true, type: String }) cancelledAt: string | null;
@@ -32,6 +35,7 @@ export class BookingResponse {
       quantity: b.quantity,
       seats: b.seats,
       status: b.status,
+      expiresAt: b.expiresAt ? b.expiresAt.toISOString() : null,
       strategy: b.strategy,
       createdAt: b.createdAt.toISOString(),
       cancelledAt: b.cancelledAt ? b.cancelledAt.toISOString() : null,

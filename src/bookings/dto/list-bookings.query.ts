@@ -1,9 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, Matches, MaxLength } from 'class-validator';
 import { ListEventsQuery } from '../../events/dto/list-events.query';
-import type { BookingStatus } from '../booking.model';
-
-const STATUSES: BookingStatus[] = ['confirmed', 'cancelled'];
+import { BOOKING_STATUSES as STATUSES, BookingStatus } from '../booking.model';
 
 export class ListBookingsQuery extends ListEventsQuery {
   @ApiPropertyOptional({ enum: STATUSES })

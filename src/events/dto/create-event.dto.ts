@@ -4,6 +4,8 @@ import { STRATEGY_NAMES } from '../../inventory/strategies/strategy-name';
 import { STRATEGY_NAME_FORMAT } from './update-strategy.dto';
 
 export const MAX_CAPACITY = 200_000;
+/** A day: a checkout hold longer than that is a reservation system, not a checkout. */
+export const MAX_HOLD_TTL_MS = 86_400_000;
 
 export class CreateEventDto {
   @ApiProperty({ example: 'Stadium tour — night 1', minLength: 1, maxLength: 200 })
@@ -38,10 +40,27 @@ export class CreateEventDto {
   @IsString()
   strategy?: string;
 
-  @ApiPropertyOptional({ example: 4, minimum: 1, description: 'Tickets one customer e-mail may hold' })
+  @ApiPropertyOptional({ example: 4, minimum: 1, description: 'Tickets one customer e-mail may hold (confirmed and held)' })
   @IsOptional()
   @Min(1)
   @Max(MAX_CAPACITY)
   @IsInt()
   maxPerCustomer?: number;
+
+  @ApiPropertyOptional({ example: '2027-03-01T10:00:00Z', description: 'Bookings and holds before this instant answer 409 SALE_NOT_OPEN' })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'salesStartAt must be an ISO 8601 date-time' })
+  salesStartAt?: string;
+
+  @ApiPropertyOptional({ example: '2027-06-01T18:00:00Z', description: 'From this instant on, 409 SALE_CLOSED; must be after salesStartAt' })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'salesEndAt must be an ISO 8601 date-time' })
+  salesEndAt?: string;
+
+  @ApiPropertyOptional({ example: 600000, minimum: 1000, maximum: MAX_HOLD_TTL_MS, description: 'How long a checkout hold lasts (default CHECKOUT_HOLD_TTL_MS)' })
+  @IsOptional()
+  @Min(1000)
+  @Max(MAX_HOLD_TTL_MS)
+  @IsInt()
+  checkoutHoldTtlMs?: number;
 }
