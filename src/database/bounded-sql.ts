@@ -59,8 +59,9 @@ export class BoundedSql {
   }
 
   /**
-   * `work` inside one transaction (READ COMMITTED: every statement sees what
-   * others committed before it, which the per-customer count relies on).
+   * `work` inside one transaction (READ COMMITTED, set once per connection:
+   * every statement sees what others committed before it, which the
+   * per-customer count and the capacity check rely on).
    * Rolled back on any error; an answer lost after COMMIT was sent is an
    * AmbiguousCommitError, never "nothing happened".
    */
@@ -69,7 +70,7 @@ export class BoundedSql {
     const tx: SqlTransaction = { query: (sql, params = []) => this.run(connection, sql, params, deadline) };
     let committing = false;
     try {
-      await tx.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
+      await this.readCommitted(connection, deadline);
       await tx.query('START TRANSACTION');
       const result = await work(tx);
       committing = true;
@@ -84,6 +85,15 @@ export class BoundedSql {
       await this.rollback(connection);
       throw error;
     }
+  }
+
+  /** Connections whose session is READ COMMITTED already: one round trip per connection, not per transaction. */
+  private readonly readCommittedSessions = new WeakSet<PoolConnection>();
+
+  private async readCommitted(connection: BoundedConnection, deadline?: Deadline): Promise<void> {
+    if (this.readCommittedSessions.has(connection.raw)) return;
+    await this.run(connection, 'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED', [], deadline);
+    this.readCommittedSessions.add(connection.raw);
   }
 
   private async rollback(connection: BoundedConnection): Promise<void> {

@@ -13,9 +13,11 @@ export interface WaitlistOffer {
  * capacity) go to the event's waiting list first, inside the transaction that
  * freed them, so they never reach the pool in between: the head entry gets a
  * hold of its quantity (secret = the entry's secret, strategy `waitlist`,
- * expiring after `offerTtlMs`), then the next, in strict order: an entry that
- * does not fit stops the round (no one behind it jumps ahead), and what is
- * left goes back on general sale.
+ * expiring after `offerTtlMs`), then the next, in order of joining. An entry
+ * asking for more seats than are left keeps its place for the next seats
+ * that come back, and the round goes on to the entries behind it (seats come
+ * back one booking at a time: waiting for enough to gather would leave them
+ * idle). What no entry can take goes back on general sale.
  */
 export async function offerToWaitlist(
   tx: SqlTransaction,
@@ -33,8 +35,9 @@ export async function offerToWaitlist(
   const now = new Date(Math.floor(Date.now()));
   const expiresAt = new Date(now.getTime() + offerTtlMs);
   for (const entry of waiting) {
+    if (remaining.length === 0) break;
     const quantity = Number(entry.quantity);
-    if (quantity > remaining.length) break;
+    if (quantity > remaining.length) continue;
     const taken = remaining.splice(0, quantity);
     const inserted = await tx.query<{ insertId: number }>(
       `INSERT INTO bookings (reference, secret_hash, event_id, customer_email, quantity, status, expires_at, strategy, seats, created_at, updated_at)

@@ -31,8 +31,8 @@ export class WaitlistController {
     summary: 'Join the waiting list of a sold-out event',
     description:
       'Seats that come back (cancellations, released or expired holds, more capacity) are offered in order, as a hold ' +
-      'for the entry (WAITLIST_OFFER_TTL_MS); the entry shows it, and its secret confirms it. An entry that does not ' +
-      'fit the seats returned keeps its place, and nobody behind it is served first.',
+      'for the entry (WAITLIST_OFFER_TTL_MS); the entry shows it, and its secret confirms it. An entry asking for more ' +
+      'seats than came back keeps its place for the next return; entries behind it that fit are served meanwhile.',
   })
   @ApiParam({ name: 'id', type: Number, example: 1, description: 'Event id' })
   @ApiCreatedResponse({ type: WaitlistEntryResponse })
