@@ -27,8 +27,8 @@ describe('checkout', () => {
     const res = await fetch(api(`/events/${eventId}/holds`), { method: 'POST', headers: json, body: JSON.stringify({ customerEmail: email, quantity }) });
     return { status: res.status, body: (await res.json()) as Hold['body'] };
   };
-  const confirm = (h: Hold, headers = ownerOf(h as Answer)) => fetch(api(`/holds/${h.body.reference}/confirm`), { method: 'POST', headers });
-  const release = (h: Hold) => fetch(api(`/holds/${h.body.reference}`), { method: 'DELETE', headers: ownerOf(h as Answer) });
+  const confirm = (h: Hold, headers = ownerOf(h)) => fetch(api(`/holds/${h.body.reference}/confirm`), { method: 'POST', headers });
+  const release = (h: Hold) => fetch(api(`/holds/${h.body.reference}`), { method: 'DELETE', headers: ownerOf(h) });
   const eventState = async (id: number) => (await (await fetch(api(`/events/${id}`))).json()) as Record<string, unknown>;
   const patch = (id: number, body: unknown) => fetch(api(`/events/${id}`), { method: 'PATCH', headers: admin, body: JSON.stringify(body) });
   const live = (answers: Answer[], gone: Set<string | undefined>) => answers.filter((a) => a.status === 201 && !gone.has(a.body?.reference));
@@ -94,7 +94,7 @@ describe('checkout', () => {
     it('proof 10: 300 buyers hold 100 seats; a third confirm, a third release, a third expire; the waiting list gets returned seats in order', async () => {
       const capacity = 100;
       const event = await createEvent(app.url, { capacity, strategy, checkoutHoldTtlMs: HOLD_MS });
-      const holds = (await Promise.all(Array.from({ length: 300 }, () => hold(event.id)))) as Hold[];
+      const holds = await Promise.all(Array.from({ length: 300 }, () => hold(event.id)));
       expect(countByStatus(holds as Answer[])).toEqual({ 201: 100, 409: 200 });
       const held = holds.filter((h) => h.status === 201);
       expect(await eventState(event.id)).toMatchObject({ held: 100, available: 0 });
@@ -135,7 +135,7 @@ describe('checkout', () => {
       // Every returned seat is on sale again: demand beyond it sells the event out exactly.
       const resale = await burst(80, () => book(app.url, event.id, 1));
       expect(countByStatus(resale)).toEqual({ 201: 57, 409: 23 });
-      const final = [...live(held as Answer[], gone), ...(offers as Answer[]), ...resale];
+      const final = [...live(held, gone), ...(offers as Answer[]), ...resale];
       expect(await violationsFor(event.id, capacity, final, true)).toEqual([]);
       process.stdout.write(`[proof 10] ${strategy}: 100 held, 33 confirmed, 33 released (10 to the waiting list, in order), 34 expired; resold 57; sold ${capacity}/${capacity}\n`);
     });
@@ -144,7 +144,7 @@ describe('checkout', () => {
   it('a confirm racing the expiry: exactly one of them wins, for each of 200 holds', async () => {
     const capacity = 200;
     const event = await createEvent(app.url, { capacity, strategy: 'atomic', checkoutHoldTtlMs: 1000 });
-    const holds = (await Promise.all(Array.from({ length: capacity }, () => hold(event.id)))) as Hold[];
+    const holds = await Promise.all(Array.from({ length: capacity }, () => hold(event.id)));
     expect(holds.every((h) => h.status === 201)).toBe(true);
     // Each confirm lands within a few ms of its hold's expiry, while the sweeper runs every 100 ms.
     const answers = await Promise.all(
