@@ -1,0 +1,30 @@
+import { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { ADMIN_SECURITY_SCHEME } from '../auth/admin-only.decorator';
+import { BOOKING_SECRET_SCHEME } from '../bookings/booking-access';
+
+/**
+ * The one place the OpenAPI document is made: the running app serves it at
+ * /docs-json and `npm run openapi` writes it to openapi.json, so the two are
+ * the same document by construction (a test holds them to it).
+ */
+export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('seatguard')
+    .setDescription(
+      'Ticket booking that never oversells. Every booking gets a definite answer: seats (201) or SOLD_OUT (409). ' +
+        'Errors are `{statusCode, error, message, code?}`; every 503 and 429 carries `Retry-After`.',
+    )
+    .setVersion('1.0')
+    .addServer('/', 'The server this document is served from (the API under /api/v1, probes and metrics at the root)')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' }, ADMIN_SECURITY_SCHEME)
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', description: "The booking's `secret`, returned once in its 201" },
+      BOOKING_SECRET_SCHEME,
+    )
+    .build();
+  return SwaggerModule.createDocument(app, config, {
+    // `<Controller>_<method>` without the suffix: stable, readable names in generated clients.
+    operationIdFactory: (controllerKey, methodKey) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
+  });
+}
