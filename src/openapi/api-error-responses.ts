@@ -1,0 +1,47 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiResponse } from '@nestjs/swagger';
+import { ErrorResponse } from '../http/error.response';
+
+/** The statuses an operation of this API can answer with an error body. */
+export type ErrorStatus = 400 | 401 | 404 | 409 | 413 | 415 | 422 | 429 | 503;
+
+/** What the filter sets on every 503 and 429 (DESIGN §3): clients and generated retry logic read it. */
+const RETRY_AFTER_HEADER = {
+  'Retry-After': {
+    description: 'Seconds to wait before trying again',
+    schema: { type: 'integer' as const, minimum: 1, example: 2 },
+  },
+};
+
+/**
+ * One `ErrorResponse` per status, with its codes in the description; 429 and
+ * 503 also document Retry-After. Keeps each controller method to one line of
+ * error documentation.
+ */
+export function ApiErrorResponses(described: Partial<Record<ErrorStatus, string>>): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    ...Object.entries(described).map(([status, description]) =>
+      ApiResponse({
+        status: Number(status),
+        description,
+        type: ErrorResponse,
+        ...(status === '429' || status === '503' ? { headers: RETRY_AFTER_HEADER } : {}),
+      }),
+    ),
+  );
+}
+
+/** requireJsonBodies (415) and the body parser's limit (413) stand before every route that reads a JSON body. */
+export const JSON_BODY_ERRORS = {
+  413: 'PAYLOAD_TOO_LARGE: the body exceeds BODY_LIMIT',
+  415: 'UNSUPPORTED_MEDIA_TYPE: a body that is not application/json',
+} as const satisfies Partial<Record<ErrorStatus, string>>;
+
+/** A bad JSON body or a field that fails validation; nothing was written. */
+export const BODY_VALIDATION_ERROR = 'VALIDATION_FAILED (`details` names every bad field), MALFORMED_JSON or BAD_BODY; nothing was written';
+
+/** Every route that reads MySQL or Redis: its wait is bounded by the request's deadline. */
+export const DEPENDENCY_UNAVAILABLE =
+  'MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After';
+
+export const ADMIN_TOKEN_MISSING = 'UNAUTHORIZED: missing or wrong admin token';
