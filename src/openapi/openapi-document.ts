@@ -29,7 +29,25 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
     // `<Controller>_<method>` without the suffix: stable, readable names in generated clients.
     operationIdFactory: (controllerKey, methodKey) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
   });
-  return markPublicOperations(document);
+  return markPublicOperations(dropAuthorizationParameters(document));
+}
+
+/**
+ * The owner routes read `Authorization` with @Headers(), which the scanner lists as a required header
+ * parameter. OpenAPI says such a parameter is ignored (the security schemes describe that header), but
+ * generators still make callers pass it, even where the header is optional: leave it out.
+ */
+function dropAuthorizationParameters(document: OpenAPIObject): OpenAPIObject {
+  for (const pathItem of Object.values(document.paths)) {
+    for (const method of HTTP_METHODS) {
+      const operation = pathItem[method];
+      if (!operation?.parameters) continue;
+      operation.parameters = operation.parameters.filter(
+        (p) => !('in' in p && p.in === 'header' && p.name.toLowerCase() === 'authorization'),
+      );
+    }
+  }
+  return document;
 }
 
 /**
