@@ -37,6 +37,27 @@ describe('openapi.json', () => {
   });
 
   it(
+    'has its client types in test/client/seatguard.d.ts up to date (npm run openapi:client)',
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'openapi-client-'));
+      try {
+        const out = join(dir, 'seatguard.d.ts');
+        // The same generator and flags as the npm script, read from it so the two cannot differ.
+        const script = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts[
+          'openapi:client'
+        ];
+        const args = script.split(' ').slice(1);
+        args[args.indexOf('-o') + 1] = out;
+        execFileSync(join(ROOT, 'node_modules', '.bin', 'openapi-typescript'), args, { cwd: ROOT, stdio: 'ignore' });
+        expect(readFileSync(join(ROOT, 'test', 'client', 'seatguard.d.ts'), 'utf8')).toBe(readFileSync(out, 'utf8'));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    LINT_TIMEOUT_MS,
+  );
+
+  it(
     'lints clean with Redocly recommended (npm run openapi:lint)',
     () => {
       const result = lint('openapi.json');
