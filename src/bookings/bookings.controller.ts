@@ -8,6 +8,8 @@ import {
   BODY_VALIDATION_ERROR,
   DEPENDENCY_UNAVAILABLE,
   JSON_BODY_ERRORS,
+  SALE_STATE_CONFLICTS,
+  SEAT_RESERVATION_UNAVAILABLE,
 } from '../openapi/api-error-responses';
 import { ApiIdParam } from '../openapi/api-id-param';
 import { BOOKING_SECRET_SCHEME, BookingAccessResolver } from './booking-access';
@@ -74,14 +76,12 @@ export class BookingsController {
   @ApiErrorResponses({
     400: `INVALID_ID, INVALID_IDEMPOTENCY_KEY, INVALID_INPUT (quantity above MAX_TICKETS_PER_BOOKING); ${BODY_VALIDATION_ERROR}`,
     404: NO_SUCH_EVENT,
-    409: 'SOLD_OUT (with `available` and `requested`), or CUSTOMER_LIMIT_REACHED',
+    409: `SOLD_OUT (with \`available\` and \`requested\`), CUSTOMER_LIMIT_REACHED, ${SALE_STATE_CONFLICTS}`,
     ...JSON_BODY_ERRORS,
     422: 'IDEMPOTENCY_KEY_REUSED: this key was used with another body',
     429: 'RATE_LIMITED: more than BOOKING_RATE_LIMIT requests from this client in BOOKING_RATE_WINDOW_MS',
-    503:
-      'MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE, LOCK_QUORUM_UNAVAILABLE, DEADLINE_EXCEEDED, INVENTORY_UNSETTLED: nothing was booked; ' +
-      'BOOKING_OUTCOME_UNKNOWN: retry with the same Idempotency-Key to learn whether it was',
-  })
+    503: SEAT_RESERVATION_UNAVAILABLE,
+  }, { retryAfter: [409] })
   create(
     @Param('id', new ParseIdPipe()) eventId: number,
     @Body() body: CreateBookingDto,

@@ -12,4 +12,7 @@ export class ErrorResponse {
   @ApiPropertyOptional({ type: [String], description: 'One line per invalid field (400)' }) details?: string[];
   @ApiPropertyOptional({ type: 'integer', example: 0, description: 'Seats left (SOLD_OUT)' }) available?: number;
   @ApiPropertyOptional({ type: 'integer', example: 2, description: 'Seats asked for (SOLD_OUT)' }) requested?: number;
+  @ApiPropertyOptional({ format: 'date-time', description: 'When the sale opens (SALE_NOT_OPEN)' }) opensAt?: string;
+  @ApiPropertyOptional({ format: 'date-time', description: 'When the sale closed (SALE_CLOSED)' }) closedAt?: string;
+  @ApiPropertyOptional({ type: 'integer', description: 'Highest seat held or sold (CAPACITY_BELOW_SOLD)' }) highestSeat?: number;
 }

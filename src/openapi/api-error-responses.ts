@@ -3,7 +3,7 @@ import { ApiResponse } from '@nestjs/swagger';
 import { ErrorResponse } from '../http/error.response';
 
 /** The statuses an operation of this API can answer with an error body. */
-export type ErrorStatus = 400 | 401 | 404 | 409 | 413 | 415 | 422 | 429 | 503;
+export type ErrorStatus = 400 | 401 | 404 | 409 | 410 | 413 | 415 | 422 | 429 | 503;
 
 /** What the filter sets on every 503 and 429 (DESIGN §3): clients and generated retry logic read it. */
 const RETRY_AFTER_HEADER = {
@@ -15,21 +15,35 @@ const RETRY_AFTER_HEADER = {
 
 /**
  * One `ErrorResponse` per status, with its codes in the description; 429 and
- * 503 also document Retry-After. Keeps each controller method to one line of
+ * 503 always document Retry-After, other statuses when `retryAfter` names them
+ * (409 SALE_NOT_OPEN carries it). Keeps each controller method to one block of
  * error documentation.
  */
-export function ApiErrorResponses(described: Partial<Record<ErrorStatus, string>>): MethodDecorator & ClassDecorator {
+export function ApiErrorResponses(
+  described: Partial<Record<ErrorStatus, string>>,
+  options: { retryAfter?: ErrorStatus[] } = {},
+): MethodDecorator & ClassDecorator {
+  const withRetryAfter = new Set<number>([429, 503, ...(options.retryAfter ?? [])]);
   return applyDecorators(
     ...Object.entries(described).map(([status, description]) =>
       ApiResponse({
         status: Number(status),
         description,
         type: ErrorResponse,
-        ...(status === '429' || status === '503' ? { headers: RETRY_AFTER_HEADER } : {}),
+        ...(withRetryAfter.has(Number(status)) ? { headers: RETRY_AFTER_HEADER } : {}),
       }),
     ),
   );
 }
+
+/** 409s a booking, a hold or a waiting-list entry can meet once the sale window or the event's state says no. */
+export const SALE_STATE_CONFLICTS =
+  'SALE_NOT_OPEN (with `opensAt`, and Retry-After until then), SALE_CLOSED (with `closedAt`), EVENT_CANCELLED';
+
+/** Everything that reserves seats with the event's strategy can fail these ways on a dependency. */
+export const SEAT_RESERVATION_UNAVAILABLE =
+  'MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE, LOCK_QUORUM_UNAVAILABLE, DEADLINE_EXCEEDED, INVENTORY_UNSETTLED: nothing was taken; ' +
+  'BOOKING_OUTCOME_UNKNOWN: retry with the same Idempotency-Key to learn whether it was';
 
 /** requireJsonBodies (415) and the body parser's limit (413) stand before every route that reads a JSON body. */
 export const JSON_BODY_ERRORS = {

@@ -87,7 +87,11 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change an event on sale
+         * @description name, startsAt, the sale window, maxPerCustomer, checkoutHoldTtlMs and capacity. Raising capacity puts the new seats on sale at once on every instance (the waiting list first); lowering stops at the highest seat held or sold.
+         */
+        patch: operations["EventAdmin_update"];
         trace?: never;
     };
     "/api/v1/events/{id}/strategy": {
@@ -163,6 +167,115 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/events/{id}/holds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Hold seats for checkout
+         * @description Takes seats with the event's strategy and holds them until `expiresAt` (CHECKOUT_HOLD_TTL_MS, or the event's checkoutHoldTtlMs). A held seat is unavailable everywhere. Confirm with POST /holds/{reference}/confirm, release with DELETE /holds/{reference}; unconfirmed, the seats return to sale (or to the waiting list) after expiresAt. Same answers, limits and Idempotency-Key rules as booking.
+         */
+        post: operations["Checkout_hold"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/holds/{reference}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm a hold: the same seats, now sold. Harmless twice. (The hold's owner, or the admin.) */
+        post: operations["Checkout_confirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/holds/{reference}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Release a hold at once: its seats go to the waiting list or back on sale */
+        delete: operations["Checkout_release"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events/{id}/waitlist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Join the waiting list of a sold-out event
+         * @description Seats that come back (cancellations, released or expired holds, more capacity) are offered in order, as a hold for the entry (WAITLIST_OFFER_TTL_MS); the entry shows it, and its secret confirms it. An entry asking for more seats than came back keeps its place for the next return; entries behind it that fit are served meanwhile.
+         */
+        post: operations["Waitlist_join"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/waitlist/{reference}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A waiting-list entry, its position and its offer (its owner or the admin) */
+        get: operations["Waitlist_get"];
+        put?: never;
+        post?: never;
+        /** Leave the waiting list (and release the hold offered, if any) */
+        delete: operations["Waitlist_leave"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel the event: sales stop (409 EVENT_CANCELLED), every booking and hold is cancelled */
+        post: operations["EventAdmin_cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -188,11 +301,33 @@ export interface components {
             /** @default atomic */
             strategy?: components["schemas"]["StrategyName"];
             /**
-             * @description Tickets one customer e-mail may hold
+             * @description Tickets one customer e-mail may hold (confirmed and held)
              * @example 4
              */
             maxPerCustomer?: number;
+            /**
+             * Format: date-time
+             * @description Bookings and holds before this instant answer 409 SALE_NOT_OPEN
+             * @example 2027-03-01T10:00:00Z
+             */
+            salesStartAt?: string;
+            /**
+             * Format: date-time
+             * @description From this instant on, 409 SALE_CLOSED; must be after salesStartAt
+             * @example 2027-06-01T18:00:00Z
+             */
+            salesEndAt?: string;
+            /**
+             * @description How long a checkout hold lasts (default CHECKOUT_HOLD_TTL_MS)
+             * @example 600000
+             */
+            checkoutHoldTtlMs?: number;
         };
+        /**
+         * @description The sale window as of this answer
+         * @enum {string}
+         */
+        SaleStatus: "on-sale" | "not-open" | "closed" | "cancelled";
         EventResponse: {
             /** @example 42 */
             id: number;
@@ -206,11 +341,34 @@ export interface components {
             /** @example 5000 */
             capacity: number;
             /**
-             * @description Tickets held (MySQL)
+             * Format: date-time
+             * @example 2027-03-01T10:00:00.000Z
+             */
+            salesStartAt: string | null;
+            /**
+             * Format: date-time
+             * @example null
+             */
+            salesEndAt: string | null;
+            /**
+             * @description The sale window as of this answer
+             * @example on-sale
+             */
+            saleStatus: components["schemas"]["SaleStatus"];
+            /**
+             * @description Seats of confirmed bookings (MySQL)
              * @example 1200
              */
             sold: number;
-            /** @example 3800 */
+            /**
+             * @description Seats in live checkout holds: not on sale, not sold yet
+             * @example 40
+             */
+            held: number;
+            /**
+             * @description capacity − sold − held
+             * @example 3760
+             */
             available: number;
             /** @example 4900 */
             priceCents: number;
@@ -218,6 +376,16 @@ export interface components {
             strategy: components["schemas"]["StrategyName"];
             /** @example 4 */
             maxPerCustomer: number | null;
+            /**
+             * @description null: CHECKOUT_HOLD_TTL_MS
+             * @example 600000
+             */
+            checkoutHoldTtlMs: number | null;
+            /**
+             * Format: date-time
+             * @example null
+             */
+            cancelledAt: string | null;
             /**
              * Format: date-time
              * @example 2026-11-22T10:00:00.000Z
@@ -233,7 +401,7 @@ export interface components {
          * @description Stable, machine-readable reason
          * @enum {string}
          */
-        ErrorCode: "SOLD_OUT" | "CUSTOMER_LIMIT_REACHED" | "IDEMPOTENCY_KEY_REUSED" | "BOOKING_NOT_FOUND" | "EVENT_NOT_FOUND" | "DEADLINE_EXCEEDED" | "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "LOCK_QUORUM_UNAVAILABLE" | "INVENTORY_UNSETTLED" | "BOOKING_OUTCOME_UNKNOWN" | "VALIDATION_FAILED" | "INVALID_INPUT" | "MALFORMED_JSON" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "UNAUTHORIZED" | "NOT_FOUND" | "INVALID_ID" | "INVALID_IDEMPOTENCY_KEY" | "BAD_BODY" | "INTERNAL";
+        ErrorCode: "SOLD_OUT" | "CUSTOMER_LIMIT_REACHED" | "IDEMPOTENCY_KEY_REUSED" | "BOOKING_NOT_FOUND" | "EVENT_NOT_FOUND" | "DEADLINE_EXCEEDED" | "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "LOCK_QUORUM_UNAVAILABLE" | "INVENTORY_UNSETTLED" | "BOOKING_OUTCOME_UNKNOWN" | "VALIDATION_FAILED" | "INVALID_INPUT" | "SALE_NOT_OPEN" | "SALE_CLOSED" | "EVENT_CANCELLED" | "HOLD_EXPIRED" | "HOLD_NOT_ACTIVE" | "CAPACITY_BELOW_SOLD" | "SEATS_AVAILABLE" | "WAITLIST_ENTRY_NOT_FOUND" | "MALFORMED_JSON" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "UNAUTHORIZED" | "NOT_FOUND" | "INVALID_ID" | "INVALID_IDEMPOTENCY_KEY" | "BAD_BODY" | "INTERNAL";
         ErrorResponse: {
             /** @example 409 */
             statusCode: number;
@@ -258,6 +426,18 @@ export interface components {
              * @example 2
              */
             requested?: number;
+            /**
+             * Format: date-time
+             * @description When the sale opens (SALE_NOT_OPEN)
+             */
+            opensAt?: string;
+            /**
+             * Format: date-time
+             * @description When the sale closed (SALE_CLOSED)
+             */
+            closedAt?: string;
+            /** @description Highest seat held or sold (CAPACITY_BELOW_SOLD) */
+            highestSeat?: number;
         };
         EventPageResponse: {
             items: components["schemas"]["EventResponse"][];
@@ -292,8 +472,11 @@ export interface components {
              */
             quantity: number;
         };
-        /** @enum {string} */
-        BookingStatus: "confirmed" | "cancelled";
+        /**
+         * @description held → confirmed | released | expired; confirmed → cancelled
+         * @enum {string}
+         */
+        BookingStatus: "held" | "confirmed" | "cancelled" | "released" | "expired";
         BookingResponse: {
             /**
              * @description Public, unguessable reference of the booking
@@ -323,8 +506,17 @@ export interface components {
              *     ]
              */
             seats: number[];
-            /** @example confirmed */
+            /**
+             * @description held → confirmed | released | expired; confirmed → cancelled
+             * @example confirmed
+             */
             status: components["schemas"]["BookingStatus"];
+            /**
+             * Format: date-time
+             * @description When a hold lapses (status held); null otherwise
+             * @example null
+             */
+            expiresAt: string | null;
             /**
              * @description Strategy that took the seats
              * @example atomic
@@ -348,6 +540,82 @@ export interface components {
              * @example MjA
              */
             nextCursor: string | null;
+        };
+        /** @enum {string} */
+        WaitlistStatus: "waiting" | "offered" | "fulfilled" | "expired" | "left" | "cancelled";
+        WaitlistOfferResponse: {
+            /**
+             * @description The hold made for this entry: confirm it with POST /holds/{reference}/confirm and the entry's secret
+             * @example bk_9zQ2m0bVd7c1A3q2x9Yw1R
+             */
+            reference: string;
+            /**
+             * @example [
+             *       17,
+             *       18
+             *     ]
+             */
+            seats: number[];
+            /**
+             * @description held until expiresAt; confirmed, released or expired after
+             * @example held
+             */
+            status: components["schemas"]["BookingStatus"];
+            /**
+             * Format: date-time
+             * @example 2027-03-01T10:02:00.000Z
+             */
+            expiresAt: string | null;
+        };
+        WaitlistEntryResponse: {
+            /** @example wl_3q2x9Yw1RkqO4m0bVd7c1A */
+            reference: string;
+            /** @description Shown once, in the 201: read or leave the entry with `Authorization: Bearer <secret>`, and confirm the hold it is offered with it */
+            secret?: string;
+            /** @example 1 */
+            eventId: number;
+            /**
+             * Format: email
+             * @example ada@example.com
+             */
+            customerEmail: string;
+            /** @example 2 */
+            quantity: number;
+            /** @example waiting */
+            status: components["schemas"]["WaitlistStatus"];
+            /**
+             * @description 1 = next to be offered seats; null once no longer waiting
+             * @example 3
+             */
+            position: number | null;
+            offer: components["schemas"]["WaitlistOfferResponse"] | null;
+            /**
+             * Format: date-time
+             * @example 2027-03-01T09:58:00.000Z
+             */
+            createdAt: string;
+        };
+        UpdateEventDto: {
+            name?: string;
+            /**
+             * Format: date-time
+             * @example 2027-06-01T19:30:00Z
+             */
+            startsAt?: string;
+            /**
+             * Format: date-time
+             * @example 2027-03-01T10:00:00Z
+             */
+            salesStartAt?: string | null;
+            /**
+             * Format: date-time
+             * @example 2027-06-01T18:00:00Z
+             */
+            salesEndAt?: string | null;
+            maxPerCustomer?: number | null;
+            checkoutHoldTtlMs?: number | null;
+            /** @description Raising puts the new seats on sale at once (waiting list first); lowering stops at the highest seat held or sold (409 CAPACITY_BELOW_SOLD) */
+            capacity?: number;
         };
     };
     responses: never;
@@ -838,6 +1106,97 @@ export interface operations {
             };
         };
     };
+    EventAdmin_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Event id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateEventDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventResponse"];
+                };
+            };
+            /** @description INVALID_ID; VALIDATION_FAILED (`details` names every bad field), MALFORMED_JSON or BAD_BODY; nothing was written */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or wrong admin token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description EVENT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description CAPACITY_BELOW_SOLD (with `highestSeat`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body exceeds BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     Events_changeStrategy: {
         parameters: {
             query?: never;
@@ -1092,9 +1451,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description SOLD_OUT (with `available` and `requested`), or CUSTOMER_LIMIT_REACHED */
+            /** @description SOLD_OUT (with `available` and `requested`), CUSTOMER_LIMIT_REACHED, SALE_NOT_OPEN (with `opensAt`, and Retry-After until then), SALE_CLOSED (with `closedAt`), EVENT_CANCELLED */
             409: {
                 headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1139,7 +1500,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE, LOCK_QUORUM_UNAVAILABLE, DEADLINE_EXCEEDED, INVENTORY_UNSETTLED: nothing was booked; BOOKING_OUTCOME_UNKNOWN: retry with the same Idempotency-Key to learn whether it was */
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE, LOCK_QUORUM_UNAVAILABLE, DEADLINE_EXCEEDED, INVENTORY_UNSETTLED: nothing was taken; BOOKING_OUTCOME_UNKNOWN: retry with the same Idempotency-Key to learn whether it was */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1215,6 +1576,441 @@ export interface operations {
                 };
             };
             /** @description BOOKING_NOT_FOUND: no such booking, or the Authorization header holds neither its secret nor the admin token */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    Checkout_hold: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description As for bookings; a key used for a hold never replays as a booking */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Event id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateBookingDto"];
+            };
+        };
+        responses: {
+            /** @description status held, with reference, secret and expiresAt */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BookingResponse"];
+                };
+            };
+            /** @description INVALID_ID, INVALID_IDEMPOTENCY_KEY, INVALID_INPUT (quantity above MAX_TICKETS_PER_BOOKING); VALIDATION_FAILED (`details` names every bad field), MALFORMED_JSON or BAD_BODY; nothing was written */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description EVENT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description SOLD_OUT, CUSTOMER_LIMIT_REACHED, SALE_NOT_OPEN (with `opensAt`, and Retry-After until then), SALE_CLOSED (with `closedAt`), EVENT_CANCELLED */
+            409: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body exceeds BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description IDEMPOTENCY_KEY_REUSED: this key was used with another body */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: more than BOOKING_RATE_LIMIT requests from this client in BOOKING_RATE_WINDOW_MS */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE, LOCK_QUORUM_UNAVAILABLE, DEADLINE_EXCEEDED, INVENTORY_UNSETTLED: nothing was taken; BOOKING_OUTCOME_UNKNOWN: retry with the same Idempotency-Key to learn whether it was */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    Checkout_confirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reference: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description status confirmed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BookingResponse"];
+                };
+            };
+            /** @description BOOKING_NOT_FOUND (also for a wrong or missing secret: these routes never answer 401) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description HOLD_NOT_ACTIVE: released or cancelled */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description HOLD_EXPIRED: its seats are back on sale, or about to be */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    Checkout_release: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reference: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description status released (a confirmed booking is cancelled instead) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BookingResponse"];
+                };
+            };
+            /** @description BOOKING_NOT_FOUND (also for a wrong or missing secret: these routes never answer 401) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    Waitlist_join: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Event id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateBookingDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaitlistEntryResponse"];
+                };
+            };
+            /** @description INVALID_ID, INVALID_INPUT; VALIDATION_FAILED (`details` names every bad field), MALFORMED_JSON or BAD_BODY; nothing was written */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description EVENT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description SEATS_AVAILABLE (with `available`: book instead), SALE_CLOSED (with `closedAt`), EVENT_CANCELLED */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body exceeds BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    Waitlist_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reference: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaitlistEntryResponse"];
+                };
+            };
+            /** @description WAITLIST_ENTRY_NOT_FOUND (also for a wrong or missing secret: these routes never answer 401) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    Waitlist_leave: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reference: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description status left */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaitlistEntryResponse"];
+                };
+            };
+            /** @description WAITLIST_ENTRY_NOT_FOUND (also for a wrong or missing secret: these routes never answer 401) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    EventAdmin_cancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Event id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventResponse"];
+                };
+            };
+            /** @description INVALID_ID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or wrong admin token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description EVENT_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
