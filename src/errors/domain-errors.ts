@@ -1,10 +1,12 @@
+import type { ErrorCode } from './error-codes';
+
 /**
  * Errors the service layer throws. Each carries a stable code for clients and
  * the HTTP status it maps to; the exception filter does the mapping, so
  * services never import HTTP classes.
  */
 export abstract class DomainError extends Error {
-  abstract readonly code: string;
+  abstract readonly code: ErrorCode;
   abstract readonly status: number;
   /** Seconds a client should wait before retrying (503s). */
   readonly retryAfterSeconds?: number;
@@ -50,14 +52,6 @@ export class CustomerLimitError extends DomainError {
   }
 }
 
-export class BookingAlreadyCancelledError extends DomainError {
-  readonly code = 'ALREADY_CANCELLED';
-  readonly status = 409;
-  constructor(id: number) {
-    super(`booking ${id} is already cancelled`);
-  }
-}
-
 export class IdempotencyKeyReusedError extends DomainError {
   readonly code = 'IDEMPOTENCY_KEY_REUSED';
   readonly status = 422;
@@ -84,13 +78,19 @@ export class DeadlineExceededError extends DomainError {
   }
 }
 
+const UNAVAILABLE_CODES = {
+  redis: 'REDIS_UNAVAILABLE',
+  mysql: 'MYSQL_UNAVAILABLE',
+  'lock-quorum': 'LOCK_QUORUM_UNAVAILABLE',
+} as const satisfies Record<string, ErrorCode>;
+
 export class DependencyUnavailableError extends DomainError {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly status = 503;
   readonly retryAfterSeconds = 2;
-  constructor(dependency: 'redis' | 'mysql' | 'lock-quorum', cause?: unknown) {
+  constructor(dependency: keyof typeof UNAVAILABLE_CODES, cause?: unknown) {
     super(`${dependency} is unavailable; nothing was booked, try again shortly`, { cause });
-    this.code = `${dependency.toUpperCase().replace('-', '_')}_UNAVAILABLE`;
+    this.code = UNAVAILABLE_CODES[dependency];
   }
 }
 
@@ -204,10 +204,10 @@ export class WaitlistEntryNotFoundError extends DomainError {
 
 /** A refusal stored under an Idempotency-Key, answered again to a replay of that key. */
 export class ReplayedRefusalError extends DomainError {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly status: number;
   readonly details?: Record<string, unknown>;
-  constructor(stored: { code: string; status: number; message: string; details?: Record<string, unknown> }) {
+  constructor(stored: { code: ErrorCode; status: number; message: string; details?: Record<string, unknown> }) {
     super(stored.message);
     this.code = stored.code;
     this.status = stored.status;

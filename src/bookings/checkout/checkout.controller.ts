@@ -1,27 +1,24 @@
 import { Body, Controller, Delete, Headers, HttpCode, Param, Post, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ThrottlerGuard } from '@nestjs/throttler';
-import {
-  ApiBearerAuth,
-  ApiConflictResponse,
-  ApiCreatedResponse,
-  ApiGoneResponse,
-  ApiHeader,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiParam,
-  ApiServiceUnavailableResponse,
-  ApiTags,
-} from '@nestjs/swagger';
-import { ErrorResponse } from '../../http/error.response';
+import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ADMIN_SECURITY_SCHEME } from '../../auth/admin-only.decorator';
 import { ParseIdPipe } from '../../http/parse-id.pipe';
+import {
+  ApiErrorResponses,
+  BODY_VALIDATION_ERROR,
+  DEPENDENCY_UNAVAILABLE,
+  JSON_BODY_ERRORS,
+  SALE_STATE_CONFLICTS,
+  SEAT_RESERVATION_UNAVAILABLE,
+} from '../../openapi/api-error-responses';
+import { ApiIdParam } from '../../openapi/api-id-param';
 import { BOOKING_SECRET_SCHEME, BookingAccessResolver } from '../booking-access';
 import type { BookingOutcome } from '../booking-outcome';
 import { BookingOutcomeInterceptor } from '../booking-outcome.interceptor';
 import { BookingsService } from '../bookings.service';
 import { BookingResponse } from '../dto/booking.response';
 import { CreateBookingDto } from '../dto/create-booking.dto';
-import { IdempotencyKey } from '../idempotency-key.decorator';
+import { IDEMPOTENCY_KEY_FORMAT, IdempotencyKey } from '../idempotency-key.decorator';
 import { OwnedBookingsService } from '../owned-bookings.service';
 
 const HoldReference = () => ApiParam({ name: 'reference', type: String, example: 'bk_3q2x9Yw1RkqO4m0bVd7c1A' });
@@ -50,12 +47,26 @@ export class CheckoutController {
       'DELETE /holds/{reference}; unconfirmed, the seats return to sale (or to the waiting list) after expiresAt. ' +
       'Same answers, limits and Idempotency-Key rules as booking.',
   })
-  @ApiParam({ name: 'id', type: Number, example: 1, description: 'Event id' })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'As for bookings; a key used for a hold never replays as a booking' })
+  @ApiIdParam()
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    schema: { type: 'string', pattern: IDEMPOTENCY_KEY_FORMAT.source, minLength: 1, maxLength: 128 },
+    description: 'As for bookings; a key used for a hold never replays as a booking',
+  })
   @ApiCreatedResponse({ type: BookingResponse, description: 'status held, with reference, secret and expiresAt' })
-  @ApiConflictResponse({ type: ErrorResponse, description: 'SOLD_OUT, CUSTOMER_LIMIT_REACHED, SALE_NOT_OPEN (with opensAt and Retry-After), SALE_CLOSED, EVENT_CANCELLED' })
-  @ApiNotFoundResponse({ type: ErrorResponse, description: 'No such event' })
-  @ApiServiceUnavailableResponse({ type: ErrorResponse, description: 'A dependency is down or the deadline passed (Retry-After)' })
+  @ApiErrorResponses(
+    {
+      400: `INVALID_ID, INVALID_IDEMPOTENCY_KEY, INVALID_INPUT (quantity above MAX_TICKETS_PER_BOOKING); ${BODY_VALIDATION_ERROR}`,
+      404: 'EVENT_NOT_FOUND',
+      409: `SOLD_OUT, CUSTOMER_LIMIT_REACHED, ${SALE_STATE_CONFLICTS}`,
+      ...JSON_BODY_ERRORS,
+      422: 'IDEMPOTENCY_KEY_REUSED: this key was used with another body',
+      429: 'RATE_LIMITED: more than BOOKING_RATE_LIMIT requests from this client in BOOKING_RATE_WINDOW_MS',
+      503: SEAT_RESERVATION_UNAVAILABLE,
+    },
+    { retryAfter: [409] },
+  )
   hold(
     @Param('id', new ParseIdPipe()) eventId: number,
     @Body() body: CreateBookingDto,
@@ -66,23 +77,32 @@ export class CheckoutController {
 
   @Post('holds/:reference/confirm')
   @HttpCode(200)
+  // Decorators apply bottom-up: listed as the owner's secret first, then the admin token.
+  @ApiBearerAuth(ADMIN_SECURITY_SCHEME)
   @ApiBearerAuth(BOOKING_SECRET_SCHEME)
   @HoldReference()
   @ApiOperation({ summary: "Confirm a hold: the same seats, now sold. Harmless twice. (The hold's owner, or the admin.)" })
   @ApiOkResponse({ type: BookingResponse, description: 'status confirmed' })
-  @ApiGoneResponse({ type: ErrorResponse, description: 'HOLD_EXPIRED: its seats are back on sale, or about to be' })
-  @ApiConflictResponse({ type: ErrorResponse, description: 'HOLD_NOT_ACTIVE: released or cancelled' })
-  @ApiNotFoundResponse({ type: ErrorResponse, description: 'BOOKING_NOT_FOUND (also for a wrong secret)' })
+  @ApiErrorResponses({
+    404: 'BOOKING_NOT_FOUND (also for a wrong or missing secret: these routes never answer 401)',
+    409: 'HOLD_NOT_ACTIVE: released or cancelled',
+    410: 'HOLD_EXPIRED: its seats are back on sale, or about to be',
+    503: DEPENDENCY_UNAVAILABLE,
+  })
   confirm(@Param('reference') reference: string, @Headers('authorization') authorization?: string): Promise<BookingResponse> {
     return this.owned.confirmHold(reference, this.access.fromAuthorization(authorization));
   }
 
   @Delete('holds/:reference')
+  @ApiBearerAuth(ADMIN_SECURITY_SCHEME)
   @ApiBearerAuth(BOOKING_SECRET_SCHEME)
   @HoldReference()
   @ApiOperation({ summary: 'Release a hold at once: its seats go to the waiting list or back on sale' })
   @ApiOkResponse({ type: BookingResponse, description: 'status released (a confirmed booking is cancelled instead)' })
-  @ApiNotFoundResponse({ type: ErrorResponse, description: 'BOOKING_NOT_FOUND (also for a wrong secret)' })
+  @ApiErrorResponses({
+    404: 'BOOKING_NOT_FOUND (also for a wrong or missing secret: these routes never answer 401)',
+    503: DEPENDENCY_UNAVAILABLE,
+  })
   release(@Param('reference') reference: string, @Headers('authorization') authorization?: string): Promise<BookingResponse> {
     return this.owned.cancel(reference, this.access.fromAuthorization(authorization), 'released');
   }

@@ -1,13 +1,12 @@
 import { Body, Controller, HttpCode, Param, Patch, Post } from '@nestjs/common';
-import { ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminOnly } from '../../auth/admin-only.decorator';
 import { EventResponse } from '../../events/dto/event.response';
 import { UpdateEventDto } from '../../events/dto/update-event.dto';
-import { ErrorResponse } from '../../http/error.response';
 import { ParseIdPipe } from '../../http/parse-id.pipe';
+import { ApiErrorResponses, BODY_VALIDATION_ERROR, DEPENDENCY_UNAVAILABLE, JSON_BODY_ERRORS } from '../../openapi/api-error-responses';
+import { ApiIdParam } from '../../openapi/api-id-param';
 import { EventChangesService } from './event-changes.service';
-
-const IdParam = () => ApiParam({ name: 'id', type: Number, example: 1, description: 'Event id (positive integer)' });
 
 /** Changing and cancelling an event on sale: here, beside the bookings and waiting list they touch. */
 @ApiTags('events')
@@ -17,7 +16,7 @@ export class EventAdminController {
 
   @Patch(':id')
   @AdminOnly()
-  @IdParam()
+  @ApiIdParam()
   @ApiOperation({
     summary: 'Change an event on sale',
     description:
@@ -25,8 +24,13 @@ export class EventAdminController {
       'seats on sale at once on every instance (the waiting list first); lowering stops at the highest seat held or sold.',
   })
   @ApiOkResponse({ type: EventResponse })
-  @ApiConflictResponse({ type: ErrorResponse, description: 'CAPACITY_BELOW_SOLD (with highestSeat)' })
-  @ApiNotFoundResponse({ type: ErrorResponse })
+  @ApiErrorResponses({
+    400: `INVALID_ID; ${BODY_VALIDATION_ERROR}`,
+    404: 'EVENT_NOT_FOUND',
+    409: 'CAPACITY_BELOW_SOLD (with `highestSeat`)',
+    ...JSON_BODY_ERRORS,
+    503: DEPENDENCY_UNAVAILABLE,
+  })
   update(@Param('id', new ParseIdPipe()) id: number, @Body() body: UpdateEventDto): Promise<EventResponse> {
     return this.changes.update(id, body);
   }
@@ -34,10 +38,10 @@ export class EventAdminController {
   @Post(':id/cancel')
   @HttpCode(200)
   @AdminOnly()
-  @IdParam()
+  @ApiIdParam()
   @ApiOperation({ summary: 'Cancel the event: sales stop (409 EVENT_CANCELLED), every booking and hold is cancelled' })
   @ApiOkResponse({ type: EventResponse })
-  @ApiNotFoundResponse({ type: ErrorResponse })
+  @ApiErrorResponses({ 400: 'INVALID_ID', 404: 'EVENT_NOT_FOUND', 503: DEPENDENCY_UNAVAILABLE })
   cancel(@Param('id', new ParseIdPipe()) id: number): Promise<EventResponse> {
     return this.changes.cancel(id);
   }

@@ -4,7 +4,7 @@ import { ListEventsQuery } from '../../events/dto/list-events.query';
 import { BOOKING_STATUSES as STATUSES, BookingStatus } from '../booking.model';
 
 export class ListBookingsQuery extends ListEventsQuery {
-  @ApiPropertyOptional({ enum: STATUSES })
+  @ApiPropertyOptional({ enum: STATUSES, enumName: 'BookingStatus' })
   @IsOptional()
   @IsIn(STATUSES, { message: `status must be one of ${STATUSES.join(', ')}` })
   status?: BookingStatus;

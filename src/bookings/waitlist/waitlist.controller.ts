@@ -1,16 +1,9 @@
 import { Body, Controller, Delete, Get, Headers, Param, Post } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiConflictResponse,
-  ApiCreatedResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiParam,
-  ApiTags,
-} from '@nestjs/swagger';
-import { ErrorResponse } from '../../http/error.response';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ADMIN_SECURITY_SCHEME } from '../../auth/admin-only.decorator';
 import { ParseIdPipe } from '../../http/parse-id.pipe';
+import { ApiErrorResponses, BODY_VALIDATION_ERROR, DEPENDENCY_UNAVAILABLE, JSON_BODY_ERRORS } from '../../openapi/api-error-responses';
+import { ApiIdParam } from '../../openapi/api-id-param';
 import { BOOKING_SECRET_SCHEME, BookingAccessResolver } from '../booking-access';
 import { CreateBookingDto } from '../dto/create-booking.dto';
 import { WaitlistEntryResponse } from './waitlist.dto';
@@ -34,30 +27,45 @@ export class WaitlistController {
       'for the entry (WAITLIST_OFFER_TTL_MS); the entry shows it, and its secret confirms it. An entry asking for more ' +
       'seats than came back keeps its place for the next return; entries behind it that fit are served meanwhile.',
   })
-  @ApiParam({ name: 'id', type: Number, example: 1, description: 'Event id' })
+  @ApiIdParam()
   @ApiCreatedResponse({ type: WaitlistEntryResponse })
-  @ApiConflictResponse({ type: ErrorResponse, description: 'SEATS_AVAILABLE (book instead), SALE_CLOSED, EVENT_CANCELLED' })
-  @ApiNotFoundResponse({ type: ErrorResponse, description: 'No such event' })
+  @ApiErrorResponses({
+    400: `INVALID_ID, INVALID_INPUT; ${BODY_VALIDATION_ERROR}`,
+    404: 'EVENT_NOT_FOUND',
+    409: 'SEATS_AVAILABLE (with `available`: book instead), SALE_CLOSED (with `closedAt`), EVENT_CANCELLED',
+    ...JSON_BODY_ERRORS,
+    503: DEPENDENCY_UNAVAILABLE,
+  })
   join(@Param('id', new ParseIdPipe()) eventId: number, @Body() body: CreateBookingDto): Promise<WaitlistEntryResponse> {
     return this.waitlist.join(eventId, body.customerEmail, body.quantity);
   }
 
   @Get('waitlist/:reference')
+  // Decorators apply bottom-up: listed as the owner's secret first, then the admin token.
+  @ApiBearerAuth(ADMIN_SECURITY_SCHEME)
   @ApiBearerAuth(BOOKING_SECRET_SCHEME)
   @EntryReference()
   @ApiOperation({ summary: 'A waiting-list entry, its position and its offer (its owner or the admin)' })
   @ApiOkResponse({ type: WaitlistEntryResponse })
-  @ApiNotFoundResponse({ type: ErrorResponse, description: 'WAITLIST_ENTRY_NOT_FOUND (also for a wrong secret)' })
+  @ApiErrorResponses({
+    404: 'WAITLIST_ENTRY_NOT_FOUND (also for a wrong or missing secret: these routes never answer 401)',
+    503: DEPENDENCY_UNAVAILABLE,
+  })
   get(@Param('reference') reference: string, @Headers('authorization') authorization?: string): Promise<WaitlistEntryResponse> {
     return this.waitlist.get(reference, this.access.fromAuthorization(authorization));
   }
 
   @Delete('waitlist/:reference')
+  // Decorators apply bottom-up: listed as the owner's secret first, then the admin token.
+  @ApiBearerAuth(ADMIN_SECURITY_SCHEME)
   @ApiBearerAuth(BOOKING_SECRET_SCHEME)
   @EntryReference()
   @ApiOperation({ summary: 'Leave the waiting list (and release the hold offered, if any)' })
   @ApiOkResponse({ type: WaitlistEntryResponse, description: 'status left' })
-  @ApiNotFoundResponse({ type: ErrorResponse, description: 'WAITLIST_ENTRY_NOT_FOUND (also for a wrong secret)' })
+  @ApiErrorResponses({
+    404: 'WAITLIST_ENTRY_NOT_FOUND (also for a wrong or missing secret: these routes never answer 401)',
+    503: DEPENDENCY_UNAVAILABLE,
+  })
   leave(@Param('reference') reference: string, @Headers('authorization') authorization?: string): Promise<WaitlistEntryResponse> {
     return this.waitlist.leave(reference, this.access.fromAuthorization(authorization));
   }

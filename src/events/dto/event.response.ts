@@ -10,24 +10,24 @@ function saleStatusOf(event: Event, now: number): EventResponse['saleStatus'] {
 }
 
 export class EventResponse {
-  @ApiProperty({ example: 42 }) id: number;
+  @ApiProperty({ type: 'integer', example: 42 }) id: number;
   @ApiProperty({ example: 'Stadium tour — night 1' }) name: string;
-  @ApiProperty({ example: '2027-06-01T19:30:00.000Z' }) startsAt: string;
-  @ApiProperty({ example: 5000 }) capacity: number;
-  @ApiProperty({ example: '2027-03-01T10:00:00.000Z', nullable: true, type: String }) salesStartAt: string | null;
-  @ApiProperty({ example: null, nullable: true, type: String }) salesEndAt: string | null;
-  @ApiProperty({ enum: ['on-sale', 'not-open', 'closed', 'cancelled'], example: 'on-sale', description: 'The sale window as of this answer' })
+  @ApiProperty({ format: 'date-time', example: '2027-06-01T19:30:00.000Z' }) startsAt: string;
+  @ApiProperty({ type: 'integer', example: 5000 }) capacity: number;
+  @ApiProperty({ format: 'date-time', example: '2027-03-01T10:00:00.000Z', nullable: true, type: String }) salesStartAt: string | null;
+  @ApiProperty({ format: 'date-time', example: null, nullable: true, type: String }) salesEndAt: string | null;
+  @ApiProperty({ enum: ['on-sale', 'not-open', 'closed', 'cancelled'], enumName: 'SaleStatus', example: 'on-sale', description: 'The sale window as of this answer' })
   saleStatus: 'on-sale' | 'not-open' | 'closed' | 'cancelled';
-  @ApiProperty({ example: 1200, description: 'Seats of confirmed bookings (MySQL)' }) sold: number;
-  @ApiProperty({ example: 40, description: 'Seats in live checkout holds: not on sale, not sold yet' }) held: number;
-  @ApiProperty({ example: 3760, description: 'capacity − sold − held' }) available: number;
-  @ApiProperty({ example: 4900 }) priceCents: number;
-  @ApiProperty({ enum: STRATEGY_NAMES, example: 'atomic' }) strategy: string;
-  @ApiProperty({ example: 4, nullable: true, type: Number }) maxPerCustomer: number | null;
-  @ApiProperty({ example: 600000, nullable: true, type: Number, description: 'null: CHECKOUT_HOLD_TTL_MS' }) checkoutHoldTtlMs: number | null;
-  @ApiProperty({ example: null, nullable: true, type: String }) cancelledAt: string | null;
-  @ApiProperty({ example: '2026-11-22T10:00:00.000Z' }) createdAt: string;
-  @ApiProperty({ example: '2026-11-22T10:00:00.000Z' }) updatedAt: string;
+  @ApiProperty({ type: 'integer', example: 1200, description: 'Seats of confirmed bookings (MySQL)' }) sold: number;
+  @ApiProperty({ type: 'integer', example: 40, description: 'Seats in live checkout holds: not on sale, not sold yet' }) held: number;
+  @ApiProperty({ type: 'integer', example: 3760, description: 'capacity − sold − held' }) available: number;
+  @ApiProperty({ type: 'integer', example: 4900 }) priceCents: number;
+  @ApiProperty({ enum: STRATEGY_NAMES, enumName: 'StrategyName', example: 'atomic' }) strategy: string;
+  @ApiProperty({ type: 'integer', example: 4, nullable: true }) maxPerCustomer: number | null;
+  @ApiProperty({ type: 'integer', example: 600000, nullable: true, description: 'null: CHECKOUT_HOLD_TTL_MS' }) checkoutHoldTtlMs: number | null;
+  @ApiProperty({ format: 'date-time', example: null, nullable: true, type: String }) cancelledAt: string | null;
+  @ApiProperty({ format: 'date-time', example: '2026-11-22T10:00:00.000Z' }) createdAt: string;
+  @ApiProperty({ format: 'date-time', example: '2026-11-22T10:00:00.000Z' }) updatedAt: string;
 
   static from(event: Event, counts: SeatCounts, now = Date.now()): EventResponse {
     return {

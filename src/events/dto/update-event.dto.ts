@@ -19,29 +19,29 @@ export class UpdateEventDto {
   @IsString()
   name?: string;
 
-  @ApiPropertyOptional({ example: '2027-06-01T19:30:00Z' })
+  @ApiPropertyOptional({ format: 'date-time', example: '2027-06-01T19:30:00Z' })
   @unlessAbsent
   @IsISO8601({ strict: true }, { message: 'startsAt must be an ISO 8601 date-time' })
   startsAt?: string;
 
-  @ApiPropertyOptional({ nullable: true, type: String, example: '2027-03-01T10:00:00Z' })
+  @ApiPropertyOptional({ format: 'date-time', nullable: true, type: String, example: '2027-03-01T10:00:00Z' })
   @unlessNull
   @IsISO8601({ strict: true }, { message: 'salesStartAt must be an ISO 8601 date-time or null' })
   salesStartAt?: string | null;
 
-  @ApiPropertyOptional({ nullable: true, type: String, example: '2027-06-01T18:00:00Z' })
+  @ApiPropertyOptional({ format: 'date-time', nullable: true, type: String, example: '2027-06-01T18:00:00Z' })
   @unlessNull
   @IsISO8601({ strict: true }, { message: 'salesEndAt must be an ISO 8601 date-time or null' })
   salesEndAt?: string | null;
 
-  @ApiPropertyOptional({ nullable: true, type: Number, minimum: 1 })
+  @ApiPropertyOptional({ nullable: true, type: 'integer', minimum: 1, maximum: MAX_CAPACITY })
   @unlessNull
   @Min(1)
   @Max(MAX_CAPACITY)
   @IsInt()
   maxPerCustomer?: number | null;
 
-  @ApiPropertyOptional({ nullable: true, type: Number, minimum: 1000, maximum: MAX_HOLD_TTL_MS })
+  @ApiPropertyOptional({ nullable: true, type: 'integer', minimum: 1000, maximum: MAX_HOLD_TTL_MS })
   @unlessNull
   @Min(1000)
   @Max(MAX_HOLD_TTL_MS)
@@ -49,6 +49,7 @@ export class UpdateEventDto {
   checkoutHoldTtlMs?: number | null;
 
   @ApiPropertyOptional({
+    type: 'integer',
     minimum: 1,
     maximum: MAX_CAPACITY,
     description: 'Raising puts the new seats on sale at once (waiting list first); lowering stops at the highest seat held or sold (409 CAPACITY_BELOW_SOLD)',
