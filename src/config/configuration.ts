@@ -25,6 +25,13 @@ const list = (value: string): string[] =>
     .map((s) => s.trim())
     .filter(Boolean);
 
+/** BODY_LIMIT ("16kb") in bytes, as body-parser reads it (1kb = 1024 b), for adapters that take a number. */
+export function bodyLimitBytes(limit: string): number {
+  const [, amount, unit] = /^(\d+)(b|kb|mb)$/i.exec(limit) ?? ['', limit, 'b'];
+  const multiplier = { b: 1, kb: 1024, mb: 1024 * 1024 }[unit.toLowerCase() as 'b' | 'kb' | 'mb'];
+  return Number(amount) * multiplier;
+}
+
 export const appConfig = registerAs('app', () => {
   const env = environment();
   return {
@@ -34,7 +41,9 @@ export const appConfig = registerAs('app', () => {
     host: env.HOST,
     logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === 'production' ? 'warn' : env.NODE_ENV === 'test' ? 'silent' : 'info'),
     adminToken: env.ADMIN_TOKEN,
+    httpAdapter: env.HTTP_ADAPTER,
     bodyLimit: env.BODY_LIMIT,
+    bodyLimitBytes: bodyLimitBytes(env.BODY_LIMIT),
     corsOrigins: list(env.CORS_ORIGINS),
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     reconcileOnStart: env.RECONCILE_ON_START,

@@ -81,6 +81,10 @@ export class EnvironmentVariables extends DatabaseEnvironment {
   @IsString()
   CORS_ORIGINS: string = '';
 
+  // The same API on either; Fastify is the opt-in for throughput (README, "HTTP adapter").
+  @IsIn(['express', 'fastify'])
+  HTTP_ADAPTER: 'express' | 'fastify' = 'express';
+
   @IsInt() @Min(0)
   SHUTDOWN_GRACE_MS: number = 10000;
 
