@@ -1,11 +1,11 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
+import { createHttpAdapter } from './http-adapter';
 import { exitOnStartFailure, serve } from './serve';
 
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, { bufferLogs: true, bodyParser: false });
+  const app = await NestFactory.create(AppModule, createHttpAdapter(), { bufferLogs: true, bodyParser: false });
   await serve(app);
 }
 

@@ -1,10 +1,10 @@
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { INestApplication } from '@nestjs/common';
 import { appConfig, AppConfig } from './config/configuration';
 import { installGracefulShutdown } from './shutdown/graceful-shutdown';
 import { API_PREFIX, setupApp } from './setup-app';
 
 /** Everything after the app is created: the HTTP pipeline, graceful shutdown, listening. */
-export async function serve(app: NestExpressApplication): Promise<void> {
+export async function serve(app: INestApplication): Promise<void> {
   setupApp(app);
   const config = app.get<AppConfig>(appConfig.KEY);
   installGracefulShutdown(app, config.shutdownGraceMs);

@@ -1,5 +1,5 @@
 import { BadRequestException, createParamDecorator, ExecutionContext } from '@nestjs/common';
-import type { Request } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { ErrorCode } from '../errors/error-codes';
 
 /** Also the header's documented pattern. */
@@ -7,7 +7,7 @@ export const IDEMPOTENCY_KEY_FORMAT = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** The optional Idempotency-Key header; if sent it must be 1..128 URL-safe characters. */
 export const IdempotencyKey = createParamDecorator((_: unknown, ctx: ExecutionContext): string | undefined => {
-  const value = ctx.switchToHttp().getRequest<Request>().headers['idempotency-key'];
+  const value = ctx.switchToHttp().getRequest<{ headers: IncomingHttpHeaders }>().headers['idempotency-key'];
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || !IDEMPOTENCY_KEY_FORMAT.test(value)) {
     throw new BadRequestException({

@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { Response } from 'express';
+import { HttpAdapterHost } from '@nestjs/core';
 import { asDependencyFailure } from '../errors/driver-errors';
 import { DomainError } from '../errors/domain-errors';
 import type { ErrorCode } from '../errors/error-codes';
@@ -15,24 +15,41 @@ const CODES_BY_STATUS: Record<number, ErrorCode> = {
 };
 
 /**
+ * Fastify's own refusals (the adapter hands them over as an HttpException
+ * whose cause carries the code), answered as the Express stack answers the same
+ * request: one body per problem whichever adapter runs.
+ */
+const FASTIFY_ERRORS: Record<string, () => ErrorBody> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: () => errorBody(415, 'request body must be application/json', 'UNSUPPORTED_MEDIA_TYPE'),
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => errorBody(400, 'request size did not match content length', 'BAD_BODY'),
+  FST_ERR_CTP_BODY_TOO_LARGE: () => errorBody(413, 'request entity too large', 'PAYLOAD_TOO_LARGE'),
+  FST_ERR_CTP_EMPTY_JSON_BODY: () => errorBody(400, 'malformed JSON body', 'MALFORMED_JSON'),
+  FST_ERR_CTP_INVALID_JSON_BODY: () => errorBody(400, 'malformed JSON body', 'MALFORMED_JSON'),
+};
+
+/**
  * Turns every failure into `{statusCode, error, message, code?}`. Nothing
- * internal (stack, SQL, driver message) ever reaches a client.
+ * internal (stack, SQL, driver message) ever reaches a client. Answers through
+ * the HTTP adapter, so it works the same on Express and Fastify.
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<Response>();
-    if (response.headersSent) return;
+    const { httpAdapter } = this.adapterHost;
+    const response: unknown = host.switchToHttp().getResponse();
+    if (httpAdapter.isHeadersSent(response)) return;
     // Health probes keep terminus's own report: operators read which check failed.
     if (exception instanceof HttpException && isHealthReport(exception.getResponse())) {
-      response.status(exception.getStatus()).json(exception.getResponse());
+      httpAdapter.reply(response, exception.getResponse(), exception.getStatus());
       return;
     }
     const { body, retryAfterSeconds } = this.describe(exception);
-    if (retryAfterSeconds !== undefined) response.setHeader('Retry-After', String(retryAfterSeconds));
-    response.status(body.statusCode).json(body);
+    if (retryAfterSeconds !== undefined) httpAdapter.setHeader(response, 'Retry-After', String(retryAfterSeconds));
+    httpAdapter.reply(response, body, body.statusCode);
   }
 
   private describe(exception: unknown): { body: ErrorBody; retryAfterSeconds?: number } {
@@ -54,6 +71,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
 function fromHttpException(exception: HttpException): ErrorBody {
   const status = exception.getStatus();
+  const fastifyCode = (exception.cause as { code?: unknown } | undefined)?.code;
+  if (typeof fastifyCode === 'string' && Object.hasOwn(FASTIFY_ERRORS, fastifyCode)) return FASTIFY_ERRORS[fastifyCode]();
   // Nest turns body-parser's JSON.parse failure into a 400 whose cause is the SyntaxError.
   if (status === 400 && exception.cause instanceof SyntaxError) {
     return errorBody(400, `malformed JSON body: ${exception.cause.message}`, 'MALFORMED_JSON');

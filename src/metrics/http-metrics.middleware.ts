@@ -1,5 +1,6 @@
 import { Injectable, NestMiddleware } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { routePattern } from '../http/route-pattern';
 import { SeatguardMetrics } from './seatguard-metrics';
 
 /** Label for a request that finished without a matched route: one label, so raw URLs can never become series. */
@@ -18,20 +19,14 @@ export const UNMATCHED_ROUTE = 'unmatched';
 export class HttpMetricsMiddleware implements NestMiddleware {
   constructor(private readonly metrics: SeatguardMetrics) {}
 
-  use(req: Request, res: Response, next: NextFunction): void {
+  use(req: IncomingMessage, res: ServerResponse, next: () => void): void {
     const started = process.hrtime.bigint();
     res.once('finish', () => {
       this.metrics.httpRequestSeconds.observe(
-        { method: req.method, route: routePattern(req), status_code: res.statusCode },
+        { method: req.method ?? '', route: routePattern(req) ?? UNMATCHED_ROUTE, status_code: res.statusCode },
         Number(process.hrtime.bigint() - started) / 1e9,
       );
     });
     next();
   }
-}
-
-/** Express leaves the matched route on the request; its path is the pattern. */
-function routePattern(req: Request): string {
-  const path: unknown = (req as { route?: { path?: unknown } }).route?.path;
-  return typeof path === 'string' ? req.baseUrl + path : UNMATCHED_ROUTE;
 }

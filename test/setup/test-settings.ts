@@ -6,11 +6,14 @@ loadDotenv({ quiet: true });
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/15';
 export const TEST_DB_NAME = process.env.TEST_DB_NAME ?? 'seatguard_test';
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+/** The HTTP stack every app the suites start runs on: scripts/test-all.sh runs the HTTP suites on both. */
+export const TEST_HTTP_ADAPTER = process.env.HTTP_ADAPTER === 'fastify' ? 'fastify' : 'express';
 
 /** What every app started by the suites gets, in-process or as a child process. */
 export function testEnvironment(): Record<string, string> {
   return {
     NODE_ENV: 'test',
+    HTTP_ADAPTER: TEST_HTTP_ADAPTER,
     LOG_LEVEL: 'silent',
     ADMIN_TOKEN,
     DB_HOST: process.env.DB_HOST ?? '127.0.0.1',

@@ -1,14 +1,15 @@
+import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { NestExpressApplication } from '@nestjs/platform-express';
 import type { AddressInfo } from 'node:net';
 import { AppModule } from '../../src/app.module';
 import { resetEnvironmentCache } from '../../src/config/configuration';
+import { createHttpAdapter } from '../../src/http-adapter';
 import { setupApp } from '../../src/setup-app';
 import { testEnvironment } from '../setup/test-settings';
 import { createAppWithTestControls } from './controls/test-controls';
 
 export interface RunningApp {
-  app: NestExpressApplication;
+  app: INestApplication;
   /** http://127.0.0.1:<port> */
   url: string;
   close(): Promise<void>;
@@ -26,7 +27,7 @@ export async function startApp(overrides: Record<string, string> = {}, options: 
   try {
     const app = options.testControls
       ? await createAppWithTestControls({ logger: false })
-      : (await Test.createTestingModule({ imports: [AppModule] }).compile()).createNestApplication<NestExpressApplication>({
+      : (await Test.createTestingModule({ imports: [AppModule] }).compile()).createNestApplication(createHttpAdapter(), {
           bodyParser: false,
           logger: false,
         });

@@ -1,7 +1,8 @@
+import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import type Redis from 'ioredis';
 import { AppModule } from '../../../src/app.module';
+import { createHttpAdapter } from '../../../src/http-adapter';
 import { BookingsRepository } from '../../../src/bookings/persistence/bookings.repository';
 import { SeatPool } from '../../../src/inventory/seat-pool';
 import { PessimisticStrategy } from '../../../src/inventory/strategies/pessimistic.strategy';
@@ -18,14 +19,14 @@ import { UnsafeStrategy } from './unsafe.strategy';
  * strategy that can stall inside its lock (TEST_CRITICAL_SECTION_DELAY_MS).
  * Everything else is the production app.
  */
-export async function createAppWithTestControls(options: { logger?: false } = {}): Promise<NestExpressApplication> {
+export async function createAppWithTestControls(options: { logger?: false } = {}): Promise<INestApplication> {
   const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
     .overrideProvider(PessimisticStrategy)
     .useClass(StallingPessimisticStrategy)
     .overrideProvider(BookingsRepository)
     .useClass(OverwritingBookingsRepository)
     .compile();
-  const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, bufferLogs: true, ...options });
+  const app = moduleRef.createNestApplication(createHttpAdapter(), { bodyParser: false, bufferLogs: true, ...options });
   const unsafe = new UnsafeStrategy(
     app.get(SeatPool, { strict: false }),
     app.get<Redis>(REDIS_CLIENT, { strict: false }),

@@ -1,0 +1,50 @@
+import type { INestApplication } from '@nestjs/common';
+import { ExpressAdapter, NestExpressApplication } from '@nestjs/platform-express';
+import type { NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
+import type { AppConfig } from './config/configuration';
+import { errorBody } from './http/error-body';
+import { refusePrototypeKeys } from './http/json-body';
+import { ROUTE_PATTERN } from './http/route-pattern';
+
+/** HTTP_ADAPTER=express (the default); see http-adapter.ts. */
+export function createExpressAdapter(): ExpressAdapter {
+  return new ExpressAdapter();
+}
+
+export function setupExpress(nestApp: INestApplication, config: AppConfig): void {
+  const app = nestApp as NestExpressApplication;
+  app.use(helmet({ contentSecurityPolicy: false }));
+  app.use(requireJsonBodies);
+  app.useBodyParser('json', { limit: config.bodyLimit, reviver: refusePrototypeKeys });
+  app.set('x-powered-by', false);
+  // req.ip (and so the rate limiter's key) comes from X-Forwarded-For only through these proxies.
+  app.set('trust proxy', config.trustProxy);
+  exposeRoutePattern(app);
+}
+
+/**
+ * Express leaves the matched route on the request (`req.route.path`, under
+ * `req.baseUrl`): read through a getter on Express's request prototype, so no
+ * request pays for it unless the pattern is asked for.
+ */
+function exposeRoutePattern(app: NestExpressApplication): void {
+  const requestPrototype = (app.getHttpAdapter().getInstance() as { request: object }).request;
+  Object.defineProperty(requestPrototype, ROUTE_PATTERN, {
+    configurable: true,
+    get(this: Request): string | undefined {
+      const path: unknown = (this as { route?: { path?: unknown } }).route?.path;
+      return typeof path === 'string' ? this.baseUrl + path : undefined;
+    },
+  });
+}
+
+/** A body that is not JSON is refused up front (415) instead of being read as an empty object. */
+function requireJsonBodies(req: Request, res: Response, next: NextFunction): void {
+  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+  if (hasBody && ['POST', 'PUT', 'PATCH'].includes(req.method) && !req.is('application/json')) {
+    res.status(415).json(errorBody(415, 'request body must be application/json', 'UNSUPPORTED_MEDIA_TYPE'));
+    return;
+  }
+  next();
+}
