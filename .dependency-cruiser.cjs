@@ -7,6 +7,11 @@
 const HTTP_EDGE = '^src/(common/)?http/';
 /** Express itself, at run time or as types only. */
 const EXPRESS = '(^|/)node_modules/(@types/express|express|@nestjs/platform-express)/';
+/** Either HTTP stack (Express or Fastify), their middleware and plugins, at run time or as types only. */
+const HTTP_STACK =
+  '(^|/)node_modules/(@types/express|express|@nestjs/platform-express|helmet|fastify|@fastify/[^/]+|@nestjs/platform-fastify)/';
+/** The bootstrap files that choose and set up the HTTP adapter (HTTP_ADAPTER); nothing else knows which runs. */
+const HTTP_BOOTSTRAP = '^src/(http-adapter|setup-express|setup-fastify)\\.ts$';
 /** The Redis seat layout and the raw Redis seat access: inventory's own business. */
 const SEAT_INTERNALS = '^src/inventory/(seat-keys|seat-pool|inventory-keys|peek-pool)\\.ts$';
 
@@ -53,6 +58,16 @@ module.exports = {
         'express and the platform adapter belong to controllers and the HTTP edge.',
       from: { path: ['\\.service\\.ts$', '^src/inventory/', '^src/(bookings|events)/persistence/'] },
       to: { path: [HTTP_EDGE, EXPRESS] },
+    },
+    {
+      name: 'http-stack-only-in-bootstrap',
+      severity: 'error',
+      comment:
+        'Only src/http-adapter.ts and the setup-express/setup-fastify files beside it import express, fastify, their ' +
+        'platform adapters or plugins; everything else (the exception filter, middleware, the test harness) speaks to ' +
+        "Nest's INestApplication and HttpAdapterHost, so it runs the same on either adapter.",
+      from: { path: ['^src/', '^test/support/'], pathNot: [HTTP_BOOTSTRAP, '\\.spec\\.ts$'] },
+      to: { path: HTTP_STACK },
     },
     {
       name: 'typeorm-only-in-database',

@@ -145,6 +145,8 @@ describe('static checks', () => {
             'src/events/events.service.ts': "import { body } from '../common/http/error-body';\nexport const y = body;\n",
             'src/events/persistence/events.repository.ts': "import { Repository } from 'typeorm';\nexport type T = Repository<object>;\n",
             'src/database/data-source.ts': "import { DataSource } from 'typeorm';\nexport type D = DataSource;\n",
+            'src/setup-fastify.ts': "import type { FastifyInstance } from 'fastify';\nexport type F = FastifyInstance;\n",
+            'src/http/knows-fastify.ts': "import type { FastifyReply } from 'fastify';\nexport type R = FastifyReply;\n",
           });
           const result = run('depcruise', ['--config', join(ROOT, '.dependency-cruiser.cjs'), 'src', 'test'], dir);
           const broken = (rule: string): string[] =>
@@ -164,6 +166,10 @@ describe('static checks', () => {
             'src/bookings/bookings.service.ts → node_modules/express/index.js',
             'src/bookings/bookings.service.ts → src/http/error-body.ts',
             'src/events/events.service.ts → src/common/http/error-body.ts',
+          ]);
+          expect(broken('http-stack-only-in-bootstrap').sort()).toEqual([
+            'src/bookings/bookings.service.ts → node_modules/express/index.js',
+            'src/http/knows-fastify.ts → node_modules/fastify/fastify.js',
           ]);
           expect(broken('typeorm-only-in-database')).toEqual([
             'src/events/persistence/events.repository.ts → node_modules/typeorm/index.d.ts',
