@@ -1,8 +1,42 @@
 import { parseArgs } from 'node:util';
 
-export const TARGETS = ['raw', 'lock-or-429', 'pessimistic', 'optimistic', 'atomic'] as const;
+export const TARGETS = [
+  'raw',
+  'lock-or-429',
+  'pessimistic',
+  'optimistic',
+  'atomic',
+  'pessimistic-fastify',
+  'optimistic-fastify',
+  'atomic-fastify',
+] as const;
 export type Target = (typeof TARGETS)[number];
 export const REFERENCES: readonly Target[] = ['raw', 'lock-or-429'];
+/** Without --targets: the references and each strategy on the default adapter (Express). */
+export const DEFAULT_TARGETS: readonly Target[] = ['raw', 'lock-or-429', 'pessimistic', 'optimistic', 'atomic'];
+
+/** HTTP_ADAPTER of the app a strategy target runs on: `atomic` is Express, `atomic-fastify` Fastify. */
+export const ADAPTERS = ['express', 'fastify'] as const;
+export type Adapter = (typeof ADAPTERS)[number];
+
+export function targetAdapter(target: Target): Adapter {
+  return target.endsWith('-fastify') ? 'fastify' : 'express';
+}
+
+/** The event's strategy for a strategy target (`atomic-fastify` books with `atomic`). */
+export function targetStrategy(target: Target): string {
+  return target.replace(/-fastify$/, '');
+}
+
+/** Each strategy target on each of `adapters` (references stay as they are), in the given order. */
+function onAdapters(targets: Target[], adapters: Adapter[]): Target[] {
+  const out = new Set<Target>();
+  for (const t of targets) {
+    if (REFERENCES.includes(t)) out.add(t);
+    else for (const a of adapters) out.add((a === 'fastify' ? `${targetStrategy(t)}-fastify` : targetStrategy(t)) as Target);
+  }
+  return [...out];
+}
 
 export const SCENARIOS = ['flash', 'spread', 'scale'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -28,7 +62,10 @@ export interface BenchOptions {
 const HELP = `npm run bench -- [options]
   --quick                 small smoke run: 400 requests, 100 seats, 20 connections, 1 repeat
   --scenarios=a,b         of ${SCENARIOS.join(', ')} (default all)
-  --targets=a,b           of ${TARGETS.join(', ')} (default all)
+  --targets=a,b           of ${TARGETS.join(', ')}
+                          (default ${DEFAULT_TARGETS.join(', ')})
+  --adapters=a,b          run each strategy target on these HTTP adapters, of ${ADAPTERS.join(', ')}
+                          (default express; --adapters=express,fastify measures both in one run)
   --repeat=N              runs of each scenario and target, reported as medians (default 3)
   --requests=N --seats=N  flash size (default 20000 requests for 5000 seats)
   --connections=N         concurrent keep-alive connections (default 200)
@@ -37,8 +74,8 @@ const HELP = `npm run bench -- [options]
   --out=DIR               where JSON results go (default bench/results)
   --profile               run the app with --cpu-prof; prints where its CPU time went`;
 
-function list<T extends string>(value: string | undefined, allowed: readonly T[], what: string): T[] {
-  if (!value) return [...allowed];
+function list<T extends string>(value: string | undefined, allowed: readonly T[], what: string, fallback = allowed): T[] {
+  if (!value) return [...fallback];
   const items = value.split(',').map((s) => s.trim()) as T[];
   const unknown = items.filter((i) => !allowed.includes(i));
   if (unknown.length) throw new Error(`unknown ${what}: ${unknown.join(', ')} (known: ${allowed.join(', ')})`);
@@ -63,6 +100,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       help: { type: 'boolean', default: false },
       scenarios: { type: 'string' },
       targets: { type: 'string' },
+      adapters: { type: 'string' },
       repeat: { type: 'string' },
       requests: { type: 'string' },
       seats: { type: 'string' },
@@ -81,7 +119,9 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
   const options: BenchOptions = {
     quick,
     scenarios: list(values.scenarios, SCENARIOS, 'scenario'),
-    targets: list(values.targets, TARGETS, 'target'),
+    targets: values.adapters
+      ? onAdapters(list(values.targets, TARGETS, 'target', DEFAULT_TARGETS), list(values.adapters, ADAPTERS, 'adapter'))
+      : list(values.targets, TARGETS, 'target', DEFAULT_TARGETS),
     repeat: positive(values.repeat, quick ? 1 : 3, 'repeat'),
     requests: positive(values.requests, quick ? 400 : 20000, 'requests'),
     seats: positive(values.seats, quick ? 100 : 5000, 'seats'),
@@ -91,7 +131,8 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     outDir: values.out ?? 'bench/results',
     profile: values.profile ?? false,
   };
-  if (options.seats % options.events !== 0) throw new Error(`--seats (${options.seats}) must split evenly over --events (${options.events})`);
+  if (options.seats % options.events !== 0)
+    throw new Error(`--seats (${options.seats}) must split evenly over --events (${options.events})`);
   return options;
 }
 

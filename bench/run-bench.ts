@@ -15,9 +15,10 @@ import { Answer } from '../test/support/invariants/sale-invariants';
 import { RssSampler } from '../tools/process-control';
 import { benchEnvironment, checkEvents, createEvent, DIST, PRODUCTION_SETTINGS, Server, startServer } from './app-under-load';
 import { summarizeProfile } from './cpu-profile-summary';
-import { parseBenchOptions, REFERENCES, Scenario, scenario, Target } from './bench-options';
+import { parseBenchOptions, REFERENCES, Scenario, scenario, Target, targetAdapter, targetStrategy } from './bench-options';
 import type { LoadPlan, LoadResult } from './load-generator';
 import { scrape, strategyCounters } from './prometheus-delta';
+import { adapterTargetChecks } from './adapter-checks';
 import { mysqlPool } from './references/reference-server';
 import { cells, group, markdownTable, medianRun, RunRow, targetChecks, textHeader, textRow } from './report';
 
@@ -39,23 +40,27 @@ async function generateLoad(plan: LoadPlan): Promise<LoadResult> {
   return JSON.parse(stdout) as LoadResult;
 }
 
+/** `app` runs on Express (the default), `app-fastify` with HTTP_ADAPTER=fastify, only when a target needs it. */
+type ServerName = 'app' | 'app-fastify' | 'raw' | 'lock-or-429';
+
 async function runOne(
   s: Scenario,
   target: Target,
   repeat: number,
-  servers: Record<'app' | 'raw' | 'lock-or-429', Server>,
+  servers: Record<ServerName, Server>,
   db: Pool,
   redis: Redis,
 ): Promise<RunRow> {
   const isReference = REFERENCES.includes(target);
-  const server = isReference ? servers[target as 'raw' | 'lock-or-429'] : servers.app;
+  const app = targetAdapter(target) === 'fastify' ? servers['app-fastify'] : servers.app;
+  const server = isReference ? servers[target as 'raw' | 'lock-or-429'] : app;
   // Reference events live in the same tables; the app builds their Redis inventory at creation.
-  const eventIds = await createEvents(servers.app, s, isReference ? 'atomic' : target, `${s.name} ${target} #${repeat}`);
-  const before = isReference ? null : await scrape(servers.app.url);
+  const eventIds = await createEvents(app, s, isReference ? 'atomic' : targetStrategy(target), `${s.name} ${target} #${repeat}`);
+  const before = isReference ? null : await scrape(app.url);
   const rss = new RssSampler(server.proc.pid);
   const load = await generateLoad({ baseUrl: server.url, eventIds, requests: s.requests, connections: s.connections, quantity: 1 });
   const peakKb = rss.stop();
-  const counters = before ? strategyCounters(before, await scrape(servers.app.url), target) : null;
+  const counters = before ? strategyCounters(before, await scrape(app.url), targetStrategy(target)) : null;
 
   const created: Answer[] = load.created.map((body) => ({ status: 201, body: JSON.parse(body) as Answer['body'] }));
   const capacity = s.seatsPerEvent * s.events;
@@ -112,13 +117,17 @@ async function main(): Promise<number> {
   const redis = new Redis(env.REDIS_URL!);
   await redis.flushdb();
   const profileDir = join(o.outDir, 'profiles');
-  const servers: Partial<Record<'app' | 'raw' | 'lock-or-429', Server>> = {};
+  const servers: Partial<Record<ServerName, Server>> = {};
   const rows: RunRow[] = [];
   try {
     const host = await machine(db, redis);
     console.log(`seatguard bench: ${host.cpus} × ${host.cpuModel}, ${host.memoryGiB} GiB, Node ${host.node}, MySQL ${host.mysql}, Redis ${host.redis}`);
     console.log(`load generator, app, MySQL and Redis share this machine; ${o.repeat} run(s) of each; medians below\n`);
-    servers.app = await startServer('src/main.js', { ...env, ...PRODUCTION_SETTINGS }, o.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
+    const profiling = o.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+    servers.app = await startServer('src/main.js', { ...env, ...PRODUCTION_SETTINGS, HTTP_ADAPTER: 'express' }, profiling);
+    if (o.targets.some((t) => targetAdapter(t) === 'fastify')) {
+      servers['app-fastify'] = await startServer('src/main.js', { ...env, ...PRODUCTION_SETTINGS, HTTP_ADAPTER: 'fastify' }, profiling);
+    }
     servers.raw = await startServer('bench/references/raw-server.js', env);
     servers['lock-or-429'] = await startServer('bench/references/lock-or-429-server.js', env);
 
@@ -126,7 +135,7 @@ async function main(): Promise<number> {
     for (let repeat = 1; repeat <= o.repeat; repeat++) {
       for (const name of o.scenarios) {
         for (const target of o.targets) {
-          const row = await runOne(scenario(name, o), target, repeat, servers as Record<'app' | 'raw' | 'lock-or-429', Server>, db, redis);
+          const row = await runOne(scenario(name, o), target, repeat, servers as Record<ServerName, Server>, db, redis);
           rows.push(row);
           console.log(textRow([...cells(row)].map((v, i) => (i === 0 ? `${v}#${repeat}` : v))));
           for (const v of row.violations) console.log(`    VIOLATION ${v}`);
@@ -144,7 +153,7 @@ async function main(): Promise<number> {
     console.log(`\nMedians of ${o.repeat} (ratios against the references' medians in the same scenario):\n`);
     console.log(textHeader());
     for (const m of medians) console.log(textRow(m));
-    const checks = o.quick ? [] : targetChecks(rows);
+    const checks = o.quick ? [] : [...targetChecks(rows), ...adapterTargetChecks(rows)];
     if (checks.length) {
       console.log('\nTargets:');
       for (const c of checks) console.log(`  ${c.met ? 'met    ' : 'NOT MET'} ${c.what}: ${c.value}`);
@@ -168,7 +177,10 @@ async function main(): Promise<number> {
     await Promise.all(Object.values(servers).map((s) => s?.proc.stop()));
     await redis.quit();
     await db.end();
-    if (o.profile) printProfile(profileDir, servers.app?.proc.pid);
+    if (o.profile) {
+      printProfile(profileDir, servers.app?.proc.pid);
+      if (servers['app-fastify']) printProfile(profileDir, servers['app-fastify'].proc.pid);
+    }
   }
 }
 
