@@ -73,6 +73,7 @@ export const bookingConfig = registerAs('booking', () => {
     idempotencyTtlSeconds: env.IDEMPOTENCY_TTL_SECONDS,
     idempotencyErrorTtlSeconds: env.IDEMPOTENCY_ERROR_TTL_SECONDS,
     eventCacheTtlMs: env.EVENT_CACHE_TTL_MS,
+    eventReadCacheMs: env.EVENT_READ_CACHE_MS,
     rateLimit: env.BOOKING_RATE_LIMIT,
     rateWindowMs: env.BOOKING_RATE_WINDOW_MS,
   };

@@ -131,6 +131,9 @@ export class EnvironmentVariables extends DatabaseEnvironment {
   EVENT_CACHE_TTL_MS: number = 2000;
 
   @IsInt() @Min(0)
+  EVENT_READ_CACHE_MS: number = 500;
+
+  @IsInt() @Min(0)
   BOOKING_RATE_LIMIT: number = 20;
 
   @IsInt() @Min(100)
