@@ -1,8 +1,11 @@
 import { parseArgs } from 'node:util';
 
-export const TARGETS = ['raw', 'lock-or-429', 'pessimistic', 'optimistic', 'atomic'] as const;
+export const TARGETS = ['noop-http', 'noop-nest', 'app-live', 'event-read', 'raw', 'lock-or-429', 'pessimistic', 'optimistic', 'atomic'] as const;
 export type Target = (typeof TARGETS)[number];
-export const REFERENCES: readonly Target[] = ['raw', 'lock-or-429'];
+/** Servers of their own that book (raw, lock-or-429) or only answer (the two no-op floors). */
+export const REFERENCES: readonly Target[] = ['raw', 'lock-or-429', 'noop-http', 'noop-nest'];
+/** Targets that sell nothing: the floors and the app's read and no-op routes; measured for throughput only. */
+export const NON_BOOKING: readonly Target[] = ['noop-http', 'noop-nest', 'app-live', 'event-read'];
 
 export const SCENARIOS = ['flash', 'spread', 'scale'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];

@@ -45,7 +45,7 @@ export function group(rows: RunRow[], scenario: ScenarioName, target: Target): R
 const fmt = (n: number | null, digits = 0) => (n === null || Number.isNaN(n) ? '—' : n.toFixed(digits));
 const ratio = (a: number | undefined, b: number | undefined) => (a && b ? `${(a / b).toFixed(2)}×` : '—');
 
-const COLUMNS = ['scenario', 'target', 'req/s', '×raw', '×l429', 'p50', 'p95', 'p99', 'p99×raw', 'sold-out at', '201', '409', '429', '503', 'other', 'sold/cap', 'oversold', 'double', 'unsold', 'peak RSS', 'counters'];
+const COLUMNS = ['scenario', 'target', 'req/s', '×raw', '×nest', 'p50', 'p95', 'p99', 'p99×raw', 'sold-out at', '201', '409', '429', '503', 'other', 'sold/cap', 'oversold', 'double', 'unsold', 'peak RSS', 'counters'];
 
 function counterText(c: StrategyCounters | null): string {
   if (!c) return '';
@@ -58,13 +58,14 @@ function counterText(c: StrategyCounters | null): string {
   return parts.join('; ');
 }
 
-export function cells(row: RunRow, raw?: RunRow, lock429?: RunRow): string[] {
+/** `nest`: the noop-nest floor of the same scenario (×nest = what the route costs beyond bare Nest). */
+export function cells(row: RunRow, raw?: RunRow, nest?: RunRow): string[] {
   return [
     row.scenario,
     row.target,
     fmt(row.requestsPerSecond),
     ratio(row.requestsPerSecond, raw?.requestsPerSecond),
-    ratio(row.requestsPerSecond, lock429?.requestsPerSecond),
+    ratio(row.requestsPerSecond, nest?.requestsPerSecond),
     `${fmt(row.latencyMs.p50, 1)} ms`,
     `${fmt(row.latencyMs.p95, 1)} ms`,
     `${fmt(row.latencyMs.p99, 1)} ms`,
@@ -119,6 +120,13 @@ export function targetChecks(rows: RunRow[]): TargetCheck[] {
     add('optimistic flash p99 vs raw < 3', flash('optimistic') && flash('optimistic')!.latencyMs.p99 / raw.latencyMs.p99, (v) => v < 3);
     add('pessimistic flash req/s vs raw ≥ 0.25', flash('pessimistic') && flash('pessimistic')!.requestsPerSecond / raw.requestsPerSecond, (v) => v >= 0.25);
   }
+  const nest = flash('noop-nest');
+  if (nest) {
+    add('Express: app-live (cheapest full-pipeline route) req/s vs noop-nest ≥ 0.8', flash('app-live') && flash('app-live')!.requestsPerSecond / nest.requestsPerSecond, (v) => v >= 0.8);
+    add('Express: atomic flash req/s vs noop-nest ≥ 0.6', flash('atomic') && flash('atomic')!.requestsPerSecond / nest.requestsPerSecond, (v) => v >= 0.6);
+  }
+  const atomic = flash('atomic');
+  if (atomic) add('event-read req/s vs atomic booking ≥ 3', flash('event-read') && flash('event-read')!.requestsPerSecond / atomic.requestsPerSecond, (v) => v >= 3);
   const pf = flash('pessimistic');
   const ps = med('spread', 'pessimistic');
   if (pf && ps) add('pessimistic spread req/s vs its flash ≥ 2', ps.requestsPerSecond / pf.requestsPerSecond, (v) => v >= 2);

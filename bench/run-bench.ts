@@ -15,7 +15,7 @@ import { Answer } from '../test/support/invariants/sale-invariants';
 import { RssSampler } from '../tools/process-control';
 import { benchEnvironment, checkEvents, createEvent, DIST, PRODUCTION_SETTINGS, Server, startServer } from './app-under-load';
 import { summarizeProfile } from './cpu-profile-summary';
-import { parseBenchOptions, REFERENCES, Scenario, scenario, Target } from './bench-options';
+import { NON_BOOKING, parseBenchOptions, REFERENCES, Scenario, scenario, Target } from './bench-options';
 import type { LoadPlan, LoadResult } from './load-generator';
 import { scrape, strategyCounters } from './prometheus-delta';
 import { mysqlPool } from './references/reference-server';
@@ -39,14 +39,53 @@ async function generateLoad(plan: LoadPlan): Promise<LoadResult> {
   return JSON.parse(stdout) as LoadResult;
 }
 
+type ServerName = 'app' | 'raw' | 'lock-or-429' | 'noop-http' | 'noop-nest';
+
+/** The floors and the app's cheapest routes: throughput only, nothing sold. */
+async function runNonBooking(s: Scenario, target: Target, repeat: number, servers: Record<ServerName, Server>): Promise<RunRow> {
+  const server = target === 'noop-http' || target === 'noop-nest' ? servers[target] : servers.app;
+  let fixed: { method: 'GET' | 'POST'; paths: string[] };
+  if (target === 'app-live') fixed = { method: 'GET', paths: ['/health/live'] };
+  else if (target === 'event-read') fixed = { method: 'GET', paths: (await createEvents(servers.app, s, 'atomic', `${s.name} read #${repeat}`)).map((id) => `/api/v1/events/${id}`) };
+  else fixed = { method: 'POST', paths: ['/noop'] };
+  const rss = new RssSampler(server.proc.pid);
+  const load = await generateLoad({ baseUrl: server.url, eventIds: [], requests: s.requests, connections: s.connections, quantity: 1, fixed });
+  const peakKb = rss.stop();
+  const c = load.statusCounts;
+  const ok = Object.entries(c).filter(([status]) => status.startsWith('2')).reduce((n, [, count]) => n + count, 0);
+  return {
+    scenario: s.name,
+    target,
+    repeat,
+    requests: s.requests,
+    connections: s.connections,
+    requestsPerSecond: s.requests / (load.durationMs / 1000),
+    latencyMs: load.latencyMs,
+    wallMs: load.durationMs,
+    sellOutMs: null,
+    // For these targets the 201 column counts every 2xx answer.
+    statuses: { '201': ok, '409': c['409'] ?? 0, '429': c['429'] ?? 0, '503': c['503'] ?? 0, other: s.requests - ok - (c['409'] ?? 0) - (c['429'] ?? 0) - (c['503'] ?? 0) },
+    sold: 0,
+    capacity: 0,
+    unsold: 0,
+    oversold: false,
+    doubleSeats: false,
+    violations: [],
+    peakRssMb: peakKb / 1024,
+    counters: null,
+    unexpected: load.unexpected,
+  };
+}
+
 async function runOne(
   s: Scenario,
   target: Target,
   repeat: number,
-  servers: Record<'app' | 'raw' | 'lock-or-429', Server>,
+  servers: Record<ServerName, Server>,
   db: Pool,
   redis: Redis,
 ): Promise<RunRow> {
+  if (NON_BOOKING.includes(target)) return runNonBooking(s, target, repeat, servers);
   const isReference = REFERENCES.includes(target);
   const server = isReference ? servers[target as 'raw' | 'lock-or-429'] : servers.app;
   // Reference events live in the same tables; the app builds their Redis inventory at creation.
@@ -112,21 +151,24 @@ async function main(): Promise<number> {
   const redis = new Redis(env.REDIS_URL!);
   await redis.flushdb();
   const profileDir = join(o.outDir, 'profiles');
-  const servers: Partial<Record<'app' | 'raw' | 'lock-or-429', Server>> = {};
+  const servers: Partial<Record<ServerName, Server>> = {};
   const rows: RunRow[] = [];
   try {
     const host = await machine(db, redis);
     console.log(`seatguard bench: ${host.cpus} × ${host.cpuModel}, ${host.memoryGiB} GiB, Node ${host.node}, MySQL ${host.mysql}, Redis ${host.redis}`);
     console.log(`load generator, app, MySQL and Redis share this machine; ${o.repeat} run(s) of each; medians below\n`);
     servers.app = await startServer('src/main.js', { ...env, ...PRODUCTION_SETTINGS }, o.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
-    servers.raw = await startServer('bench/references/raw-server.js', env);
-    servers['lock-or-429'] = await startServer('bench/references/lock-or-429-server.js', env);
+    const wanted = (t: Target) => o.targets.includes(t);
+    if (wanted('raw')) servers.raw = await startServer('bench/references/raw-server.js', env);
+    if (wanted('lock-or-429')) servers['lock-or-429'] = await startServer('bench/references/lock-or-429-server.js', env);
+    if (wanted('noop-http')) servers['noop-http'] = await startServer('bench/references/noop-http-server.js', env);
+    if (wanted('noop-nest')) servers['noop-nest'] = await startServer('bench/references/noop-nest-server.js', env);
 
     console.log(textHeader());
     for (let repeat = 1; repeat <= o.repeat; repeat++) {
       for (const name of o.scenarios) {
         for (const target of o.targets) {
-          const row = await runOne(scenario(name, o), target, repeat, servers as Record<'app' | 'raw' | 'lock-or-429', Server>, db, redis);
+          const row = await runOne(scenario(name, o), target, repeat, servers as Record<ServerName, Server>, db, redis);
           rows.push(row);
           console.log(textRow([...cells(row)].map((v, i) => (i === 0 ? `${v}#${repeat}` : v))));
           for (const v of row.violations) console.log(`    VIOLATION ${v}`);
@@ -138,8 +180,8 @@ async function main(): Promise<number> {
     const medians: string[][] = [];
     for (const name of o.scenarios) {
       const raw = group(rows, name, 'raw').length ? medianRun(group(rows, name, 'raw')) : undefined;
-      const l429 = group(rows, name, 'lock-or-429').length ? medianRun(group(rows, name, 'lock-or-429')) : undefined;
-      for (const target of o.targets) medians.push(cells(medianRun(group(rows, name, target)), raw, l429));
+      const nest = group(rows, name, 'noop-nest').length ? medianRun(group(rows, name, 'noop-nest')) : undefined;
+      for (const target of o.targets) medians.push(cells(medianRun(group(rows, name, target)), raw, nest));
     }
     console.log(`\nMedians of ${o.repeat} (ratios against the references' medians in the same scenario):\n`);
     console.log(textHeader());
