@@ -55,6 +55,7 @@ function counterText(c: StrategyCounters | null): string {
   if (c.luaCalls) parts.push(`Lua ${c.luaCalls}`);
   if (c.rebuilds) parts.push(`rebuilds ${c.rebuilds}`);
   if (c.seatsReturned) parts.push(`returned ${c.seatsReturned}`);
+  if (c.meanTransactionMs) parts.push(`mean booking ${c.meanBookingMs.toFixed(1)} ms, MySQL transaction ${c.meanTransactionMs.toFixed(1)} ms`);
   return parts.join('; ');
 }
 
