@@ -350,7 +350,7 @@ describe('fault drills', () => {
       const { capacity, load } = sale;
 
       // Aimed at booking transactions: a lost reply to the hold sweeper's COMMIT would test something else.
-      proxy.dropNextCommitReplies(DROPS, (queries) => queries.some((q) => /^\s*INSERT INTO `?bookings`?/i.test(q)));
+      proxy.dropNextCommitReplies(DROPS, (queries) => queries.some((q) => /^\s*(INSERT INTO `?bookings`?|CALL `?insert_booking`?)/i.test(q)));
       await waitFor(`${DROPS} COMMIT replies dropped`, () => proxy.droppedCommitReplies === DROPS);
       const violations = await finishSaleReport(sale, TEST_REDIS_URL);
 

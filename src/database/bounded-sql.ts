@@ -61,6 +61,23 @@ export class BoundedSql {
   }
 
   /**
+   * One statement that commits by itself (a stored procedure ending in
+   * COMMIT): an answer lost on the way back is an AmbiguousCommitError, like a
+   * lost COMMIT answer in `transaction`; an error MySQL raised is itself.
+   */
+  async callCommitting<T>(sql: string, params: unknown[], deadline?: Deadline): Promise<T> {
+    const endTimer = this.metrics.transactionSeconds.startTimer();
+    try {
+      return await this.query<T>(sql, params, deadline);
+    } catch (error) {
+      if (isServerRefusal(error)) throw error;
+      throw new AmbiguousCommitError(error);
+    } finally {
+      endTimer();
+    }
+  }
+
+  /**
    * `work` inside one transaction (READ COMMITTED, set once per connection:
    * every statement sees what others committed before it, which the
    * per-customer count and the capacity check rely on).
