@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Gauge } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { REDIS_WATCH_POOL } from '../redis/redis.tokens';
-import { WatchConnectionPool } from '../redis/watch-connection-pool';
+import { WatchConnections } from '../redis/watch-connections';
 import { SeatguardMetrics } from './seatguard-metrics';
 
 /** The fields of mysql2's pool that say how busy it is (not in its public types). */
@@ -29,7 +29,7 @@ export class PoolUsageMetrics implements OnModuleInit {
   constructor(
     private readonly metrics: SeatguardMetrics,
     @InjectDataSource() private readonly db: DataSource,
-    @Inject(REDIS_WATCH_POOL) private readonly watchPool: WatchConnectionPool,
+    @Inject(REDIS_WATCH_POOL) private readonly watchPool: WatchConnections,
   ) {}
 
   onModuleInit(): void {
