@@ -31,7 +31,7 @@ export class WatchConnectionPool extends WatchConnections {
           return client;
         },
         destroy: (client) => closeQuietly(client),
-        validate: async (client) => client.status === 'ready',
+        validate: (client) => Promise.resolve(client.status === 'ready'),
       },
       { max: size, min: 0, testOnBorrow: true, acquireTimeoutMillis: acquireTimeoutMs, idleTimeoutMillis: 60_000 },
     );
