@@ -10,6 +10,7 @@ export interface LoadBalancer {
   url: string;
   /** The address HAProxy connects to the instances from: what their TRUST_PROXY names. */
   sourceAddress: string;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -73,7 +74,7 @@ export async function startLoadBalancer(upstreams: string[], options: LoadBalanc
       await stop();
       throw new Error(`haproxy exited:\n${proc.output()}\n${config}`);
     }
-    if (await fetch(`${url}/health/live`).then((r) => r.ok, () => false)) return { url, sourceAddress, stop };
+    if (await fetch(`${url}/health/live`).then((r) => r.ok, () => false)) return { url, sourceAddress, pid: proc.pid, stop };
     await sleep(50);
   }
   await stop();
