@@ -68,7 +68,7 @@ export async function runLoad(plan: LoadPlan): Promise<LoadResult> {
         },
       },
     ],
-  }, (error, result) => (error ? fail(error) : finish(result)));
+  }, (error: Error | null, result) => (error ? fail(error) : finish(result)));
   instance.on('response', (_client, statusCode, _bytes, responseTime) => {
     if (answered < latencies.length) latencies[answered++] = responseTime;
     statusCounts[statusCode] = (statusCounts[statusCode] ?? 0) + 1;

@@ -74,7 +74,7 @@ async function runOne(
   const usageAfter = await usage();
   const counters = before ? strategyCounters(before, await scrapeAll(appUrls), target) : null;
 
-  const created: Answer[] = load.created.map((body) => ({ status: 201, body: JSON.parse(body) }));
+  const created: Answer[] = load.created.map((body) => ({ status: 201, body: JSON.parse(body) as Answer['body'] }));
   const capacity = s.seatsPerEvent * s.events;
   const events = eventIds.map((id) => ({ id, capacity: s.seatsPerEvent }));
   const inventory = target === 'lock-or-429' ? undefined : ((deployment?.redis ?? redis) as Redis);

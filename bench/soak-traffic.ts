@@ -87,7 +87,7 @@ async function call(url: string, init: RequestInit): Promise<Reply> {
 }
 
 function describe(r: Reply): string {
-  return `${r.status} ${String(r.body?.code ?? '')} ${String(r.body?.message ?? '')}`.trim();
+  return `${r.status} ${JSON.stringify(r.body?.code ?? '')} ${JSON.stringify(r.body?.message ?? '')}`.trim();
 }
 
 export interface BuyerPlan {
@@ -149,8 +149,8 @@ export class Buyer {
   }
 
   private recordBooking(r: Reply): void {
-    this.tally.record(`book ${r.status}${r.body?.code ? ` ${String(r.body.code)}` : ''}`);
-    if (r.status === 201) this.held.add({ status: 201, body: r.body as Answer['body'] });
+    this.tally.record(`book ${r.status}${typeof r.body?.code === 'string' ? ` ${r.body.code}` : ''}`);
+    if (r.status === 201) this.held.add({ status: 201, body: r.body });
     else if (r.status !== 409) this.tally.error(`booking answered ${describe(r)}`);
   }
 

@@ -8,6 +8,11 @@ import { setupOpenApi } from './openapi/setup-openapi';
 
 export const API_PREFIX = 'api/v1';
 
+/** The API under /api/v1; probes and the scrape endpoint stay at the root, where their callers look. */
+export function useApiPrefix(app: INestApplication): void {
+  app.setGlobalPrefix(API_PREFIX, { exclude: ['health/live', 'health/ready', 'metrics'] });
+}
+
 /**
  * JSON.parse keeps "__proto__" as an own key, which validation then does not
  * see as an unknown field; refuse it (and "constructor"/"prototype") while
@@ -24,7 +29,7 @@ function refusePrototypeKeys(key: string, value: unknown): unknown {
 export function setupApp(app: NestExpressApplication): INestApplication {
   const config = app.get<AppConfig>(appConfig.KEY);
   app.useLogger(app.get(Logger));
-  app.setGlobalPrefix(API_PREFIX, { exclude: ['health/live', 'health/ready', 'metrics'] });
+  useApiPrefix(app);
   app.use(helmet({ contentSecurityPolicy: false }));
   app.use(requireJsonBodies);
   app.useBodyParser('json', { limit: config.bodyLimit, reviver: refusePrototypeKeys });

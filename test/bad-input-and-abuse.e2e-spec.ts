@@ -25,7 +25,7 @@ const eventBody = (fields: Record<string, unknown>) =>
 /** Everything that goes over the wire, MySQL and Redis, as one comparable digest. */
 async function snapshot(): Promise<string> {
   const digest = createHash('sha256');
-  for (const table of ['events', 'bookings', 'tickets', 'customer_booking_locks']) {
+  for (const table of ['events', 'bookings', 'tickets', 'customer_booking_locks', 'waitlist_entries']) {
     digest.update(JSON.stringify(await rows(`SELECT * FROM ${table} ORDER BY 1, 2`)));
   }
   const redis = testRedis();
@@ -112,7 +112,7 @@ describe('bad input corpus and abuse', () => {
       { name: 'DELETE booking unknown', method: 'DELETE', path: '/api/v1/bookings/bk_AAAAAAAAAAAAAAAAAAAAAA', headers: admin, status: 404, says: /no booking with this reference/ },
       // --- an event's bookings (admin)
       { name: 'list bookings without token', method: 'GET', path: bookings, status: 401, says: /admin token/i },
-      { name: 'list bookings bad status', method: 'GET', path: `${bookings}?status=held`, headers: admin, status: 400, says: /status must be one of/ },
+      { name: 'list bookings bad status', method: 'GET', path: `${bookings}?status=frozen`, headers: admin, status: 400, says: /status must be one of/ },
       { name: 'list bookings bad cursor', method: 'GET', path: `${bookings}?cursor=${encodeURIComponent('!!')}`, headers: admin, status: 400, says: /cursor/ },
       { name: 'list bookings limit 0', method: 'GET', path: `${bookings}?limit=0`, headers: admin, status: 400, says: /limit/ },
       // --- events (admin)

@@ -11,7 +11,7 @@ const sha256 = (value: string) => createHash('sha256').update(value).digest('hex
 /** MySQL and Redis as one digest: "nothing changed" is a comparison, not a hope. */
 async function snapshot(): Promise<string> {
   const digest = createHash('sha256');
-  for (const table of ['events', 'bookings', 'tickets', 'customer_booking_locks']) {
+  for (const table of ['events', 'bookings', 'tickets', 'customer_booking_locks', 'waitlist_entries']) {
     digest.update(JSON.stringify(await rows(`SELECT * FROM ${table} ORDER BY 1, 2`)));
   }
   const redis = testRedis();

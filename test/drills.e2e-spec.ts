@@ -296,7 +296,7 @@ describe('fault drills', () => {
         const told = answer.body as { reference?: unknown; seats?: number[] };
         const replayed = (await res.json().catch(() => ({}))) as { reference?: unknown; seats?: number[] };
         if (res.status !== 201 || typeof told.reference !== 'string' || replayed.reference !== told.reference || replayed.seats?.join() !== told.seats?.join()) {
-          replayMismatches.push(`key ${key}: told ${String(told.reference)} [${String(told.seats)}], replay ${res.status} ${String(replayed.reference)} [${String(replayed.seats)}]`);
+          replayMismatches.push(`key ${key}: told ${String(told.reference)} [${told.seats?.join()}], replay ${res.status} ${String(replayed.reference)} [${replayed.seats?.join()}]`);
         }
       }
       process.stdout.write(

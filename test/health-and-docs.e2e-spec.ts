@@ -68,6 +68,14 @@ describe('OpenAPI', () => {
         'POST /api/v1/events',
         'GET /api/v1/events',
         'GET /api/v1/events/{id}',
+        'PATCH /api/v1/events/{id}',
+        'POST /api/v1/events/{id}/cancel',
+        'POST /api/v1/events/{id}/holds',
+        'POST /api/v1/holds/{reference}/confirm',
+        'DELETE /api/v1/holds/{reference}',
+        'POST /api/v1/events/{id}/waitlist',
+        'GET /api/v1/waitlist/{reference}',
+        'DELETE /api/v1/waitlist/{reference}',
         'PUT /api/v1/events/{id}/strategy',
         'POST /api/v1/events/{id}/reconcile',
         'POST /api/v1/events/{id}/bookings',
@@ -86,10 +94,11 @@ describe('OpenAPI', () => {
     expect(operationIds).toContain('Bookings_create');
     expect(doc.components.securitySchemes['admin-token']).toMatchObject({ type: 'http', scheme: 'bearer' });
     const createBooking = doc.paths['/api/v1/events/{id}/bookings'].post;
-    expect(Object.keys(createBooking.responses).sort()).toEqual(['201', '400', '404', '409', '422', '429', '503']);
+    expect(Object.keys(createBooking.responses).sort()).toEqual(['201', '400', '404', '409', '413', '415', '422', '429', '503']);
     expect(doc.paths['/api/v1/events'].post.security).toEqual([{ 'admin-token': [] }]);
     expect(doc.components.securitySchemes['booking-secret']).toMatchObject({ type: 'http', scheme: 'bearer' });
-    expect(doc.paths['/api/v1/bookings/{reference}'].get.security).toEqual([{ 'booking-secret': [] }]);
+    expect(doc.paths['/api/v1/bookings/{reference}'].get.security).toEqual([{ 'booking-secret': [] }, { 'admin-token': [] }]);
+    expect(doc.paths['/api/v1/events/{id}'].get.security).toEqual([]);
     expect(doc.components.schemas.BookingResponse.properties).toHaveProperty('reference');
     expect(doc.components.schemas.BookingResponse.properties).not.toHaveProperty('id');
   });

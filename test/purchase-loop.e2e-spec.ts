@@ -39,7 +39,7 @@ describe('PurchaseLoop', () => {
   it('stop() starts no new purchase but lets one that got a 503 retry with its key to the final answer', async () => {
     let stopped: Promise<void> | undefined;
     // Stopped while its first attempt is in flight: the moment an instance dies with a booking made and unanswered.
-    onRequest = () => (stopped ??= load.stop());
+    onRequest = () => void (stopped ??= load.stop());
     const load = new PurchaseLoop(() => [url], 1, 1);
     await waitFor('stop() called', () => stopped !== undefined);
     await stopped;

@@ -80,7 +80,7 @@ export async function startExtraRedis(options: { password?: string } = {}): Prom
   const refuseWrites = (reason: WriteRefusal) =>
     withClient(port, password, async (client) => {
       for (const [name, value] of Object.entries(REFUSAL_SETTINGS[reason])) {
-        if (!(name in saved)) saved[name] = ((await client.config('GET', name)) as string[])[1];
+        if (!(name in saved)) saved[name] = ((await client.config('GET', name)))[1];
         await client.config('SET', name, value);
       }
     });

@@ -4,7 +4,7 @@
  * validation beyond what a JSON.parse gives: they are yardsticks, not products.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer, IncomingMessage, Server } from 'node:http';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createPool, Pool, PoolConnection, ResultSetHeader } from 'mysql2/promise';
 
 export interface Answer {
@@ -24,23 +24,26 @@ async function readBody(req: IncomingMessage): Promise<string> {
 }
 
 export function serveBookings(handle: BookingHandler): Server {
-  return createServer(async (req, res) => {
-    let answer: Answer;
-    const match = req.method === 'POST' ? ROUTE.exec(req.url ?? '') : null;
-    try {
-      if (req.url === '/health/ready') answer = { status: 200, body: { status: 'ok' } };
-      else if (!match) answer = { status: 404, body: { code: 'NOT_FOUND' } };
-      else {
-        const { quantity, customerEmail } = JSON.parse(await readBody(req)) as { quantity: number; customerEmail: string };
-        answer = await handle(Number(match[1]), quantity, customerEmail);
-      }
-    } catch (error) {
-      answer = { status: 500, body: { code: 'INTERNAL', message: (error as Error).message } };
+  // The handler never rejects (every failure becomes a 500 answer), so the listener's promise can be dropped.
+  return createServer((req, res) => void answerRequest(handle, req, res));
+}
+
+async function answerRequest(handle: BookingHandler, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  let answer: Answer;
+  const match = req.method === 'POST' ? ROUTE.exec(req.url ?? '') : null;
+  try {
+    if (req.url === '/health/ready') answer = { status: 200, body: { status: 'ok' } };
+    else if (!match) answer = { status: 404, body: { code: 'NOT_FOUND' } };
+    else {
+      const { quantity, customerEmail } = JSON.parse(await readBody(req)) as { quantity: number; customerEmail: string };
+      answer = await handle(Number(match[1]), quantity, customerEmail);
     }
-    const payload = JSON.stringify(answer.body);
-    res.writeHead(answer.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...answer.headers });
-    res.end(payload);
-  });
+  } catch (error) {
+    answer = { status: 500, body: { code: 'INTERNAL', message: (error as Error).message } };
+  }
+  const payload = JSON.stringify(answer.body);
+  res.writeHead(answer.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...answer.headers });
+  res.end(payload);
 }
 
 /** A mysql2 pool on the environment's DB_* settings (the bench passes its own environment). */

@@ -1,4 +1,6 @@
-export type BookingStatus = 'confirmed' | 'cancelled';
+/** held → confirmed | released | expired; confirmed → cancelled. */
+export type BookingStatus = 'held' | 'confirmed' | 'cancelled' | 'released' | 'expired';
+export const BOOKING_STATUSES: BookingStatus[] = ['held', 'confirmed', 'cancelled', 'released', 'expired'];
 
 /** A booking as the service layer sees it; rows stay in persistence/. */
 export interface Booking {
@@ -11,6 +13,8 @@ export interface Booking {
   quantity: number;
   seats: number[];
   status: BookingStatus;
+  /** When a checkout hold lapses; null for anything but `held`. */
+  expiresAt: Date | null;
   strategy: string;
   createdAt: Date;
   cancelledAt: Date | null;

@@ -1,23 +1,17 @@
 import { applyDecorators, Body, Controller, Delete, Get, Headers, Param, Post, Query, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ThrottlerGuard } from '@nestjs/throttler';
-import {
-  ApiBadRequestResponse,
-  ApiBearerAuth,
-  ApiConflictResponse,
-  ApiCreatedResponse,
-  ApiHeader,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiParam,
-  ApiServiceUnavailableResponse,
-  ApiTags,
-  ApiTooManyRequestsResponse,
-  ApiUnprocessableEntityResponse,
-} from '@nestjs/swagger';
-import { AdminOnly } from '../auth/admin-only.decorator';
-import { ErrorResponse } from '../http/error.response';
+import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ADMIN_SECURITY_SCHEME, AdminOnly } from '../auth/admin-only.decorator';
 import { ParseIdPipe } from '../http/parse-id.pipe';
+import {
+  ApiErrorResponses,
+  BODY_VALIDATION_ERROR,
+  DEPENDENCY_UNAVAILABLE,
+  JSON_BODY_ERRORS,
+  SALE_STATE_CONFLICTS,
+  SEAT_RESERVATION_UNAVAILABLE,
+} from '../openapi/api-error-responses';
+import { ApiIdParam } from '../openapi/api-id-param';
 import { BOOKING_SECRET_SCHEME, BookingAccessResolver } from './booking-access';
 import type { BookingOutcome } from './booking-outcome';
 import { BookingOutcomeInterceptor } from './booking-outcome.interceptor';
@@ -25,22 +19,27 @@ import { BookingsService } from './bookings.service';
 import { BookingPageResponse, BookingResponse } from './dto/booking.response';
 import { CreateBookingDto } from './dto/create-booking.dto';
 import { ListBookingsQuery } from './dto/list-bookings.query';
-import { IdempotencyKey } from './idempotency-key.decorator';
+import { IDEMPOTENCY_KEY_FORMAT, IdempotencyKey } from './idempotency-key.decorator';
 import { OwnedBookingsService } from './owned-bookings.service';
 
-/** Owner or admin: the same 404 for a wrong secret as for a reference that does not exist. */
+/**
+ * Owner or admin: the same 404 for a wrong or missing secret as for a reference that does not exist,
+ * so these routes never answer 401 (that would tell a guesser the reference exists).
+ */
 const OwnerOrAdmin = () =>
   applyDecorators(
     ApiBearerAuth(BOOKING_SECRET_SCHEME),
+    ApiBearerAuth(ADMIN_SECURITY_SCHEME),
     ApiParam({ name: 'reference', type: String, example: 'bk_3q2x9Yw1RkqO4m0bVd7c1A' }),
-    ApiNotFoundResponse({
-      type: ErrorResponse,
-      description: 'BOOKING_NOT_FOUND: no such booking, or the Authorization header holds neither its secret nor the admin token',
+    ApiErrorResponses({
+      404: 'BOOKING_NOT_FOUND: no such booking, or the Authorization header holds neither its secret nor the admin token',
+      503: DEPENDENCY_UNAVAILABLE,
     }),
   );
 
+const NO_SUCH_EVENT = 'EVENT_NOT_FOUND';
+
 @ApiTags('bookings')
-@ApiBadRequestResponse({ description: 'Invalid input; nothing was written', type: ErrorResponse })
 @Controller()
 export class BookingsController {
   constructor(
@@ -60,10 +59,11 @@ export class BookingsController {
       'its turn within its deadline. 503 (with Retry-After) only when Redis or MySQL is down or refusing, or the deadline ' +
       'passed; nothing is booked then, except BOOKING_OUTCOME_UNKNOWN, where a retry with the same Idempotency-Key tells.',
   })
-  @ApiParam({ name: 'id', type: Number, example: 1, description: 'Event id' })
+  @ApiIdParam()
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,
+    schema: { type: 'string', pattern: IDEMPOTENCY_KEY_FORMAT.source, minLength: 1, maxLength: 128 },
     description:
       'Replays with the same key book once and get the same answer. A booking (201) is replayed with the same reference ' +
       'and secret for IDEMPOTENCY_TTL_SECONDS and, from MySQL, after that too; it shows the booking as it is now (a ' +
@@ -73,17 +73,15 @@ export class BookingsController {
     example: '0b6f5c1e-8d0e-4e55-9a57-0c6c4fd3a0a9',
   })
   @ApiCreatedResponse({ type: BookingResponse })
-  @ApiConflictResponse({ type: ErrorResponse, description: 'SOLD_OUT (with `available`), or CUSTOMER_LIMIT_REACHED' })
-  @ApiNotFoundResponse({ type: ErrorResponse, description: 'No such event' })
-  @ApiUnprocessableEntityResponse({ type: ErrorResponse, description: 'IDEMPOTENCY_KEY_REUSED' })
-  @ApiTooManyRequestsResponse({
-    type: ErrorResponse,
-    description: 'RATE_LIMITED: more than BOOKING_RATE_LIMIT requests from this client in BOOKING_RATE_WINDOW_MS (with Retry-After)',
-  })
-  @ApiServiceUnavailableResponse({
-    type: ErrorResponse,
-    description: 'MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE, LOCK_QUORUM_UNAVAILABLE, DEADLINE_EXCEEDED, INVENTORY_UNSETTLED, BOOKING_OUTCOME_UNKNOWN (with Retry-After)',
-  })
+  @ApiErrorResponses({
+    400: `INVALID_ID, INVALID_IDEMPOTENCY_KEY, INVALID_INPUT (quantity above MAX_TICKETS_PER_BOOKING); ${BODY_VALIDATION_ERROR}`,
+    404: NO_SUCH_EVENT,
+    409: `SOLD_OUT (with \`available\` and \`requested\`), CUSTOMER_LIMIT_REACHED, ${SALE_STATE_CONFLICTS}`,
+    ...JSON_BODY_ERRORS,
+    422: 'IDEMPOTENCY_KEY_REUSED: this key was used with another body',
+    429: 'RATE_LIMITED: more than BOOKING_RATE_LIMIT requests from this client in BOOKING_RATE_WINDOW_MS',
+    503: SEAT_RESERVATION_UNAVAILABLE,
+  }, { retryAfter: [409] })
   create(
     @Param('id', new ParseIdPipe()) eventId: number,
     @Body() body: CreateBookingDto,
@@ -95,9 +93,13 @@ export class BookingsController {
   @Get('events/:id/bookings')
   @AdminOnly()
   @ApiOperation({ summary: "An event's bookings, oldest first, a page at a time (admin)" })
-  @ApiParam({ name: 'id', type: Number, example: 1, description: 'Event id' })
+  @ApiIdParam()
   @ApiOkResponse({ type: BookingPageResponse })
-  @ApiNotFoundResponse({ type: ErrorResponse, description: 'No such event' })
+  @ApiErrorResponses({
+    400: 'INVALID_ID, VALIDATION_FAILED (status, email, limit) or INVALID_INPUT (a cursor this API did not return)',
+    404: NO_SUCH_EVENT,
+    503: DEPENDENCY_UNAVAILABLE,
+  })
   list(@Param('id', new ParseIdPipe()) eventId: number, @Query() query: ListBookingsQuery): Promise<BookingPageResponse> {
     return this.owned.listForEvent(eventId, query);
   }

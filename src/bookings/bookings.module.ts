@@ -14,6 +14,14 @@ import { BookingsRepository } from './persistence/bookings.repository';
 import { MysqlBookingsRepository } from './persistence/bookings.repository.mysql';
 import { BookingAccessResolver } from './booking-access';
 import { OwnedBookingsService } from './owned-bookings.service';
+import { CheckoutController } from './checkout/checkout.controller';
+import { CheckoutExpiry } from './checkout/checkout-expiry';
+import { EventAdminController } from './checkout/event-admin.controller';
+import { EventChangesService } from './checkout/event-changes.service';
+import { WaitlistController } from './waitlist/waitlist.controller';
+import { WaitlistRepository } from './waitlist/waitlist-entry';
+import { MysqlWaitlistRepository } from './waitlist/waitlist.repository.mysql';
+import { WaitlistService } from './waitlist/waitlist.service';
 
 @Module({
   imports: [
@@ -31,13 +39,17 @@ import { OwnedBookingsService } from './owned-bookings.service';
       }),
     }),
   ],
-  controllers: [BookingsController],
+  controllers: [BookingsController, CheckoutController, WaitlistController, EventAdminController],
   providers: [
     BookingsService,
     OwnedBookingsService,
     BookingAccessResolver,
     IdempotentBookings,
     BookingOutcomeInterceptor,
+    CheckoutExpiry,
+    EventChangesService,
+    WaitlistService,
+    { provide: WaitlistRepository, useClass: MysqlWaitlistRepository },
     { provide: BookingsRepository, useClass: MysqlBookingsRepository },
   ],
 })

@@ -11,8 +11,8 @@ import type { IdempotentBookings } from './idempotent-bookings';
 import { BookingsRepository, CustomerLimitExceededError, NewBooking } from './persistence/bookings.repository';
 
 const event: Event = {
-  id: 7, name: 'Gig', startsAt: new Date(), capacity: 10, priceCents: 0, strategy: 'atomic', maxPerCustomer: null,
-  createdAt: new Date(), updatedAt: new Date(),
+  id: 7, name: 'Gig', startsAt: new Date(), salesStartAt: null, salesEndAt: null, capacity: 10, priceCents: 0, strategy: 'atomic',
+  maxPerCustomer: null, checkoutHoldTtlMs: null, cancelledAt: null, createdAt: new Date(), updatedAt: new Date(),
 };
 
 /** Hands out the seats it is told to, like a pool with plenty free; or says sold out. */
@@ -30,6 +30,7 @@ class FakeInventory extends SeatInventory {
     }
   }
   returnCancelled = () => Promise.resolve();
+  freeSeats = () => Promise.resolve(null);
   rebuild = () => Promise.resolve(0);
   assertKnownStrategy = () => undefined;
 }
@@ -39,8 +40,15 @@ class InMemoryBookings extends BookingsRepository {
   rows: StoredBooking[] = [];
   failInsert: ((b: NewBooking) => Error) | null = null;
   commitBeforeFailing = false;
-  async insertConfirmed(b: NewBooking): Promise<StoredBooking> {
-    const row: StoredBooking = { ...b, id: this.rows.length + 1, status: 'confirmed', createdAt: new Date(), cancelledAt: null };
+  async insert(b: NewBooking): Promise<StoredBooking> {
+    const row: StoredBooking = {
+      ...b,
+      id: this.rows.length + 1,
+      status: b.holdUntil ? 'held' : 'confirmed',
+      expiresAt: b.holdUntil,
+      createdAt: new Date(),
+      cancelledAt: null,
+    };
     if (this.failInsert) {
       if (this.commitBeforeFailing) this.rows.push(row);
       throw this.failInsert(b);
@@ -50,7 +58,11 @@ class InMemoryBookings extends BookingsRepository {
   }
   findByReference = async (reference: string) => this.rows.find((r) => r.reference === reference) ?? null;
   findByIdempotencyKey = async () => null;
-  cancel = async () => null;
+  findById = async () => null;
+  confirmHold = async () => 'ended' as const;
+  end = async () => null;
+  offerNewSeats = async () => [];
+  expiredHoldIds = async () => [];
   confirmedQuantityOf = async () => 0;
   listForEvent = async () => [];
 }
@@ -60,7 +72,7 @@ function service() {
   const repository = new InMemoryBookings();
   const events = { findForBooking: () => Promise.resolve(event) } as unknown as EventsService;
   const idempotency = {} as IdempotentBookings;
-  const config = { deadlineMs: 1000, maxTicketsPerBooking: 10 } as ConstructorParameters<typeof BookingsService>[5];
+  const config = { deadlineMs: 1000, maxTicketsPerBooking: 10, checkoutHoldTtlMs: 60_000 } as ConstructorParameters<typeof BookingsService>[5];
   const bookings = new BookingsService(events, inventory, repository, idempotency, new SeatguardMetrics(), config);
   return { bookings, inventory, repository };
 }
@@ -76,6 +88,30 @@ describe('BookingsService', () => {
     expect(outcome.booking).toMatchObject({ eventId: 7, seats: [1, 2], customerEmail: 'ada@example.com' });
     expect(outcome.booking.reference).toMatch(/^bk_/);
     expect(repository.rows[0].secretHash).toBe(sha256(outcome.secret!));
+  });
+
+  it('holds: status held until now + the hold time, the same seats path', async () => {
+    const { bookings } = service();
+    const before = Date.now();
+    const outcome = await bookings.create(event.id, ada, undefined, 'hold');
+    if (outcome.kind !== 'booked') throw new Error(`expected booked, got ${outcome.kind}`);
+    expect(outcome.booking.status).toBe('held');
+    expect(outcome.booking.expiresAt!.getTime()).toBeGreaterThanOrEqual(before + 60_000 - 1);
+  });
+
+  it.each([
+    [{ salesStartAt: new Date(Date.now() + 60_000) }, 'SALE_NOT_OPEN'],
+    [{ salesEndAt: new Date(Date.now() - 1) }, 'SALE_CLOSED'],
+    [{ cancelledAt: new Date() }, 'EVENT_CANCELLED'],
+  ])('refuses outside the sale window before touching the inventory (%p -> %s)', async (change, code) => {
+    const { bookings, repository } = service();
+    Object.assign(event, change);
+    try {
+      await expect(bookings.create(event.id, ada)).rejects.toMatchObject({ code, status: 409 });
+      expect(repository.rows).toEqual([]);
+    } finally {
+      Object.assign(event, { salesStartAt: null, salesEndAt: null, cancelledAt: null });
+    }
   });
 
   it('answers sold out as an outcome, not an error', async () => {

@@ -2,7 +2,15 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { bookingConfig, BookingConfig } from '../config/configuration';
 import { Deadline } from '../concurrency/deadline';
 import { AmbiguousCommitError } from '../database/bounded-sql';
-import { BookingOutcomeUnknownError, CustomerLimitError, IdempotencyKeyReusedError, InvalidInputError } from '../errors/domain-errors';
+import {
+  BookingOutcomeUnknownError,
+  CustomerLimitError,
+  EventCancelledError,
+  IdempotencyKeyReusedError,
+  InvalidInputError,
+  SaleClosedError,
+  SaleNotOpenError,
+} from '../errors/domain-errors';
 import { asDependencyFailure } from '../errors/driver-errors';
 import type { Event } from '../events/event.model';
 import { EventsService } from '../events/events.service';
@@ -14,6 +22,9 @@ import type { StoredBooking } from './booking.model';
 import { CreateBookingDto } from './dto/create-booking.dto';
 import { IdempotentBookings } from './idempotent-bookings';
 import { BookingsRepository, CustomerLimitExceededError, DuplicateIdempotencyKeyError } from './persistence/bookings.repository';
+
+/** `book`: seats confirmed at once. `hold`: seats held for checkout until confirmed, released or expired. */
+export type BookingMode = 'book' | 'hold';
 
 /** A booking's Idempotency-Key as the service keeps it: the raw key derives the secret, only hashes are stored. */
 interface IdempotencyContext {
@@ -41,7 +52,7 @@ export class BookingsService {
     @Inject(bookingConfig.KEY) private readonly config: BookingConfig,
   ) {}
 
-  async create(eventId: number, input: CreateBookingDto, idempotencyKey?: string): Promise<BookingOutcome> {
+  async create(eventId: number, input: CreateBookingDto, idempotencyKey?: string, mode: BookingMode = 'book'): Promise<BookingOutcome> {
     const started = process.hrtime.bigint();
     const deadline = Deadline.in(this.config.deadlineMs);
     let strategy = 'unknown';
@@ -52,7 +63,10 @@ export class BookingsService {
       }
       const event = await this.events.findForBooking(eventId, deadline);
       strategy = event.strategy;
-      const result = idempotencyKey ? await this.bookIdempotent(event, input, idempotencyKey, deadline) : await this.book(event, input, null, deadline);
+      assertOnSale(event, Date.now());
+      const result = idempotencyKey
+        ? await this.bookIdempotent(event, input, idempotencyKey, mode, deadline)
+        : await this.book(event, input, null, mode, deadline);
       outcome = result.kind === 'booked' ? '201' : '409';
       return result;
     } catch (error) {
@@ -67,11 +81,12 @@ export class BookingsService {
     }
   }
 
-  private bookIdempotent(event: Event, input: CreateBookingDto, key: string, deadline: Deadline): Promise<BookingOutcome> {
+  private bookIdempotent(event: Event, input: CreateBookingDto, key: string, mode: BookingMode, deadline: Deadline): Promise<BookingOutcome> {
     const idem: IdempotencyContext = {
       key,
       keyHash: sha256Hex(key),
-      requestHash: sha256Hex(JSON.stringify([event.id, input.customerEmail, input.quantity])),
+      // The mode is part of the request: a key used for a hold never replays as a booking.
+      requestHash: sha256Hex(JSON.stringify(mode === 'book' ? [event.id, input.customerEmail, input.quantity] : [event.id, input.customerEmail, input.quantity, mode])),
     };
     // MySQL decides: a booking made with this key is the answer, whatever Redis remembers.
     const fromMysql = async (): Promise<BookingOutcome | null> => {
@@ -83,17 +98,17 @@ export class BookingsService {
       idem.keyHash,
       idem.requestHash,
       deadline,
-      async () => (await fromMysql()) ?? this.book(event, input, idem, deadline),
+      async () => (await fromMysql()) ?? this.book(event, input, idem, mode, deadline),
       fromMysql,
     );
   }
 
-  private async book(event: Event, input: CreateBookingDto, idem: IdempotencyContext | null, deadline: Deadline): Promise<BookingOutcome> {
+  private async book(event: Event, input: CreateBookingDto, idem: IdempotencyContext | null, mode: BookingMode, deadline: Deadline): Promise<BookingOutcome> {
     await this.checkCustomerLimit(event, input, deadline);
     try {
       const reserved = await this.inventory.reserve(
         { eventId: event.id, strategy: event.strategy, quantity: input.quantity, deadline },
-        (seats) => this.write(event, input, idem, seats, deadline),
+        (seats) => this.write(event, input, idem, seats, mode, deadline),
       );
       if (reserved.kind === 'sold-out') return { kind: 'sold-out', available: reserved.available, requested: input.quantity };
       return reserved.value;
@@ -108,12 +123,19 @@ export class BookingsService {
     }
   }
 
-  private async write(event: Event, input: CreateBookingDto, idem: IdempotencyContext | null, seats: number[], deadline: Deadline): Promise<BookingOutcome> {
+  private async write(
+    event: Event,
+    input: CreateBookingDto,
+    idem: IdempotencyContext | null,
+    seats: number[],
+    mode: BookingMode,
+    deadline: Deadline,
+  ): Promise<BookingOutcome> {
     const reference = newReference();
     const secret = secretFor(reference, idem);
     deadline.throwIfExpired('writing the booking');
     try {
-      const booking = await this.repository.insertConfirmed(
+      const booking = await this.repository.insert(
         {
           reference,
           secretHash: sha256Hex(secret),
@@ -125,6 +147,7 @@ export class BookingsService {
           idempotencyKeyHash: idem?.keyHash ?? null,
           requestHash: idem?.requestHash ?? null,
           maxPerCustomer: event.maxPerCustomer,
+          holdUntil: mode === 'hold' ? new Date(Math.floor(Date.now()) + (event.checkoutHoldTtlMs ?? this.config.checkoutHoldTtlMs)) : null,
         },
         // Keep time to ask MySQL what became of a COMMIT whose answer is lost.
         deadline.shortenedBy(Math.min(500, Math.floor(this.config.deadlineMs / 4))),
@@ -169,4 +192,15 @@ export class BookingsService {
     // Bookings from before ownership existed have no secret to give back.
     return { kind: 'booked', booking: existing, secret: existing.secretHash === sha256Hex(secret) ? secret : null };
   }
+}
+
+/**
+ * The sale window and cancellation, from the cached event: refusals before the
+ * opening instant cost no round trip, and nothing leaks through early (the
+ * clock decides, not the cache).
+ */
+function assertOnSale(event: Event, now: number): void {
+  if (event.cancelledAt) throw new EventCancelledError(event.id);
+  if (event.salesStartAt && now < event.salesStartAt.getTime()) throw new SaleNotOpenError(event.salesStartAt, now);
+  if (event.salesEndAt && now >= event.salesEndAt.getTime()) throw new SaleClosedError(event.salesEndAt);
 }

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bookingConfig, BookingConfig } from '../config/configuration';
 import { Deadline } from '../concurrency/deadline';
+import type { ErrorCode } from '../errors/error-codes';
 import { DeadlineExceededError, DomainError, IdempotencyKeyReusedError, ReplayedRefusalError } from '../errors/domain-errors';
 import { eventHashTag } from '../redis/event-hash-tag';
 import { REDIS_CLIENT } from '../redis/redis.tokens';
@@ -18,7 +19,7 @@ type Entry =
   | { state: 'pending'; hash: string; owner: string }
   | { state: 'booked'; hash: string }
   | { state: 'sold-out'; hash: string; available: number; requested: number }
-  | { state: 'refused'; hash: string; code: string; status: number; message: string; details?: Record<string, unknown> };
+  | { state: 'refused'; hash: string; code: ErrorCode; status: number; message: string; details?: Record<string, unknown> };
 
 // Deletes the claim only if it is still ours: a slow first request must not free a newer claim.
 const RELEASE_CLAIM = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;

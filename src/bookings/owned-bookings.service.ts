@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
-import { BookingNotFoundError, EventNotFoundError, InvalidInputError } from '../errors/domain-errors';
+import { Inject, Injectable } from '@nestjs/common';
+import { bookingConfig, BookingConfig } from '../config/configuration';
+import { BookingNotFoundError, EventNotFoundError, HoldExpiredError, HoldNotActiveError, InvalidInputError } from '../errors/domain-errors';
 import { decodeCursor, encodeCursor } from '../events/event-cursor';
 import { EventsRepository } from '../events/persistence/events.repository';
 import { SeatInventory } from '../inventory/seat-inventory';
@@ -22,19 +23,33 @@ export class OwnedBookingsService {
     private readonly repository: BookingsRepository,
     private readonly events: EventsRepository,
     private readonly inventory: SeatInventory,
+    @Inject(bookingConfig.KEY) private readonly config: BookingConfig,
   ) {}
 
   async get(reference: string, access: BookingAccess): Promise<BookingResponse> {
     return BookingResponse.from(await this.findVisible(reference, access), null);
   }
 
-  /** Cancelling twice is harmless: the second call returns the cancelled booking. */
-  async cancel(reference: string, access: BookingAccess): Promise<BookingResponse> {
+  /**
+   * Cancelling twice is harmless: the second call returns the cancelled
+   * booking. A hold cancelled this way is `released`. Freed seats go to the
+   * waiting list first, then back on sale.
+   */
+  async cancel(reference: string, access: BookingAccess, to: 'cancelled' | 'released' = 'cancelled'): Promise<BookingResponse> {
     const visible = await this.findVisible(reference, access);
-    const result = await this.repository.cancel(visible.id);
+    const result = await this.repository.end(visible.id, to, this.config.waitlistOfferTtlMs);
     if (!result) throw new BookingNotFoundError();
     await this.inventory.returnCancelled(result.booking.eventId, result.seatsFreed);
     return BookingResponse.from(result.booking, null);
+  }
+
+  /** held → confirmed by its owner; harmless twice; 410 once the hold has expired. */
+  async confirmHold(reference: string, access: BookingAccess): Promise<BookingResponse> {
+    const visible = await this.findVisible(reference, access);
+    const result = await this.repository.confirmHold(visible.id);
+    if (result === 'expired') throw new HoldExpiredError();
+    if (result === 'ended') throw new HoldNotActiveError(visible.status);
+    return BookingResponse.from(result, null);
   }
 
   /** Admin: an event's bookings, oldest first, a page at a time. */
@@ -55,7 +70,7 @@ export class OwnedBookingsService {
     };
   }
 
-  private async findVisible(reference: string, access: BookingAccess): Promise<StoredBooking> {
+  async findVisible(reference: string, access: BookingAccess): Promise<StoredBooking> {
     const booking = REFERENCE_FORMAT.test(reference) ? await this.repository.findByReference(reference) : null;
     // The hash comparison runs whether or not the booking exists, so timing tells nothing either.
     const ownerMatches = !access.admin && access.secret !== undefined && secretMatches(access.secret, booking?.secretHash ?? null);

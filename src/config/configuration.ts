@@ -70,9 +70,12 @@ export const bookingConfig = registerAs('booking', () => {
     lockExtendThresholdMs: env.LOCK_EXTEND_THRESHOLD_MS,
     holdTtlMs: env.HOLD_TTL_MS,
     holdSweepIntervalMs: env.HOLD_SWEEP_INTERVAL_MS,
+    checkoutHoldTtlMs: env.CHECKOUT_HOLD_TTL_MS,
+    waitlistOfferTtlMs: env.WAITLIST_OFFER_TTL_MS,
     idempotencyTtlSeconds: env.IDEMPOTENCY_TTL_SECONDS,
     idempotencyErrorTtlSeconds: env.IDEMPOTENCY_ERROR_TTL_SECONDS,
     eventCacheTtlMs: env.EVENT_CACHE_TTL_MS,
+    eventReadCacheMs: env.EVENT_READ_CACHE_MS,
     rateLimit: env.BOOKING_RATE_LIMIT,
     rateWindowMs: env.BOOKING_RATE_WINDOW_MS,
   };

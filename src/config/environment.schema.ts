@@ -120,6 +120,12 @@ export class EnvironmentVariables extends DatabaseEnvironment {
   @IsInt() @Min(100)
   HOLD_SWEEP_INTERVAL_MS: number = 5000;
 
+  @IsInt() @Min(1000)
+  CHECKOUT_HOLD_TTL_MS: number = 600000;
+
+  @IsInt() @Min(1000)
+  WAITLIST_OFFER_TTL_MS: number = 120000;
+
   @IsInt() @Min(1)
   IDEMPOTENCY_TTL_SECONDS: number = 86400;
 
@@ -128,6 +134,9 @@ export class EnvironmentVariables extends DatabaseEnvironment {
 
   @IsInt() @Min(0)
   EVENT_CACHE_TTL_MS: number = 2000;
+
+  @IsInt() @Min(0)
+  EVENT_READ_CACHE_MS: number = 500;
 
   @IsInt() @Min(0)
   BOOKING_RATE_LIMIT: number = 20;

@@ -59,8 +59,9 @@ export class BoundedSql {
   }
 
   /**
-   * `work` inside one transaction (READ COMMITTED: every statement sees what
-   * others committed before it, which the per-customer count relies on).
+   * `work` inside one transaction (READ COMMITTED, set once per connection:
+   * every statement sees what others committed before it, which the
+   * per-customer count and the capacity check rely on).
    * Rolled back on any error; an answer lost after COMMIT was sent is an
    * AmbiguousCommitError, never "nothing happened".
    */
@@ -69,7 +70,7 @@ export class BoundedSql {
     const tx: SqlTransaction = { query: (sql, params = []) => this.run(connection, sql, params, deadline) };
     let committing = false;
     try {
-      await tx.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
+      await this.readCommitted(connection, deadline);
       await tx.query('START TRANSACTION');
       const result = await work(tx);
       committing = true;
@@ -86,6 +87,15 @@ export class BoundedSql {
     }
   }
 
+  /** Connections whose session is READ COMMITTED already: one round trip per connection, not per transaction. */
+  private readonly readCommittedSessions = new WeakSet<PoolConnection>();
+
+  private async readCommitted(connection: BoundedConnection, deadline?: Deadline): Promise<void> {
+    if (this.readCommittedSessions.has(connection.raw)) return;
+    await this.run(connection, 'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED', [], deadline);
+    this.readCommittedSessions.add(connection.raw);
+  }
+
   private async rollback(connection: BoundedConnection): Promise<void> {
     if (connection.discarded) return; // the server rolls back a transaction whose connection is gone
     try {
@@ -94,6 +104,14 @@ export class BoundedSql {
     } catch {
       connection.discard();
     }
+  }
+
+  /** How busy the pool is: connections in use, idle, and requests waiting for one (mysql2 internals, read at scrape time). */
+  usage(): { inUse: number; idle: number; waiting: number } {
+    const pool = this.pool as unknown as Mysql2PoolInternals | undefined;
+    const all = pool?._allConnections?.length ?? 0;
+    const idle = pool?._freeConnections?.length ?? 0;
+    return { inUse: all - idle, idle, waiting: pool?._connectionQueue?.length ?? 0 };
   }
 
   private limitMs(deadline?: Deadline): number {
@@ -141,6 +159,13 @@ export class BoundedSql {
       });
     });
   }
+}
+
+/** The fields of mysql2's pool that say how busy it is (not in its public types). */
+interface Mysql2PoolInternals {
+  _allConnections?: { length: number };
+  _freeConnections?: { length: number };
+  _connectionQueue?: { length: number };
 }
 
 /** A pooled connection that is given back exactly once: released, or destroyed if it cannot be trusted. */

@@ -1,10 +1,12 @@
+import type { ErrorCode } from './error-codes';
+
 /**
  * Errors the service layer throws. Each carries a stable code for clients and
  * the HTTP status it maps to; the exception filter does the mapping, so
  * services never import HTTP classes.
  */
 export abstract class DomainError extends Error {
-  abstract readonly code: string;
+  abstract readonly code: ErrorCode;
   abstract readonly status: number;
   /** Seconds a client should wait before retrying (503s). */
   readonly retryAfterSeconds?: number;
@@ -50,14 +52,6 @@ export class CustomerLimitError extends DomainError {
   }
 }
 
-export class BookingAlreadyCancelledError extends DomainError {
-  readonly code = 'ALREADY_CANCELLED';
-  readonly status = 409;
-  constructor(id: number) {
-    super(`booking ${id} is already cancelled`);
-  }
-}
-
 export class IdempotencyKeyReusedError extends DomainError {
   readonly code = 'IDEMPOTENCY_KEY_REUSED';
   readonly status = 422;
@@ -84,13 +78,19 @@ export class DeadlineExceededError extends DomainError {
   }
 }
 
+const UNAVAILABLE_CODES = {
+  redis: 'REDIS_UNAVAILABLE',
+  mysql: 'MYSQL_UNAVAILABLE',
+  'lock-quorum': 'LOCK_QUORUM_UNAVAILABLE',
+} as const satisfies Record<string, ErrorCode>;
+
 export class DependencyUnavailableError extends DomainError {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly status = 503;
   readonly retryAfterSeconds = 2;
-  constructor(dependency: 'redis' | 'mysql' | 'lock-quorum', cause?: unknown) {
+  constructor(dependency: keyof typeof UNAVAILABLE_CODES, cause?: unknown) {
     super(`${dependency} is unavailable; nothing was booked, try again shortly`, { cause });
-    this.code = `${dependency.toUpperCase().replace('-', '_')}_UNAVAILABLE`;
+    this.code = UNAVAILABLE_CODES[dependency];
   }
 }
 
@@ -124,12 +124,90 @@ export class BookingOutcomeUnknownError extends DomainError {
   }
 }
 
+/** Before the event's sale window opens: 409 with `opensAt`, and Retry-After until then. */
+export class SaleNotOpenError extends DomainError {
+  readonly code = 'SALE_NOT_OPEN';
+  readonly status = 409;
+  readonly retryAfterSeconds: number;
+  readonly details: { opensAt: string };
+  constructor(opensAt: Date, now: number) {
+    super(`the sale opens at ${opensAt.toISOString()}`);
+    this.retryAfterSeconds = Math.max(1, Math.ceil((opensAt.getTime() - now) / 1000));
+    this.details = { opensAt: opensAt.toISOString() };
+  }
+}
+
+export class SaleClosedError extends DomainError {
+  readonly code = 'SALE_CLOSED';
+  readonly status = 409;
+  readonly details: { closedAt: string };
+  constructor(closedAt: Date) {
+    super(`the sale closed at ${closedAt.toISOString()}`);
+    this.details = { closedAt: closedAt.toISOString() };
+  }
+}
+
+export class EventCancelledError extends DomainError {
+  readonly code = 'EVENT_CANCELLED';
+  readonly status = 409;
+  constructor(id: number) {
+    super(`event ${id} was cancelled; nothing is sold any more`);
+  }
+}
+
+/** The hold's time ran out before it was confirmed: its seats are back on sale (or about to be). */
+export class HoldExpiredError extends DomainError {
+  readonly code = 'HOLD_EXPIRED';
+  readonly status = 410;
+  constructor() {
+    super('this hold expired before it was confirmed; its seats are back on sale');
+  }
+}
+
+/** The hold was released or cancelled: there is nothing to confirm. */
+export class HoldNotActiveError extends DomainError {
+  readonly code = 'HOLD_NOT_ACTIVE';
+  readonly status = 409;
+  constructor(status: string) {
+    super(`this booking is ${status}, not a hold that can be confirmed`);
+  }
+}
+
+export class CapacityBelowSoldError extends DomainError {
+  readonly code = 'CAPACITY_BELOW_SOLD';
+  readonly status = 409;
+  readonly details: { highestSeat: number };
+  constructor(highestSeat: number) {
+    super(`capacity cannot go below ${highestSeat}: that seat is held or sold`);
+    this.details = { highestSeat };
+  }
+}
+
+/** The waiting list is for events that cannot serve the request now. */
+export class SeatsAvailableError extends DomainError {
+  readonly code = 'SEATS_AVAILABLE';
+  readonly status = 409;
+  readonly details: { available: number };
+  constructor(available: number) {
+    super(`${available} seats are on sale: book them instead of joining the waiting list`);
+    this.details = { available };
+  }
+}
+
+export class WaitlistEntryNotFoundError extends DomainError {
+  readonly code = 'WAITLIST_ENTRY_NOT_FOUND';
+  readonly status = 404;
+  constructor() {
+    super('no waiting-list entry with this reference is visible with these credentials');
+  }
+}
+
 /** A refusal stored under an Idempotency-Key, answered again to a replay of that key. */
 export class ReplayedRefusalError extends DomainError {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly status: number;
   readonly details?: Record<string, unknown>;
-  constructor(stored: { code: string; status: number; message: string; details?: Record<string, unknown> }) {
+  constructor(stored: { code: ErrorCode; status: number; message: string; details?: Record<string, unknown> }) {
     super(stored.message);
     this.code = stored.code;
     this.status = stored.status;

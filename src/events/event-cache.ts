@@ -22,6 +22,7 @@ export class EventCache implements OnModuleInit, OnModuleDestroy {
   private readonly entries = new Map<number, { event: Event; expiresAt: number }>();
   private readonly loading = new Map<number, Promise<Event | null>>();
   private subscriber: RedisClient | undefined;
+  private readonly listeners: ((eventId: number | null) => void)[] = [];
 
   constructor(
     private readonly repository: EventsRepository,
@@ -34,9 +35,9 @@ export class EventCache implements OnModuleInit, OnModuleDestroy {
     // On a cluster, PUBLISH reaches every node's subscribers, so any node will do.
     this.subscriber = createRedisClient(this.redisSettings, 'seatguard-events-subscriber', { subscriber: true });
     // ioredis re-subscribes after a reconnect; clear everything then, messages may have been missed.
-    this.subscriber.on('ready', () => this.entries.clear());
-    this.subscriber.on('message', (_channel, id) => this.entries.delete(Number(id)));
-    this.subscriber.subscribe(EVENT_CHANGED_CHANNEL).catch((error) =>
+    this.subscriber.on('ready', () => this.forgetAll());
+    this.subscriber.on('message', (_channel, id) => this.forget(Number(id)));
+    this.subscriber.subscribe(EVENT_CHANGED_CHANNEL).catch((error: unknown) =>
       this.logger.warn({ err: error }, 'event change subscription failed; relying on the cache TTL'),
     );
   }
@@ -59,10 +60,25 @@ export class EventCache implements OnModuleInit, OnModuleDestroy {
 
   /** Local drop plus a broadcast to the other instances. */
   async changed(event: Event): Promise<void> {
-    this.entries.delete(event.id);
-    await this.redis.publish(EVENT_CHANGED_CHANNEL, String(event.id)).catch((error) =>
+    this.forget(event.id);
+    await this.redis.publish(EVENT_CHANGED_CHANNEL, String(event.id)).catch((error: unknown) =>
       this.logger.warn({ err: error, eventId: event.id }, 'could not broadcast an event change'),
     );
+  }
+
+  /** Also called for every change seen here or broadcast by another instance: read caches drop their copy too. */
+  onChange(listener: (eventId: number | null) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private forget(id: number): void {
+    this.entries.delete(id);
+    for (const listener of this.listeners) listener(id);
+  }
+
+  private forgetAll(): void {
+    this.entries.clear();
+    for (const listener of this.listeners) listener(null);
   }
 
   private async load(id: number, deadline?: Deadline): Promise<Event | null> {

@@ -1,62 +1,68 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiCreatedResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiParam,
-  ApiServiceUnavailableResponse,
-  ApiTags,
-} from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, UseInterceptors } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminOnly } from '../auth/admin-only.decorator';
-import { ErrorResponse } from '../http/error.response';
 import { ParseIdPipe } from '../http/parse-id.pipe';
+import { ApiErrorResponses, BODY_VALIDATION_ERROR, DEPENDENCY_UNAVAILABLE, JSON_BODY_ERRORS } from '../openapi/api-error-responses';
+import { ApiIdParam } from '../openapi/api-id-param';
 import { CreateEventDto } from './dto/create-event.dto';
 import { EventPageResponse, EventResponse } from './dto/event.response';
 import { ListEventsQuery } from './dto/list-events.query';
 import { ReconcileResponse } from './dto/reconcile.response';
 import { UpdateStrategyDto } from './dto/update-strategy.dto';
 import { EventsService } from './events.service';
+import { EventReads } from './event-reads';
+import { CacheableReadInterceptor } from '../http/cacheable-read.interceptor';
 
-const IdParam = () => ApiParam({ name: 'id', type: Number, example: 1, description: 'Event id (positive integer)' });
+const NO_SUCH_EVENT = 'EVENT_NOT_FOUND';
+const BAD_ID = 'INVALID_ID: the id is not a positive integer';
 
 @ApiTags('events')
-@ApiBadRequestResponse({ description: 'Invalid input; nothing was written', type: ErrorResponse })
 @Controller('events')
 export class EventsController {
-  constructor(private readonly events: EventsService) {}
+  constructor(
+    private readonly events: EventsService,
+    private readonly reads: EventReads,
+  ) {}
 
   @Post()
   @AdminOnly()
   @ApiOperation({ summary: 'Create an event and put its seats on sale' })
   @ApiCreatedResponse({ type: EventResponse })
+  @ApiErrorResponses({ 400: BODY_VALIDATION_ERROR, ...JSON_BODY_ERRORS, 503: DEPENDENCY_UNAVAILABLE })
   create(@Body() body: CreateEventDto): Promise<EventResponse> {
     return this.events.create(body);
   }
 
   @Get()
+  @UseInterceptors(CacheableReadInterceptor)
   @ApiOperation({ summary: 'List events, oldest first, a page at a time' })
   @ApiOkResponse({ type: EventPageResponse })
+  @ApiErrorResponses({ 400: 'VALIDATION_FAILED (limit) or INVALID_INPUT (a cursor this API did not return)', 503: DEPENDENCY_UNAVAILABLE })
   list(@Query() query: ListEventsQuery): Promise<EventPageResponse> {
-    return this.events.list(query.limit, query.cursor);
+    return this.reads.list(query.limit, query.cursor);
   }
 
   @Get(':id')
-  @IdParam()
+  @UseInterceptors(CacheableReadInterceptor)
+  @ApiIdParam()
   @ApiOperation({ summary: 'One event, with seats sold and available' })
   @ApiOkResponse({ type: EventResponse })
-  @ApiNotFoundResponse({ type: ErrorResponse })
+  @ApiErrorResponses({ 400: BAD_ID, 404: NO_SUCH_EVENT, 503: DEPENDENCY_UNAVAILABLE })
   get(@Param('id', new ParseIdPipe()) id: number): Promise<EventResponse> {
-    return this.events.get(id);
+    return this.reads.get(id);
   }
 
   @Put(':id/strategy')
   @AdminOnly()
-  @IdParam()
+  @ApiIdParam()
   @ApiOperation({ summary: "Switch the event's booking strategy; takes effect at once on every instance" })
   @ApiOkResponse({ type: EventResponse })
-  @ApiNotFoundResponse({ type: ErrorResponse })
+  @ApiErrorResponses({
+    400: `${BAD_ID}; ${BODY_VALIDATION_ERROR} (an unknown strategy names the known ones)`,
+    404: NO_SUCH_EVENT,
+    ...JSON_BODY_ERRORS,
+    503: DEPENDENCY_UNAVAILABLE,
+  })
   changeStrategy(@Param('id', new ParseIdPipe()) id: number, @Body() body: UpdateStrategyDto): Promise<EventResponse> {
     return this.events.changeStrategy(id, body.strategy);
   }
@@ -64,11 +70,10 @@ export class EventsController {
   @Post(':id/reconcile')
   @HttpCode(200)
   @AdminOnly()
-  @IdParam()
+  @ApiIdParam()
   @ApiOperation({ summary: "Rebuild the event's Redis inventory from MySQL" })
   @ApiOkResponse({ type: ReconcileResponse })
-  @ApiNotFoundResponse({ type: ErrorResponse })
-  @ApiServiceUnavailableResponse({ type: ErrorResponse, description: 'Redis or MySQL unavailable' })
+  @ApiErrorResponses({ 400: BAD_ID, 404: NO_SUCH_EVENT, 503: `${DEPENDENCY_UNAVAILABLE}; INVENTORY_UNSETTLED` })
   reconcile(@Param('id', new ParseIdPipe()) id: number): Promise<ReconcileResponse> {
     return this.events.reconcile(id);
   }

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { EventNotFoundError, InvalidInputError } from '../errors/domain-errors';
+import { CapacityBelowSoldError, EventNotFoundError, InvalidInputError } from '../errors/domain-errors';
 import { SeatInventory } from '../inventory/seat-inventory';
 import { DEFAULT_STRATEGY } from '../inventory/strategies/strategy-name';
 import { CreateEventDto } from './dto/create-event.dto';
@@ -7,8 +7,9 @@ import { EventPageResponse, EventResponse } from './dto/event.response';
 import { decodeCursor, encodeCursor } from './event-cursor';
 import { EventCache } from './event-cache';
 import type { Deadline } from '../concurrency/deadline';
-import type { Event } from './event.model';
-import { EventsRepository } from './persistence/events.repository';
+import type { Event, EventChanges } from './event.model';
+import { UpdateEventDto } from './dto/update-event.dto';
+import { CapacityBelowSoldError as CapacityBelowSold, EventsRepository } from './persistence/events.repository';
 
 @Injectable()
 export class EventsService {
@@ -23,19 +24,25 @@ export class EventsService {
   async create(input: CreateEventDto): Promise<EventResponse> {
     const strategy = input.strategy ?? DEFAULT_STRATEGY;
     this.inventory.assertKnownStrategy(strategy);
+    const salesStartAt = input.salesStartAt ? new Date(input.salesStartAt) : null;
+    const salesEndAt = input.salesEndAt ? new Date(input.salesEndAt) : null;
+    assertWindow(salesStartAt, salesEndAt);
     const event = await this.repository.create({
       name: input.name,
       startsAt: new Date(input.startsAt),
+      salesStartAt,
+      salesEndAt,
       capacity: input.capacity,
       priceCents: input.priceCents ?? 0,
       strategy,
       maxPerCustomer: input.maxPerCustomer ?? null,
+      checkoutHoldTtlMs: input.checkoutHoldTtlMs ?? null,
     });
     // Best effort: if Redis is away now, the first booking builds the pool.
-    await this.inventory.rebuild(event.id, 'created').catch((error) =>
+    await this.inventory.rebuild(event.id, 'created').catch((error: unknown) =>
       this.logger.warn({ err: error, eventId: event.id }, 'inventory not built at creation'),
     );
-    return EventResponse.from(event, 0);
+    return EventResponse.from(event, { sold: 0, held: 0 });
   }
 
   /** The booking path's view: cached, no counts. */
@@ -48,8 +55,8 @@ export class EventsService {
   async get(id: number): Promise<EventResponse> {
     const event = await this.repository.findById(id);
     if (!event) throw new EventNotFoundError(id);
-    const sold = await this.repository.soldCounts([id]);
-    return EventResponse.from(event, sold.get(id) ?? 0);
+    const counts = await this.repository.seatCounts([id]);
+    return EventResponse.from(event, counts.get(id)!);
   }
 
   async list(limit = 20, cursor?: string): Promise<EventPageResponse> {
@@ -58,9 +65,9 @@ export class EventsService {
     // One extra row tells whether there is a next page without a COUNT.
     const rows = await this.repository.listAfter(afterId, limit + 1);
     const page = rows.slice(0, limit);
-    const sold = await this.repository.soldCounts(page.map((e) => e.id));
+    const counts = await this.repository.seatCounts(page.map((e) => e.id));
     return {
-      items: page.map((e) => EventResponse.from(e, sold.get(e.id) ?? 0)),
+      items: page.map((e) => EventResponse.from(e, counts.get(e.id)!)),
       nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].id) : null,
     };
   }
@@ -74,8 +81,66 @@ export class EventsService {
     return this.get(id);
   }
 
+  /**
+   * Applies an admin's changes (PATCH). The sale window is checked against the
+   * values it will have; a capacity change is checked by the repository under
+   * the event's row lock. Every instance drops its cached copy.
+   */
+  async update(id: number, input: UpdateEventDto): Promise<{ before: Event; after: Event }> {
+    const current = await this.repository.findById(id);
+    if (!current) throw new EventNotFoundError(id);
+    const changes: EventChanges = {
+      name: input.name,
+      startsAt: input.startsAt === undefined ? undefined : new Date(input.startsAt),
+      salesStartAt: dateOrNull(input.salesStartAt),
+      salesEndAt: dateOrNull(input.salesEndAt),
+      maxPerCustomer: input.maxPerCustomer,
+      checkoutHoldTtlMs: input.checkoutHoldTtlMs,
+      capacity: input.capacity,
+    };
+    assertWindow(
+      changes.salesStartAt === undefined ? current.salesStartAt : changes.salesStartAt,
+      changes.salesEndAt === undefined ? current.salesEndAt : changes.salesEndAt,
+    );
+    let result;
+    try {
+      result = await this.repository.update(id, changes);
+    } catch (error) {
+      if (error instanceof CapacityBelowSold) throw new CapacityBelowSoldError(error.highestSeat);
+      throw error;
+    }
+    if (!result) throw new EventNotFoundError(id);
+    await this.cache.changed(result.after);
+    this.logger.log({ eventId: id, changes }, 'event changed');
+    return result;
+  }
+
+  /** Stops the sale and cancels every booking and hold; harmless twice. */
+  async cancel(id: number): Promise<EventResponse> {
+    const event = await this.repository.cancel(id);
+    if (!event) throw new EventNotFoundError(id);
+    await this.cache.changed(event);
+    this.logger.log({ eventId: id }, 'event cancelled');
+    return this.get(id);
+  }
+
+  async respond(event: Event): Promise<EventResponse> {
+    const counts = await this.repository.seatCounts([event.id]);
+    return EventResponse.from(event, counts.get(event.id)!);
+  }
+
   async reconcile(id: number): Promise<{ eventId: number; free: number }> {
     const free = await this.inventory.rebuild(id, 'admin');
     return { eventId: id, free };
+  }
+}
+
+function dateOrNull(value: string | null | undefined): Date | null | undefined {
+  return value === undefined ? undefined : value === null ? null : new Date(value);
+}
+
+function assertWindow(start: Date | null, end: Date | null): void {
+  if (start && end && end.getTime() <= start.getTime()) {
+    throw new InvalidInputError('salesEndAt must be after salesStartAt');
   }
 }

@@ -2,9 +2,10 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import type { Response } from 'express';
 import { asDependencyFailure } from '../errors/driver-errors';
 import { DomainError } from '../errors/domain-errors';
+import type { ErrorCode } from '../errors/error-codes';
 import { domainErrorBody, ErrorBody, errorBody } from './error-body';
 
-const CODES_BY_STATUS: Record<number, string> = {
+const CODES_BY_STATUS: Record<number, ErrorCode> = {
   400: 'VALIDATION_FAILED',
   401: 'UNAUTHORIZED',
   404: 'NOT_FOUND',
@@ -60,7 +61,8 @@ function fromHttpException(exception: HttpException): ErrorBody {
   const raw = exception.getResponse();
   const messages = typeof raw === 'string' ? [raw] : (raw as { message?: string | string[] }).message;
   const list = Array.isArray(messages) ? messages : [messages ?? exception.message];
-  const code = (raw as { code?: string }).code ?? CODES_BY_STATUS[status];
+  // Pipes and decorators that throw HttpExceptions name their code with `satisfies ErrorCode`.
+  const code = (raw as { code?: ErrorCode }).code ?? CODES_BY_STATUS[status];
   const extra = list.length > 1 ? { details: list } : {};
   return errorBody(status, list.join('; '), code, extra);
 }

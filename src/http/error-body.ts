@@ -1,16 +1,17 @@
 import { STATUS_CODES } from 'node:http';
 import { DomainError, SoldOutError } from '../errors/domain-errors';
+import type { ErrorCode } from '../errors/error-codes';
 
 export interface ErrorBody {
   statusCode: number;
   error: string;
   message: string;
-  code?: string;
+  code?: ErrorCode;
   details?: string[];
   [extra: string]: unknown;
 }
 
-export function errorBody(statusCode: number, message: string, code?: string, extra: Record<string, unknown> = {}): ErrorBody {
+export function errorBody(statusCode: number, message: string, code?: ErrorCode, extra: Record<string, unknown> = {}): ErrorBody {
   return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message, ...(code ? { code } : {}), ...extra };
 }
 

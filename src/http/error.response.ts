@@ -1,11 +1,18 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ERROR_CODES, ErrorCode } from '../errors/error-codes';
 
 /** Every error the API returns has this shape. */
 export class ErrorResponse {
-  @ApiProperty({ example: 409 }) statusCode: number;
+  @ApiProperty({ type: 'integer', example: 409 }) statusCode: number;
   @ApiProperty({ example: 'Conflict' }) error: string;
   @ApiProperty({ example: 'sold out: no seats left' }) message: string;
-  @ApiPropertyOptional({ example: 'SOLD_OUT' }) code?: string;
+  // A named enum: generated clients get an `ErrorCode` type to switch on.
+  @ApiPropertyOptional({ enum: ERROR_CODES, enumName: 'ErrorCode', example: 'SOLD_OUT', description: 'Stable, machine-readable reason' })
+  code?: ErrorCode;
   @ApiPropertyOptional({ type: [String], description: 'One line per invalid field (400)' }) details?: string[];
-  @ApiPropertyOptional({ example: 0, description: 'Seats left (SOLD_OUT)' }) available?: number;
+  @ApiPropertyOptional({ type: 'integer', example: 0, description: 'Seats left (SOLD_OUT)' }) available?: number;
+  @ApiPropertyOptional({ type: 'integer', example: 2, description: 'Seats asked for (SOLD_OUT)' }) requested?: number;
+  @ApiPropertyOptional({ format: 'date-time', description: 'When the sale opens (SALE_NOT_OPEN)' }) opensAt?: string;
+  @ApiPropertyOptional({ format: 'date-time', description: 'When the sale closed (SALE_CLOSED)' }) closedAt?: string;
+  @ApiPropertyOptional({ type: 'integer', description: 'Highest seat held or sold (CAPACITY_BELOW_SOLD)' }) highestSeat?: number;
 }

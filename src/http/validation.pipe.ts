@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../errors/error-codes';
 import { ArgumentMetadata, BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
 
 /**
@@ -24,7 +25,7 @@ export function createValidationPipe(): ValidationPipe {
     forbidUnknownValues: true,
     stopAtFirstError: true,
     exceptionFactory: (errors: ValidationError[]) =>
-      new BadRequestException({ message: flatten(errors), code: 'VALIDATION_FAILED' }),
+      new BadRequestException({ message: flatten(errors), code: 'VALIDATION_FAILED' satisfies ErrorCode }),
   });
 }
 

@@ -30,7 +30,7 @@ export class HoldSweeper implements OnApplicationBootstrap, OnApplicationShutdow
 
   onApplicationBootstrap(): void {
     if (this.app.reconcileOnStart) {
-      void this.reconcileKnown().catch((error) => this.logger.warn({ err: error }, 'start-up reconciliation failed'));
+      void this.reconcileKnown().catch((error: unknown) => this.logger.warn({ err: error }, 'start-up reconciliation failed'));
     }
     this.timer = setInterval(() => {
       this.sweeping ??= this.tick().finally(() => (this.sweeping = undefined));
@@ -85,7 +85,7 @@ export class HoldSweeper implements OnApplicationBootstrap, OnApplicationShutdow
 
   private async reconcileKnown(): Promise<void> {
     for (const eventId of await this.store.knownEventIds()) {
-      await this.rebuilder.rebuild(eventId, 'start-up').catch((error) =>
+      await this.rebuilder.rebuild(eventId, 'start-up').catch((error: unknown) =>
         this.logger.warn({ err: error, eventId }, 'start-up rebuild failed'),
       );
     }

@@ -46,6 +46,9 @@ export abstract class SeatInventory {
   /** A cancellation freed these seats in MySQL: back on sale (later, by reconciliation, if Redis is away now). */
   abstract returnCancelled(eventId: number, seats: number[]): Promise<void>;
 
+  /** Seats on general sale now (Redis), or null if the pool is missing (then MySQL decides at the next booking). */
+  abstract freeSeats(eventId: number): Promise<number | null>;
+
   /** Rebuilds the event's pool from MySQL; returns the free seats. */
   abstract rebuild(eventId: number, reason: string): Promise<number>;
 

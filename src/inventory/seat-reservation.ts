@@ -80,11 +80,16 @@ export class SeatReservation extends SeatInventory {
 
   async returnCancelled(eventId: number, seats: number[]): Promise<void> {
     if (seats.length === 0) return;
-    await this.pool.returnCancelled(eventId, seats).catch((error) => {
+    await this.pool.returnCancelled(eventId, seats).catch((error: unknown) => {
       // MySQL already freed them; the inventory catches up by reconciliation.
       this.logger.warn({ err: error, eventId }, 'cancelled seats not returned to Redis yet');
       this.sweeper.requestReconcile(eventId);
     });
+  }
+
+  async freeSeats(eventId: number): Promise<number | null> {
+    const view = await this.pool.peek(eventId, 1);
+    return view.exists ? view.available : null;
   }
 
   rebuild(eventId: number, reason: string): Promise<number> {
@@ -97,6 +102,6 @@ export class SeatReservation extends SeatInventory {
 
   private async giveBack(eventId: number, seats: number[]): Promise<void> {
     // If this fails too, the holds expire and the sweeper returns the seats.
-    await this.pool.releaseHeld(eventId, seats).catch((error) => this.logger.warn({ err: error, eventId, seats }, 'seats left to expire'));
+    await this.pool.releaseHeld(eventId, seats).catch((error: unknown) => this.logger.warn({ err: error, eventId, seats }, 'seats left to expire'));
   }
 }

@@ -32,6 +32,6 @@ export class HttpMetricsMiddleware implements NestMiddleware {
 
 /** Express leaves the matched route on the request; its path is the pattern. */
 function routePattern(req: Request): string {
-  const path: unknown = req.route?.path;
+  const path: unknown = (req as { route?: { path?: unknown } }).route?.path;
   return typeof path === 'string' ? req.baseUrl + path : UNMATCHED_ROUTE;
 }

@@ -11,7 +11,7 @@ const DOCKERIGNORE = readFileSync(join(ROOT, '.dockerignore'), 'utf8');
 const RUNTIME_COPIES = ['deps:/app/node_modules', 'build:/app/dist/src', 'build:/app/dist/migrations', 'context:package.json'];
 
 function lintProblems(content: string): string[] {
-  return validate(content).map((d) => `line ${d.range.start.line + 1}: ${d.message}`);
+  return validate(content).map((d) => `line ${d.range.start.line + 1}: ${typeof d.message === 'string' ? d.message : d.message.value}`);
 }
 
 function runtimeCopies(stage: Stage): string[] {

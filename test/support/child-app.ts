@@ -12,7 +12,7 @@ const MAIN_WITH_TEST_CONTROLS = join(__dirname, '..', '..', 'dist', 'test', 'sup
 export interface ChildApp {
   url: string;
   process: ChildProcess;
-  output(): string;
+  output: () => string;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -28,5 +28,5 @@ export async function startChildApp(overrides: Record<string, string> = {}, opti
   });
   const url = `http://127.0.0.1:${port}`;
   await waitUntilReady(proc, `${url}/health/ready`, options.readyTimeoutMs ?? 20000);
-  return { url, process: proc.process, output: proc.output, stop: (signal) => proc.stop(signal) };
+  return { url, process: proc.process, output: () => proc.output(), stop: (signal) => proc.stop(signal) };
 }

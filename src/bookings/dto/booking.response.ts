@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type { Booking } from '../booking.model';
+import { STRATEGY_NAMES } from '../../inventory/strategies/strategy-name';
+import { Booking, BOOKING_STATUSES, BookingStatus } from '../booking.model';
 
 export class BookingResponse {
   @ApiProperty({ example: 'bk_3q2x9Yw1RkqO4m0bVd7c1A', description: 'Public, unguessable reference of the booking' })
@@ -13,14 +14,19 @@ export class BookingResponse {
   })
   secret?: string;
 
-  @ApiProperty({ example: 1 }) eventId: number;
-  @ApiProperty({ example: 'ada@example.com', description: 'Shown only to the owner and the admin' }) customerEmail: string;
-  @ApiProperty({ example: 2 }) quantity: number;
-  @ApiProperty({ example: [41, 42], type: [Number] }) seats: number[];
-  @ApiProperty({ enum: ['confirmed', 'cancelled'], example: 'confirmed' }) status: string;
-  @ApiProperty({ example: 'atomic', description: 'Strategy that took the seats' }) strategy: string;
-  @ApiProperty({ example: '2026-11-22T10:00:00.000Z' }) createdAt: string;
-  @ApiProperty({ example: null, nullable: true, type: String }) cancelledAt: string | null;
+  @ApiProperty({ type: 'integer', example: 1 }) eventId: number;
+  @ApiProperty({ format: 'email', example: 'ada@example.com', description: 'Shown only to the owner and the admin' })
+  customerEmail: string;
+  @ApiProperty({ type: 'integer', minimum: 1, example: 2 }) quantity: number;
+  @ApiProperty({ type: 'integer', isArray: true, example: [41, 42], description: 'Seat numbers, 1..capacity' }) seats: number[];
+  @ApiProperty({ enum: BOOKING_STATUSES, enumName: 'BookingStatus', example: 'confirmed', description: 'held → confirmed | released | expired; confirmed → cancelled' })
+  status: BookingStatus;
+  @ApiProperty({ format: 'date-time', example: null, nullable: true, type: String, description: 'When a hold lapses (status held); null otherwise' })
+  expiresAt: string | null;
+  @ApiProperty({ enum: STRATEGY_NAMES, enumName: 'StrategyName', example: 'atomic', description: 'Strategy that took the seats' })
+  strategy: string;
+  @ApiProperty({ format: 'date-time', example: '2026-11-22T10:00:00.000Z' }) createdAt: string;
+  @ApiProperty({ format: 'date-time', example: null, nullable: true, type: String }) cancelledAt: string | null;
 
   /** `secret` only where the caller just made (or replayed) the booking; null leaves it out. */
   static from(b: Booking, secret: string | null): BookingResponse {
@@ -32,6 +38,7 @@ export class BookingResponse {
       quantity: b.quantity,
       seats: b.seats,
       status: b.status,
+      expiresAt: b.expiresAt ? b.expiresAt.toISOString() : null,
       strategy: b.strategy,
       createdAt: b.createdAt.toISOString(),
       cancelledAt: b.cancelledAt ? b.cancelledAt.toISOString() : null,

@@ -1,12 +1,10 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, Matches, MaxLength } from 'class-validator';
 import { ListEventsQuery } from '../../events/dto/list-events.query';
-import type { BookingStatus } from '../booking.model';
-
-const STATUSES: BookingStatus[] = ['confirmed', 'cancelled'];
+import { BOOKING_STATUSES as STATUSES, BookingStatus } from '../booking.model';
 
 export class ListBookingsQuery extends ListEventsQuery {
-  @ApiPropertyOptional({ enum: STATUSES })
+  @ApiPropertyOptional({ enum: STATUSES, enumName: 'BookingStatus' })
   @IsOptional()
   @IsIn(STATUSES, { message: `status must be one of ${STATUSES.join(', ')}` })
   status?: BookingStatus;

@@ -1,14 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import type { Deadline } from '../../concurrency/deadline';
 import { BoundedSql, SqlTransaction } from '../../database/bounded-sql';
-import type { Booking, BookingStatus, StoredBooking } from '../booking.model';
+import type { BookingStatus, StoredBooking } from '../booking.model';
 import {
+  BookingEnd,
   BookingFilter,
   BookingsRepository,
+  ConfirmRefusal,
   CustomerLimitExceededError,
   DuplicateIdempotencyKeyError,
+  EndedBooking,
   NewBooking,
 } from './bookings.repository';
+import { offerToWaitlist } from './waitlist-offers.sql';
 import { SeatAlreadyTakenError } from '../../inventory/seat-inventory';
 
 interface BookingRow {
@@ -19,6 +23,7 @@ interface BookingRow {
   customer_email: string;
   quantity: number;
   status: BookingStatus;
+  expires_at: Date | null;
   strategy: string;
   seats: string;
   request_hash: string | null;
@@ -27,7 +32,7 @@ interface BookingRow {
 }
 
 const COLUMNS =
-  'id, reference, secret_hash, event_id, customer_email, quantity, status, strategy, seats, request_hash, created_at, cancelled_at';
+  'id, reference, secret_hash, event_id, customer_email, quantity, status, expires_at, strategy, seats, request_hash, created_at, cancelled_at';
 
 const toModel = (r: BookingRow): StoredBooking => ({
   id: Number(r.id),
@@ -36,6 +41,7 @@ const toModel = (r: BookingRow): StoredBooking => ({
   customerEmail: r.customer_email,
   quantity: Number(r.quantity),
   status: r.status,
+  expiresAt: r.expires_at,
   strategy: r.strategy,
   seats: JSON.parse(r.seats) as number[],
   createdAt: r.created_at,
@@ -57,9 +63,10 @@ export class MysqlBookingsRepository extends BookingsRepository {
     super();
   }
 
-  async insertConfirmed(b: NewBooking, deadline: Deadline): Promise<StoredBooking> {
+  async insert(b: NewBooking, deadline: Deadline): Promise<StoredBooking> {
     // Millisecond precision, as the column stores it, so the reply equals a later GET.
     const createdAt = new Date(Math.floor(Date.now()));
+    const status: BookingStatus = b.holdUntil ? 'held' : 'confirmed';
     if (b.maxPerCustomer !== null) {
       // The row the transaction locks must exist before it starts: inserting it
       // inside would let two first bookings of one customer deadlock.
@@ -69,9 +76,9 @@ export class MysqlBookingsRepository extends BookingsRepository {
       const id = await this.sql.transaction(async (tx) => {
         if (b.maxPerCustomer !== null) await this.claimCustomerQuota(tx, b, b.maxPerCustomer);
         const inserted = await tx.query<{ insertId: number }>(
-          `INSERT INTO bookings (reference, secret_hash, event_id, customer_email, quantity, status, strategy, seats, idempotency_key_hash, request_hash, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, 'confirmed', ?, ?, ?, ?, ?, ?)`,
-          [b.reference, b.secretHash, b.eventId, b.customerEmail, b.quantity, b.strategy, JSON.stringify(b.seats), b.idempotencyKeyHash, b.requestHash, createdAt, createdAt],
+          `INSERT INTO bookings (reference, secret_hash, event_id, customer_email, quantity, status, expires_at, strategy, seats, idempotency_key_hash, request_hash, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          [b.reference, b.secretHash, b.eventId, b.customerEmail, b.quantity, status, b.holdUntil, b.strategy, JSON.stringify(b.seats), b.idempotencyKeyHash, b.requestHash, createdAt, createdAt],
         );
         const rows = b.seats.map((seat) => [b.eventId, seat, inserted.insertId]);
         await tx.query(this.ticketInsert(b), [rows]);
@@ -84,7 +91,8 @@ export class MysqlBookingsRepository extends BookingsRepository {
         customerEmail: b.customerEmail,
         quantity: b.quantity,
         seats: b.seats,
-        status: 'confirmed',
+        status,
+        expiresAt: b.holdUntil,
         strategy: b.strategy,
         createdAt,
         cancelledAt: null,
@@ -113,7 +121,7 @@ export class MysqlBookingsRepository extends BookingsRepository {
   private async claimCustomerQuota(tx: SqlTransaction, b: NewBooking, limit: number): Promise<void> {
     await tx.query('SELECT 1 FROM customer_booking_locks WHERE event_id = ? AND customer_email = ? FOR UPDATE', [b.eventId, b.customerEmail]);
     const held = await tx.query<{ total: string | null }[]>(
-      "SELECT SUM(quantity) AS total FROM bookings WHERE event_id = ? AND customer_email = ? AND status = 'confirmed'",
+      "SELECT SUM(quantity) AS total FROM bookings WHERE event_id = ? AND customer_email = ? AND status IN ('confirmed', 'held')",
       [b.eventId, b.customerEmail],
     );
     if (Number(held[0]?.total ?? 0) + b.quantity > limit) throw new CustomerLimitExceededError();
@@ -121,6 +129,11 @@ export class MysqlBookingsRepository extends BookingsRepository {
 
   async findByReference(reference: string, deadline?: Deadline): Promise<StoredBooking | null> {
     const rows = await this.sql.query<BookingRow[]>(`SELECT ${COLUMNS} FROM bookings WHERE reference = ?`, [reference], deadline);
+    return rows.length ? toModel(rows[0]) : null;
+  }
+
+  async findById(id: number): Promise<StoredBooking | null> {
+    const rows = await this.sql.query<BookingRow[]>(`SELECT ${COLUMNS} FROM bookings WHERE id = ?`, [id]);
     return rows.length ? toModel(rows[0]) : null;
   }
 
@@ -133,26 +146,64 @@ export class MysqlBookingsRepository extends BookingsRepository {
     return rows.length ? toModel(rows[0]) : null;
   }
 
-  async cancel(id: number): Promise<{ booking: Booking; seatsFreed: number[] } | null> {
+  async confirmHold(id: number): Promise<StoredBooking | ConfirmRefusal> {
+    return this.sql.transaction(async (tx) => {
+      // The one conditional UPDATE both a confirm and the expiry sweep race on: MySQL's clock, one winner.
+      const confirmed = await tx.query<{ affectedRows: number }>(
+        "UPDATE bookings SET status = 'confirmed', expires_at = NULL WHERE id = ? AND status = 'held' AND expires_at > NOW(3)",
+        [id],
+      );
+      if (confirmed.affectedRows === 1) {
+        await tx.query("UPDATE waitlist_entries SET status = 'fulfilled' WHERE offer_booking_id = ?", [id]);
+      }
+      const rows = await tx.query<BookingRow[]>(`SELECT ${COLUMNS} FROM bookings WHERE id = ?`, [id]);
+      const booking = toModel(rows[0]);
+      if (booking.status === 'confirmed') return booking;
+      return booking.status === 'held' || booking.status === 'expired' ? 'expired' : 'ended';
+    });
+  }
+
+  async end(id: number, to: BookingEnd, offerTtlMs: number): Promise<EndedBooking | null> {
     return this.sql.transaction(async (tx) => {
       const rows = await tx.query<BookingRow[]>(`SELECT ${COLUMNS} FROM bookings WHERE id = ? FOR UPDATE`, [id]);
       if (rows.length === 0) return null;
       const booking = toModel(rows[0]);
-      if (booking.status === 'cancelled') return { booking, seatsFreed: [] };
+      const live = booking.status === 'held' || booking.status === 'confirmed';
+      const expiredNow = to !== 'expired' || (booking.status === 'held' && (await this.holdLapsed(tx, id)));
+      if (!live || !expiredNow) return { booking, seatsFreed: [] };
       const held = await tx.query<{ seat_no: number }[]>('SELECT seat_no FROM tickets WHERE booking_id = ? FOR UPDATE', [id]);
       await tx.query('DELETE FROM tickets WHERE booking_id = ?', [id]);
-      const cancelledAt = new Date();
-      await tx.query("UPDATE bookings SET status = 'cancelled', cancelled_at = ? WHERE id = ?", [cancelledAt, id]);
-      return {
-        booking: { ...booking, status: 'cancelled' as const, cancelledAt },
-        seatsFreed: held.map((r) => Number(r.seat_no)),
-      };
+      const endedAt = new Date();
+      const status: BookingStatus = booking.status === 'held' && to === 'cancelled' ? 'released' : to;
+      await tx.query('UPDATE bookings SET status = ?, cancelled_at = ?, expires_at = NULL WHERE id = ?', [status, endedAt, id]);
+      // A waiting-list offer that lapses or is released frees its entry's place for good.
+      await tx.query("UPDATE waitlist_entries SET status = 'expired' WHERE offer_booking_id = ? AND status = 'offered'", [id]);
+      const { leftover } = await offerToWaitlist(tx, booking.eventId, held.map((r) => Number(r.seat_no)), offerTtlMs);
+      return { booking: { ...booking, status, cancelledAt: endedAt, expiresAt: null }, seatsFreed: leftover };
     });
+  }
+
+  private async holdLapsed(tx: SqlTransaction, id: number): Promise<boolean> {
+    const rows = await tx.query<{ lapsed: number }[]>('SELECT expires_at <= NOW(3) AS lapsed FROM bookings WHERE id = ?', [id]);
+    return Number(rows[0]?.lapsed) === 1;
+  }
+
+  async offerNewSeats(eventId: number, seats: number[], offerTtlMs: number): Promise<number[]> {
+    if (seats.length === 0) return [];
+    return this.sql.transaction(async (tx) => (await offerToWaitlist(tx, eventId, seats, offerTtlMs)).leftover);
+  }
+
+  async expiredHoldIds(limit: number): Promise<number[]> {
+    const rows = await this.sql.query<{ id: number }[]>(
+      "SELECT id FROM bookings WHERE status = 'held' AND expires_at <= NOW(3) ORDER BY expires_at LIMIT ?",
+      [limit],
+    );
+    return rows.map((r) => Number(r.id));
   }
 
   async confirmedQuantityOf(eventId: number, customerEmail: string, deadline?: Deadline): Promise<number> {
     const rows = await this.sql.query<{ total: string | null }[]>(
-      "SELECT SUM(quantity) AS total FROM bookings WHERE event_id = ? AND customer_email = ? AND status = 'confirmed'",
+      "SELECT SUM(quantity) AS total FROM bookings WHERE event_id = ? AND customer_email = ? AND status IN ('confirmed', 'held')",
       [eventId, customerEmail],
       deadline,
     );

@@ -1,5 +1,5 @@
 import type { Deadline } from '../../concurrency/deadline';
-import type { Booking, BookingStatus, StoredBooking } from '../booking.model';
+import type { BookingStatus, StoredBooking } from '../booking.model';
 
 export interface NewBooking {
   reference: string;
@@ -13,7 +13,21 @@ export interface NewBooking {
   requestHash: string | null;
   /** The event's per-customer limit, checked inside the transaction; null = none. */
   maxPerCustomer: number | null;
+  /** A checkout hold until this instant, or null for a booking confirmed at once. */
+  holdUntil: Date | null;
 }
+
+/** How a live booking ends: an owner's or admin's cancellation, a released hold, an expired hold. */
+export type BookingEnd = 'cancelled' | 'released' | 'expired';
+
+export interface EndedBooking {
+  booking: StoredBooking;
+  /** Seats that go back on general sale (those not offered to the waiting list); empty if it had already ended. */
+  seatsFreed: number[];
+}
+
+/** Why a hold could not be confirmed. */
+export type ConfirmRefusal = 'expired' | 'ended';
 
 export interface BookingFilter {
   status?: BookingStatus;
@@ -32,15 +46,31 @@ export class CustomerLimitExceededError extends Error {}
 
 export abstract class BookingsRepository {
   /**
-   * The booking and its tickets in one transaction, every wait bounded by
-   * `deadline`. A seat MySQL already has is a SeatAlreadyTakenError (from
-   * inventory/); the customer's limit, a CustomerLimitExceededError.
+   * The booking (confirmed, or held until `holdUntil`) and its tickets in one
+   * transaction, every wait bounded by `deadline`. A seat MySQL already has is
+   * a SeatAlreadyTakenError (from inventory/); the customer's limit, a
+   * CustomerLimitExceededError.
    */
-  abstract insertConfirmed(booking: NewBooking, deadline: Deadline): Promise<StoredBooking>;
+  abstract insert(booking: NewBooking, deadline: Deadline): Promise<StoredBooking>;
+  /**
+   * held → confirmed, only while the hold has not expired (MySQL's clock
+   * decides, in one conditional UPDATE, so a confirm racing the expiry has
+   * exactly one winner). Confirming a confirmed booking returns it again.
+   */
+  abstract confirmHold(id: number): Promise<StoredBooking | ConfirmRefusal>;
+  /**
+   * Ends a live booking: tickets deleted, the seats offered to the waiting
+   * list first (`offerTtlMs`), the rest returned in `seatsFreed`. `expired`
+   * only ends a hold whose time is up. Ending an ended booking changes nothing.
+   */
+  abstract end(id: number, to: BookingEnd, offerTtlMs: number): Promise<EndedBooking | null>;
+  /** Seats that are new (more capacity) go to the waiting list first; returns those left for general sale. */
+  abstract offerNewSeats(eventId: number, seats: number[], offerTtlMs: number): Promise<number[]>;
+  /** Holds whose time is up, oldest first. */
+  abstract expiredHoldIds(limit: number): Promise<number[]>;
   abstract findByReference(reference: string, deadline?: Deadline): Promise<StoredBooking | null>;
+  abstract findById(id: number): Promise<StoredBooking | null>;
   abstract findByIdempotencyKey(eventId: number, keyHash: string, deadline?: Deadline): Promise<StoredBooking | null>;
-  /** Deletes the tickets and marks the booking cancelled; `seatsFreed` is empty if it already was. */
-  abstract cancel(id: number): Promise<{ booking: Booking; seatsFreed: number[] } | null>;
   abstract confirmedQuantityOf(eventId: number, customerEmail: string, deadline?: Deadline): Promise<number>;
   /** One page of an event's bookings, oldest first. */
   abstract listForEvent(eventId: number, filter: BookingFilter): Promise<StoredBooking[]>;

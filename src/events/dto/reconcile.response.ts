@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 
 export class ReconcileResponse {
-  @ApiProperty({ example: 1 }) eventId: number;
-  @ApiProperty({ example: 3800, description: 'Seats in the free pool after the rebuild' }) free: number;
+  @ApiProperty({ type: 'integer', example: 1 }) eventId: number;
+  @ApiProperty({ type: 'integer', example: 3800, description: 'Seats in the free pool after the rebuild' }) free: number;
 }

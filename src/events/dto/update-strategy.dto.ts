@@ -6,7 +6,7 @@ import { STRATEGY_NAMES } from '../../inventory/strategies/strategy-name';
 export const STRATEGY_NAME_FORMAT = /^[a-z][a-z0-9-]{0,15}$/;
 
 export class UpdateStrategyDto {
-  @ApiProperty({ enum: STRATEGY_NAMES, example: 'pessimistic' })
+  @ApiProperty({ enum: STRATEGY_NAMES, enumName: 'StrategyName', example: 'pessimistic' })
   @Matches(STRATEGY_NAME_FORMAT, { message: `strategy must be one of the following values: ${STRATEGY_NAMES.join(', ')}` })
   @IsString()
   strategy: string;

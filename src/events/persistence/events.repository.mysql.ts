@@ -1,34 +1,56 @@
 import { Injectable } from '@nestjs/common';
 import type { Deadline } from '../../concurrency/deadline';
 import { BoundedSql } from '../../database/bounded-sql';
-import type { Event, NewEvent } from '../event.model';
-import { EventsRepository } from './events.repository';
+import type { Event, EventChanges, NewEvent, SeatCounts } from '../event.model';
+import { CapacityBelowSoldError, EventsRepository } from './events.repository';
 
 interface EventRow {
   id: number;
   name: string;
   starts_at: Date;
+  sales_start_at: Date | null;
+  sales_end_at: Date | null;
   capacity: number;
   price_cents: number;
   strategy: string;
   max_per_customer: number | null;
+  checkout_hold_ttl_ms: number | null;
+  cancelled_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
 
-const COLUMNS = 'id, name, starts_at, capacity, price_cents, strategy, max_per_customer, created_at, updated_at';
+const COLUMNS =
+  'id, name, starts_at, sales_start_at, sales_end_at, capacity, price_cents, strategy, max_per_customer, checkout_hold_ttl_ms, cancelled_at, created_at, updated_at';
+
+const nullableNumber = (v: number | null): number | null => (v === null ? null : Number(v));
 
 const toModel = (r: EventRow): Event => ({
   id: Number(r.id),
   name: r.name,
   startsAt: r.starts_at,
+  salesStartAt: r.sales_start_at,
+  salesEndAt: r.sales_end_at,
   capacity: Number(r.capacity),
   priceCents: Number(r.price_cents),
   strategy: r.strategy,
-  maxPerCustomer: r.max_per_customer === null ? null : Number(r.max_per_customer),
+  maxPerCustomer: nullableNumber(r.max_per_customer),
+  checkoutHoldTtlMs: nullableNumber(r.checkout_hold_ttl_ms),
+  cancelledAt: r.cancelled_at,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
+
+/** Column of each changeable field. */
+const CHANGE_COLUMNS: Record<keyof EventChanges, string> = {
+  name: 'name',
+  startsAt: 'starts_at',
+  salesStartAt: 'sales_start_at',
+  salesEndAt: 'sales_end_at',
+  maxPerCustomer: 'max_per_customer',
+  checkoutHoldTtlMs: 'checkout_hold_ttl_ms',
+  capacity: 'capacity',
+};
 
 /** Plain SQL, every wait bounded (BoundedSql); the schema lives in migrations/. */
 @Injectable()
@@ -39,8 +61,9 @@ export class MysqlEventsRepository extends EventsRepository {
 
   async create(input: NewEvent): Promise<Event> {
     const inserted = await this.sql.query<{ insertId: number }>(
-      'INSERT INTO events (name, starts_at, capacity, price_cents, strategy, max_per_customer) VALUES (?, ?, ?, ?, ?, ?)',
-      [input.name, input.startsAt, input.capacity, input.priceCents, input.strategy, input.maxPerCustomer],
+      `INSERT INTO events (name, starts_at, sales_start_at, sales_end_at, capacity, price_cents, strategy, max_per_customer, checkout_hold_ttl_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [input.name, input.startsAt, input.salesStartAt, input.salesEndAt, input.capacity, input.priceCents, input.strategy, input.maxPerCustomer, input.checkoutHoldTtlMs],
     );
     // Re-read so server-side defaults (timestamps) come back exactly as stored.
     const event = await this.findById(inserted.insertId);
@@ -64,14 +87,59 @@ export class MysqlEventsRepository extends EventsRepository {
     return this.findById(id);
   }
 
-  async soldCounts(ids: number[]): Promise<Map<number, number>> {
-    const counts = new Map<number, number>(ids.map((id) => [id, 0]));
+  async update(id: number, changes: EventChanges): Promise<{ before: Event; after: Event } | null> {
+    return this.sql.transaction(async (tx) => {
+      const locked = await tx.query<EventRow[]>(`SELECT ${COLUMNS} FROM events WHERE id = ? FOR UPDATE`, [id]);
+      if (locked.length === 0) return null;
+      const before = toModel(locked[0]);
+      if (changes.capacity !== undefined && changes.capacity < before.capacity) {
+        // Read after the lock: every booking that had a seat in flight has committed by now.
+        const [{ highest }] = await tx.query<{ highest: number | null }[]>('SELECT MAX(seat_no) AS highest FROM tickets WHERE event_id = ?', [id]);
+        if (highest !== null && Number(highest) > changes.capacity) throw new CapacityBelowSoldError(Number(highest));
+      }
+      const fields = Object.entries(changes).filter(([, value]) => value !== undefined) as [keyof EventChanges, unknown][];
+      if (fields.length > 0) {
+        await tx.query(`UPDATE events SET ${fields.map(([field]) => `${CHANGE_COLUMNS[field]} = ?`).join(', ')} WHERE id = ?`, [
+          ...fields.map(([, value]) => value),
+          id,
+        ]);
+      }
+      const after = await tx.query<EventRow[]>(`SELECT ${COLUMNS} FROM events WHERE id = ?`, [id]);
+      return { before, after: toModel(after[0]) };
+    });
+  }
+
+  async cancel(id: number): Promise<Event | null> {
+    return this.sql.transaction(async (tx) => {
+      const locked = await tx.query<EventRow[]>(`SELECT ${COLUMNS} FROM events WHERE id = ? FOR UPDATE`, [id]);
+      if (locked.length === 0) return null;
+      if (locked[0].cancelled_at === null) {
+        await tx.query('UPDATE events SET cancelled_at = ? WHERE id = ?', [new Date(), id]);
+        await tx.query('DELETE FROM tickets WHERE event_id = ?', [id]);
+        await tx.query(
+          "UPDATE bookings SET status = 'cancelled', cancelled_at = ?, expires_at = NULL WHERE event_id = ? AND status IN ('held', 'confirmed')",
+          [new Date(), id],
+        );
+        await tx.query("UPDATE waitlist_entries SET status = 'cancelled' WHERE event_id = ? AND status IN ('waiting', 'offered')", [id]);
+      }
+      const after = await tx.query<EventRow[]>(`SELECT ${COLUMNS} FROM events WHERE id = ?`, [id]);
+      return toModel(after[0]);
+    });
+  }
+
+  async seatCounts(ids: number[]): Promise<Map<number, SeatCounts>> {
+    const counts = new Map<number, SeatCounts>(ids.map((id) => [id, { sold: 0, held: 0 }]));
     if (ids.length === 0) return counts;
-    const rows = await this.sql.query<{ event_id: number; sold: string | number }[]>(
-      'SELECT event_id, COUNT(*) AS sold FROM tickets WHERE event_id IN (?) GROUP BY event_id',
+    const rows = await this.sql.query<{ event_id: number; status: string; seats: string | number }[]>(
+      `SELECT t.event_id, b.status, COUNT(*) AS seats FROM tickets t JOIN bookings b ON b.id = t.booking_id
+       WHERE t.event_id IN (?) GROUP BY t.event_id, b.status`,
       [ids],
     );
-    for (const row of rows) counts.set(Number(row.event_id), Number(row.sold));
+    for (const row of rows) {
+      const c = counts.get(Number(row.event_id))!;
+      if (row.status === 'held') c.held += Number(row.seats);
+      else c.sold += Number(row.seats);
+    }
     return counts;
   }
 }

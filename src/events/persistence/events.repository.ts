@@ -1,5 +1,12 @@
 import type { Deadline } from '../../concurrency/deadline';
-import type { Event, NewEvent } from '../event.model';
+import type { Event, EventChanges, NewEvent, SeatCounts } from '../event.model';
+
+/** Capacity cannot go below a seat number that is held or ticketed. */
+export class CapacityBelowSoldError extends Error {
+  constructor(readonly highestSeat: number) {
+    super(`seat ${highestSeat} is held or sold`);
+  }
+}
 
 /** The events store, as the service layer needs it. */
 export abstract class EventsRepository {
@@ -8,6 +15,15 @@ export abstract class EventsRepository {
   /** Events with id greater than `afterId`, oldest first. */
   abstract listAfter(afterId: number, limit: number): Promise<Event[]>;
   abstract updateStrategy(id: number, strategy: string): Promise<Event | null>;
-  /** Tickets held per event (the "sold" figure), for the given events. */
-  abstract soldCounts(ids: number[]): Promise<Map<number, number>>;
+  /**
+   * Applies `changes` in one transaction. A lower capacity is checked against
+   * the highest seat held or ticketed while the event row is locked (bookings
+   * in flight hold a shared lock on it through their foreign key, so none
+   * slips past): CapacityBelowSoldError if it does not fit.
+   */
+  abstract update(id: number, changes: EventChanges): Promise<{ before: Event; after: Event } | null>;
+  /** Marks the event cancelled, and every held or confirmed booking with it (tickets deleted). */
+  abstract cancel(id: number): Promise<Event | null>;
+  /** Seats sold and held per event, for the given events. */
+  abstract seatCounts(ids: number[]): Promise<Map<number, SeatCounts>>;
 }

@@ -25,7 +25,7 @@ export async function readSaleState(
   );
   const bookings = (
     await query<{ reference: string; quantity: number; seats: string }>(
-      "SELECT reference, quantity, seats FROM bookings WHERE event_id = ? AND status = 'confirmed'",
+      "SELECT reference, quantity, seats FROM bookings WHERE event_id = ? AND status IN ('confirmed', 'held')",
       [eventId],
     )
   ).map((b) => ({ reference: b.reference, quantity: Number(b.quantity), seats: JSON.parse(b.seats) as number[] }));

@@ -31,7 +31,7 @@ describe('saleViolations', () => {
     s.bookings.push({ reference: 'bk_3', quantity: 1, seats: [3] });
     s.tickets[2] = { seat_no: 3, booking_id: 3 };
     const v = saleViolations(s);
-    expect(v).toContain('oversold: confirmed bookings hold 4 seats of 3');
+    expect(v).toContain('oversold: confirmed bookings and holds hold 4 seats of 3');
     expect(v).toContain('double seat: seat 3 is in bookings bk_2 and bk_3');
     expect(v).toContain('double seat: seat 3 was promised to two buyers');
   });
@@ -45,7 +45,7 @@ describe('saleViolations', () => {
     const v = saleViolations(s);
     expect(v).toEqual(
       expect.arrayContaining([
-        'lost sale: booking bk_2 answered 201 but is not confirmed in MySQL',
+        'lost sale: booking bk_2 answered 201 but is neither confirmed nor held in MySQL',
         'unexpected answer 429 BUSY',
         'redis offers seat 1, which MySQL has sold',
         'stranded seat 3: neither free in Redis nor sold in MySQL',

@@ -13,7 +13,7 @@ export interface SaleState {
   answers: Answer[];
   /** tickets rows of the event. */
   tickets: { seat_no: number; booking_id: number }[];
-  /** confirmed bookings of the event. */
+  /** Live bookings of the event: confirmed, and checkout holds (whose seats have ticket rows too). */
   bookings: { reference: string; quantity: number; seats: number[] }[];
   /** Redis free pool after the load, or null to skip the Redis check. */
   freeSeats: number[] | null;
@@ -28,9 +28,9 @@ export function saleViolations(s: SaleState): string[] {
   const confirmedQuantity = s.bookings.reduce((sum, b) => sum + b.quantity, 0);
 
   if (s.tickets.length > s.capacity) v.push(`oversold: ${s.tickets.length} tickets for ${s.capacity} seats`);
-  if (confirmedQuantity > s.capacity) v.push(`oversold: confirmed bookings hold ${confirmedQuantity} seats of ${s.capacity}`);
+  if (confirmedQuantity > s.capacity) v.push(`oversold: confirmed bookings and holds hold ${confirmedQuantity} seats of ${s.capacity}`);
   if (confirmedQuantity !== s.tickets.length) {
-    v.push(`confirmed bookings hold ${confirmedQuantity} seats but ${s.tickets.length} tickets exist`);
+    v.push(`confirmed bookings and holds hold ${confirmedQuantity} seats but ${s.tickets.length} tickets exist`);
   }
 
   const owner = new Map<number, string>();
@@ -56,7 +56,7 @@ export function saleViolations(s: SaleState): string[] {
       told.set(seat, a.body?.reference ?? '?');
     }
     const stored = a.body?.reference === undefined ? undefined : byReference.get(a.body.reference);
-    if (!stored) v.push(`lost sale: booking ${a.body?.reference} answered 201 but is not confirmed in MySQL`);
+    if (!stored) v.push(`lost sale: booking ${a.body?.reference} answered 201 but is neither confirmed nor held in MySQL`);
     else if (stored.seats.join() !== seats.join()) v.push(`booking ${stored.reference}: answered seats differ from MySQL`);
   }
   if (toldQuantity !== s.tickets.length) v.push(`buyers were told ${toldQuantity} seats, MySQL holds ${s.tickets.length} tickets`);

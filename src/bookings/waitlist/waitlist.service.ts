@@ -1,0 +1,75 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { bookingConfig, BookingConfig } from '../../config/configuration';
+import { EventCancelledError, InvalidInputError, SaleClosedError, SeatsAvailableError, WaitlistEntryNotFoundError } from '../../errors/domain-errors';
+import { EventsService } from '../../events/events.service';
+import { SeatInventory } from '../../inventory/seat-inventory';
+import { secretMatches, sha256Hex } from '../booking-credentials';
+import type { BookingAccess } from '../owned-bookings.service';
+import { BookingsRepository } from '../persistence/bookings.repository';
+import { WaitlistEntryResponse } from './waitlist.dto';
+import { WaitlistEntry, WaitlistRepository } from './waitlist-entry';
+
+export const WAITLIST_REFERENCE_FORMAT = /^wl_[A-Za-z0-9_-]{22}$/;
+
+/**
+ * The waiting list of a sold-out event. Joining gives a reference, a secret
+ * and a position; seats that come back are offered in order, as a hold made
+ * for the entry (see persistence/waitlist-offers.sql.ts), which its owner
+ * confirms with the entry's secret. The entry shows its offer.
+ */
+@Injectable()
+export class WaitlistService {
+  constructor(
+    private readonly entries: WaitlistRepository,
+    private readonly bookings: BookingsRepository,
+    private readonly events: EventsService,
+    private readonly inventory: SeatInventory,
+    @Inject(bookingConfig.KEY) private readonly config: BookingConfig,
+  ) {}
+
+  async join(eventId: number, customerEmail: string, quantity: number): Promise<WaitlistEntryResponse> {
+    if (quantity > this.config.maxTicketsPerBooking) throw new InvalidInputError(`quantity must not be greater than ${this.config.maxTicketsPerBooking}`);
+    const event = await this.events.findForBooking(eventId);
+    if (event.cancelledAt) throw new EventCancelledError(eventId);
+    if (event.salesEndAt && Date.now() >= event.salesEndAt.getTime()) throw new SaleClosedError(event.salesEndAt);
+    const free = await this.inventory.freeSeats(eventId);
+    if (free !== null && free >= quantity) throw new SeatsAvailableError(free);
+    const secret = randomBytes(32).toString('base64url');
+    const entry = await this.entries.join({
+      reference: `wl_${randomBytes(16).toString('base64url')}`,
+      secretHash: sha256Hex(secret),
+      eventId,
+      customerEmail,
+      quantity,
+    });
+    return this.describe(entry, secret);
+  }
+
+  async get(reference: string, access: BookingAccess): Promise<WaitlistEntryResponse> {
+    return this.describe(await this.findVisible(reference, access), null);
+  }
+
+  /** Leaving gives up a place, and the hold offered, if any (its seats go to the next in line). */
+  async leave(reference: string, access: BookingAccess): Promise<WaitlistEntryResponse> {
+    const entry = await this.findVisible(reference, access);
+    const left = await this.entries.leave(entry.id);
+    if (entry.status === 'offered' && entry.offerBookingId !== null) {
+      const ended = await this.bookings.end(entry.offerBookingId, 'cancelled', this.config.waitlistOfferTtlMs);
+      if (ended) await this.inventory.returnCancelled(ended.booking.eventId, ended.seatsFreed);
+    }
+    return this.describe(left, null);
+  }
+
+  private async describe(entry: WaitlistEntry, secret: string | null): Promise<WaitlistEntryResponse> {
+    const offer = entry.offerBookingId === null ? null : await this.bookings.findById(entry.offerBookingId);
+    return WaitlistEntryResponse.from(entry, await this.entries.positionOf(entry), offer, secret);
+  }
+
+  private async findVisible(reference: string, access: BookingAccess): Promise<WaitlistEntry> {
+    const entry = WAITLIST_REFERENCE_FORMAT.test(reference) ? await this.entries.findByReference(reference) : null;
+    const ownerMatches = !access.admin && access.secret !== undefined && secretMatches(access.secret, entry?.secretHash ?? null);
+    if (!entry || !(access.admin || ownerMatches)) throw new WaitlistEntryNotFoundError();
+    return entry;
+  }
+}

@@ -1,0 +1,291 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Answer } from './support/invariants/sale-invariants';
+import { STRATEGY_NAMES } from '../src/inventory/strategies/strategy-name';
+import { admin, book, burst, countByStatus, createEvent, json, ownerOf, violationsFor } from './support/sale';
+import { closeTestDb, rows, truncateAll } from './support/test-db';
+import { closeTestRedis, flushTestRedis } from './support/test-redis';
+import { RunningApp, startApp } from './support/test-app';
+
+/** Short enough to test, long enough for a burst to finish before the first hold lapses. */
+const HOLD_MS = 2000;
+
+interface Hold {
+  status: number;
+  body: { reference: string; secret: string; seats: number[]; status: string; expiresAt: string | null; code?: string };
+}
+
+/**
+ * Checkout: holds (confirm, release, expiry, from MySQL's clock), sale
+ * windows, changing and cancelling an event on sale, the waiting list. Every
+ * proof ends with DESIGN §1 checked from MySQL and Redis.
+ */
+describe('checkout', () => {
+  let app: RunningApp;
+  const api = (path: string) => `${app.url}/api/v1${path}`;
+
+  const hold = async (eventId: number, email = `h${Math.floor(Math.random() * 1e9)}@example.com`, quantity = 1): Promise<Hold> => {
+    const res = await fetch(api(`/events/${eventId}/holds`), { method: 'POST', headers: json, body: JSON.stringify({ customerEmail: email, quantity }) });
+    return { status: res.status, body: (await res.json()) as Hold['body'] };
+  };
+  const confirm = (h: Hold, headers = ownerOf(h)) => fetch(api(`/holds/${h.body.reference}/confirm`), { method: 'POST', headers });
+  const release = (h: Hold) => fetch(api(`/holds/${h.body.reference}`), { method: 'DELETE', headers: ownerOf(h) });
+  const eventState = async (id: number) => (await (await fetch(api(`/events/${id}`))).json()) as Record<string, unknown>;
+  const patch = (id: number, body: unknown) => fetch(api(`/events/${id}`), { method: 'PATCH', headers: admin, body: JSON.stringify(body) });
+  const live = (answers: Answer[], gone: Set<string | undefined>) => answers.filter((a) => a.status === 201 && !gone.has(a.body?.reference));
+
+  beforeAll(async () => {
+    await truncateAll();
+    await flushTestRedis();
+    app = await startApp({ HOLD_SWEEP_INTERVAL_MS: '100', CHECKOUT_HOLD_TTL_MS: '600000', WAITLIST_OFFER_TTL_MS: '60000' });
+  });
+  afterAll(async () => {
+    await app.close();
+    await closeTestDb();
+    await closeTestRedis();
+  });
+
+  it('a hold: unavailable everywhere, confirmed by its owner (twice is harmless), not by anyone else', async () => {
+    const event = await createEvent(app.url, { capacity: 5, strategy: 'pessimistic' });
+    const h = await hold(event.id, 'ada@example.com', 2);
+    expect(h.status).toBe(201);
+    expect(h.body).toMatchObject({ status: 'held', seats: [1, 2] });
+    const expiresIn = Date.parse(h.body.expiresAt!) - Date.now();
+    expect(expiresIn).toBeGreaterThan(590_000);
+    expect(await eventState(event.id)).toMatchObject({ sold: 0, held: 2, available: 3 });
+    expect((await confirm(h, { authorization: 'Bearer someone-else' })).status).toBe(404);
+    const confirmed = await confirm(h);
+    expect(confirmed.status).toBe(200);
+    expect(await confirmed.json()).toMatchObject({ reference: h.body.reference, status: 'confirmed', seats: [1, 2], expiresAt: null });
+    const again = await confirm(h);
+    expect(again.status).toBe(200);
+    expect((await again.json()).status).toBe('confirmed');
+    expect(await eventState(event.id)).toMatchObject({ sold: 2, held: 0, available: 3 });
+    expect(await violationsFor(event.id, 5, [h as Answer], false)).toEqual([]);
+  });
+
+  it('a released hold puts its seats back on sale at once; confirming it then is 409 HOLD_NOT_ACTIVE', async () => {
+    const event = await createEvent(app.url, { capacity: 2, strategy: 'optimistic' });
+    const h = await hold(event.id, 'bob@example.com', 2);
+    expect((await book(app.url, event.id, 1)).body?.code).toBe('SOLD_OUT');
+    const released = await release(h);
+    expect(released.status).toBe(200);
+    expect((await released.json()).status).toBe('released');
+    expect((await confirm(h)).status).toBe(409);
+    const after = await book(app.url, event.id, 2);
+    expect(after.status).toBe(201);
+    expect(after.body?.seats).toEqual([1, 2]);
+  });
+
+  it('an expired hold: 410 HOLD_EXPIRED, its seats back on sale within expiresAt + HOLD_SWEEP_INTERVAL_MS', async () => {
+    const event = await createEvent(app.url, { capacity: 1, strategy: 'atomic', checkoutHoldTtlMs: 1000 });
+    const h = await hold(event.id);
+    expect(h.status).toBe(201);
+    expect((await book(app.url, event.id, 1)).status).toBe(409);
+    await sleep(Math.max(0, Date.parse(h.body.expiresAt!) - Date.now()) + 100 + 150);
+    const late = await confirm(h);
+    expect(late.status).toBe(410);
+    expect((await late.json()).code).toBe('HOLD_EXPIRED');
+    const [row] = await rows<{ status: string }>('SELECT status FROM bookings WHERE reference = ?', [h.body.reference]);
+    expect(row.status).toBe('expired');
+    expect((await book(app.url, event.id, 1)).status).toBe(201);
+  });
+
+  describe.each(STRATEGY_NAMES)('%s', (strategy) => {
+    it('proof 10: 300 buyers hold 100 seats; a third confirm, a third release, a third expire; the waiting list gets returned seats in order', async () => {
+      const capacity = 100;
+      const event = await createEvent(app.url, { capacity, strategy, checkoutHoldTtlMs: HOLD_MS });
+      const holds = await Promise.all(Array.from({ length: 300 }, () => hold(event.id)));
+      expect(countByStatus(holds as Answer[])).toEqual({ 201: 100, 409: 200 });
+      const held = holds.filter((h) => h.status === 201);
+      expect(await eventState(event.id)).toMatchObject({ held: 100, available: 0 });
+
+      // Sold out: ten customers queue.
+      const waiting: { reference: string; secret: string }[] = [];
+      for (let i = 0; i < 10; i++) {
+        const res = await fetch(api(`/events/${event.id}/waitlist`), { method: 'POST', headers: json, body: JSON.stringify({ customerEmail: `w${i}@example.com`, quantity: 1 }) });
+        expect(res.status).toBe(201);
+        const entry = await res.json();
+        expect(entry).toMatchObject({ position: i + 1, status: 'waiting', offer: null });
+        waiting.push(entry);
+      }
+
+      const [toConfirm, toRelease, toExpire] = [held.slice(0, 33), held.slice(33, 66), held.slice(66)];
+      for (const h of toConfirm) expect((await confirm(h)).status).toBe(200);
+      const releasedSeats: number[] = [];
+      for (const h of toRelease) {
+        expect((await release(h)).status).toBe(200);
+        releasedSeats.push(...h.body.seats);
+      }
+      // The first ten seats released went to the ten entries, in the order they joined.
+      const offers: Hold[] = [];
+      for (const [i, entry] of waiting.entries()) {
+        const state = await (await fetch(api(`/waitlist/${entry.reference}`), { headers: { authorization: `Bearer ${entry.secret}` } })).json();
+        expect({ i, status: state.status, seats: state.offer?.seats }).toEqual({ i, status: 'offered', seats: [releasedSeats[i]] });
+        offers.push({ status: 201, body: { ...state.offer, secret: entry.secret } });
+      }
+      for (const offer of offers) expect((await confirm(offer)).status).toBe(200);
+
+      // The last third lapses; the sweeper (any instance) returns their seats.
+      await sleep(HOLD_MS + 400);
+      for (const h of toExpire.slice(0, 3)) expect((await confirm(h)).status).toBe(410);
+      const gone = new Set([...toRelease, ...toExpire].map((h) => h.body.reference));
+      expect(await eventState(event.id)).toMatchObject({ sold: 43, held: 0, available: 57 });
+      expect(await violationsFor(event.id, capacity, [...live(held as Answer[], gone), ...(offers as Answer[])], false)).toEqual([]);
+
+      // Every returned seat is on sale again: demand beyond it sells the event out exactly.
+      const resale = await burst(80, () => book(app.url, event.id, 1));
+      expect(countByStatus(resale)).toEqual({ 201: 57, 409: 23 });
+      const final = [...live(held, gone), ...(offers as Answer[]), ...resale];
+      expect(await violationsFor(event.id, capacity, final, true)).toEqual([]);
+      process.stdout.write(`[proof 10] ${strategy}: 100 held, 33 confirmed, 33 released (10 to the waiting list, in order), 34 expired; resold 57; sold ${capacity}/${capacity}\n`);
+    });
+  });
+
+  it('a confirm racing the expiry: exactly one of them wins, for each of 200 holds', async () => {
+    const capacity = 200;
+    const event = await createEvent(app.url, { capacity, strategy: 'atomic', checkoutHoldTtlMs: 1000 });
+    const holds = await Promise.all(Array.from({ length: capacity }, () => hold(event.id)));
+    expect(holds.every((h) => h.status === 201)).toBe(true);
+    // Each confirm lands within a few ms of its hold's expiry, while the sweeper runs every 100 ms.
+    const answers = await Promise.all(
+      holds.map(async (h) => {
+        // Sent from 80 ms before to 10 ms after the expiry: with 200 at once, some land before it, some after.
+        await sleep(Math.max(0, Date.parse(h.body.expiresAt!) - Date.now() + Math.floor(Math.random() * 90) - 80));
+        return (await confirm(h)).status;
+      }),
+    );
+    await sleep(400);
+    const stored = await rows<{ reference: string; status: string; tickets: number }>(
+      'SELECT b.reference, b.status, (SELECT COUNT(*) FROM tickets t WHERE t.booking_id = b.id) AS tickets FROM bookings b WHERE b.event_id = ?',
+      [event.id],
+    );
+    const byReference = new Map(stored.map((r) => [r.reference, r]));
+    const mismatched = holds.filter((h, i) => {
+      const row = byReference.get(h.body.reference)!;
+      return answers[i] === 200 ? row.status !== 'confirmed' || Number(row.tickets) !== 1 : answers[i] !== 410 || row.status !== 'expired' || Number(row.tickets) !== 0;
+    });
+    expect(mismatched).toEqual([]);
+    const won = answers.filter((s) => s === 200).length;
+    // Both outcomes happened, or this was no race.
+    expect(won).toBeGreaterThan(0);
+    expect(won).toBeLessThan(200);
+    const confirmedAnswers = holds.filter((_, i) => answers[i] === 200) as Answer[];
+    expect(await violationsFor(event.id, capacity, confirmedAnswers, false)).toEqual([]);
+    process.stdout.write(`[race] 200 confirms at expiry: ${won} confirmed, ${200 - won} expired; every answer matches MySQL\n`);
+  });
+
+  it('a sale window: a burst around the opening instant gets no seat before it, SALE_NOT_OPEN with Retry-After and opensAt', async () => {
+    const opensAt = new Date(Date.now() + 1500);
+    const event = await createEvent(app.url, { capacity: 1000, strategy: 'pessimistic', salesStartAt: opensAt.toISOString() });
+    expect((await eventState(event.id)).saleStatus).toBe('not-open');
+    const answers: { sentAt: number; status: number; code?: string; retryAfter: string | null; opensAt?: string }[] = [];
+    await sleep(opensAt.getTime() - Date.now() - 500);
+    const until = opensAt.getTime() + 500;
+    const fire = async () => {
+      while (Date.now() < until) {
+        const sentAt = Date.now();
+        const res = await fetch(api(`/events/${event.id}/bookings`), { method: 'POST', headers: json, body: JSON.stringify({ customerEmail: `s${sentAt}@example.com`, quantity: 1 }) });
+        const body = await res.json();
+        answers.push({ sentAt, status: res.status, code: body.code, retryAfter: res.headers.get('retry-after'), opensAt: body.opensAt });
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, fire));
+    const early = answers.filter((a) => a.status === 409);
+    expect(early.length).toBeGreaterThan(10);
+    expect(early.every((a) => a.code === 'SALE_NOT_OPEN' && a.opensAt === opensAt.toISOString() && Number(a.retryAfter) >= 1)).toBe(true);
+    expect(answers.filter((a) => a.status === 201).length).toBeGreaterThan(10);
+    // MySQL's own timestamps: no booking was made before the opening instant.
+    const [{ first }] = await rows<{ first: Date }>('SELECT MIN(created_at) AS first FROM bookings WHERE event_id = ?', [event.id]);
+    expect(new Date(first).getTime()).toBeGreaterThanOrEqual(opensAt.getTime());
+    const closed = await patch(event.id, { salesEndAt: new Date(Date.now() - 1).toISOString() });
+    expect(closed.status).toBe(200);
+    expect((await book(app.url, event.id, 1)).body?.code).toBe('SALE_CLOSED');
+  });
+
+  it('capacity changed on sale: a raise goes on sale at once (waiting list first); a lower stops at the highest seat held or sold', async () => {
+    const event = await createEvent(app.url, { capacity: 40, strategy: 'atomic' });
+    const first = await burst(60, () => book(app.url, event.id, 1));
+    expect(countByStatus(first)).toEqual({ 201: 40, 409: 20 });
+    const below = await patch(event.id, { capacity: 30 });
+    expect(below.status).toBe(409);
+    expect(await below.json()).toMatchObject({ code: 'CAPACITY_BELOW_SOLD', highestSeat: 40 });
+    // Free seats 31..40, then lower to 30: nothing beyond seat 30 may be sold again.
+    const top = first.filter((a) => a.status === 201 && (a.body?.seats?.[0] ?? 0) > 30);
+    for (const a of top) expect((await fetch(api(`/bookings/${a.body?.reference}`), { method: 'DELETE', headers: ownerOf(a) })).status).toBe(200);
+    expect((await patch(event.id, { capacity: 30 })).status).toBe(200);
+    expect(await eventState(event.id)).toMatchObject({ capacity: 30, sold: 30, available: 0 });
+    expect(countByStatus(await burst(10, () => book(app.url, event.id, 1)))).toEqual({ 409: 10 });
+
+    // Under load, with the strategy switched in between: raise to 70, then lower as far as allowed.
+    const kept = first.filter((a) => a.status === 201 && !top.includes(a));
+    const load = burst(120, (i) => sleep(i % 40).then(() => book(app.url, event.id, 1)));
+    await sleep(15);
+    expect((await patch(event.id, { capacity: 70 })).status).toBe(200);
+    expect((await fetch(api(`/events/${event.id}/strategy`), { method: 'PUT', headers: admin, body: JSON.stringify({ strategy: 'optimistic' }) })).status).toBe(200);
+    const lowered = await patch(event.id, { capacity: 45 });
+    expect([200, 409]).toContain(lowered.status);
+    const answers = await load;
+    const capacity = Number((await eventState(event.id)).capacity);
+    expect([45, 70]).toContain(capacity);
+    const [{ highest }] = await rows<{ highest: number }>('SELECT MAX(seat_no) AS highest FROM tickets WHERE event_id = ?', [event.id]);
+    expect(Number(highest)).toBeLessThanOrEqual(capacity);
+    expect(answers.every((a) => a.status === 201 || a.body?.code === 'SOLD_OUT')).toBe(true);
+    // Whatever the load left (it may have come before the raise), demand now exceeds supply: the event sells out exactly.
+    const rest = await burst(80, () => book(app.url, event.id, 1));
+    expect(rest.every((a) => a.status === 201 || a.body?.code === 'SOLD_OUT')).toBe(true);
+    expect(await violationsFor(event.id, capacity, [...kept, ...answers, ...rest], true)).toEqual([]);
+    process.stdout.write(`[capacity] lowered to 45: ${lowered.status}; final capacity ${capacity}, sold out exactly\n`);
+  });
+
+  it('a cancelled event: sales stop, bookings and holds are cancelled, its waiting list too', async () => {
+    const event = await createEvent(app.url, { capacity: 2, strategy: 'pessimistic' });
+    const b = await book(app.url, event.id, 1);
+    const h = await hold(event.id);
+    const entry = await (await fetch(api(`/events/${event.id}/waitlist`), { method: 'POST', headers: json, body: JSON.stringify({ customerEmail: 'q@example.com', quantity: 1 }) })).json();
+    const cancelled = await fetch(api(`/events/${event.id}/cancel`), { method: 'POST', headers: admin });
+    expect(cancelled.status).toBe(200);
+    expect(await cancelled.json()).toMatchObject({ saleStatus: 'cancelled', sold: 0, held: 0 });
+    expect((await book(app.url, event.id, 1)).body?.code).toBe('EVENT_CANCELLED');
+    expect((await (await fetch(api(`/bookings/${b.body?.reference}`), { headers: ownerOf(b) })).json()).status).toBe('cancelled');
+    expect((await confirm(h)).status).toBe(409);
+    expect((await (await fetch(api(`/waitlist/${entry.reference}`), { headers: { authorization: `Bearer ${entry.secret}` } })).json()).status).toBe('cancelled');
+  });
+
+  it('bad input for every checkout route: 4xx naming the problem, nothing written', async () => {
+    const event = await createEvent(app.url, { capacity: 3 });
+    const h = await hold(event.id);
+    const before = JSON.stringify(await rows('SELECT id, status, expires_at FROM bookings ORDER BY id'));
+    const cases: [string, string, unknown, Record<string, string>, number, RegExp][] = [
+      ['POST', '/holds/bk_AAAAAAAAAAAAAAAAAAAAAA/confirm', undefined, { authorization: `Bearer ${h.body.secret}` }, 404, /no booking with this reference/],
+      ['POST', '/holds/not-a-reference/confirm', undefined, admin, 404, /no booking with this reference/],
+      ['POST', `/holds/${h.body.reference}/confirm`, undefined, { authorization: 'Bearer wrong' }, 404, /no booking with this reference/],
+      ['DELETE', `/holds/${h.body.reference}`, undefined, {}, 404, /no booking with this reference/],
+      ['POST', `/events/${event.id}/holds`, { customerEmail: 'x@example.com', quantity: 0 }, json, 400, /quantity must not be less than 1/],
+      ['POST', `/events/${event.id}/holds`, { customerEmail: 'x@example.com', quantity: 11 }, json, 400, /quantity must not be greater than 10/],
+      ['POST', `/events/${event.id}/holds`, { customerEmail: 'nope', quantity: 1 }, json, 400, /customerEmail/],
+      ['POST', '/events/987654/holds', { customerEmail: 'x@example.com', quantity: 1 }, json, 404, /event 987654 does not exist/],
+      ['PATCH', `/events/${event.id}`, { capacity: 0 }, admin, 400, /capacity must not be less than 1/],
+      ['PATCH', `/events/${event.id}`, { capacity: 'lots' }, admin, 400, /capacity must be an integer/],
+      ['PATCH', `/events/${event.id}`, { salesStartAt: '2027-02-01T00:00:00Z', salesEndAt: '2027-01-01T00:00:00Z' }, admin, 400, /salesEndAt must be after salesStartAt/],
+      ['PATCH', `/events/${event.id}`, { salesStartAt: 'soon' }, admin, 400, /salesStartAt must be an ISO 8601 date-time/],
+      ['PATCH', `/events/${event.id}`, { checkoutHoldTtlMs: 10 }, admin, 400, /checkoutHoldTtlMs must not be less than 1000/],
+      ['PATCH', `/events/${event.id}`, { capacity: 5 }, json, 401, /admin token/],
+      ['PATCH', `/events/${event.id}`, { unknown: 1 }, admin, 400, /property unknown should not exist/],
+      ['POST', '/events', { name: 'W', startsAt: '2027-01-01T00:00:00Z', capacity: 5, salesStartAt: '2027-02-01T00:00:00Z', salesEndAt: '2027-01-01T00:00:00Z' }, admin, 400, /salesEndAt must be after salesStartAt/],
+      ['POST', `/events/${event.id}/cancel`, undefined, {}, 401, /admin token/],
+      ['POST', `/events/${event.id}/waitlist`, { customerEmail: 'x@example.com', quantity: 1 }, json, 409, /seats are on sale/],
+      ['POST', `/events/${event.id}/waitlist`, { customerEmail: 'x@example.com', quantity: -1 }, json, 400, /quantity must not be less than 1/],
+      ['GET', '/waitlist/wl_AAAAAAAAAAAAAAAAAAAAAA', undefined, admin, 404, /no waiting-list entry/],
+      ['DELETE', '/waitlist/anything', undefined, admin, 404, /no waiting-list entry/],
+    ];
+    const wrong: string[] = [];
+    for (const [method, path, body, headers, status, says] of cases) {
+      const res = await fetch(api(path), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      const answer = (await res.json()) as { message?: string };
+      if (res.status !== status || !says.test(answer.message ?? '')) wrong.push(`${method} ${path} ${JSON.stringify(body)}: ${res.status} ${answer.message}`);
+    }
+    expect(wrong).toEqual([]);
+    expect(JSON.stringify(await rows('SELECT id, status, expires_at FROM bookings ORDER BY id'))).toBe(before);
+    expect(await eventState(event.id)).toMatchObject({ capacity: 3, held: 1 });
+  });
+});
