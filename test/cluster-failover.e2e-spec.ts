@@ -45,7 +45,12 @@ describe('Redis Cluster failover', () => {
     const cluster = later(await startRedisCluster(), (c) => c.stop());
     const lockRedis = later(await startExtraRedis(), (r) => r.stop());
     const app = later(
-      await startChildApp({ ...FAST_RECOVERY, LOG_LEVEL: 'error', REDIS_CLUSTER_NODES: cluster.seeds.join(','), REDLOCK_NODES: lockRedis.url }),
+      await startChildApp({
+        ...FAST_RECOVERY,
+        LOG_LEVEL: 'error',
+        REDIS_CLUSTER_NODES: cluster.seeds.join(','),
+        REDLOCK_NODES: lockRedis.url,
+      }),
       (a: ChildApp) => a.stop(),
     );
     const reader = later(new Cluster(cluster.seeds.map((s) => ({ host: '127.0.0.1', port: Number(s.split(':')[1]) }))), (c) => c.quit());
@@ -55,10 +60,13 @@ describe('Redis Cluster failover', () => {
     const sales: Sale[] = [];
     for (const [strategy, eventId] of events.byStrategy) {
       sales.push(
-        await openSale({ adminUrl: app.url, urls: () => [app.url], capacity: CAPACITY, strategy, workers: 4, firstSales: 15, eventId }, (load) => {
-          loads.push(load);
-          later(load, (l) => l.stop());
-        }),
+        await openSale(
+          { adminUrl: app.url, urls: () => [app.url], capacity: CAPACITY, strategy, workers: 4, firstSales: 15, eventId },
+          (load) => {
+            loads.push(load);
+            later(load, (l) => l.stop());
+          },
+        ),
       );
     }
 
@@ -73,10 +81,16 @@ describe('Redis Cluster failover', () => {
     // seats MySQL has sold are back in its free pools, as if their ZPOPMIN never replicated.
     const resurrected: Record<number, number[]> = {};
     for (const { eventId } of sales) {
-      const soldSeats = await rows<{ seat_no: number }>('SELECT seat_no FROM tickets WHERE event_id = ? ORDER BY seat_no DESC LIMIT 3', [eventId]);
+      const soldSeats = await rows<{ seat_no: number }>('SELECT seat_no FROM tickets WHERE event_id = ? ORDER BY seat_no DESC LIMIT 3', [
+        eventId,
+      ]);
       resurrected[eventId] = soldSeats.map((r) => Number(r.seat_no));
       const k = seatKeys(eventId);
-      await reader.multi().zadd(k.free, ...resurrected[eventId].flatMap((s) => [s, s])).zrem(k.held, ...resurrected[eventId]).exec();
+      await reader
+        .multi()
+        .zadd(k.free, ...resurrected[eventId].flatMap((s) => [s, s]))
+        .zrem(k.held, ...resurrected[eventId])
+        .exec();
     }
     // The checker's side of this (a free seat MySQL has sold is a violation) has its control in
     // sale-invariants.spec.ts; the rebuild counts below show the app met the stale seats.
@@ -85,14 +99,28 @@ describe('Redis Cluster failover', () => {
 
     const duringGap = loads.flatMap((l) => l.attempts.filter((a) => a.sentAt >= down && a.at <= promoted));
     const serverErrors = loads.flatMap((l) => l.attempts.filter((a) => a.status >= 500 && a.status !== 503));
-    if (serverErrors.length) process.stdout.write(`[cluster failover] app errors:\n${app.output().split('\n').filter((l) => l.includes('"level":50')).slice(0, 5).join('\n')}\n`);
+    if (serverErrors.length)
+      process.stdout.write(
+        `[cluster failover] app errors:\n${app
+          .output()
+          .split('\n')
+          .filter((l) => l.includes('"level":50'))
+          .slice(0, 5)
+          .join('\n')}\n`,
+      );
     expect(tally(serverErrors.map(answerOf))).toEqual({});
-    expect(notHonestRefusals(duringGap.filter((a) => a.status >= 500), GAP_CODES)).toEqual({});
+    expect(
+      notHonestRefusals(
+        duringGap.filter((a) => a.status >= 500),
+        GAP_CODES,
+      ),
+    ).toEqual({});
     expect(duringGap.filter((a) => a.status === 503).length).toBeGreaterThan(0);
     expect(soldAtKill.every((n) => n < CAPACITY)).toBe(true);
 
     const metrics = await (await fetch(`${app.url}/metrics`)).text();
-    const rebuilt = (reason: string) => Number(new RegExp(`seatguard_inventory_rebuilds_total\\{reason="${reason}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
+    const rebuilt = (reason: string) =>
+      Number(new RegExp(`seatguard_inventory_rebuilds_total\\{reason="${reason}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
     // The app saw the slots change master and rebuilt those events by itself (FailoverReconciler)...
     expect(rebuilt('failover')).toBeGreaterThanOrEqual(sales.length);
     // ...and whichever came first, that rebuild or a buyer, the stale seats were met and healed (the checks above).
@@ -109,7 +137,10 @@ describe('Redis Cluster failover', () => {
  * it hits every strategy at once. Event ids come from MySQL, slots from their
  * hash tags: events are made until each strategy has one on the first's master.
  */
-async function eventsOnOneMaster(adminUrl: string, cluster: LocalRedisCluster): Promise<{ master: number; byStrategy: [string, number][] }> {
+async function eventsOnOneMaster(
+  adminUrl: string,
+  cluster: LocalRedisCluster,
+): Promise<{ master: number; byStrategy: [string, number][] }> {
   let master: number | undefined;
   const byStrategy = new Map<string, number>();
   for (let tries = 0; byStrategy.size < STRATEGY_NAMES.length; tries++) {

@@ -20,7 +20,14 @@ function bookFrom(baseUrl: string, clientAddress: string, eventId: number, heade
   const { hostname, port } = new URL(baseUrl);
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: hostname, port, method: 'POST', path: `/api/v1/events/${eventId}/bookings`, localAddress: clientAddress, headers: { 'content-type': 'application/json', ...headers } },
+      {
+        host: hostname,
+        port,
+        method: 'POST',
+        path: `/api/v1/events/${eventId}/bookings`,
+        localAddress: clientAddress,
+        headers: { 'content-type': 'application/json', ...headers },
+      },
       (res) => {
         let text = '';
         res.on('data', (d) => (text += d));
@@ -63,7 +70,10 @@ describe('three instances behind a load balancer (HAProxy)', () => {
     // UNSAFE_DELAY_MS widens the control group's read-then-write window (test controls only).
     const env = { ...limited, TRUST_PROXY: lbAddress, UNSAFE_DELAY_MS: '20' };
     apps = await Promise.all([0, 1, 2].map(() => startChildApp(env, { testControls: true })));
-    lb = await startLoadBalancer(apps.map((a) => a.url), { sourceAddress: lbAddress });
+    lb = await startLoadBalancer(
+      apps.map((a) => a.url),
+      { sourceAddress: lbAddress },
+    );
   });
   afterAll(async () => {
     await lb?.stop();
@@ -88,7 +98,9 @@ describe('three instances behind a load balancer (HAProxy)', () => {
     expect(await violationsFor(event.id, 100, answers, true)).toEqual([]);
     const share = (await Promise.all(apps.map(bookingsServed))).map((n, i) => n - served[i]);
     expect(share.every((n) => n >= 50)).toBe(true);
-    process.stdout.write(`[lb] ${strategy} via HAProxy: ${JSON.stringify(countByStatus(answers))}, requests per instance ${share.join('/')}\n`);
+    process.stdout.write(
+      `[lb] ${strategy} via HAProxy: ${JSON.stringify(countByStatus(answers))}, requests per instance ${share.join('/')}\n`,
+    );
   });
 
   it('control: through the same LB, the unsafe strategy oversells and the same checks catch it', async () => {

@@ -74,7 +74,13 @@ export async function startLoadBalancer(upstreams: string[], options: LoadBalanc
       await stop();
       throw new Error(`haproxy exited:\n${proc.output()}\n${config}`);
     }
-    if (await fetch(`${url}/health/live`).then((r) => r.ok, () => false)) return { url, sourceAddress, pid: proc.pid, stop };
+    if (
+      await fetch(`${url}/health/live`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return { url, sourceAddress, pid: proc.pid, stop };
     await sleep(50);
   }
   await stop();

@@ -51,14 +51,36 @@ export async function startRedisCluster(): Promise<LocalRedisCluster> {
   };
   try {
     for (const port of ports) {
-      procs.set(port, startProcess('redis-server', [
-        '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir,
-        '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`),
-        '--cluster-node-timeout', String(NODE_TIMEOUT_MS),
-      ], process.env));
+      procs.set(
+        port,
+        startProcess(
+          'redis-server',
+          [
+            '--port',
+            String(port),
+            '--bind',
+            '127.0.0.1',
+            '--save',
+            '',
+            '--appendonly',
+            'no',
+            '--dir',
+            dir,
+            '--cluster-enabled',
+            'yes',
+            '--cluster-config-file',
+            join(dir, `nodes-${port}.conf`),
+            '--cluster-node-timeout',
+            String(NODE_TIMEOUT_MS),
+          ],
+          process.env,
+        ),
+      );
     }
     for (const port of ports) await waitForPing(port, procs.get(port)!);
-    await run('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '1', '--cluster-yes'], { timeout: 30_000 });
+    await run('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '1', '--cluster-yes'], {
+      timeout: 30_000,
+    });
     await waitUntil('cluster_state:ok with every replica in sync', 30_000, async () => {
       for (const port of ports) {
         const info = await ask(port, (c) => c.cluster('INFO'));
@@ -66,7 +88,9 @@ export async function startRedisCluster(): Promise<LocalRedisCluster> {
       }
       const nodes = await readNodes(ports[0]);
       const replicasInSync = await Promise.all(
-        nodes.filter((n) => n.role === 'replica').map((n) => ask(n.port, (c) => c.info('replication')).then((i) => i.includes('master_link_status:up'))),
+        nodes
+          .filter((n) => n.role === 'replica')
+          .map((n) => ask(n.port, (c) => c.info('replication')).then((i) => i.includes('master_link_status:up'))),
       );
       return nodes.filter((n) => n.role === 'master').length === 3 && replicasInSync.length === 3 && replicasInSync.every(Boolean);
     });
@@ -116,16 +140,25 @@ async function readNodes(port: number): Promise<ClusterNodeInfo[]> {
         port: Number(/:(\d+)@/.exec(address)![1]),
         role: flagList.includes('master') ? ('master' as const) : ('replica' as const),
         failed: flagList.includes('fail') || flagList.includes('fail?'),
-        slots: slots.filter((s) => !s.startsWith('[')).map((s) => {
-          const [a, b] = s.split('-').map(Number);
-          return [a, b ?? a] as [number, number];
-        }),
+        slots: slots
+          .filter((s) => !s.startsWith('['))
+          .map((s) => {
+            const [a, b] = s.split('-').map(Number);
+            return [a, b ?? a] as [number, number];
+          }),
       };
     });
 }
 
 async function ask<T>(port: number, use: (client: Redis) => Promise<T>): Promise<T> {
-  const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, commandTimeout: 2000 });
+  const client = new Redis({
+    port,
+    host: '127.0.0.1',
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    commandTimeout: 2000,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();

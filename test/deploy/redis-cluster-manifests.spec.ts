@@ -43,7 +43,9 @@ describe('Redis Cluster example manifests (docker/k8s/redis-cluster)', () => {
   });
 
   it('ships a secret example holding a placeholder only', () => {
-    const secret = parse(readFileSync(join(DIR, 'secret.example.yaml'), 'utf8')) as KubernetesObject & { stringData: Record<string, string> };
+    const secret = parse(readFileSync(join(DIR, 'secret.example.yaml'), 'utf8')) as KubernetesObject & {
+      stringData: Record<string, string>;
+    };
     expect(schemaErrors(secret)).toEqual([]);
     expect(secret.stringData).toEqual({ password: 'CHANGE_ME' });
   });

@@ -48,7 +48,11 @@ export async function openSale(o: SaleSetup, track: (load: PurchaseLoop) => void
  * returns DESIGN §1's violations. `redis`: the URL of the Redis holding the
  * inventory, or a client that reads it (a cluster's).
  */
-export async function finishSale({ eventId, capacity, load }: Sale, redisAt: string | FreePoolReader, timeoutMs = 30_000): Promise<string[]> {
+export async function finishSale(
+  { eventId, capacity, load }: Sale,
+  redisAt: string | FreePoolReader,
+  timeoutMs = 30_000,
+): Promise<string[]> {
   await waitFor('sale finished', async () => (await sold(eventId)) === capacity && load.soldOut(), timeoutMs);
   await load.stop();
   const owned = typeof redisAt === 'string' ? new Redis(redisAt) : undefined;
@@ -56,7 +60,10 @@ export async function finishSale({ eventId, capacity, load }: Sale, redisAt: str
   try {
     const stored = await readSaleState(rows, eventId, redis);
     const violations = saleViolations({ capacity, answers: load.finals, ...stored, expectSoldOut: true });
-    if (load.unanswered.length) violations.push(`${load.unanswered.length} purchases never got a final answer (still 503 or no answer 30 s after the buyers stopped)`);
+    if (load.unanswered.length)
+      violations.push(
+        `${load.unanswered.length} purchases never got a final answer (still 503 or no answer 30 s after the buyers stopped)`,
+      );
     return violations;
   } finally {
     owned?.disconnect();
@@ -69,7 +76,10 @@ export async function sold(eventId: number): Promise<number> {
 
 /** The HTTP status, or 0 when there was no answer (refused, reset, or none within `timeoutMs`). */
 export async function status(url: string, timeoutMs = 10_000): Promise<number> {
-  return fetch(url, { signal: AbortSignal.timeout(timeoutMs) }).then((r) => r.status, () => 0);
+  return fetch(url, { signal: AbortSignal.timeout(timeoutMs) }).then(
+    (r) => r.status,
+    () => 0,
+  );
 }
 
 /** How many times each distinct line occurs, so a failure shows "500 INTERNAL: 38" rather than 38 lines. */
@@ -96,5 +106,5 @@ export function notHonestRefusals(attempts: Attempt[], codes: string[]): Record<
 }
 
 /** Attempts sent at or after `from` and answered by `to`: what a client asking during a fault heard during it. */
-export const sentAndAnsweredBetween = (attempts: Attempt[], from: number, to: number) => attempts.filter((a) => a.sentAt >= from && a.at <= to);
-
+export const sentAndAnsweredBetween = (attempts: Attempt[], from: number, to: number) =>
+  attempts.filter((a) => a.sentAt >= from && a.at <= to);
