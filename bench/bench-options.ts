@@ -10,6 +10,10 @@ export const NON_BOOKING: readonly Target[] = ['noop-http', 'noop-nest', 'app-li
 export const SCENARIOS = ['flash', 'spread', 'scale'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
+/** What `scale` runs the strategies on (bench/deployment.ts): instances behind HAProxy × one Redis or a cluster. */
+export const DEPLOYMENTS = ['1x-redis', '3x-redis', '1x-cluster', '3x-cluster'] as const;
+export type DeploymentName = (typeof DEPLOYMENTS)[number];
+
 export interface BenchOptions {
   quick: boolean;
   scenarios: ScenarioName[];
@@ -21,8 +25,9 @@ export interface BenchOptions {
   connections: number;
   /** spread: events the same load is split over. */
   events: number;
-  /** scale: flash multiplied by this. */
+  /** scale: flash multiplied by this, spread over `events` events, once per deployment. */
   scale: number;
+  deployments: DeploymentName[];
   outDir: string;
   /** Run the app under --cpu-prof and summarise the profile at the end. */
   profile: boolean;
@@ -36,7 +41,9 @@ const HELP = `npm run bench -- [options]
   --requests=N --seats=N  flash size (default 20000 requests for 5000 seats)
   --connections=N         concurrent keep-alive connections (default 200)
   --events=N              events the spread scenario splits the load over (default 20)
-  --scale=N               scale = flash with N times the requests and seats (default 4)
+  --scale=N               scale = flash with N times the requests and seats, over --events events (default 4)
+  --deployments=a,b       what scale runs the strategies on, of ${DEPLOYMENTS.join(', ')}: 1 or 3 instances
+                          behind HAProxy, one redis-server or a Redis Cluster (3+3) (default all; --quick: 1x-redis)
   --out=DIR               where JSON results go (default bench/results)
   --profile               run the app with --cpu-prof; prints where its CPU time went`;
 
@@ -72,6 +79,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       connections: { type: 'string' },
       events: { type: 'string' },
       scale: { type: 'string' },
+      deployments: { type: 'string' },
       out: { type: 'string' },
       profile: { type: 'boolean', default: false },
     },
@@ -91,6 +99,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     connections: positive(values.connections, quick ? 20 : 200, 'connections'),
     events: positive(values.events, quick ? 4 : 20, 'events'),
     scale: positive(values.scale, 4, 'scale'),
+    deployments: values.deployments || !quick ? list(values.deployments, DEPLOYMENTS, 'deployment') : ['1x-redis'],
     outDir: values.out ?? 'bench/results',
     profile: values.profile ?? false,
   };
@@ -113,6 +122,7 @@ export function scenario(name: ScenarioName, o: BenchOptions): Scenario {
     case 'spread':
       return { name, events: o.events, seatsPerEvent: o.seats / o.events, requests: o.requests, connections: o.connections };
     case 'scale':
-      return { name, events: 1, seatsPerEvent: o.seats * o.scale, requests: o.requests * o.scale, connections: o.connections };
+      // Several events, so that on a cluster every master has hot slots.
+      return { name, events: o.events, seatsPerEvent: (o.seats * o.scale) / o.events, requests: o.requests * o.scale, connections: o.connections };
   }
 }

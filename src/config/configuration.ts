@@ -46,6 +46,8 @@ export const redisConfig = registerAs('redis', () => {
   const env = environment();
   return {
     url: env.REDIS_URL,
+    /** Empty: one Redis at `url`. Else the inventory, idempotency, rate limits and pub/sub live on this cluster. */
+    clusterNodes: env.REDIS_CLUSTER_NODES ? list(env.REDIS_CLUSTER_NODES) : [],
     redlockNodes: env.REDLOCK_NODES ? list(env.REDLOCK_NODES) : [env.REDIS_URL],
     watchPoolSize: env.REDIS_WATCH_POOL_SIZE,
     commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,

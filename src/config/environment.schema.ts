@@ -91,6 +91,11 @@ export class EnvironmentVariables extends DatabaseEnvironment {
   @IsOptional()
   REDLOCK_NODES?: string;
 
+  /** Comma-separated seeds of a Redis Cluster (host:port or redis://[:password@]host:port); unset = REDIS_URL alone. */
+  @IsString()
+  @IsOptional()
+  REDIS_CLUSTER_NODES?: string;
+
   @IsInt() @Min(1) @Max(1000)
   REDIS_WATCH_POOL_SIZE: number = 16;
 

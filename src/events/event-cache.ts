@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { bookingConfig, BookingConfig, redisConfig, RedisConfig } from '../config/configuration';
-import { closeQuietly, createRedisConnection } from '../redis/redis-connection';
+import { closeClient, createRedisClient, RedisClient } from '../redis/redis-client';
 import { REDIS_CLIENT } from '../redis/redis.tokens';
 import type { Deadline } from '../concurrency/deadline';
 import type { Event } from './event.model';
@@ -21,7 +21,7 @@ export class EventCache implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(EventCache.name);
   private readonly entries = new Map<number, { event: Event; expiresAt: number }>();
   private readonly loading = new Map<number, Promise<Event | null>>();
-  private subscriber: Redis | undefined;
+  private subscriber: RedisClient | undefined;
   private readonly listeners: ((eventId: number | null) => void)[] = [];
 
   constructor(
@@ -32,10 +32,8 @@ export class EventCache implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    this.subscriber = createRedisConnection(this.redisSettings.url, {
-      commandTimeoutMs: this.redisSettings.commandTimeoutMs,
-      name: 'seatguard-events-subscriber',
-    }, { enableOfflineQueue: true });
+    // On a cluster, PUBLISH reaches every node's subscribers, so any node will do.
+    this.subscriber = createRedisClient(this.redisSettings, 'seatguard-events-subscriber', { subscriber: true });
     // ioredis re-subscribes after a reconnect; clear everything then, messages may have been missed.
     this.subscriber.on('ready', () => this.forgetAll());
     this.subscriber.on('message', (_channel, id) => this.forget(Number(id)));
@@ -45,7 +43,7 @@ export class EventCache implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    if (this.subscriber) await closeQuietly(this.subscriber);
+    if (this.subscriber) await closeClient(this.subscriber);
   }
 
   /** `deadline` bounds the MySQL read when the event must be loaded (shared by callers waiting for the same load). */
