@@ -1,21 +1,32 @@
 import { parseArgs } from 'node:util';
 
+/** The app's own targets on the default adapter (Express); each has a `-fastify` twin run with HTTP_ADAPTER=fastify. */
+const APP_TARGETS = ['app-live', 'event-read', 'pessimistic', 'optimistic', 'atomic'] as const;
 export const TARGETS = [
+  'noop-http',
+  'noop-nest',
+  'app-live',
+  'event-read',
   'raw',
   'lock-or-429',
   'pessimistic',
   'optimistic',
   'atomic',
+  'app-live-fastify',
+  'event-read-fastify',
   'pessimistic-fastify',
   'optimistic-fastify',
   'atomic-fastify',
 ] as const;
 export type Target = (typeof TARGETS)[number];
-export const REFERENCES: readonly Target[] = ['raw', 'lock-or-429'];
-/** Without --targets: the references and each strategy on the default adapter (Express). */
-export const DEFAULT_TARGETS: readonly Target[] = ['raw', 'lock-or-429', 'pessimistic', 'optimistic', 'atomic'];
+/** Servers of their own that book (raw, lock-or-429) or only answer (the two no-op floors). */
+export const REFERENCES: readonly Target[] = ['raw', 'lock-or-429', 'noop-http', 'noop-nest'];
+/** Targets that sell nothing: the floors and the app's read and no-op routes; measured for throughput only. */
+export const NON_BOOKING: readonly Target[] = ['noop-http', 'noop-nest', 'app-live', 'event-read', 'app-live-fastify', 'event-read-fastify'];
+/** Without --targets: every target on the default adapter (Express). */
+export const DEFAULT_TARGETS: readonly Target[] = TARGETS.filter((t) => !t.endsWith('-fastify'));
 
-/** HTTP_ADAPTER of the app a strategy target runs on: `atomic` is Express, `atomic-fastify` Fastify. */
+/** HTTP_ADAPTER of the app a target runs on: `atomic` is Express, `atomic-fastify` Fastify. */
 export const ADAPTERS = ['express', 'fastify'] as const;
 export type Adapter = (typeof ADAPTERS)[number];
 
@@ -23,23 +34,28 @@ export function targetAdapter(target: Target): Adapter {
   return target.endsWith('-fastify') ? 'fastify' : 'express';
 }
 
-/** The event's strategy for a strategy target (`atomic-fastify` books with `atomic`). */
-export function targetStrategy(target: Target): string {
-  return target.replace(/-fastify$/, '');
+/** The target without its adapter: the event's strategy for `atomic-fastify` is `atomic`. */
+export function targetBase(target: Target): Target {
+  return target.replace(/-fastify$/, '') as Target;
 }
 
-/** Each strategy target on each of `adapters` (references stay as they are), in the given order. */
+/** Each of the app's targets on each of `adapters` (references stay as they are), in the given order. */
 function onAdapters(targets: Target[], adapters: Adapter[]): Target[] {
   const out = new Set<Target>();
   for (const t of targets) {
-    if (REFERENCES.includes(t)) out.add(t);
-    else for (const a of adapters) out.add((a === 'fastify' ? `${targetStrategy(t)}-fastify` : targetStrategy(t)) as Target);
+    const base = targetBase(t);
+    if (!(APP_TARGETS as readonly string[]).includes(base)) out.add(t);
+    else for (const a of adapters) out.add((a === 'fastify' ? `${base}-fastify` : base) as Target);
   }
   return [...out];
 }
 
 export const SCENARIOS = ['flash', 'spread', 'scale'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
+
+/** What `scale` runs the strategies on (bench/deployment.ts): instances behind HAProxy × one Redis or a cluster. */
+export const DEPLOYMENTS = ['1x-redis', '3x-redis', '1x-cluster', '3x-cluster'] as const;
+export type DeploymentName = (typeof DEPLOYMENTS)[number];
 
 export interface BenchOptions {
   quick: boolean;
@@ -52,8 +68,9 @@ export interface BenchOptions {
   connections: number;
   /** spread: events the same load is split over. */
   events: number;
-  /** scale: flash multiplied by this. */
+  /** scale: flash multiplied by this, spread over `events` events, once per deployment. */
   scale: number;
+  deployments: DeploymentName[];
   outDir: string;
   /** Run the app under --cpu-prof and summarise the profile at the end. */
   profile: boolean;
@@ -63,14 +80,17 @@ const HELP = `npm run bench -- [options]
   --quick                 small smoke run: 400 requests, 100 seats, 20 connections, 1 repeat
   --scenarios=a,b         of ${SCENARIOS.join(', ')} (default all)
   --targets=a,b           of ${TARGETS.join(', ')}
-                          (default ${DEFAULT_TARGETS.join(', ')})
-  --adapters=a,b          run each strategy target on these HTTP adapters, of ${ADAPTERS.join(', ')}
-                          (default express; --adapters=express,fastify measures both in one run)
+                          (default all but the -fastify ones)
+  --adapters=a,b          run each of the app's targets on these HTTP adapters, of ${ADAPTERS.join(', ')}
+                          (default express; --adapters=express,fastify measures both in one run; scale's
+                          deployments run Express only)
   --repeat=N              runs of each scenario and target, reported as medians (default 3)
   --requests=N --seats=N  flash size (default 20000 requests for 5000 seats)
   --connections=N         concurrent keep-alive connections (default 200)
   --events=N              events the spread scenario splits the load over (default 20)
-  --scale=N               scale = flash with N times the requests and seats (default 4)
+  --scale=N               scale = flash with N times the requests and seats, over --events events (default 4)
+  --deployments=a,b       what scale runs the strategies on, of ${DEPLOYMENTS.join(', ')}: 1 or 3 instances
+                          behind HAProxy, one redis-server or a Redis Cluster (3+3) (default all; --quick: 1x-redis)
   --out=DIR               where JSON results go (default bench/results)
   --profile               run the app with --cpu-prof; prints where its CPU time went`;
 
@@ -107,6 +127,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       connections: { type: 'string' },
       events: { type: 'string' },
       scale: { type: 'string' },
+      deployments: { type: 'string' },
       out: { type: 'string' },
       profile: { type: 'boolean', default: false },
     },
@@ -128,11 +149,11 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     connections: positive(values.connections, quick ? 20 : 200, 'connections'),
     events: positive(values.events, quick ? 4 : 20, 'events'),
     scale: positive(values.scale, 4, 'scale'),
+    deployments: values.deployments || !quick ? list(values.deployments, DEPLOYMENTS, 'deployment') : ['1x-redis'],
     outDir: values.out ?? 'bench/results',
     profile: values.profile ?? false,
   };
-  if (options.seats % options.events !== 0)
-    throw new Error(`--seats (${options.seats}) must split evenly over --events (${options.events})`);
+  if (options.seats % options.events !== 0) throw new Error(`--seats (${options.seats}) must split evenly over --events (${options.events})`);
   return options;
 }
 
@@ -151,6 +172,7 @@ export function scenario(name: ScenarioName, o: BenchOptions): Scenario {
     case 'spread':
       return { name, events: o.events, seatsPerEvent: o.seats / o.events, requests: o.requests, connections: o.connections };
     case 'scale':
-      return { name, events: 1, seatsPerEvent: o.seats * o.scale, requests: o.requests * o.scale, connections: o.connections };
+      // Several events, so that on a cluster every master has hot slots.
+      return { name, events: o.events, seatsPerEvent: (o.seats * o.scale) / o.events, requests: o.requests * o.scale, connections: o.connections };
   }
 }

@@ -13,6 +13,8 @@ export interface LoadPlan {
   requests: number;
   connections: number;
   quantity: number;
+  /** Instead of bookings: this method to these paths, round-robin (the floor references and the app's read routes). */
+  fixed?: { method: 'GET' | 'POST'; paths: string[] };
 }
 
 export interface LoadResult {
@@ -41,7 +43,7 @@ export async function runLoad(plan: LoadPlan): Promise<LoadResult> {
   let lastCreatedAt: number | null = null;
   let lastAnswerAt = 0;
   let sent = 0;
-  const paths = plan.eventIds.map((id) => `/api/v1/events/${id}/bookings`);
+  const paths = plan.fixed?.paths ?? plan.eventIds.map((id) => `/api/v1/events/${id}/bookings`);
 
   const started = performance.now();
   let finish!: (result: autocannon.Result) => void;
@@ -55,13 +57,16 @@ export async function runLoad(plan: LoadPlan): Promise<LoadResult> {
     headers: { 'content-type': 'application/json' },
     requests: [
       {
-        method: 'POST',
+        method: plan.fixed?.method ?? 'POST',
         setupRequest: (request) => {
           const n = sent++;
-          return { ...request, path: paths[n % paths.length], body: `{"customerEmail":"buyer${n}@bench.example","quantity":${plan.quantity}}` };
+          const body = plan.fixed?.method === 'GET' ? undefined : `{"customerEmail":"buyer${n}@bench.example","quantity":${plan.quantity}}`;
+          return { ...request, path: paths[n % paths.length], body };
         },
         onResponse: (status, body) => {
-          if (status === 201) {
+          if (plan.fixed) {
+            if (status >= 400 && unexpected.length < 5) unexpected.push(`${status}: ${body.slice(0, 300)}`);
+          } else if (status === 201) {
             created.push(body);
             lastCreatedAt = performance.now();
           } else if (status !== 409 && unexpected.length < 5) unexpected.push(`${status} at ${((performance.now() - started) / 1000).toFixed(2)} s: ${body.slice(0, 300)}`);

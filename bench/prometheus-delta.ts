@@ -25,12 +25,22 @@ export interface StrategyCounters {
   luaCalls: number;
   rebuilds: number;
   seatsReturned: number;
+  /** Mean time of a booking (all answers) and of a MySQL transaction, in ms: how much of a booking is the write. */
+  meanBookingMs: number;
+  meanTransactionMs: number;
 }
 
 function sum(before: Samples, after: Samples, matches: (key: string) => boolean): number {
   let total = 0;
   for (const [key, value] of after) if (matches(key)) total += value - (before.get(key) ?? 0);
   return total;
+}
+
+/** Mean of a histogram over the run, in ms. */
+function mean(before: Samples, after: Samples, name: string, label: string): number {
+  const count = sum(before, after, (k) => k.startsWith(`${name}_count`) && k.includes(label));
+  const total = sum(before, after, (k) => k.startsWith(`${name}_sum`) && k.includes(label));
+  return count ? (total / count) * 1000 : 0;
 }
 
 export function strategyCounters(before: Samples, after: Samples, strategy: string): StrategyCounters {
@@ -59,5 +69,7 @@ export function strategyCounters(before: Samples, after: Samples, strategy: stri
     luaCalls: s('seatguard_lua_calls_total'),
     rebuilds: s('seatguard_inventory_rebuilds_total'),
     seatsReturned: s('seatguard_seats_returned_total'),
+    meanBookingMs: mean(before, after, 'seatguard_booking_duration_seconds', `strategy="${strategy}"`),
+    meanTransactionMs: mean(before, after, 'seatguard_db_transaction_seconds', ''),
   };
 }

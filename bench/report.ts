@@ -1,5 +1,6 @@
 /** Rows, medians, ratios and the checks against the performance targets. */
-import type { ScenarioName, Target } from './bench-options';
+import type { DeploymentName, ScenarioName, Target } from './bench-options';
+import type { PerBooking } from './component-usage';
 import type { StrategyCounters } from './prometheus-delta';
 
 export interface RunRow {
@@ -25,6 +26,10 @@ export interface RunRow {
   counters: StrategyCounters | null;
   /** A few answers other than 201/409, verbatim. */
   unexpected: string[];
+  /** scale only: the topology the app ran on (references always run alone). */
+  deployment?: DeploymentName;
+  /** scale only: what one sold ticket cost each component (the run's 409s included). */
+  perBooking?: PerBooking;
 }
 
 export function median(values: number[]): number {
@@ -38,14 +43,14 @@ export function medianRun(rows: RunRow[]): RunRow {
   return s[Math.floor((s.length - 1) / 2)];
 }
 
-export function group(rows: RunRow[], scenario: ScenarioName, target: Target): RunRow[] {
-  return rows.filter((r) => r.scenario === scenario && r.target === target);
+export function group(rows: RunRow[], scenario: ScenarioName, target: Target, deployment?: DeploymentName): RunRow[] {
+  return rows.filter((r) => r.scenario === scenario && r.target === target && r.deployment === deployment);
 }
 
 const fmt = (n: number | null, digits = 0) => (n === null || Number.isNaN(n) ? '—' : n.toFixed(digits));
 const ratio = (a: number | undefined, b: number | undefined) => (a && b ? `${(a / b).toFixed(2)}×` : '—');
 
-const COLUMNS = ['scenario', 'target', 'req/s', '×raw', '×l429', 'p50', 'p95', 'p99', 'p99×raw', 'sold-out at', '201', '409', '429', '503', 'other', 'sold/cap', 'oversold', 'double', 'unsold', 'peak RSS', 'counters'];
+const COLUMNS = ['scenario', 'target', 'req/s', '×raw', '×nest', 'p50', 'p95', 'p99', 'p99×raw', 'sold-out at', '201', '409', '429', '503', 'other', 'sold/cap', 'oversold', 'double', 'unsold', 'peak RSS', 'counters'];
 
 function counterText(c: StrategyCounters | null): string {
   if (!c) return '';
@@ -55,16 +60,18 @@ function counterText(c: StrategyCounters | null): string {
   if (c.luaCalls) parts.push(`Lua ${c.luaCalls}`);
   if (c.rebuilds) parts.push(`rebuilds ${c.rebuilds}`);
   if (c.seatsReturned) parts.push(`returned ${c.seatsReturned}`);
+  if (c.meanTransactionMs) parts.push(`mean booking ${c.meanBookingMs.toFixed(1)} ms, MySQL transaction ${c.meanTransactionMs.toFixed(1)} ms`);
   return parts.join('; ');
 }
 
-export function cells(row: RunRow, raw?: RunRow, lock429?: RunRow): string[] {
+/** `nest`: the noop-nest floor of the same scenario (×nest = what the route costs beyond bare Nest). */
+export function cells(row: RunRow, raw?: RunRow, nest?: RunRow): string[] {
   return [
     row.scenario,
-    row.target,
+    row.deployment ? `${row.target} ${row.deployment}` : row.target,
     fmt(row.requestsPerSecond),
     ratio(row.requestsPerSecond, raw?.requestsPerSecond),
-    ratio(row.requestsPerSecond, lock429?.requestsPerSecond),
+    ratio(row.requestsPerSecond, nest?.requestsPerSecond),
     `${fmt(row.latencyMs.p50, 1)} ms`,
     `${fmt(row.latencyMs.p95, 1)} ms`,
     `${fmt(row.latencyMs.p99, 1)} ms`,
@@ -119,19 +126,26 @@ export function targetChecks(rows: RunRow[]): TargetCheck[] {
     add('optimistic flash p99 vs raw < 3', flash('optimistic') && flash('optimistic')!.latencyMs.p99 / raw.latencyMs.p99, (v) => v < 3);
     add('pessimistic flash req/s vs raw ≥ 0.25', flash('pessimistic') && flash('pessimistic')!.requestsPerSecond / raw.requestsPerSecond, (v) => v >= 0.25);
   }
+  const nest = flash('noop-nest');
+  if (nest) {
+    add('Express: app-live (cheapest full-pipeline route) req/s vs noop-nest ≥ 0.8', flash('app-live') && flash('app-live')!.requestsPerSecond / nest.requestsPerSecond, (v) => v >= 0.8);
+    add('Express: atomic flash req/s vs noop-nest ≥ 0.6', flash('atomic') && flash('atomic')!.requestsPerSecond / nest.requestsPerSecond, (v) => v >= 0.6);
+  }
+  const atomic = flash('atomic');
+  if (atomic) add('event-read req/s vs atomic booking ≥ 3', flash('event-read') && flash('event-read')!.requestsPerSecond / atomic.requestsPerSecond, (v) => v >= 3);
   const pf = flash('pessimistic');
   const ps = med('spread', 'pessimistic');
   if (pf && ps) add('pessimistic spread req/s vs its flash ≥ 2', ps.requestsPerSecond / pf.requestsPerSecond, (v) => v >= 2);
   for (const t of ['pessimistic', 'optimistic', 'atomic'] as const) {
     const f = flash(t);
-    const sc = med('scale', t);
+    const sc = group(rows, 'scale', t, '1x-redis').length ? medianRun(group(rows, 'scale', t, '1x-redis')) : undefined;
     if (f && sc) add(`${t} scale wall time vs flash ≤ 4.5`, sc.wallMs / f.wallMs, (v) => v <= 4.5);
     for (const r of rows.filter((x) => x.target === t)) {
       if (r.unsold > 0 || r.oversold || r.doubleSeats || r.statuses['429'] || r.statuses['503'] || r.statuses.other) {
         checks.push({ what: `${t} ${r.scenario} #${r.repeat}: sold out in one pass, no 429/503/other`, value: `${r.sold}/${r.capacity}`, met: false });
       }
     }
-    for (const s of ['flash', 'spread', 'scale'] as const) {
+    for (const s of ['flash', 'spread'] as const) {
       const runs = group(rows, s, t);
       if (runs.length >= 3) {
         const growth = runs[runs.length - 1].peakRssMb / runs[0].peakRssMb;
@@ -140,4 +154,26 @@ export function targetChecks(rows: RunRow[]): TargetCheck[] {
     }
   }
   return checks;
+}
+
+const SCALE_COLUMNS = ['deployment', 'target', 'req/s', '×raw', 'p99', 'app CPU ms', 'HAProxy CPU ms', 'Redis ops', 'MySQL commits', 'MySQL statements'];
+
+/** The scale scenario's per-component table: each figure per sold ticket. */
+export function scaleTable(rows: RunRow[], raw?: RunRow): string {
+  const line = (v: string[]) => `| ${v.join(' | ')} |`;
+  const body = rows.map((r) =>
+    line([
+      r.deployment ?? '',
+      r.target,
+      fmt(r.requestsPerSecond),
+      ratio(r.requestsPerSecond, raw?.requestsPerSecond),
+      `${fmt(r.latencyMs.p99, 1)} ms`,
+      fmt(r.perBooking?.appCpuMs ?? NaN, 2),
+      fmt(r.perBooking?.lbCpuMs ?? NaN, 2),
+      fmt(r.perBooking?.redisOps ?? NaN, 1),
+      fmt(r.perBooking?.mysqlCommits ?? NaN, 2),
+      fmt(r.perBooking?.mysqlStatements ?? NaN, 1),
+    ]),
+  );
+  return [line(SCALE_COLUMNS), line(SCALE_COLUMNS.map(() => '---')), ...body].join('\n');
 }

@@ -15,17 +15,28 @@ import { Answer } from '../test/support/invariants/sale-invariants';
 import { RssSampler } from '../tools/process-control';
 import { benchEnvironment, checkEvents, createEvent, DIST, PRODUCTION_SETTINGS, Server, startServer } from './app-under-load';
 import { summarizeProfile } from './cpu-profile-summary';
-import { parseBenchOptions, REFERENCES, Scenario, scenario, Target, targetAdapter, targetStrategy } from './bench-options';
+import { BenchOptions, NON_BOOKING, parseBenchOptions, REFERENCES, Scenario, scenario, Target, targetAdapter, targetBase } from './bench-options';
+import { perBooking, snapshot } from './component-usage';
+import { Deployment, startDeployment } from './deployment';
 import type { LoadPlan, LoadResult } from './load-generator';
-import { scrape, strategyCounters } from './prometheus-delta';
+import { Samples, scrape, strategyCounters } from './prometheus-delta';
 import { adapterTargetChecks } from './adapter-checks';
 import { mysqlPool } from './references/reference-server';
-import { cells, group, markdownTable, medianRun, RunRow, targetChecks, textHeader, textRow } from './report';
+import { cells, group, markdownTable, medianRun, RunRow, scaleTable, targetChecks, textHeader, textRow } from './report';
 
 loadDotenv({ quiet: true });
 const run = promisify(execFile);
 
-async function createEvents(app: Server, s: Scenario, strategy: string, label: string): Promise<number[]> {
+/** Every instance's counters added up (a deployment's instances share the load). */
+async function scrapeAll(urls: string[]): Promise<Samples> {
+  const total: Samples = new Map();
+  for (const samples of await Promise.all(urls.map(scrape))) {
+    for (const [key, value] of samples) total.set(key, (total.get(key) ?? 0) + value);
+  }
+  return total;
+}
+
+async function createEvents(app: { url: string }, s: Scenario, strategy: string, label: string): Promise<number[]> {
   const ids: number[] = [];
   for (let i = 0; i < s.events; i++) {
     ids.push(await createEvent(app.url, { name: `bench ${label} ${i + 1}`, capacity: s.seatsPerEvent, strategy }));
@@ -40,8 +51,49 @@ async function generateLoad(plan: LoadPlan): Promise<LoadResult> {
   return JSON.parse(stdout) as LoadResult;
 }
 
-/** `app` runs on Express (the default), `app-fastify` with HTTP_ADAPTER=fastify, only when a target needs it. */
-type ServerName = 'app' | 'app-fastify' | 'raw' | 'lock-or-429';
+/** `app` runs on Express (the default), `app-fastify` with HTTP_ADAPTER=fastify, started only when a target needs it. */
+type ServerName = 'app' | 'app-fastify' | 'raw' | 'lock-or-429' | 'noop-http' | 'noop-nest';
+
+/** The app process a target of the app runs on. */
+const appFor = (target: Target, servers: Record<ServerName, Server>): Server =>
+  targetAdapter(target) === 'fastify' ? servers['app-fastify'] : servers.app;
+
+/** The floors and the app's cheapest routes: throughput only, nothing sold. */
+async function runNonBooking(s: Scenario, target: Target, repeat: number, servers: Record<ServerName, Server>): Promise<RunRow> {
+  const server = target === 'noop-http' || target === 'noop-nest' ? servers[target] : appFor(target, servers);
+  const base = targetBase(target);
+  let fixed: { method: 'GET' | 'POST'; paths: string[] };
+  if (base === 'app-live') fixed = { method: 'GET', paths: ['/health/live'] };
+  else if (base === 'event-read') fixed = { method: 'GET', paths: (await createEvents(server, s, 'atomic', `${s.name} read #${repeat}`)).map((id) => `/api/v1/events/${id}`) };
+  else fixed = { method: 'POST', paths: ['/noop'] };
+  const rss = new RssSampler(server.proc.pid);
+  const load = await generateLoad({ baseUrl: server.url, eventIds: [], requests: s.requests, connections: s.connections, quantity: 1, fixed });
+  const peakKb = rss.stop();
+  const c = load.statusCounts;
+  const ok = Object.entries(c).filter(([status]) => status.startsWith('2')).reduce((n, [, count]) => n + count, 0);
+  return {
+    scenario: s.name,
+    target,
+    repeat,
+    requests: s.requests,
+    connections: s.connections,
+    requestsPerSecond: s.requests / (load.durationMs / 1000),
+    latencyMs: load.latencyMs,
+    wallMs: load.durationMs,
+    sellOutMs: null,
+    // For these targets the 201 column counts every 2xx answer.
+    statuses: { '201': ok, '409': c['409'] ?? 0, '429': c['429'] ?? 0, '503': c['503'] ?? 0, other: s.requests - ok - (c['409'] ?? 0) - (c['429'] ?? 0) - (c['503'] ?? 0) },
+    sold: 0,
+    capacity: 0,
+    unsold: 0,
+    oversold: false,
+    doubleSeats: false,
+    violations: [],
+    peakRssMb: peakKb / 1024,
+    counters: null,
+    unexpected: load.unexpected,
+  };
+}
 
 async function runOne(
   s: Scenario,
@@ -50,22 +102,30 @@ async function runOne(
   servers: Record<ServerName, Server>,
   db: Pool,
   redis: Redis,
+  deployment?: Deployment,
 ): Promise<RunRow> {
+  if (NON_BOOKING.includes(target)) return runNonBooking(s, target, repeat, servers);
   const isReference = REFERENCES.includes(target);
-  const app = targetAdapter(target) === 'fastify' ? servers['app-fastify'] : servers.app;
-  const server = isReference ? servers[target as 'raw' | 'lock-or-429'] : app;
+  const app = appFor(target, servers);
+  const server = isReference ? servers[target as 'raw' | 'lock-or-429'] : (deployment?.apps[0] ?? app);
+  const entry = deployment?.url ?? server.url;
+  const appUrls = deployment ? deployment.apps.map((a) => a.url) : [app.url];
   // Reference events live in the same tables; the app builds their Redis inventory at creation.
-  const eventIds = await createEvents(app, s, isReference ? 'atomic' : targetStrategy(target), `${s.name} ${target} #${repeat}`);
-  const before = isReference ? null : await scrape(app.url);
+  const eventIds = await createEvents(deployment ?? app, s, isReference ? 'atomic' : targetBase(target), `${s.name} ${target} #${repeat}`);
+  const before = isReference ? null : await scrapeAll(appUrls);
+  const usage = async () => deployment && snapshot(deployment.apps.map((a) => a.proc.pid), deployment.lb.pid, await deployment.redisPorts(), db);
+  const usageBefore = await usage();
   const rss = new RssSampler(server.proc.pid);
-  const load = await generateLoad({ baseUrl: server.url, eventIds, requests: s.requests, connections: s.connections, quantity: 1 });
+  const load = await generateLoad({ baseUrl: entry, eventIds, requests: s.requests, connections: s.connections, quantity: 1 });
   const peakKb = rss.stop();
-  const counters = before ? strategyCounters(before, await scrape(app.url), targetStrategy(target)) : null;
+  const usageAfter = await usage();
+  const counters = before ? strategyCounters(before, await scrapeAll(appUrls), targetBase(target)) : null;
 
   const created: Answer[] = load.created.map((body) => ({ status: 201, body: JSON.parse(body) as Answer['body'] }));
   const capacity = s.seatsPerEvent * s.events;
   const events = eventIds.map((id) => ({ id, capacity: s.seatsPerEvent }));
-  const { sold, violations } = await checkEvents(db, target === 'lock-or-429' ? undefined : redis, events, created);
+  const inventory = target === 'lock-or-429' ? undefined : ((deployment?.redis ?? redis) as Redis);
+  const { sold, violations } = await checkEvents(db, inventory, events, created);
   const c = load.statusCounts;
   const known = (c['201'] ?? 0) + (c['409'] ?? 0) + (c['429'] ?? 0) + (c['503'] ?? 0);
   return {
@@ -88,7 +148,40 @@ async function runOne(
     peakRssMb: peakKb / 1024,
     counters,
     unexpected: load.unexpected,
+    deployment: deployment?.name,
+    perBooking: usageBefore && usageAfter ? perBooking(usageBefore, usageAfter, c['201'] ?? 0) : undefined,
   };
+}
+
+/**
+ * One scenario's runs of one repeat. `scale` runs the references alone (as
+ * everywhere: the ×raw yardstick) and the strategies on each deployment, one
+ * deployment up at a time.
+ */
+async function runScenario(
+  o: BenchOptions,
+  name: Scenario['name'],
+  repeat: number,
+  servers: Record<ServerName, Server>,
+  db: Pool,
+  redis: Redis,
+  report: (row: RunRow) => void,
+): Promise<void> {
+  const s = scenario(name, o);
+  // The deployments run the default adapter: a -fastify strategy target is not run on them.
+  const strategies = o.targets.filter((t) => !REFERENCES.includes(t) && !NON_BOOKING.includes(t) && targetAdapter(t) === 'express');
+  for (const target of name === 'scale' ? o.targets.filter((t) => REFERENCES.includes(t)) : o.targets) {
+    report(await runOne(s, target, repeat, servers, db, redis));
+  }
+  if (name !== 'scale') return;
+  for (const deploymentName of o.deployments) {
+    const deployment = await startDeployment(deploymentName, benchEnvironment());
+    try {
+      for (const target of strategies) report(await runOne(s, target, repeat, servers, db, redis, deployment));
+    } finally {
+      await deployment.stop();
+    }
+  }
 }
 
 async function machine(db: Pool, redis: Redis) {
@@ -128,27 +221,34 @@ async function main(): Promise<number> {
     if (o.targets.some((t) => targetAdapter(t) === 'fastify')) {
       servers['app-fastify'] = await startServer('src/main.js', { ...env, ...PRODUCTION_SETTINGS, HTTP_ADAPTER: 'fastify' }, profiling);
     }
-    servers.raw = await startServer('bench/references/raw-server.js', env);
-    servers['lock-or-429'] = await startServer('bench/references/lock-or-429-server.js', env);
+    const wanted = (t: Target) => o.targets.includes(t);
+    if (wanted('raw')) servers.raw = await startServer('bench/references/raw-server.js', env);
+    if (wanted('lock-or-429')) servers['lock-or-429'] = await startServer('bench/references/lock-or-429-server.js', env);
+    if (wanted('noop-http')) servers['noop-http'] = await startServer('bench/references/noop-http-server.js', env);
+    if (wanted('noop-nest')) servers['noop-nest'] = await startServer('bench/references/noop-nest-server.js', env);
 
     console.log(textHeader());
     for (let repeat = 1; repeat <= o.repeat; repeat++) {
       for (const name of o.scenarios) {
-        for (const target of o.targets) {
-          const row = await runOne(scenario(name, o), target, repeat, servers as Record<ServerName, Server>, db, redis);
+        await runScenario(o, name, repeat, servers as Record<ServerName, Server>, db, redis, (row) => {
           rows.push(row);
           console.log(textRow([...cells(row)].map((v, i) => (i === 0 ? `${v}#${repeat}` : v))));
           for (const v of row.violations) console.log(`    VIOLATION ${v}`);
           for (const u of row.unexpected) console.log(`    answered ${u}`);
-        }
+        });
       }
     }
 
     const medians: string[][] = [];
     for (const name of o.scenarios) {
       const raw = group(rows, name, 'raw').length ? medianRun(group(rows, name, 'raw')) : undefined;
-      const l429 = group(rows, name, 'lock-or-429').length ? medianRun(group(rows, name, 'lock-or-429')) : undefined;
-      for (const target of o.targets) medians.push(cells(medianRun(group(rows, name, target)), raw, l429));
+      const nest = group(rows, name, 'noop-nest').length ? medianRun(group(rows, name, 'noop-nest')) : undefined;
+      for (const target of o.targets) {
+        if (group(rows, name, target).length) medians.push(cells(medianRun(group(rows, name, target)), raw, nest));
+        for (const d of o.deployments) {
+          if (group(rows, name, target, d).length) medians.push(cells(medianRun(group(rows, name, target, d)), raw, nest));
+        }
+      }
     }
     console.log(`\nMedians of ${o.repeat} (ratios against the references' medians in the same scenario):\n`);
     console.log(textHeader());
@@ -164,6 +264,13 @@ async function main(): Promise<number> {
     const file = join(o.outDir, `bench-${stamp}.json`);
     writeFileSync(file, JSON.stringify({ machine: host, options: o, rows, checks }, null, 2));
     writeFileSync(join(o.outDir, 'latest.md'), `${markdownTable(medians)}\n`);
+    const scaleRows = o.deployments.flatMap((d) => o.targets.flatMap((t) => (group(rows, 'scale', t, d).length ? [medianRun(group(rows, 'scale', t, d))] : [])));
+    if (scaleRows.length) {
+      const raw = group(rows, 'scale', 'raw').length ? medianRun(group(rows, 'scale', 'raw')) : undefined;
+      const table = scaleTable(scaleRows, raw);
+      console.log(`\nscale: what one sold ticket costs each component (medians; MySQL counters are server-wide):\n\n${table}`);
+      writeFileSync(join(o.outDir, 'latest-scale.md'), `${table}\n`);
+    }
     console.log(`\nresults: ${file} (and latest.md)`);
 
     const broken = rows.filter((r) => r.violations.length > 0);

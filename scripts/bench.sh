@@ -5,4 +5,5 @@ source "$(dirname "$0")/lib.sh"
 
 export BENCH_DB_NAME="${BENCH_DB_NAME:-seatguard_bench}"
 prepare_fresh_database "$BENCH_DB_NAME"
+ensure_load_balancer
 node dist/bench/run-bench.js "$@"

@@ -31,6 +31,12 @@ ensure_deploy_tools() {
   command -v kubectl >/dev/null || { log "installing kubectl (Debian kubernetes-client)"; apt_install kubernetes-client; }
 }
 
+# The load balancer of the multi-instance proofs and the bench (tools/load-balancer.ts):
+# HAProxy from Debian's packages. The package's service is not needed (the harness runs it).
+ensure_load_balancer() {
+  command -v haproxy >/dev/null || [[ -x /usr/sbin/haproxy ]] || { log "installing haproxy (Debian package)"; apt_install haproxy; }
+}
+
 ensure_env_file() {
   node scripts/write-env.js
 }

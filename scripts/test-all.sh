@@ -12,6 +12,7 @@ rm -rf "$RESULTS" && mkdir -p "$RESULTS"
 # The child-process suites and the bench smoke run use the production build.
 prepare_fresh_database "$TEST_DB_NAME"
 ensure_deploy_tools
+ensure_load_balancer
 
 status=0
 log "unit tests (deployment checks included)"

@@ -1,96 +1,27 @@
 import Redis from 'ioredis';
-import { readSaleState } from './support/invariants/read-sale-state';
-import { saleViolations } from './support/invariants/sale-invariants';
 import { seatKeys } from '../src/inventory/seat-keys';
 import { startExtraRedis, ExtraRedis, WriteRefusal } from '../tools/redis-server';
 import { startTcpProxy, TcpProxy } from '../tools/tcp-proxy';
 import { TEST_REDIS_URL, testEnvironment } from './setup/test-settings';
 import { ChildApp, startChildApp } from './support/child-app';
-import { Attempt, PurchaseLoop, waitFor } from './support/purchase-loop';
-import { createEvent, json } from './support/sale';
-import { closeTestDb, rows, truncateAll } from './support/test-db';
+import {
+  answerOf,
+  describeAttempt,
+  FAST_RECOVERY,
+  finishSale,
+  finishSaleReport,
+  notHonestRefusals,
+  openSale,
+  SaleSetup,
+  sentAndAnsweredBetween,
+  sold,
+  status,
+  tally,
+} from './support/drill-sale';
+import { PurchaseLoop, waitFor } from './support/purchase-loop';
+import { json } from './support/sale';
+import { closeTestDb, truncateAll } from './support/test-db';
 import { closeTestRedis, flushTestRedis } from './support/test-redis';
-
-/** Short holds so a seat stranded by a crash is back on sale within the drill. */
-const FAST_RECOVERY = { HOLD_TTL_MS: '3000', HOLD_SWEEP_INTERVAL_MS: '300', BOOKING_DEADLINE_MS: '2000', EVENT_CACHE_TTL_MS: '500' };
-
-interface Sale {
-  eventId: number;
-  capacity: number;
-  load: PurchaseLoop;
-}
-
-interface SaleSetup {
-  /** Where to create the event (admin API). */
-  adminUrl: string;
-  /** Instances the buyers spread over; read on every purchase. */
-  urls: () => string[];
-  capacity: number;
-  strategy: string;
-  workers: number;
-  /** Tickets sold before the drill breaks anything. */
-  firstSales: number;
-}
-
-/** An event on sale and buyers at work; `track` gets the buyers at once, so they are stopped even if the drill fails early. */
-async function openSale(o: SaleSetup, track: (load: PurchaseLoop) => void): Promise<Sale> {
-  const { adminUrl, urls, capacity, strategy, workers, firstSales } = o;
-  const event = await createEvent(adminUrl, { capacity, strategy });
-  const load = new PurchaseLoop(urls, event.id, workers);
-  track(load);
-  await waitFor('first sales', async () => (await sold(event.id)) >= firstSales);
-  return { eventId: event.id, capacity, load };
-}
-
-/** Waits until every seat is sold and buyers hear SOLD_OUT, stops them, and returns DESIGN §1's violations. */
-async function finishSale({ eventId, capacity, load }: Sale, redisUrl: string, timeoutMs = 30_000): Promise<string[]> {
-  await waitFor('sale finished', async () => (await sold(eventId)) === capacity && load.soldOut(), timeoutMs);
-  await load.stop();
-  const redis = new Redis(redisUrl);
-  try {
-    const stored = await readSaleState(rows, eventId, redis);
-    const violations = saleViolations({ capacity, answers: load.finals, ...stored, expectSoldOut: true });
-    if (load.unanswered.length) violations.push(`${load.unanswered.length} purchases never got a final answer (still 503 or no answer 30 s after the buyers stopped)`);
-    return violations;
-  } finally {
-    redis.disconnect();
-  }
-}
-
-async function sold(eventId: number): Promise<number> {
-  return Number((await rows<{ n: number }>('SELECT COUNT(*) AS n FROM tickets WHERE event_id = ?', [eventId]))[0].n);
-}
-
-/** The HTTP status, or 0 when there was no answer (refused, reset, or none within `timeoutMs`). */
-async function status(url: string, timeoutMs = 10_000): Promise<number> {
-  return fetch(url, { signal: AbortSignal.timeout(timeoutMs) }).then((r) => r.status, () => 0);
-}
-
-/** How many times each distinct line occurs, so a failure shows "500 INTERNAL: 38" rather than 38 lines. */
-function tally(lines: string[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const line of lines) counts[line] = (counts[line] ?? 0) + 1;
-  return counts;
-}
-
-/**
- * `finishSale`, tallied, with a sale that never finishes reported as a
- * violation instead of thrown, so a drill can show everything it saw at once.
- */
-async function finishSaleReport(sale: Sale, redisUrl: string, timeoutMs?: number): Promise<Record<string, number>> {
-  return tally(await finishSale(sale, redisUrl, timeoutMs).catch((e: Error) => [e.message]));
-}
-
-const answerOf = (a: Attempt) => `${a.status} ${a.code ?? '-'} retry-after=${a.retryAfter ?? 'none'}`;
-const describeAttempt = (a: Attempt) => `${answerOf(a)} after ${a.ms} ms`;
-
-/** Attempts that are not an honest "try again" (503 with Retry-After and one of `codes`), tallied by answer. */
-function notHonestRefusals(attempts: Attempt[], codes: string[]): Record<string, number> {
-  return tally(attempts.filter((a) => a.status !== 503 || a.retryAfter === null || !codes.includes(a.code ?? '')).map(answerOf));
-}
-
-/** Attempts sent at or after `from` and answered by `to`: what a client asking during a fault heard during it. */
-const sentAndAnsweredBetween = (attempts: Attempt[], from: number, to: number) => attempts.filter((a) => a.sentAt >= from && a.at <= to);
 
 const MYSQL_STALL_CODES = ['MYSQL_UNAVAILABLE', 'DEADLINE_EXCEEDED'];
 const REDIS_REFUSAL_CODES = ['REDIS_UNAVAILABLE', 'LOCK_QUORUM_UNAVAILABLE', 'DEADLINE_EXCEEDED'];
@@ -350,7 +281,7 @@ describe('fault drills', () => {
       const { capacity, load } = sale;
 
       // Aimed at booking transactions: a lost reply to the hold sweeper's COMMIT would test something else.
-      proxy.dropNextCommitReplies(DROPS, (queries) => queries.some((q) => /^\s*INSERT INTO `?bookings`?/i.test(q)));
+      proxy.dropNextCommitReplies(DROPS, (queries) => queries.some((q) => /^\s*(INSERT INTO `?bookings`?|CALL `?insert_booking`?)/i.test(q)));
       await waitFor(`${DROPS} COMMIT replies dropped`, () => proxy.droppedCommitReplies === DROPS);
       const violations = await finishSaleReport(sale, TEST_REDIS_URL);
 

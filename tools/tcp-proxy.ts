@@ -2,6 +2,9 @@ import { once } from 'node:events';
 import { createConnection, createServer, Server, Socket } from 'node:net';
 import { isCommitQuery, MysqlPacketReader, queryText } from './mysql-packets';
 
+/** Stored procedures that run a transaction through COMMIT by themselves (migrations/…-BookInOneCall). */
+const SELF_COMMITTING_CALL = /^\s*CALL\s+`?insert_booking`?\s*\(/i;
+
 export interface TcpProxy {
   port: number;
   /** Drops every open connection and refuses new ones: the peer "went away". */
@@ -129,6 +132,9 @@ class ProxiedConnection {
       if (isCommitQuery(packet)) {
         if (this.commits.take(this.transaction)) this.awaitingCommitReply = this.transaction;
         this.transaction = [];
+      } else if (SELF_COMMITTING_CALL.test(sql)) {
+        // A whole transaction in one statement (the app's booking procedure): its reply is a COMMIT's reply.
+        if (this.commits.take([sql])) this.awaitingCommitReply = [sql];
       } else if (/^\s*(BEGIN|START TRANSACTION)\b/i.test(sql)) {
         this.transaction = [sql];
       } else if (/^\s*ROLLBACK\s*;?\s*$/i.test(sql)) {

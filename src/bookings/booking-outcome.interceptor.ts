@@ -1,7 +1,6 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { map, Observable } from 'rxjs';
-import { SoldOutError } from '../errors/domain-errors';
-import { domainErrorBody } from '../http/error-body';
+import { soldOutBody } from '../http/error-body';
 import type { BookingOutcome } from './booking-outcome';
 import { BookingResponse } from './dto/booking.response';
 
@@ -22,7 +21,7 @@ export class BookingOutcomeInterceptor implements NestInterceptor<BookingOutcome
       map((outcome) => {
         if (outcome.kind === 'booked') return BookingResponse.from(outcome.booking, outcome.secret);
         context.switchToHttp().getResponse<StatusSettable>().status(409);
-        return domainErrorBody(new SoldOutError(outcome.available, outcome.requested));
+        return soldOutBody(outcome.available, outcome.requested);
       }),
     );
   }

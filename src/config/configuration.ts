@@ -55,6 +55,8 @@ export const redisConfig = registerAs('redis', () => {
   const env = environment();
   return {
     url: env.REDIS_URL,
+    /** Empty: one Redis at `url`. Else the inventory, idempotency, rate limits and pub/sub live on this cluster. */
+    clusterNodes: env.REDIS_CLUSTER_NODES ? list(env.REDIS_CLUSTER_NODES) : [],
     redlockNodes: env.REDLOCK_NODES ? list(env.REDLOCK_NODES) : [env.REDIS_URL],
     watchPoolSize: env.REDIS_WATCH_POOL_SIZE,
     commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
@@ -82,6 +84,7 @@ export const bookingConfig = registerAs('booking', () => {
     idempotencyTtlSeconds: env.IDEMPOTENCY_TTL_SECONDS,
     idempotencyErrorTtlSeconds: env.IDEMPOTENCY_ERROR_TTL_SECONDS,
     eventCacheTtlMs: env.EVENT_CACHE_TTL_MS,
+    eventReadCacheMs: env.EVENT_READ_CACHE_MS,
     rateLimit: env.BOOKING_RATE_LIMIT,
     rateWindowMs: env.BOOKING_RATE_WINDOW_MS,
   };

@@ -95,6 +95,11 @@ export class EnvironmentVariables extends DatabaseEnvironment {
   @IsOptional()
   REDLOCK_NODES?: string;
 
+  /** Comma-separated seeds of a Redis Cluster (host:port or redis://[:password@]host:port); unset = REDIS_URL alone. */
+  @IsString()
+  @IsOptional()
+  REDIS_CLUSTER_NODES?: string;
+
   @IsInt() @Min(1) @Max(1000)
   REDIS_WATCH_POOL_SIZE: number = 16;
 
@@ -133,6 +138,9 @@ export class EnvironmentVariables extends DatabaseEnvironment {
 
   @IsInt() @Min(0)
   EVENT_CACHE_TTL_MS: number = 2000;
+
+  @IsInt() @Min(0)
+  EVENT_READ_CACHE_MS: number = 500;
 
   @IsInt() @Min(0)
   BOOKING_RATE_LIMIT: number = 20;

@@ -98,6 +98,12 @@ describe('validateEnvironment', () => {
     expect(() => validateEnvironment({ ...minimal, LOCK_TTL_MS: '500', LOCK_EXTEND_THRESHOLD_MS: '450' })).toThrow(/LOCK_EXTEND_THRESHOLD_MS/);
   });
 
+  it('refuses a Redis Cluster without independent Redlock masters', () => {
+    const cluster = { ...minimal, REDIS_CLUSTER_NODES: '10.0.0.1:6379,10.0.0.2:6379' };
+    expect(() => validateEnvironment(cluster)).toThrow(/REDLOCK_NODES/);
+    expect(validateEnvironment({ ...cluster, REDLOCK_NODES: 'redis://10.0.1.1:6379' }).REDIS_CLUSTER_NODES).toContain('10.0.0.2');
+  });
+
   it('lets the migration CLI run without app-only variables', () => {
     expect(validateDatabaseEnvironment({ DB_NAME: 'seatguard_test' }).DB_NAME).toBe('seatguard_test');
   });

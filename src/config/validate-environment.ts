@@ -46,6 +46,11 @@ function crossFieldProblems(env: EnvironmentVariables): string[] {
   if (env.HOLD_TTL_MS <= env.BOOKING_DEADLINE_MS) {
     problems.push('HOLD_TTL_MS: must exceed BOOKING_DEADLINE_MS, or a slow booking could lose its seats');
   }
+  if (env.REDIS_CLUSTER_NODES && !env.REDLOCK_NODES) {
+    // Redlock's default node is REDIS_URL; on a cluster its locks would live on a replicated
+    // master (a failover can hand a held lock to a second owner). Name independent masters.
+    problems.push('REDLOCK_NODES: required with REDIS_CLUSTER_NODES (independent masters, never the cluster)');
+  }
   return problems;
 }
 

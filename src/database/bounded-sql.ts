@@ -4,6 +4,7 @@ import type { Pool, PoolConnection } from 'mysql2';
 import { DataSource } from 'typeorm';
 import { Deadline } from '../concurrency/deadline';
 import { databaseConfig, DatabaseConfig } from '../config/configuration';
+import { SeatguardMetrics } from '../metrics/seatguard-metrics';
 
 /** A wait on MySQL (a pooled connection or a statement) ran out of time. */
 export class SqlTimeoutError extends Error {
@@ -43,6 +44,7 @@ export class BoundedSql {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @Inject(databaseConfig.KEY) private readonly config: DatabaseConfig,
+    private readonly metrics: SeatguardMetrics,
   ) {}
 
   /** One statement on a pooled connection. */
@@ -59,6 +61,23 @@ export class BoundedSql {
   }
 
   /**
+   * One statement that commits by itself (a stored procedure ending in
+   * COMMIT): an answer lost on the way back is an AmbiguousCommitError, like a
+   * lost COMMIT answer in `transaction`; an error MySQL raised is itself.
+   */
+  async callCommitting<T>(sql: string, params: unknown[], deadline?: Deadline): Promise<T> {
+    const endTimer = this.metrics.transactionSeconds.startTimer();
+    try {
+      return await this.query<T>(sql, params, deadline);
+    } catch (error) {
+      if (isServerRefusal(error)) throw error;
+      throw new AmbiguousCommitError(error);
+    } finally {
+      endTimer();
+    }
+  }
+
+  /**
    * `work` inside one transaction (READ COMMITTED, set once per connection:
    * every statement sees what others committed before it, which the
    * per-customer count and the capacity check rely on).
@@ -66,6 +85,15 @@ export class BoundedSql {
    * AmbiguousCommitError, never "nothing happened".
    */
   async transaction<T>(work: (tx: SqlTransaction) => Promise<T>, deadline?: Deadline): Promise<T> {
+    const endTimer = this.metrics.transactionSeconds.startTimer();
+    try {
+      return await this.transactionOn(work, deadline);
+    } finally {
+      endTimer();
+    }
+  }
+
+  private async transactionOn<T>(work: (tx: SqlTransaction) => Promise<T>, deadline?: Deadline): Promise<T> {
     const connection = await this.acquire(deadline);
     const tx: SqlTransaction = { query: (sql, params = []) => this.run(connection, sql, params, deadline) };
     let committing = false;

@@ -30,16 +30,15 @@ export class BookingNotFoundError extends DomainError {
   }
 }
 
+export const soldOutMessage = (available: number, requested: number): string =>
+  available === 0 ? 'sold out: no seats left' : `sold out: ${requested} seats requested, only ${available} left`;
+
 export class SoldOutError extends DomainError {
   readonly code = 'SOLD_OUT';
   readonly status = 409;
   readonly details: { available: number; requested: number };
   constructor(available: number, requested: number) {
-    super(
-      available === 0
-        ? 'sold out: no seats left'
-        : `sold out: ${requested} seats requested, only ${available} left`,
-    );
+    super(soldOutMessage(available, requested));
     this.details = { available, requested };
   }
 }

@@ -20,6 +20,13 @@ describe('asDependencyFailure: driver errors to domain errors', () => {
     ['MASTERDOWN Link with MASTER is down', 'REDIS_UNAVAILABLE'],
     ['Connection is closed.', 'REDIS_UNAVAILABLE'],
     ["Stream isn't writeable and enableOfflineQueue options is false", 'REDIS_UNAVAILABLE'],
+    // A Redis Cluster in the middle of a failover, as ioredis's Cluster client reports it.
+    ["Cluster isn't ready and enableOfflineQueue options is false", 'REDIS_UNAVAILABLE'],
+    ['Too many Cluster redirections. Last error: Error: Connection is closed.', 'REDIS_UNAVAILABLE'],
+    ['Failed to refresh slots cache.', 'REDIS_UNAVAILABLE'],
+    ['None of startup nodes is available', 'REDIS_UNAVAILABLE'],
+    ['MOVED 7365 127.0.0.1:30002', 'REDIS_UNAVAILABLE'],
+    ['ASK 7365 127.0.0.1:30002', 'REDIS_UNAVAILABLE'],
   ])('Redis %s -> 503 %s', (message, code) => {
     expect(asDependencyFailure(replyError(message))?.code).toBe(code);
   });

@@ -19,7 +19,16 @@ const REDIS_CONNECTION_MESSAGES = [
   'ECONNRESET',
   'EPIPE',
   'ETIMEDOUT',
+  // A Redis Cluster client between slot maps (a failover in progress).
+  "Cluster isn't ready",
+  'Too many Cluster redirections',
+  'Failed to refresh slots cache',
+  'None of startup nodes is available',
+  'Cluster is disconnected',
 ];
+
+/** A cluster node's redirection on a dedicated connection (the slot moved): nothing was done. */
+const REDIS_REDIRECTION = /^(MOVED|ASK) \d+ /;
 
 const MYSQL_CODES = new Set([
   'ECONNREFUSED',
@@ -75,6 +84,7 @@ export function asDependencyFailure(error: unknown): DependencyUnavailableError 
   if (
     error.name === 'MaxRetriesPerRequestError' ||
     REDIS_REFUSALS.test(error.message) ||
+    REDIS_REDIRECTION.test(error.message) ||
     refusedInsideMulti(error) ||
     REDIS_CONNECTION_MESSAGES.some((m) => error.message.includes(m))
   ) {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { bookingConfig, BookingConfig, redisConfig, RedisConfig } from '../config/configuration';
-import { closeQuietly, createRedisConnection } from '../redis/redis-connection';
+import { closeClient, createRedisClient, RedisClient } from '../redis/redis-client';
 import { REDIS_CLIENT } from '../redis/redis.tokens';
 import type { Deadline } from '../concurrency/deadline';
 import type { Event } from './event.model';
@@ -21,7 +21,8 @@ export class EventCache implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(EventCache.name);
   private readonly entries = new Map<number, { event: Event; expiresAt: number }>();
   private readonly loading = new Map<number, Promise<Event | null>>();
-  private subscriber: Redis | undefined;
+  private subscriber: RedisClient | undefined;
+  private readonly listeners: ((eventId: number | null) => void)[] = [];
 
   constructor(
     private readonly repository: EventsRepository,
@@ -31,20 +32,18 @@ export class EventCache implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    this.subscriber = createRedisConnection(this.redisSettings.url, {
-      commandTimeoutMs: this.redisSettings.commandTimeoutMs,
-      name: 'seatguard-events-subscriber',
-    }, { enableOfflineQueue: true });
+    // On a cluster, PUBLISH reaches every node's subscribers, so any node will do.
+    this.subscriber = createRedisClient(this.redisSettings, 'seatguard-events-subscriber', { subscriber: true });
     // ioredis re-subscribes after a reconnect; clear everything then, messages may have been missed.
-    this.subscriber.on('ready', () => this.entries.clear());
-    this.subscriber.on('message', (_channel, id) => this.entries.delete(Number(id)));
+    this.subscriber.on('ready', () => this.forgetAll());
+    this.subscriber.on('message', (_channel, id) => this.forget(Number(id)));
     this.subscriber.subscribe(EVENT_CHANGED_CHANNEL).catch((error: unknown) =>
       this.logger.warn({ err: error }, 'event change subscription failed; relying on the cache TTL'),
     );
   }
 
   async onModuleDestroy(): Promise<void> {
-    if (this.subscriber) await closeQuietly(this.subscriber);
+    if (this.subscriber) await closeClient(this.subscriber);
   }
 
   /** `deadline` bounds the MySQL read when the event must be loaded (shared by callers waiting for the same load). */
@@ -61,10 +60,25 @@ export class EventCache implements OnModuleInit, OnModuleDestroy {
 
   /** Local drop plus a broadcast to the other instances. */
   async changed(event: Event): Promise<void> {
-    this.entries.delete(event.id);
+    this.forget(event.id);
     await this.redis.publish(EVENT_CHANGED_CHANNEL, String(event.id)).catch((error: unknown) =>
       this.logger.warn({ err: error, eventId: event.id }, 'could not broadcast an event change'),
     );
+  }
+
+  /** Also called for every change seen here or broadcast by another instance: read caches drop their copy too. */
+  onChange(listener: (eventId: number | null) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private forget(id: number): void {
+    this.entries.delete(id);
+    for (const listener of this.listeners) listener(id);
+  }
+
+  private forgetAll(): void {
+    this.entries.clear();
+    for (const listener of this.listeners) listener(null);
   }
 
   private async load(id: number, deadline?: Deadline): Promise<Event | null> {

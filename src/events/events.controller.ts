@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, UseInterceptors } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminOnly } from '../auth/admin-only.decorator';
 import { ParseIdPipe } from '../http/parse-id.pipe';
@@ -10,6 +10,8 @@ import { ListEventsQuery } from './dto/list-events.query';
 import { ReconcileResponse } from './dto/reconcile.response';
 import { UpdateStrategyDto } from './dto/update-strategy.dto';
 import { EventsService } from './events.service';
+import { EventReads } from './event-reads';
+import { CacheableReadInterceptor } from '../http/cacheable-read.interceptor';
 
 const NO_SUCH_EVENT = 'EVENT_NOT_FOUND';
 const BAD_ID = 'INVALID_ID: the id is not a positive integer';
@@ -17,7 +19,10 @@ const BAD_ID = 'INVALID_ID: the id is not a positive integer';
 @ApiTags('events')
 @Controller('events')
 export class EventsController {
-  constructor(private readonly events: EventsService) {}
+  constructor(
+    private readonly events: EventsService,
+    private readonly reads: EventReads,
+  ) {}
 
   @Post()
   @AdminOnly()
@@ -29,20 +34,22 @@ export class EventsController {
   }
 
   @Get()
+  @UseInterceptors(CacheableReadInterceptor)
   @ApiOperation({ summary: 'List events, oldest first, a page at a time' })
   @ApiOkResponse({ type: EventPageResponse })
   @ApiErrorResponses({ 400: 'VALIDATION_FAILED (limit) or INVALID_INPUT (a cursor this API did not return)', 503: DEPENDENCY_UNAVAILABLE })
   list(@Query() query: ListEventsQuery): Promise<EventPageResponse> {
-    return this.events.list(query.limit, query.cursor);
+    return this.reads.list(query.limit, query.cursor);
   }
 
   @Get(':id')
+  @UseInterceptors(CacheableReadInterceptor)
   @ApiIdParam()
   @ApiOperation({ summary: 'One event, with seats sold and available' })
   @ApiOkResponse({ type: EventResponse })
   @ApiErrorResponses({ 400: BAD_ID, 404: NO_SUCH_EVENT, 503: DEPENDENCY_UNAVAILABLE })
   get(@Param('id', new ParseIdPipe()) id: number): Promise<EventResponse> {
-    return this.events.get(id);
+    return this.reads.get(id);
   }
 
   @Put(':id/strategy')

@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import { DomainError, SoldOutError } from '../errors/domain-errors';
+import { DomainError, soldOutMessage } from '../errors/domain-errors';
 import type { ErrorCode } from '../errors/error-codes';
 
 export interface ErrorBody {
@@ -19,7 +19,11 @@ export function domainErrorBody(error: DomainError): ErrorBody {
   return errorBody(error.status, error.message, error.code, error.details ?? {});
 }
 
-/** SOLD_OUT as an answer body: the same shape the exception filter gives SoldOutError. */
-export function soldOut(available: number, requested: number): { status: 409; body: ErrorBody } {
-  return { status: 409, body: domainErrorBody(new SoldOutError(available, requested)) };
+/**
+ * SOLD_OUT as an answer body, the same shape the exception filter gives a
+ * SoldOutError, built without one: in a flash sale most answers are this, and
+ * an Error's stack capture is most of its cost.
+ */
+export function soldOutBody(available: number, requested: number): ErrorBody {
+  return errorBody(409, soldOutMessage(available, requested), 'SOLD_OUT', { available, requested });
 }

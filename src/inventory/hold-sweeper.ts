@@ -17,7 +17,8 @@ export class HoldSweeper implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly logger = new Logger(HoldSweeper.name);
   private timer: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
-  private readonly reconcileRequested = new Set<number>();
+  /** Event -> why its rebuild was asked for. */
+  private readonly reconcileRequested = new Map<number, string>();
 
   constructor(
     private readonly store: SeatPool,
@@ -42,15 +43,15 @@ export class HoldSweeper implements OnApplicationBootstrap, OnApplicationShutdow
     await this.sweeping;
   }
 
-  /** Something changed MySQL without Redis following (Redis was away): rebuild on the next tick. */
-  requestReconcile(eventId: number): void {
-    this.reconcileRequested.add(eventId);
+  /** Redis may not match MySQL (Redis was away, a failover lost writes): rebuild on the next tick. */
+  requestReconcile(eventId: number, reason = 'requested'): void {
+    this.reconcileRequested.set(eventId, reason);
   }
 
   private async tick(): Promise<void> {
-    for (const eventId of [...this.reconcileRequested]) {
+    for (const [eventId, reason] of [...this.reconcileRequested]) {
       try {
-        await this.rebuilder.rebuild(eventId, 'requested');
+        await this.rebuilder.rebuild(eventId, reason);
         this.reconcileRequested.delete(eventId);
       } catch {
         break; // still away; next tick

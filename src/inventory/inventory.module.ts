@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { LockingModule } from '../locking/locking.module';
+import { FailoverReconciler } from './failover-reconciler';
 import { HoldSweeper } from './hold-sweeper';
 import { InventoryRebuilder } from './inventory-rebuilder';
 import { TicketLedger } from './persistence/ticket-ledger';
@@ -23,6 +24,7 @@ export const SEAT_STRATEGY_CLASSES = [PessimisticStrategy, OptimisticStrategy, A
     SeatPool,
     InventoryRebuilder,
     HoldSweeper,
+    FailoverReconciler,
     { provide: TicketLedger, useClass: MysqlTicketLedger },
     ...SEAT_STRATEGY_CLASSES,
     {

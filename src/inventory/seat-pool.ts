@@ -94,12 +94,17 @@ export class SeatPool implements OnModuleInit {
    */
   async peek(eventId: number, quantity: number, connection: Redis = this.redis): Promise<PoolView> {
     const k = seatKeys(eventId);
-    const [[, exists], [, available], [, lowest]] = (await connection
+    const replies = (await connection
       .pipeline()
       .exists(k.meta)
       .zcard(k.free)
       .zrange(k.free, 0, String(quantity - 1))
-      .exec()) as [[null, number], [null, number], [null, string[]]];
+      .exec()) as [Error | null, unknown][];
+    // A pipeline reports a refused command inside its replies (on a cluster in failover:
+    // CLUSTERDOWN, MOVED...) instead of rejecting; it is the caller's error all the same.
+    const refused = replies.find(([error]) => error !== null)?.[0];
+    if (refused) throw refused;
+    const [[, exists], [, available], [, lowest]] = replies as [[null, number], [null, number], [null, string[]]];
     if (exists === 1) this.memo.record(eventId, available);
     return { exists: exists === 1, available, lowest: lowest.map(Number) };
   }

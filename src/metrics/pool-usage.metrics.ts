@@ -2,7 +2,7 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { Gauge } from 'prom-client';
 import { BoundedSql } from '../database/bounded-sql';
 import { REDIS_WATCH_POOL } from '../redis/redis.tokens';
-import { WatchConnectionPool } from '../redis/watch-connection-pool';
+import { WatchConnections } from '../redis/watch-connections';
 import { SeatguardMetrics } from './seatguard-metrics';
 
 interface PoolUsage {
@@ -21,7 +21,7 @@ export class PoolUsageMetrics implements OnModuleInit {
   constructor(
     private readonly metrics: SeatguardMetrics,
     private readonly sql: BoundedSql,
-    @Inject(REDIS_WATCH_POOL) private readonly watchPool: WatchConnectionPool,
+    @Inject(REDIS_WATCH_POOL) private readonly watchPool: WatchConnections,
   ) {}
 
   onModuleInit(): void {

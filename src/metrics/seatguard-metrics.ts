@@ -73,6 +73,13 @@ export class SeatguardMetrics {
     registers: [this.registry],
   });
 
+  readonly transactionSeconds = new Histogram({
+    name: 'seatguard_db_transaction_seconds',
+    help: 'MySQL transactions from taking a pooled connection to the COMMIT answer (bookings, holds, cancellations)',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
   readonly ambiguousCommits = new Counter({
     name: 'seatguard_ambiguous_commits_total',
     help: 'Bookings whose COMMIT answer was lost, by what MySQL said afterwards (committed, unknown)',

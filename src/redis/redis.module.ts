@@ -2,10 +2,26 @@ import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import type Redis from 'ioredis';
 import type { Redlock } from '@sesamecare-oss/redlock';
 import { bookingConfig, BookingConfig, redisConfig, RedisConfig } from '../config/configuration';
-import { closeQuietly, createRedisConnection } from './redis-connection';
+import { parseClusterSeeds } from './cluster-connection';
+import { ClusterWatchConnections } from './cluster-watch-connections';
+import { closeClient, createRedisClient, isCluster, RedisClient } from './redis-client';
+import { closeQuietly } from './redis-connection';
 import { createRedlock } from './redlock.factory';
 import { REDIS_CLIENT, REDIS_WATCH_POOL, REDLOCK } from './redis.tokens';
 import { WatchConnectionPool } from './watch-connection-pool';
+import { WatchConnections } from './watch-connections';
+
+function createWatchConnections(client: RedisClient, config: RedisConfig, booking: BookingConfig): WatchConnections {
+  if (!isCluster(client)) return new WatchConnectionPool(config.url, config.watchPoolSize, config.commandTimeoutMs, booking.deadlineMs);
+  const { username, password } = parseClusterSeeds(config.clusterNodes);
+  return new ClusterWatchConnections(client, {
+    sizePerMaster: config.watchPoolSize,
+    commandTimeoutMs: config.commandTimeoutMs,
+    acquireTimeoutMs: booking.deadlineMs,
+    username,
+    password,
+  });
+}
 
 const REDLOCK_CLIENTS = Symbol('REDLOCK_CLIENTS');
 
@@ -15,14 +31,12 @@ const REDLOCK_CLIENTS = Symbol('REDLOCK_CLIENTS');
     {
       provide: REDIS_CLIENT,
       inject: [redisConfig.KEY],
-      useFactory: (config: RedisConfig) =>
-        createRedisConnection(config.url, { commandTimeoutMs: config.commandTimeoutMs, name: 'seatguard-main' }),
+      useFactory: (config: RedisConfig) => createRedisClient(config, 'seatguard-main'),
     },
     {
       provide: REDIS_WATCH_POOL,
-      inject: [redisConfig.KEY, bookingConfig.KEY],
-      useFactory: (config: RedisConfig, booking: BookingConfig) =>
-        new WatchConnectionPool(config.url, config.watchPoolSize, config.commandTimeoutMs, booking.deadlineMs),
+      inject: [REDIS_CLIENT, redisConfig.KEY, bookingConfig.KEY],
+      useFactory: createWatchConnections,
     },
     {
       provide: REDLOCK_CLIENTS,
@@ -39,8 +53,8 @@ const REDLOCK_CLIENTS = Symbol('REDLOCK_CLIENTS');
 })
 export class RedisModule implements OnApplicationShutdown {
   constructor(
-    @Inject(REDIS_CLIENT) private readonly client: Redis,
-    @Inject(REDIS_WATCH_POOL) private readonly watchPool: WatchConnectionPool,
+    @Inject(REDIS_CLIENT) private readonly client: RedisClient,
+    @Inject(REDIS_WATCH_POOL) private readonly watchPool: WatchConnections,
     @Inject(REDLOCK_CLIENTS) private readonly redlock: { clients: Redis[] },
   ) {}
 
@@ -48,7 +62,7 @@ export class RedisModule implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     await Promise.allSettled([
       this.watchPool.close(),
-      closeQuietly(this.client),
+      closeClient(this.client),
       ...this.redlock.clients.map((c) => closeQuietly(c)),
     ]);
   }

@@ -2,17 +2,20 @@ import { createPool, Pool } from 'generic-pool';
 import type Redis from 'ioredis';
 import { closeQuietly, createRedisConnection, whenReady } from './redis-connection';
 import { DependencyUnavailableError } from '../errors/domain-errors';
+import { WatchConnections } from './watch-connections';
 
 /**
- * A pool of dedicated connections for optimistic transactions. One request
- * holds a connection from WATCH to EXEC, so no other request's EXEC can clear
- * its WATCH (which is what happens on a shared connection).
+ * A pool of dedicated connections to one Redis for optimistic transactions.
+ * One request holds a connection from WATCH to EXEC, so no other request's
+ * EXEC can clear its WATCH (which is what happens on a shared connection).
+ * On a cluster there is one per master (ClusterWatchConnections).
  */
-export class WatchConnectionPool {
+export class WatchConnectionPool extends WatchConnections {
   private readonly pool: Pool<Redis>;
   private lastCreateFailureAt = 0;
 
   constructor(url: string, size: number, commandTimeoutMs: number, acquireTimeoutMs: number) {
+    super();
     let serial = 0;
     this.pool = createPool<Redis>(
       {
@@ -37,7 +40,8 @@ export class WatchConnectionPool {
     this.pool.on('factoryCreateError', () => (this.lastCreateFailureAt = Date.now()));
   }
 
-  async withConnection<T>(work: (connection: Redis) => Promise<T>): Promise<T> {
+  /** `_key`: one Redis owns every key. */
+  async withConnection<T>(_key: string, work: (connection: Redis) => Promise<T>): Promise<T> {
     if (this.pool.available === 0 && Date.now() - this.lastCreateFailureAt < 2000) {
       throw new DependencyUnavailableError('redis', new Error('cannot open WATCH connections'));
     }

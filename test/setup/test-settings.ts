@@ -28,6 +28,8 @@ export function testEnvironment(): Record<string, string> {
     HOLD_TTL_MS: '30000',
     // Off unless a test turns it on: the proofs fire hundreds of requests from one address.
     BOOKING_RATE_LIMIT: '0',
+    // Reads answer from a short-lived copy in production; the proofs read right after writing.
+    EVENT_READ_CACHE_MS: '0',
   };
 }
 

@@ -73,7 +73,7 @@ export class MysqlBookingsRepository extends BookingsRepository {
       await this.sql.query('INSERT IGNORE INTO customer_booking_locks (event_id, customer_email) VALUES (?, ?)', [b.eventId, b.customerEmail], deadline);
     }
     try {
-      const id = await this.sql.transaction(async (tx) => {
+      const id = this.inOneCall(b) ? await this.insertInOneCall(b, status, createdAt, deadline) : await this.sql.transaction(async (tx) => {
         if (b.maxPerCustomer !== null) await this.claimCustomerQuota(tx, b, b.maxPerCustomer);
         const inserted = await tx.query<{ insertId: number }>(
           `INSERT INTO bookings (reference, secret_hash, event_id, customer_email, quantity, status, expires_at, strategy, seats, idempotency_key_hash, request_hash, created_at, updated_at)
@@ -102,6 +102,20 @@ export class MysqlBookingsRepository extends BookingsRepository {
     } catch (error) {
       throw classifyInsertError(error);
     }
+  }
+
+  /** Without a per-customer limit (nothing to lock and count), the whole transaction is one procedure call. */
+  protected inOneCall(b: NewBooking): boolean {
+    return b.maxPerCustomer === null;
+  }
+
+  private async insertInOneCall(b: NewBooking, status: BookingStatus, createdAt: Date, deadline: Deadline): Promise<number> {
+    const [rows] = await this.sql.callCommitting<[{ id: number }[]]>(
+      'CALL insert_booking(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [b.reference, b.secretHash, b.eventId, b.customerEmail, b.quantity, status, b.holdUntil, b.strategy, JSON.stringify(b.seats), b.idempotencyKeyHash, b.requestHash, createdAt],
+      deadline,
+    );
+    return Number(rows[0].id);
   }
 
   /**

@@ -29,7 +29,8 @@ export class EventResponse {
   @ApiProperty({ format: 'date-time', example: '2026-11-22T10:00:00.000Z' }) createdAt: string;
   @ApiProperty({ format: 'date-time', example: '2026-11-22T10:00:00.000Z' }) updatedAt: string;
 
-  static from(event: Event, counts: SeatCounts, now = Date.now()): EventResponse {
+  /** `available`, when given, is the pool's free count (what can be bought now); else capacity − sold − held. */
+  static from(event: Event, counts: SeatCounts & { available?: number }, now = Date.now()): EventResponse {
     return {
       id: event.id,
       name: event.name,
@@ -40,7 +41,7 @@ export class EventResponse {
       capacity: event.capacity,
       sold: counts.sold,
       held: counts.held,
-      available: Math.max(0, event.capacity - counts.sold - counts.held),
+      available: counts.available ?? Math.max(0, event.capacity - counts.sold - counts.held),
       priceCents: event.priceCents,
       strategy: event.strategy,
       maxPerCustomer: event.maxPerCustomer,

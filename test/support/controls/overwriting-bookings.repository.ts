@@ -7,6 +7,11 @@ import type { NewBooking } from '../../../src/bookings/persistence/bookings.repo
  * primary key's protection would store.
  */
 export class OverwritingBookingsRepository extends MysqlBookingsRepository {
+  // The control group's bookings take the statement-by-statement path, whose ticket insert is overridable.
+  protected override inOneCall(booking: NewBooking): boolean {
+    return booking.strategy !== 'unsafe' && super.inOneCall(booking);
+  }
+
   protected override ticketInsert(booking: NewBooking): string {
     const insert = super.ticketInsert(booking);
     return booking.strategy === 'unsafe' ? `${insert} ON DUPLICATE KEY UPDATE booking_id = VALUES(booking_id)` : insert;
