@@ -18,7 +18,7 @@ status=0
 log "unit tests (deployment checks included)"
 npx jest --ci --json --outputFile="$RESULTS/unit.json" || status=1
 log "e2e tests (real MySQL and Redis)"
-npx jest -c test/jest-e2e.json --ci --runInBand --json --outputFile="$RESULTS/e2e.json" || status=1
+HTTP_ADAPTER=express npx jest -c test/jest-e2e.json --ci --runInBand --json --outputFile="$RESULTS/e2e.json" || status=1
 # The suites that speak HTTP to the app, once more on the opt-in adapter: same assertions, same answers.
 HTTP_SUITES=(
   test/events.e2e-spec.ts
