@@ -1,30 +1,17 @@
 import { parseArgs } from 'node:util';
 
-/** The app's own targets on the default adapter (Express); each has a `-fastify` twin run with HTTP_ADAPTER=fastify. */
-const APP_TARGETS = ['app-live', 'event-read', 'pessimistic', 'optimistic', 'atomic'] as const;
-export const TARGETS = [
-  'noop-http',
-  'noop-nest',
-  'app-live',
-  'event-read',
-  'raw',
-  'lock-or-429',
-  'pessimistic',
-  'optimistic',
-  'atomic',
-  'app-live-fastify',
-  'event-read-fastify',
-  'pessimistic-fastify',
-  'optimistic-fastify',
-  'atomic-fastify',
-] as const;
-export type Target = (typeof TARGETS)[number];
+/** What runs without --targets: the floors, the references and the app's own targets on the default adapter (Express). */
+export const TARGETS = ['noop-http', 'noop-nest', 'app-live', 'event-read', 'raw', 'lock-or-429', 'pessimistic', 'optimistic', 'atomic'] as const;
+/** The app's own targets run with HTTP_ADAPTER=fastify: only when asked for (--targets, or --adapters). */
+export const FASTIFY_TARGETS = ['app-live-fastify', 'event-read-fastify', 'pessimistic-fastify', 'optimistic-fastify', 'atomic-fastify'] as const;
+export type Target = (typeof TARGETS)[number] | (typeof FASTIFY_TARGETS)[number];
+const KNOWN_TARGETS: readonly Target[] = [...TARGETS, ...FASTIFY_TARGETS];
+/** The app's own targets on the default adapter; each has a `-fastify` twin. */
+const APP_TARGETS: readonly Target[] = ['app-live', 'event-read', 'pessimistic', 'optimistic', 'atomic'];
 /** Servers of their own that book (raw, lock-or-429) or only answer (the two no-op floors). */
 export const REFERENCES: readonly Target[] = ['raw', 'lock-or-429', 'noop-http', 'noop-nest'];
 /** Targets that sell nothing: the floors and the app's read and no-op routes; measured for throughput only. */
 export const NON_BOOKING: readonly Target[] = ['noop-http', 'noop-nest', 'app-live', 'event-read', 'app-live-fastify', 'event-read-fastify'];
-/** Without --targets: every target on the default adapter (Express). */
-export const DEFAULT_TARGETS: readonly Target[] = TARGETS.filter((t) => !t.endsWith('-fastify'));
 
 /** HTTP_ADAPTER of the app a target runs on: `atomic` is Express, `atomic-fastify` Fastify. */
 export const ADAPTERS = ['express', 'fastify'] as const;
@@ -44,7 +31,7 @@ function onAdapters(targets: Target[], adapters: Adapter[]): Target[] {
   const out = new Set<Target>();
   for (const t of targets) {
     const base = targetBase(t);
-    if (!(APP_TARGETS as readonly string[]).includes(base)) out.add(t);
+    if (!APP_TARGETS.includes(base)) out.add(t);
     else for (const a of adapters) out.add((a === 'fastify' ? `${base}-fastify` : base) as Target);
   }
   return [...out];
@@ -79,8 +66,8 @@ export interface BenchOptions {
 const HELP = `npm run bench -- [options]
   --quick                 small smoke run: 400 requests, 100 seats, 20 connections, 1 repeat
   --scenarios=a,b         of ${SCENARIOS.join(', ')} (default all)
-  --targets=a,b           of ${TARGETS.join(', ')}
-                          (default all but the -fastify ones)
+  --targets=a,b           of ${KNOWN_TARGETS.join(', ')}
+                          (default ${TARGETS.join(', ')})
   --adapters=a,b          run each of the app's targets on these HTTP adapters, of ${ADAPTERS.join(', ')}
                           (default express; --adapters=express,fastify measures both in one run; scale's
                           deployments run Express only)
@@ -141,8 +128,8 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     quick,
     scenarios: list(values.scenarios, SCENARIOS, 'scenario'),
     targets: values.adapters
-      ? onAdapters(list(values.targets, TARGETS, 'target', DEFAULT_TARGETS), list(values.adapters, ADAPTERS, 'adapter'))
-      : list(values.targets, TARGETS, 'target', DEFAULT_TARGETS),
+      ? onAdapters(list(values.targets, KNOWN_TARGETS, 'target', TARGETS), list(values.adapters, ADAPTERS, 'adapter'))
+      : list(values.targets, KNOWN_TARGETS, 'target', TARGETS),
     repeat: positive(values.repeat, quick ? 1 : 3, 'repeat'),
     requests: positive(values.requests, quick ? 400 : 20000, 'requests'),
     seats: positive(values.seats, quick ? 100 : 5000, 'seats'),
