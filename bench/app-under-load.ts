@@ -86,7 +86,9 @@ export async function checkEvents(
     sold += stored.tickets.length;
     const own = answers.filter((a) => a.body?.eventId === id);
     violations.push(
-      ...saleViolations({ capacity, answers: own, ...stored, expectSoldOut: false, allowedStatuses: [201] }).map((v) => `event ${id}: ${v}`),
+      ...saleViolations({ capacity, answers: own, ...stored, expectSoldOut: false, allowedStatuses: [201] }).map(
+        (v) => `event ${id}: ${v}`,
+      ),
     );
   }
   return { sold, violations };

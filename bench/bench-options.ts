@@ -1,9 +1,25 @@
 import { parseArgs } from 'node:util';
 
 /** What runs without --targets: the floors, the references and the app's own targets on the default adapter (Express). */
-export const TARGETS = ['noop-http', 'noop-nest', 'app-live', 'event-read', 'raw', 'lock-or-429', 'pessimistic', 'optimistic', 'atomic'] as const;
+export const TARGETS = [
+  'noop-http',
+  'noop-nest',
+  'app-live',
+  'event-read',
+  'raw',
+  'lock-or-429',
+  'pessimistic',
+  'optimistic',
+  'atomic',
+] as const;
 /** The app's own targets run with HTTP_ADAPTER=fastify: only when asked for (--targets, or --adapters). */
-export const FASTIFY_TARGETS = ['app-live-fastify', 'event-read-fastify', 'pessimistic-fastify', 'optimistic-fastify', 'atomic-fastify'] as const;
+export const FASTIFY_TARGETS = [
+  'app-live-fastify',
+  'event-read-fastify',
+  'pessimistic-fastify',
+  'optimistic-fastify',
+  'atomic-fastify',
+] as const;
 export type Target = (typeof TARGETS)[number] | (typeof FASTIFY_TARGETS)[number];
 const KNOWN_TARGETS: readonly Target[] = [...TARGETS, ...FASTIFY_TARGETS];
 /** The app's own targets on the default adapter; each has a `-fastify` twin. */
@@ -11,7 +27,14 @@ const APP_TARGETS: readonly Target[] = ['app-live', 'event-read', 'pessimistic',
 /** Servers of their own that book (raw, lock-or-429) or only answer (the two no-op floors). */
 export const REFERENCES: readonly Target[] = ['raw', 'lock-or-429', 'noop-http', 'noop-nest'];
 /** Targets that sell nothing: the floors and the app's read and no-op routes; measured for throughput only. */
-export const NON_BOOKING: readonly Target[] = ['noop-http', 'noop-nest', 'app-live', 'event-read', 'app-live-fastify', 'event-read-fastify'];
+export const NON_BOOKING: readonly Target[] = [
+  'noop-http',
+  'noop-nest',
+  'app-live',
+  'event-read',
+  'app-live-fastify',
+  'event-read-fastify',
+];
 
 /** HTTP_ADAPTER of the app a target runs on: `atomic` is Express, `atomic-fastify` Fastify. */
 export const ADAPTERS = ['express', 'fastify'] as const;
@@ -140,7 +163,8 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     outDir: values.out ?? 'bench/results',
     profile: values.profile ?? false,
   };
-  if (options.seats % options.events !== 0) throw new Error(`--seats (${options.seats}) must split evenly over --events (${options.events})`);
+  if (options.seats % options.events !== 0)
+    throw new Error(`--seats (${options.seats}) must split evenly over --events (${options.events})`);
   return options;
 }
 
@@ -160,6 +184,12 @@ export function scenario(name: ScenarioName, o: BenchOptions): Scenario {
       return { name, events: o.events, seatsPerEvent: o.seats / o.events, requests: o.requests, connections: o.connections };
     case 'scale':
       // Several events, so that on a cluster every master has hot slots.
-      return { name, events: o.events, seatsPerEvent: (o.seats * o.scale) / o.events, requests: o.requests * o.scale, connections: o.connections };
+      return {
+        name,
+        events: o.events,
+        seatsPerEvent: (o.seats * o.scale) / o.events,
+        requests: o.requests * o.scale,
+        connections: o.connections,
+      };
   }
 }

@@ -24,14 +24,20 @@ export function summarizeProfile(file: string, top = 20): string {
   for (const n of profile.nodes) {
     const hits = n.hitCount ?? 0;
     if (!hits) continue;
-    const where = n.callFrame.url ? `${n.callFrame.url.replace(/^.*node_modules\//, '').replace(/^.*\/dist\//, '')}:${n.callFrame.lineNumber + 1}` : '';
+    const where = n.callFrame.url
+      ? `${n.callFrame.url.replace(/^.*node_modules\//, '').replace(/^.*\/dist\//, '')}:${n.callFrame.lineNumber + 1}`
+      : '';
     const fn = `${n.callFrame.functionName || '(anonymous)'} ${where}`.trim();
     byFunction.set(fn, (byFunction.get(fn) ?? 0) + hits);
     byOwner.set(owner(n.callFrame.url), (byOwner.get(owner(n.callFrame.url)) ?? 0) + hits);
   }
   const pct = (n: number) => `${((100 * n) / total).toFixed(1).padStart(5)}%`;
   const list = (m: Map<string, number>, k: number) =>
-    [...m].sort((a, b) => b[1] - a[1]).slice(0, k).map(([name, hits]) => `  ${pct(hits)}  ${name}`).join('\n');
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, k)
+      .map(([name, hits]) => `  ${pct(hits)}  ${name}`)
+      .join('\n');
   return `self time by package:\n${list(byOwner, 15)}\n\nself time by function (top ${top}):\n${list(byFunction, top)}`;
 }
 

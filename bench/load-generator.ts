@@ -49,31 +49,36 @@ export async function runLoad(plan: LoadPlan): Promise<LoadResult> {
   let finish!: (result: autocannon.Result) => void;
   let fail!: (error: Error) => void;
   const done = new Promise<autocannon.Result>((resolve, reject) => ((finish = resolve), (fail = reject)));
-  const instance = autocannon({
-    url: plan.baseUrl,
-    connections: plan.connections,
-    amount: plan.requests,
-    timeout: 30,
-    headers: { 'content-type': 'application/json' },
-    requests: [
-      {
-        method: plan.fixed?.method ?? 'POST',
-        setupRequest: (request) => {
-          const n = sent++;
-          const body = plan.fixed?.method === 'GET' ? undefined : `{"customerEmail":"buyer${n}@bench.example","quantity":${plan.quantity}}`;
-          return { ...request, path: paths[n % paths.length], body };
+  const instance = autocannon(
+    {
+      url: plan.baseUrl,
+      connections: plan.connections,
+      amount: plan.requests,
+      timeout: 30,
+      headers: { 'content-type': 'application/json' },
+      requests: [
+        {
+          method: plan.fixed?.method ?? 'POST',
+          setupRequest: (request) => {
+            const n = sent++;
+            const body =
+              plan.fixed?.method === 'GET' ? undefined : `{"customerEmail":"buyer${n}@bench.example","quantity":${plan.quantity}}`;
+            return { ...request, path: paths[n % paths.length], body };
+          },
+          onResponse: (status, body) => {
+            if (plan.fixed) {
+              if (status >= 400 && unexpected.length < 5) unexpected.push(`${status}: ${body.slice(0, 300)}`);
+            } else if (status === 201) {
+              created.push(body);
+              lastCreatedAt = performance.now();
+            } else if (status !== 409 && unexpected.length < 5)
+              unexpected.push(`${status} at ${((performance.now() - started) / 1000).toFixed(2)} s: ${body.slice(0, 300)}`);
+          },
         },
-        onResponse: (status, body) => {
-          if (plan.fixed) {
-            if (status >= 400 && unexpected.length < 5) unexpected.push(`${status}: ${body.slice(0, 300)}`);
-          } else if (status === 201) {
-            created.push(body);
-            lastCreatedAt = performance.now();
-          } else if (status !== 409 && unexpected.length < 5) unexpected.push(`${status} at ${((performance.now() - started) / 1000).toFixed(2)} s: ${body.slice(0, 300)}`);
-        },
-      },
-    ],
-  }, (error: Error | null, result) => (error ? fail(error) : finish(result)));
+      ],
+    },
+    (error: Error | null, result) => (error ? fail(error) : finish(result)),
+  );
   instance.on('response', (_client, statusCode, _bytes, responseTime) => {
     if (answered < latencies.length) latencies[answered++] = responseTime;
     statusCounts[statusCode] = (statusCounts[statusCode] ?? 0) + 1;

@@ -50,17 +50,41 @@ export function group(rows: RunRow[], scenario: ScenarioName, target: Target, de
 const fmt = (n: number | null, digits = 0) => (n === null || Number.isNaN(n) ? '—' : n.toFixed(digits));
 const ratio = (a: number | undefined, b: number | undefined) => (a && b ? `${(a / b).toFixed(2)}×` : '—');
 
-const COLUMNS = ['scenario', 'target', 'req/s', '×raw', '×nest', 'p50', 'p95', 'p99', 'p99×raw', 'sold-out at', '201', '409', '429', '503', 'other', 'sold/cap', 'oversold', 'double', 'unsold', 'peak RSS', 'counters'];
+const COLUMNS = [
+  'scenario',
+  'target',
+  'req/s',
+  '×raw',
+  '×nest',
+  'p50',
+  'p95',
+  'p99',
+  'p99×raw',
+  'sold-out at',
+  '201',
+  '409',
+  '429',
+  '503',
+  'other',
+  'sold/cap',
+  'oversold',
+  'double',
+  'unsold',
+  'peak RSS',
+  'counters',
+];
 
 function counterText(c: StrategyCounters | null): string {
   if (!c) return '';
   const parts = [`attempts ${c.meanAttempts.toFixed(2)}${c.maxAttemptsAtMost ? ` (max ≤${c.maxAttemptsAtMost})` : ''}`];
   if (c.watchAborts) parts.push(`WATCH aborts ${c.watchAborts}`);
-  if (c.lockContended || c.lockExtended || c.lockLost) parts.push(`lock contended ${c.lockContended}, extended ${c.lockExtended}, lost ${c.lockLost}`);
+  if (c.lockContended || c.lockExtended || c.lockLost)
+    parts.push(`lock contended ${c.lockContended}, extended ${c.lockExtended}, lost ${c.lockLost}`);
   if (c.luaCalls) parts.push(`Lua ${c.luaCalls}`);
   if (c.rebuilds) parts.push(`rebuilds ${c.rebuilds}`);
   if (c.seatsReturned) parts.push(`returned ${c.seatsReturned}`);
-  if (c.meanTransactionMs) parts.push(`mean booking ${c.meanBookingMs.toFixed(1)} ms, MySQL transaction ${c.meanTransactionMs.toFixed(1)} ms`);
+  if (c.meanTransactionMs)
+    parts.push(`mean booking ${c.meanBookingMs.toFixed(1)} ms, MySQL transaction ${c.meanTransactionMs.toFixed(1)} ms`);
   return parts.join('; ');
 }
 
@@ -122,17 +146,38 @@ export function targetChecks(rows: RunRow[]): TargetCheck[] {
   if (raw) {
     add('atomic flash req/s vs raw ≥ 0.6', flash('atomic') && flash('atomic')!.requestsPerSecond / raw.requestsPerSecond, (v) => v >= 0.6);
     add('atomic flash p99 vs raw < 2', flash('atomic') && flash('atomic')!.latencyMs.p99 / raw.latencyMs.p99, (v) => v < 2);
-    add('optimistic flash req/s vs raw ≥ 0.4', flash('optimistic') && flash('optimistic')!.requestsPerSecond / raw.requestsPerSecond, (v) => v >= 0.4);
+    add(
+      'optimistic flash req/s vs raw ≥ 0.4',
+      flash('optimistic') && flash('optimistic')!.requestsPerSecond / raw.requestsPerSecond,
+      (v) => v >= 0.4,
+    );
     add('optimistic flash p99 vs raw < 3', flash('optimistic') && flash('optimistic')!.latencyMs.p99 / raw.latencyMs.p99, (v) => v < 3);
-    add('pessimistic flash req/s vs raw ≥ 0.25', flash('pessimistic') && flash('pessimistic')!.requestsPerSecond / raw.requestsPerSecond, (v) => v >= 0.25);
+    add(
+      'pessimistic flash req/s vs raw ≥ 0.25',
+      flash('pessimistic') && flash('pessimistic')!.requestsPerSecond / raw.requestsPerSecond,
+      (v) => v >= 0.25,
+    );
   }
   const nest = flash('noop-nest');
   if (nest) {
-    add('Express: app-live (cheapest full-pipeline route) req/s vs noop-nest ≥ 0.8', flash('app-live') && flash('app-live')!.requestsPerSecond / nest.requestsPerSecond, (v) => v >= 0.8);
-    add('Express: atomic flash req/s vs noop-nest ≥ 0.6', flash('atomic') && flash('atomic')!.requestsPerSecond / nest.requestsPerSecond, (v) => v >= 0.6);
+    add(
+      'Express: app-live (cheapest full-pipeline route) req/s vs noop-nest ≥ 0.8',
+      flash('app-live') && flash('app-live')!.requestsPerSecond / nest.requestsPerSecond,
+      (v) => v >= 0.8,
+    );
+    add(
+      'Express: atomic flash req/s vs noop-nest ≥ 0.6',
+      flash('atomic') && flash('atomic')!.requestsPerSecond / nest.requestsPerSecond,
+      (v) => v >= 0.6,
+    );
   }
   const atomic = flash('atomic');
-  if (atomic) add('event-read req/s vs atomic booking ≥ 3', flash('event-read') && flash('event-read')!.requestsPerSecond / atomic.requestsPerSecond, (v) => v >= 3);
+  if (atomic)
+    add(
+      'event-read req/s vs atomic booking ≥ 3',
+      flash('event-read') && flash('event-read')!.requestsPerSecond / atomic.requestsPerSecond,
+      (v) => v >= 3,
+    );
   const pf = flash('pessimistic');
   const ps = med('spread', 'pessimistic');
   if (pf && ps) add('pessimistic spread req/s vs its flash ≥ 2', ps.requestsPerSecond / pf.requestsPerSecond, (v) => v >= 2);
@@ -142,7 +187,11 @@ export function targetChecks(rows: RunRow[]): TargetCheck[] {
     if (f && sc) add(`${t} scale wall time vs flash ≤ 4.5`, sc.wallMs / f.wallMs, (v) => v <= 4.5);
     for (const r of rows.filter((x) => x.target === t)) {
       if (r.unsold > 0 || r.oversold || r.doubleSeats || r.statuses['429'] || r.statuses['503'] || r.statuses.other) {
-        checks.push({ what: `${t} ${r.scenario} #${r.repeat}: sold out in one pass, no 429/503/other`, value: `${r.sold}/${r.capacity}`, met: false });
+        checks.push({
+          what: `${t} ${r.scenario} #${r.repeat}: sold out in one pass, no 429/503/other`,
+          value: `${r.sold}/${r.capacity}`,
+          met: false,
+        });
       }
     }
     for (const s of ['flash', 'spread'] as const) {
@@ -156,7 +205,18 @@ export function targetChecks(rows: RunRow[]): TargetCheck[] {
   return checks;
 }
 
-const SCALE_COLUMNS = ['deployment', 'target', 'req/s', '×raw', 'p99', 'app CPU ms', 'HAProxy CPU ms', 'Redis ops', 'MySQL commits', 'MySQL statements'];
+const SCALE_COLUMNS = [
+  'deployment',
+  'target',
+  'req/s',
+  '×raw',
+  'p99',
+  'app CPU ms',
+  'HAProxy CPU ms',
+  'Redis ops',
+  'MySQL commits',
+  'MySQL statements',
+];
 
 /** The scale scenario's per-component table: each figure per sold ticket. */
 export function scaleTable(rows: RunRow[], raw?: RunRow): string {

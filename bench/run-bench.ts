@@ -15,7 +15,17 @@ import { Answer } from '../test/support/invariants/sale-invariants';
 import { RssSampler } from '../tools/process-control';
 import { benchEnvironment, checkEvents, createEvent, DIST, PRODUCTION_SETTINGS, Server, startServer } from './app-under-load';
 import { summarizeProfile } from './cpu-profile-summary';
-import { BenchOptions, NON_BOOKING, parseBenchOptions, REFERENCES, Scenario, scenario, Target, targetAdapter, targetBase } from './bench-options';
+import {
+  BenchOptions,
+  NON_BOOKING,
+  parseBenchOptions,
+  REFERENCES,
+  Scenario,
+  scenario,
+  Target,
+  targetAdapter,
+  targetBase,
+} from './bench-options';
 import { perBooking, snapshot } from './component-usage';
 import { Deployment, startDeployment } from './deployment';
 import type { LoadPlan, LoadResult } from './load-generator';
@@ -64,13 +74,26 @@ async function runNonBooking(s: Scenario, target: Target, repeat: number, server
   const base = targetBase(target);
   let fixed: { method: 'GET' | 'POST'; paths: string[] };
   if (base === 'app-live') fixed = { method: 'GET', paths: ['/health/live'] };
-  else if (base === 'event-read') fixed = { method: 'GET', paths: (await createEvents(server, s, 'atomic', `${s.name} read #${repeat}`)).map((id) => `/api/v1/events/${id}`) };
+  else if (base === 'event-read')
+    fixed = {
+      method: 'GET',
+      paths: (await createEvents(server, s, 'atomic', `${s.name} read #${repeat}`)).map((id) => `/api/v1/events/${id}`),
+    };
   else fixed = { method: 'POST', paths: ['/noop'] };
   const rss = new RssSampler(server.proc.pid);
-  const load = await generateLoad({ baseUrl: server.url, eventIds: [], requests: s.requests, connections: s.connections, quantity: 1, fixed });
+  const load = await generateLoad({
+    baseUrl: server.url,
+    eventIds: [],
+    requests: s.requests,
+    connections: s.connections,
+    quantity: 1,
+    fixed,
+  });
   const peakKb = rss.stop();
   const c = load.statusCounts;
-  const ok = Object.entries(c).filter(([status]) => status.startsWith('2')).reduce((n, [, count]) => n + count, 0);
+  const ok = Object.entries(c)
+    .filter(([status]) => status.startsWith('2'))
+    .reduce((n, [, count]) => n + count, 0);
   return {
     scenario: s.name,
     target,
@@ -82,7 +105,13 @@ async function runNonBooking(s: Scenario, target: Target, repeat: number, server
     wallMs: load.durationMs,
     sellOutMs: null,
     // For these targets the 201 column counts every 2xx answer.
-    statuses: { '201': ok, '409': c['409'] ?? 0, '429': c['429'] ?? 0, '503': c['503'] ?? 0, other: s.requests - ok - (c['409'] ?? 0) - (c['429'] ?? 0) - (c['503'] ?? 0) },
+    statuses: {
+      '201': ok,
+      '409': c['409'] ?? 0,
+      '429': c['429'] ?? 0,
+      '503': c['503'] ?? 0,
+      other: s.requests - ok - (c['409'] ?? 0) - (c['429'] ?? 0) - (c['503'] ?? 0),
+    },
     sold: 0,
     capacity: 0,
     unsold: 0,
@@ -113,7 +142,14 @@ async function runOne(
   // Reference events live in the same tables; the app builds their Redis inventory at creation.
   const eventIds = await createEvents(deployment ?? app, s, isReference ? 'atomic' : targetBase(target), `${s.name} ${target} #${repeat}`);
   const before = isReference ? null : await scrapeAll(appUrls);
-  const usage = async () => deployment && snapshot(deployment.apps.map((a) => a.proc.pid), deployment.lb.pid, await deployment.redisPorts(), db);
+  const usage = async () =>
+    deployment &&
+    snapshot(
+      deployment.apps.map((a) => a.proc.pid),
+      deployment.lb.pid,
+      await deployment.redisPorts(),
+      db,
+    );
   const usageBefore = await usage();
   const rss = new RssSampler(server.proc.pid);
   const load = await generateLoad({ baseUrl: entry, eventIds, requests: s.requests, connections: s.connections, quantity: 1 });
@@ -214,7 +250,9 @@ async function main(): Promise<number> {
   const rows: RunRow[] = [];
   try {
     const host = await machine(db, redis);
-    console.log(`seatguard bench: ${host.cpus} × ${host.cpuModel}, ${host.memoryGiB} GiB, Node ${host.node}, MySQL ${host.mysql}, Redis ${host.redis}`);
+    console.log(
+      `seatguard bench: ${host.cpus} × ${host.cpuModel}, ${host.memoryGiB} GiB, Node ${host.node}, MySQL ${host.mysql}, Redis ${host.redis}`,
+    );
     console.log(`load generator, app, MySQL and Redis share this machine; ${o.repeat} run(s) of each; medians below\n`);
     const profiling = o.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
     servers.app = await startServer('src/main.js', { ...env, ...PRODUCTION_SETTINGS, HTTP_ADAPTER: 'express' }, profiling);
@@ -264,7 +302,9 @@ async function main(): Promise<number> {
     const file = join(o.outDir, `bench-${stamp}.json`);
     writeFileSync(file, JSON.stringify({ machine: host, options: o, rows, checks }, null, 2));
     writeFileSync(join(o.outDir, 'latest.md'), `${markdownTable(medians)}\n`);
-    const scaleRows = o.deployments.flatMap((d) => o.targets.flatMap((t) => (group(rows, 'scale', t, d).length ? [medianRun(group(rows, 'scale', t, d))] : [])));
+    const scaleRows = o.deployments.flatMap((d) =>
+      o.targets.flatMap((t) => (group(rows, 'scale', t, d).length ? [medianRun(group(rows, 'scale', t, d))] : [])),
+    );
     if (scaleRows.length) {
       const raw = group(rows, 'scale', 'raw').length ? medianRun(group(rows, 'scale', 'raw')) : undefined;
       const table = scaleTable(scaleRows, raw);
@@ -275,7 +315,9 @@ async function main(): Promise<number> {
 
     const broken = rows.filter((r) => r.violations.length > 0);
     if (broken.length) {
-      console.error(`\nINVARIANTS BROKEN in ${broken.length} run(s): ${broken.map((r) => `${r.scenario}/${r.target}#${r.repeat}`).join(', ')}`);
+      console.error(
+        `\nINVARIANTS BROKEN in ${broken.length} run(s): ${broken.map((r) => `${r.scenario}/${r.target}#${r.repeat}`).join(', ')}`,
+      );
       return 1;
     }
     console.log('\ninvariants held in every run: no oversell, no double seat, every 201 matches MySQL');

@@ -143,7 +143,12 @@ export class Buyer {
     if (!replay) return;
     const again = await call(url, { method: 'POST', headers, body });
     this.tally.record(`replay ${again.status}`);
-    if (again.status !== first.status || again.body?.reference !== first.body?.reference || again.body?.secret !== first.body?.secret || again.body?.code !== first.body?.code) {
+    if (
+      again.status !== first.status ||
+      again.body?.reference !== first.body?.reference ||
+      again.body?.secret !== first.body?.secret ||
+      again.body?.code !== first.body?.code
+    ) {
       this.tally.error(`replay answered ${describe(again)} after ${describe(first)}`);
     }
   }
@@ -171,7 +176,8 @@ export class Buyer {
     const r = await call(`${this.plan.baseUrl}/api/v1/events/${event.id}`, { method: 'GET' });
     this.tally.record(`read ${r.status}`);
     if (r.status !== 200) this.tally.error(`reading event ${event.id} answered ${describe(r)}`);
-    else if (Number(r.body?.sold) > event.capacity) this.tally.error(`event ${event.id} reports ${String(r.body?.sold)} sold of ${event.capacity}`);
+    else if (Number(r.body?.sold) > event.capacity)
+      this.tally.error(`event ${event.id} reports ${String(r.body?.sold)} sold of ${event.capacity}`);
   }
 }
 

@@ -108,7 +108,9 @@ async function main(): Promise<number> {
     const switcher =
       strategies.length > 1
         ? setInterval(() => {
-            switches = switches.then(() => switchStrategies(app!.url, events, current, strategies, 5, tally)).catch((e) => tally.error(`switch failed: ${e}`));
+            switches = switches
+              .then(() => switchStrategies(app!.url, events, current, strategies, 5, tally))
+              .catch((e) => tally.error(`switch failed: ${e}`));
           }, o.switchEveryMs)
         : undefined;
 
@@ -151,7 +153,9 @@ async function main(): Promise<number> {
 
     console.log(`\nanswers in ${Math.round(elapsed)} s (${Math.round(tally.requests / elapsed)} req/s):`);
     for (const [what, n] of [...tally.counts].sort()) console.log(`  ${what.padEnd(34)} ${n}`);
-    console.log(`strategy switches: ${tally.count('switch 200')}; bookings held at the end: ${held.size}; tickets in MySQL: ${sold} of ${seats} seats`);
+    console.log(
+      `strategy switches: ${tally.count('switch 200')}; bookings held at the end: ${held.size}; tickets in MySQL: ${sold} of ${seats} seats`,
+    );
     console.log(
       `app memory: RSS ${atStart.rssMb} MB after warm-up (t=${atStart.second} s) -> ${atEnd.rssMb} MB at the end; ` +
         `heap used ${atStart.heapUsedMb} -> ${atEnd.heapUsedMb} MB; peak RSS ${Math.max(...samples.map((s) => s.rssMb))} MB\n` +

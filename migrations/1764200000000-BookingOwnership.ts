@@ -23,9 +23,7 @@ export class BookingOwnership1764200000000 implements MigrationInterface {
         ADD COLUMN reference VARCHAR(40) NULL AFTER id,
         ADD COLUMN secret_hash CHAR(64) NULL AFTER reference`);
     // UUID() and RAND() are evaluated per row: every old booking gets its own reference.
-    await q.query(
-      "UPDATE bookings SET reference = CONCAT('bk_', LEFT(SHA2(CONCAT(UUID(), RAND(), id), 256), 32)) WHERE reference IS NULL",
-    );
+    await q.query("UPDATE bookings SET reference = CONCAT('bk_', LEFT(SHA2(CONCAT(UUID(), RAND(), id), 256), 32)) WHERE reference IS NULL");
     await q.query('ALTER TABLE bookings MODIFY reference VARCHAR(40) NOT NULL, ADD UNIQUE KEY uq_bookings_reference (reference)');
 
     await q.query('UPDATE bookings SET idempotency_key = SHA2(idempotency_key, 256) WHERE idempotency_key IS NOT NULL');

@@ -15,13 +15,17 @@ const ROOT = join(__dirname, '..');
 describe('bench smoke run (--quick)', () => {
   it('runs every scenario against every target and finds no broken invariant', async () => {
     const env = testEnvironment();
-    const { stdout } = await run(process.execPath, [join(ROOT, 'dist', 'bench', 'run-bench.js'), '--quick', '--out', join(ROOT, '.run', 'bench')], {
-      cwd: ROOT,
-      // The migrated test database; Redis db 14, which the bench flushes (the suites use 15).
-      env: { ...process.env, ...env, BENCH_DB_NAME: TEST_DB_NAME, BENCH_REDIS_DB: '14' },
-      maxBuffer: 64 * 1024 * 1024,
-      timeout: 240_000,
-    });
+    const { stdout } = await run(
+      process.execPath,
+      [join(ROOT, 'dist', 'bench', 'run-bench.js'), '--quick', '--out', join(ROOT, '.run', 'bench')],
+      {
+        cwd: ROOT,
+        // The migrated test database; Redis db 14, which the bench flushes (the suites use 15).
+        env: { ...process.env, ...env, BENCH_DB_NAME: TEST_DB_NAME, BENCH_REDIS_DB: '14' },
+        maxBuffer: 64 * 1024 * 1024,
+        timeout: 240_000,
+      },
+    );
     console.log(stdout.split('\nMedians')[1] ?? stdout);
     expect(stdout).toContain('invariants held in every run');
     const rows = stdout.split('\n').filter((l) => /^(flash|spread|scale)#1 /.test(l));

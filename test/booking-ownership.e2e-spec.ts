@@ -67,7 +67,11 @@ describe('booking ownership and abuse', () => {
       mine.body!.reference!,
       theirs.body!.reference!,
     ];
-    const stranger: Record<string, string>[] = [{}, { authorization: 'Bearer guess' }, { authorization: `Bearer ${randomBytes(32).toString('base64url')}` }];
+    const stranger: Record<string, string>[] = [
+      {},
+      { authorization: 'Bearer guess' },
+      { authorization: `Bearer ${randomBytes(32).toString('base64url')}` },
+    ];
     for (const probe of probes) {
       for (const headers of stranger) {
         for (const method of ['GET', 'DELETE']) {
@@ -129,7 +133,7 @@ describe('booking ownership and abuse', () => {
     expect(Number((await rows<{ n: number }>("SELECT COUNT(*) AS n FROM bookings WHERE customer_email = 'dee@example.com'"))[0].n)).toBe(1);
   });
 
-  it('a different body under a known key is 422 and never becomes the key\'s answer', async () => {
+  it("a different body under a known key is 422 and never becomes the key's answer", async () => {
     const headers = { 'Idempotency-Key': `order-${randomBytes(8).toString('hex')}` };
     const first = await book(app.url, eventId, 1, headers, 'eve@example.com');
     expect(first.status).toBe(201);
@@ -156,7 +160,7 @@ describe('booking ownership and abuse', () => {
     expect(retried.body?.seats).toEqual(holder.body?.seats);
   });
 
-  it('the admin reads any booking and pages through an event\'s bookings with status and e-mail filters', async () => {
+  it("the admin reads any booking and pages through an event's bookings with status and e-mail filters", async () => {
     const listed = (await createEvent(app.url, { capacity: 50, strategy: 'optimistic' })).id;
     const made: Answer[] = [];
     for (let i = 0; i < 5; i++) made.push(await book(app.url, listed, 1, {}, `page${i}@example.com`));

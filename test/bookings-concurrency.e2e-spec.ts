@@ -29,7 +29,9 @@ describe('bookings under concurrency (real MySQL and Redis)', () => {
       expect(countByStatus(answers)).toEqual({ 201: 100, 409: 200 });
       expect(answers.filter((a) => a.status === 409).every((a) => a.body?.code === 'SOLD_OUT')).toBe(true);
       expect(await violationsFor(event.id, 100, answers, true)).toEqual([]);
-      const seats = (await rows<{ seat_no: number }>('SELECT seat_no FROM tickets WHERE event_id = ? ORDER BY seat_no', [event.id])).map((r) => r.seat_no);
+      const seats = (await rows<{ seat_no: number }>('SELECT seat_no FROM tickets WHERE event_id = ? ORDER BY seat_no', [event.id])).map(
+        (r) => r.seat_no,
+      );
       expect(seats).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
       const shown = await (await fetch(`${app.url}/api/v1/events/${event.id}`)).json();
       expect(shown).toMatchObject({ sold: 100, available: 0 });
@@ -56,7 +58,11 @@ describe('bookings under concurrency (real MySQL and Redis)', () => {
     const switcher = (async () => {
       while (!done) {
         const strategy = SAFE[switches % SAFE.length];
-        const res = await fetch(`${app.url}/api/v1/events/${event.id}/strategy`, { method: 'PUT', headers: admin, body: JSON.stringify({ strategy }) });
+        const res = await fetch(`${app.url}/api/v1/events/${event.id}/strategy`, {
+          method: 'PUT',
+          headers: admin,
+          body: JSON.stringify({ strategy }),
+        });
         if (res.status !== 200) refusedSwitches.push(res.status);
         switches++;
         await sleep(3);
@@ -71,7 +77,9 @@ describe('bookings under concurrency (real MySQL and Redis)', () => {
     expect(await violationsFor(event.id, 200, answers, true)).toEqual([]);
     const used = new Set(answers.filter((a) => a.status === 201).map((a) => (a.body as { strategy?: string }).strategy));
     expect(used.size).toBeGreaterThan(1);
-    process.stdout.write(`[proof 3] ${switches} switches, strategies used ${[...used].join(',')}: ${JSON.stringify(countByStatus(answers))}\n`);
+    process.stdout.write(
+      `[proof 3] ${switches} switches, strategies used ${[...used].join(',')}: ${JSON.stringify(countByStatus(answers))}\n`,
+    );
   });
 
   describe.each(SAFE)('%s', (strategy) => {
@@ -99,7 +107,9 @@ describe('bookings under concurrency (real MySQL and Redis)', () => {
     const answers = await burst(300, () => book(app.url, event.id, 1));
     const violations = await violationsFor(event.id, 100, answers, true);
     expect(violations.some((v) => v.startsWith('oversold') || v.startsWith('double seat'))).toBe(true);
-    process.stdout.write(`[proof 5] unsafe: ${JSON.stringify(countByStatus(answers))}; checker reported ${violations.length} violations, e.g. "${violations[0]}"\n`);
+    process.stdout.write(
+      `[proof 5] unsafe: ${JSON.stringify(countByStatus(answers))}; checker reported ${violations.length} violations, e.g. "${violations[0]}"\n`,
+    );
   });
 
   it('proof 6: 25 concurrent requests with one Idempotency-Key make one booking and 25 identical answers', async () => {
@@ -128,13 +138,19 @@ describe('bookings under concurrency (real MySQL and Redis)', () => {
       expect(res.status).toBe(200);
       expect((await res.json()).status).toBe('cancelled');
     }
-    const again = await fetch(`${app.url}/api/v1/bookings/${toCancel[0].body?.reference}`, { method: 'DELETE', headers: ownerOf(toCancel[0]) });
+    const again = await fetch(`${app.url}/api/v1/bookings/${toCancel[0].body?.reference}`, {
+      method: 'DELETE',
+      headers: ownerOf(toCancel[0]),
+    });
     expect(again.status).toBe(200);
     expect((await (await fetch(`${app.url}/api/v1/events/${event.id}`)).json()).available).toBe(3);
     const resale = await burst(20, () => book(app.url, event.id, 1));
     expect(countByStatus(resale)).toEqual({ 201: 3, 409: 17 });
     const freed = toCancel.flatMap((a) => a.body?.seats ?? []).sort((a, b) => a - b);
-    const resold = resale.filter((a) => a.status === 201).flatMap((a) => a.body?.seats ?? []).sort((a, b) => a - b);
+    const resold = resale
+      .filter((a) => a.status === 201)
+      .flatMap((a) => a.body?.seats ?? [])
+      .sort((a, b) => a - b);
     expect(resold).toEqual(freed);
     const live: Answer[] = [...firstSale.filter((a) => !toCancel.includes(a)), ...resale];
     expect(await violationsFor(event.id, 10, live, true)).toEqual([]);

@@ -24,14 +24,19 @@ describe('checkout', () => {
   const api = (path: string) => `${app.url}/api/v1${path}`;
 
   const hold = async (eventId: number, email = `h${Math.floor(Math.random() * 1e9)}@example.com`, quantity = 1): Promise<Hold> => {
-    const res = await fetch(api(`/events/${eventId}/holds`), { method: 'POST', headers: json, body: JSON.stringify({ customerEmail: email, quantity }) });
+    const res = await fetch(api(`/events/${eventId}/holds`), {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ customerEmail: email, quantity }),
+    });
     return { status: res.status, body: (await res.json()) as Hold['body'] };
   };
   const confirm = (h: Hold, headers = ownerOf(h)) => fetch(api(`/holds/${h.body.reference}/confirm`), { method: 'POST', headers });
   const release = (h: Hold) => fetch(api(`/holds/${h.body.reference}`), { method: 'DELETE', headers: ownerOf(h) });
   const eventState = async (id: number) => (await (await fetch(api(`/events/${id}`))).json()) as Record<string, unknown>;
   const patch = (id: number, body: unknown) => fetch(api(`/events/${id}`), { method: 'PATCH', headers: admin, body: JSON.stringify(body) });
-  const live = (answers: Answer[], gone: Set<string | undefined>) => answers.filter((a) => a.status === 201 && !gone.has(a.body?.reference));
+  const live = (answers: Answer[], gone: Set<string | undefined>) =>
+    answers.filter((a) => a.status === 201 && !gone.has(a.body?.reference));
 
   beforeAll(async () => {
     await truncateAll();
@@ -102,7 +107,11 @@ describe('checkout', () => {
       // Sold out: ten customers queue.
       const waiting: { reference: string; secret: string }[] = [];
       for (let i = 0; i < 10; i++) {
-        const res = await fetch(api(`/events/${event.id}/waitlist`), { method: 'POST', headers: json, body: JSON.stringify({ customerEmail: `w${i}@example.com`, quantity: 1 }) });
+        const res = await fetch(api(`/events/${event.id}/waitlist`), {
+          method: 'POST',
+          headers: json,
+          body: JSON.stringify({ customerEmail: `w${i}@example.com`, quantity: 1 }),
+        });
         expect(res.status).toBe(201);
         const entry = await res.json();
         expect(entry).toMatchObject({ position: i + 1, status: 'waiting', offer: null });
@@ -119,7 +128,9 @@ describe('checkout', () => {
       // The first ten seats released went to the ten entries, in the order they joined.
       const offers: Hold[] = [];
       for (const [i, entry] of waiting.entries()) {
-        const state = await (await fetch(api(`/waitlist/${entry.reference}`), { headers: { authorization: `Bearer ${entry.secret}` } })).json();
+        const state = await (
+          await fetch(api(`/waitlist/${entry.reference}`), { headers: { authorization: `Bearer ${entry.secret}` } })
+        ).json();
         expect({ i, status: state.status, seats: state.offer?.seats }).toEqual({ i, status: 'offered', seats: [releasedSeats[i]] });
         offers.push({ status: 201, body: { ...state.offer, secret: entry.secret } });
       }
@@ -137,7 +148,9 @@ describe('checkout', () => {
       expect(countByStatus(resale)).toEqual({ 201: 57, 409: 23 });
       const final = [...live(held, gone), ...(offers as Answer[]), ...resale];
       expect(await violationsFor(event.id, capacity, final, true)).toEqual([]);
-      process.stdout.write(`[proof 10] ${strategy}: 100 held, 33 confirmed, 33 released (10 to the waiting list, in order), 34 expired; resold 57; sold ${capacity}/${capacity}\n`);
+      process.stdout.write(
+        `[proof 10] ${strategy}: 100 held, 33 confirmed, 33 released (10 to the waiting list, in order), 34 expired; resold 57; sold ${capacity}/${capacity}\n`,
+      );
     });
   });
 
@@ -162,7 +175,9 @@ describe('checkout', () => {
     const byReference = new Map(stored.map((r) => [r.reference, r]));
     const mismatched = holds.filter((h, i) => {
       const row = byReference.get(h.body.reference)!;
-      return answers[i] === 200 ? row.status !== 'confirmed' || Number(row.tickets) !== 1 : answers[i] !== 410 || row.status !== 'expired' || Number(row.tickets) !== 0;
+      return answers[i] === 200
+        ? row.status !== 'confirmed' || Number(row.tickets) !== 1
+        : answers[i] !== 410 || row.status !== 'expired' || Number(row.tickets) !== 0;
     });
     expect(mismatched).toEqual([]);
     const won = answers.filter((s) => s === 200).length;
@@ -184,7 +199,11 @@ describe('checkout', () => {
     const fire = async () => {
       while (Date.now() < until) {
         const sentAt = Date.now();
-        const res = await fetch(api(`/events/${event.id}/bookings`), { method: 'POST', headers: json, body: JSON.stringify({ customerEmail: `s${sentAt}@example.com`, quantity: 1 }) });
+        const res = await fetch(api(`/events/${event.id}/bookings`), {
+          method: 'POST',
+          headers: json,
+          body: JSON.stringify({ customerEmail: `s${sentAt}@example.com`, quantity: 1 }),
+        });
         const body = await res.json();
         answers.push({ sentAt, status: res.status, code: body.code, retryAfter: res.headers.get('retry-after'), opensAt: body.opensAt });
       }
@@ -211,7 +230,8 @@ describe('checkout', () => {
     expect(await below.json()).toMatchObject({ code: 'CAPACITY_BELOW_SOLD', highestSeat: 40 });
     // Free seats 31..40, then lower to 30: nothing beyond seat 30 may be sold again.
     const top = first.filter((a) => a.status === 201 && (a.body?.seats?.[0] ?? 0) > 30);
-    for (const a of top) expect((await fetch(api(`/bookings/${a.body?.reference}`), { method: 'DELETE', headers: ownerOf(a) })).status).toBe(200);
+    for (const a of top)
+      expect((await fetch(api(`/bookings/${a.body?.reference}`), { method: 'DELETE', headers: ownerOf(a) })).status).toBe(200);
     expect((await patch(event.id, { capacity: 30 })).status).toBe(200);
     expect(await eventState(event.id)).toMatchObject({ capacity: 30, sold: 30, available: 0 });
     expect(countByStatus(await burst(10, () => book(app.url, event.id, 1)))).toEqual({ 409: 10 });
@@ -221,7 +241,15 @@ describe('checkout', () => {
     const load = burst(120, (i) => sleep(i % 40).then(() => book(app.url, event.id, 1)));
     await sleep(15);
     expect((await patch(event.id, { capacity: 70 })).status).toBe(200);
-    expect((await fetch(api(`/events/${event.id}/strategy`), { method: 'PUT', headers: admin, body: JSON.stringify({ strategy: 'optimistic' }) })).status).toBe(200);
+    expect(
+      (
+        await fetch(api(`/events/${event.id}/strategy`), {
+          method: 'PUT',
+          headers: admin,
+          body: JSON.stringify({ strategy: 'optimistic' }),
+        })
+      ).status,
+    ).toBe(200);
     const lowered = await patch(event.id, { capacity: 45 });
     expect([200, 409]).toContain(lowered.status);
     const answers = await load;
@@ -241,14 +269,22 @@ describe('checkout', () => {
     const event = await createEvent(app.url, { capacity: 2, strategy: 'pessimistic' });
     const b = await book(app.url, event.id, 1);
     const h = await hold(event.id);
-    const entry = await (await fetch(api(`/events/${event.id}/waitlist`), { method: 'POST', headers: json, body: JSON.stringify({ customerEmail: 'q@example.com', quantity: 1 }) })).json();
+    const entry = await (
+      await fetch(api(`/events/${event.id}/waitlist`), {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ customerEmail: 'q@example.com', quantity: 1 }),
+      })
+    ).json();
     const cancelled = await fetch(api(`/events/${event.id}/cancel`), { method: 'POST', headers: admin });
     expect(cancelled.status).toBe(200);
     expect(await cancelled.json()).toMatchObject({ saleStatus: 'cancelled', sold: 0, held: 0 });
     expect((await book(app.url, event.id, 1)).body?.code).toBe('EVENT_CANCELLED');
     expect((await (await fetch(api(`/bookings/${b.body?.reference}`), { headers: ownerOf(b) })).json()).status).toBe('cancelled');
     expect((await confirm(h)).status).toBe(409);
-    expect((await (await fetch(api(`/waitlist/${entry.reference}`), { headers: { authorization: `Bearer ${entry.secret}` } })).json()).status).toBe('cancelled');
+    expect(
+      (await (await fetch(api(`/waitlist/${entry.reference}`), { headers: { authorization: `Bearer ${entry.secret}` } })).json()).status,
+    ).toBe('cancelled');
   });
 
   it('bad input for every checkout route: 4xx naming the problem, nothing written', async () => {
@@ -256,25 +292,66 @@ describe('checkout', () => {
     const h = await hold(event.id);
     const before = JSON.stringify(await rows('SELECT id, status, expires_at FROM bookings ORDER BY id'));
     const cases: [string, string, unknown, Record<string, string>, number, RegExp][] = [
-      ['POST', '/holds/bk_AAAAAAAAAAAAAAAAAAAAAA/confirm', undefined, { authorization: `Bearer ${h.body.secret}` }, 404, /no booking with this reference/],
+      [
+        'POST',
+        '/holds/bk_AAAAAAAAAAAAAAAAAAAAAA/confirm',
+        undefined,
+        { authorization: `Bearer ${h.body.secret}` },
+        404,
+        /no booking with this reference/,
+      ],
       ['POST', '/holds/not-a-reference/confirm', undefined, admin, 404, /no booking with this reference/],
       ['POST', `/holds/${h.body.reference}/confirm`, undefined, { authorization: 'Bearer wrong' }, 404, /no booking with this reference/],
       ['DELETE', `/holds/${h.body.reference}`, undefined, {}, 404, /no booking with this reference/],
       ['POST', `/events/${event.id}/holds`, { customerEmail: 'x@example.com', quantity: 0 }, json, 400, /quantity must not be less than 1/],
-      ['POST', `/events/${event.id}/holds`, { customerEmail: 'x@example.com', quantity: 11 }, json, 400, /quantity must not be greater than 10/],
+      [
+        'POST',
+        `/events/${event.id}/holds`,
+        { customerEmail: 'x@example.com', quantity: 11 },
+        json,
+        400,
+        /quantity must not be greater than 10/,
+      ],
       ['POST', `/events/${event.id}/holds`, { customerEmail: 'nope', quantity: 1 }, json, 400, /customerEmail/],
       ['POST', '/events/987654/holds', { customerEmail: 'x@example.com', quantity: 1 }, json, 404, /event 987654 does not exist/],
       ['PATCH', `/events/${event.id}`, { capacity: 0 }, admin, 400, /capacity must not be less than 1/],
       ['PATCH', `/events/${event.id}`, { capacity: 'lots' }, admin, 400, /capacity must be an integer/],
-      ['PATCH', `/events/${event.id}`, { salesStartAt: '2027-02-01T00:00:00Z', salesEndAt: '2027-01-01T00:00:00Z' }, admin, 400, /salesEndAt must be after salesStartAt/],
+      [
+        'PATCH',
+        `/events/${event.id}`,
+        { salesStartAt: '2027-02-01T00:00:00Z', salesEndAt: '2027-01-01T00:00:00Z' },
+        admin,
+        400,
+        /salesEndAt must be after salesStartAt/,
+      ],
       ['PATCH', `/events/${event.id}`, { salesStartAt: 'soon' }, admin, 400, /salesStartAt must be an ISO 8601 date-time/],
       ['PATCH', `/events/${event.id}`, { checkoutHoldTtlMs: 10 }, admin, 400, /checkoutHoldTtlMs must not be less than 1000/],
       ['PATCH', `/events/${event.id}`, { capacity: 5 }, json, 401, /admin token/],
       ['PATCH', `/events/${event.id}`, { unknown: 1 }, admin, 400, /property unknown should not exist/],
-      ['POST', '/events', { name: 'W', startsAt: '2027-01-01T00:00:00Z', capacity: 5, salesStartAt: '2027-02-01T00:00:00Z', salesEndAt: '2027-01-01T00:00:00Z' }, admin, 400, /salesEndAt must be after salesStartAt/],
+      [
+        'POST',
+        '/events',
+        {
+          name: 'W',
+          startsAt: '2027-01-01T00:00:00Z',
+          capacity: 5,
+          salesStartAt: '2027-02-01T00:00:00Z',
+          salesEndAt: '2027-01-01T00:00:00Z',
+        },
+        admin,
+        400,
+        /salesEndAt must be after salesStartAt/,
+      ],
       ['POST', `/events/${event.id}/cancel`, undefined, {}, 401, /admin token/],
       ['POST', `/events/${event.id}/waitlist`, { customerEmail: 'x@example.com', quantity: 1 }, json, 409, /seats are on sale/],
-      ['POST', `/events/${event.id}/waitlist`, { customerEmail: 'x@example.com', quantity: -1 }, json, 400, /quantity must not be less than 1/],
+      [
+        'POST',
+        `/events/${event.id}/waitlist`,
+        { customerEmail: 'x@example.com', quantity: -1 },
+        json,
+        400,
+        /quantity must not be less than 1/,
+      ],
       ['GET', '/waitlist/wl_AAAAAAAAAAAAAAAAAAAAAA', undefined, admin, 404, /no waiting-list entry/],
       ['DELETE', '/waitlist/anything', undefined, admin, 404, /no waiting-list entry/],
     ];
@@ -282,7 +359,8 @@ describe('checkout', () => {
     for (const [method, path, body, headers, status, says] of cases) {
       const res = await fetch(api(path), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
       const answer = (await res.json()) as { message?: string };
-      if (res.status !== status || !says.test(answer.message ?? '')) wrong.push(`${method} ${path} ${JSON.stringify(body)}: ${res.status} ${answer.message}`);
+      if (res.status !== status || !says.test(answer.message ?? ''))
+        wrong.push(`${method} ${path} ${JSON.stringify(body)}: ${res.status} ${answer.message}`);
     }
     expect(wrong).toEqual([]);
     expect(JSON.stringify(await rows('SELECT id, status, expires_at FROM bookings ORDER BY id'))).toBe(before);

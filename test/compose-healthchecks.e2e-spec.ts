@@ -70,8 +70,7 @@ describe('compose healthchecks, run for real', () => {
     });
 
     it('is healthy with the password and unhealthy with a wrong one', () => {
-      const check = (password: string) =>
-        runCheck('redis', { REDIS_PASSWORD: password, PATH: `${shimDir}:${process.env.PATH ?? ''}` });
+      const check = (password: string) => runCheck('redis', { REDIS_PASSWORD: password, PATH: `${shimDir}:${process.env.PATH ?? ''}` });
       expect(check('compose-check-password')).toBe(0);
       expect(check('wrong-password')).not.toBe(0);
     });

@@ -63,7 +63,14 @@ describe('fault drills', () => {
   it('drill 1: Redis lost mid-sale: 503 + Retry-After, not ready but live; back empty, the inventory is rebuilt and the sale finishes', async () => {
     const redis = later(await startExtraRedis());
     const app = later(await startChildApp({ ...FAST_RECOVERY, REDIS_URL: redis.url, REDLOCK_NODES: redis.url }));
-    const sale = await openTrackedSale({ adminUrl: app.url, urls: () => [app.url], capacity: 120, strategy: 'atomic', workers: 8, firstSales: 30 });
+    const sale = await openTrackedSale({
+      adminUrl: app.url,
+      urls: () => [app.url],
+      capacity: 120,
+      strategy: 'atomic',
+      workers: 8,
+      firstSales: 30,
+    });
     const { eventId, capacity, load } = sale;
     await redis.kill();
     const down = Date.now();
@@ -87,7 +94,14 @@ describe('fault drills', () => {
     const env = testEnvironment();
     const proxy: TcpProxy = later(await startTcpProxy(env.DB_HOST, Number(env.DB_PORT)));
     const app = later(await startChildApp({ ...FAST_RECOVERY, DB_PORT: String(proxy.port), DB_CONNECT_TIMEOUT_MS: '1000' }));
-    const sale = await openTrackedSale({ adminUrl: app.url, urls: () => [app.url], capacity: 120, strategy: 'optimistic', workers: 8, firstSales: 30 });
+    const sale = await openTrackedSale({
+      adminUrl: app.url,
+      urls: () => [app.url],
+      capacity: 120,
+      strategy: 'optimistic',
+      workers: 8,
+      firstSales: 30,
+    });
     const { eventId, capacity, load } = sale;
     await proxy.cut();
     const cut = Date.now();
@@ -123,14 +137,23 @@ describe('fault drills', () => {
     await waitFor('a dropped connection', () => load.count(0) >= 1);
     apps[1] = later(await startChildApp(FAST_RECOVERY));
     expect(await finishSale(sale, TEST_REDIS_URL, 40_000)).toEqual([]);
-    process.stdout.write(`[drill 3] ${load.count(0)} attempts lost with the killed instance, retried elsewhere; sold ${capacity}/${capacity}\n`);
+    process.stdout.write(
+      `[drill 3] ${load.count(0)} attempts lost with the killed instance, retried elsewhere; sold ${capacity}/${capacity}\n`,
+    );
   });
 
   it('drill 4: Redlock over three masters: one lost, sales go on; two lost, 503 LOCK_QUORUM_UNAVAILABLE; back, the sale finishes', async () => {
     const nodes: ExtraRedis[] = [];
     for (let i = 0; i < 3; i++) nodes.push(later(await startExtraRedis()));
     const app = later(await startChildApp({ ...FAST_RECOVERY, REDLOCK_NODES: nodes.map((n) => n.url).join(',') }));
-    const sale = await openTrackedSale({ adminUrl: app.url, urls: () => [app.url], capacity: 150, strategy: 'pessimistic', workers: 6, firstSales: 20 });
+    const sale = await openTrackedSale({
+      adminUrl: app.url,
+      urls: () => [app.url],
+      capacity: 150,
+      strategy: 'pessimistic',
+      workers: 6,
+      firstSales: 20,
+    });
     const { eventId, capacity, load } = sale;
     await nodes[0].kill();
     const oneDown = await sold(eventId);
@@ -155,7 +178,14 @@ describe('fault drills', () => {
     const leaving = await startChildApp({ ...FAST_RECOVERY, SHUTDOWN_GRACE_MS: '5000' });
     later(leaving);
     let targets = [leaving.url, other.url];
-    const sale = await openTrackedSale({ adminUrl: other.url, urls: () => targets, capacity: 300, strategy: 'pessimistic', workers: 10, firstSales: 30 });
+    const sale = await openTrackedSale({
+      adminUrl: other.url,
+      urls: () => targets,
+      capacity: 300,
+      strategy: 'pessimistic',
+      workers: 10,
+      firstSales: 30,
+    });
     const { eventId, load } = sale;
 
     const signalled = Date.now();
@@ -248,7 +278,11 @@ describe('fault drills', () => {
       for (const reason of ['NOREPLICAS', 'OOM'] as const) {
         await redis.refuseWrites(reason);
         const refusedAt = Date.now();
-        await waitFor(`answers while Redis refuses writes (${reason})`, () => load.attempts.filter((a) => a.sentAt >= refusedAt).length >= 5, 10_000);
+        await waitFor(
+          `answers while Redis refuses writes (${reason})`,
+          () => load.attempts.filter((a) => a.sentAt >= refusedAt).length >= 5,
+          10_000,
+        );
         const [ready, live] = await Promise.all([status(`${app.url}/health/ready`), status(`${app.url}/health/live`)]);
         const during = sentAndAnsweredBetween(load.attempts, refusedAt, Date.now());
         refusals.push({ reason, answered: during.length, notHonest: notHonestRefusals(during, REDIS_REFUSAL_CODES), ready, live });
@@ -281,7 +315,9 @@ describe('fault drills', () => {
       const { capacity, load } = sale;
 
       // Aimed at booking transactions: a lost reply to the hold sweeper's COMMIT would test something else.
-      proxy.dropNextCommitReplies(DROPS, (queries) => queries.some((q) => /^\s*(INSERT INTO `?bookings`?|CALL `?insert_booking`?)/i.test(q)));
+      proxy.dropNextCommitReplies(DROPS, (queries) =>
+        queries.some((q) => /^\s*(INSERT INTO `?bookings`?|CALL `?insert_booking`?)/i.test(q)),
+      );
       await waitFor(`${DROPS} COMMIT replies dropped`, () => proxy.droppedCommitReplies === DROPS);
       const violations = await finishSaleReport(sale, TEST_REDIS_URL);
 
@@ -295,8 +331,15 @@ describe('fault drills', () => {
         });
         const told = answer.body as { reference?: unknown; seats?: number[] };
         const replayed = (await res.json().catch(() => ({}))) as { reference?: unknown; seats?: number[] };
-        if (res.status !== 201 || typeof told.reference !== 'string' || replayed.reference !== told.reference || replayed.seats?.join() !== told.seats?.join()) {
-          replayMismatches.push(`key ${key}: told ${String(told.reference)} [${told.seats?.join()}], replay ${res.status} ${String(replayed.reference)} [${replayed.seats?.join()}]`);
+        if (
+          res.status !== 201 ||
+          typeof told.reference !== 'string' ||
+          replayed.reference !== told.reference ||
+          replayed.seats?.join() !== told.seats?.join()
+        ) {
+          replayMismatches.push(
+            `key ${key}: told ${String(told.reference)} [${told.seats?.join()}], replay ${res.status} ${String(replayed.reference)} [${replayed.seats?.join()}]`,
+          );
         }
       }
       process.stdout.write(

@@ -58,7 +58,11 @@ describe('event reads from memory', () => {
   it('an admin change shows at once, copy or not', async () => {
     const event = await createEvent(app.url, { capacity: 10, strategy: 'atomic' });
     expect((await (await get(`/events/${event.id}`)).json()).strategy).toBe('atomic');
-    await fetch(`${app.url}/api/v1/events/${event.id}/strategy`, { method: 'PUT', headers: admin, body: JSON.stringify({ strategy: 'pessimistic' }) });
+    await fetch(`${app.url}/api/v1/events/${event.id}/strategy`, {
+      method: 'PUT',
+      headers: admin,
+      body: JSON.stringify({ strategy: 'pessimistic' }),
+    });
     expect((await (await get(`/events/${event.id}`)).json()).strategy).toBe('pessimistic');
     await fetch(`${app.url}/api/v1/events/${event.id}`, { method: 'PATCH', headers: admin, body: JSON.stringify({ capacity: 12 }) });
     expect(await (await get(`/events/${event.id}`)).json()).toMatchObject({ capacity: 12, available: 12 });

@@ -25,7 +25,15 @@ describe('events API', () => {
     const res = await post({ ...valid, priceCents: 4900, strategy: 'optimistic', maxPerCustomer: 4 });
     expect(res.status).toBe(201);
     const created = await res.json();
-    expect(created).toMatchObject({ name: 'Night 1', capacity: 50, sold: 0, available: 50, strategy: 'optimistic', priceCents: 4900, maxPerCustomer: 4 });
+    expect(created).toMatchObject({
+      name: 'Night 1',
+      capacity: 50,
+      sold: 0,
+      available: 50,
+      strategy: 'optimistic',
+      priceCents: 4900,
+      maxPerCustomer: 4,
+    });
     expect(created.startsAt).toBe('2027-06-01T19:30:00.000Z');
     const got = await (await fetch(api(`/events/${created.id}`))).json();
     expect(got).toEqual(created);
@@ -39,7 +47,12 @@ describe('events API', () => {
   it('answers 404 with a code for an unknown event', async () => {
     const res = await fetch(api('/events/999999'));
     expect(res.status).toBe(404);
-    expect(await res.json()).toEqual({ statusCode: 404, error: 'Not Found', message: 'event 999999 does not exist', code: 'EVENT_NOT_FOUND' });
+    expect(await res.json()).toEqual({
+      statusCode: 404,
+      error: 'Not Found',
+      message: 'event 999999 does not exist',
+      code: 'EVENT_NOT_FOUND',
+    });
   });
 
   it.each([
@@ -52,7 +65,11 @@ describe('events API', () => {
     const create = await post(valid, headers);
     expect(create.status).toBe(401);
     expect((await create.json()).code).toBe('UNAUTHORIZED');
-    const change = await fetch(api(`/events/${existing.id}/strategy`), { method: 'PUT', headers, body: JSON.stringify({ strategy: 'pessimistic' }) });
+    const change = await fetch(api(`/events/${existing.id}/strategy`), {
+      method: 'PUT',
+      headers,
+      body: JSON.stringify({ strategy: 'pessimistic' }),
+    });
     expect(change.status).toBe(401);
     const reconcile = await fetch(api(`/events/${existing.id}/reconcile`), { method: 'POST', headers });
     expect(reconcile.status).toBe(401);
@@ -118,20 +135,35 @@ describe('events API', () => {
     ] as const) {
       const res = await fetch(api(path), { method, headers: admin, body: JSON.stringify(body) });
       expect(res.status).toBe(400);
-      expect(await res.json()).toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringMatching(/^strategy must be one of the following values: pessimistic, optimistic, atomic/) });
+      expect(await res.json()).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        message: expect.stringMatching(/^strategy must be one of the following values: pessimistic, optimistic, atomic/),
+      });
     }
     expect(await tableCounts()).toEqual(before);
   });
 
   it('switches the strategy (admin) and shows it at once', async () => {
     const created = await (await post(valid)).json();
-    const res = await fetch(api(`/events/${created.id}/strategy`), { method: 'PUT', headers: admin, body: JSON.stringify({ strategy: 'pessimistic' }) });
+    const res = await fetch(api(`/events/${created.id}/strategy`), {
+      method: 'PUT',
+      headers: admin,
+      body: JSON.stringify({ strategy: 'pessimistic' }),
+    });
     expect(res.status).toBe(200);
     expect((await res.json()).strategy).toBe('pessimistic');
     expect((await (await fetch(api(`/events/${created.id}`))).json()).strategy).toBe('pessimistic');
-    const bad = await fetch(api(`/events/${created.id}/strategy`), { method: 'PUT', headers: admin, body: JSON.stringify({ strategy: 'PESSIMISTIC' }) });
+    const bad = await fetch(api(`/events/${created.id}/strategy`), {
+      method: 'PUT',
+      headers: admin,
+      body: JSON.stringify({ strategy: 'PESSIMISTIC' }),
+    });
     expect(bad.status).toBe(400);
-    const missing = await fetch(api('/events/999999/strategy'), { method: 'PUT', headers: admin, body: JSON.stringify({ strategy: 'atomic' }) });
+    const missing = await fetch(api('/events/999999/strategy'), {
+      method: 'PUT',
+      headers: admin,
+      body: JSON.stringify({ strategy: 'atomic' }),
+    });
     expect(missing.status).toBe(404);
   });
 

@@ -62,7 +62,9 @@ describe('migrations under a MySQL named lock (the Kubernetes init step)', () =>
     void run.finished.then(() => (exited = true));
     await new Promise((r) => setTimeout(r, 1500));
     expect(exited).toBe(false);
-    const [tables] = await db.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = ?', [DB_NAME]);
+    const [tables] = await db.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = ?', [
+      DB_NAME,
+    ]);
     expect(Number(tables[0].n)).toBe(0);
     await db.query('SELECT RELEASE_LOCK(?)', [LOCK]);
     expect((await run.finished).code).toBe(0);

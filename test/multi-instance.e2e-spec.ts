@@ -36,10 +36,17 @@ describe('several app instances', () => {
     apps = await Promise.all([startChildApp(), startChildApp()]);
     for (const strategy of STRATEGY_NAMES) {
       const event = await createEvent(apps[0].url, { capacity: 50, strategy, maxPerCustomer: 2 });
-      const { answers, seatsHeld } = await customerBurst(apps.map((a) => a.url), event.id, 40, 'greedy@example.com');
+      const { answers, seatsHeld } = await customerBurst(
+        apps.map((a) => a.url),
+        event.id,
+        40,
+        'greedy@example.com',
+      );
       expect({ strategy, counts: countByStatus(answers), seatsHeld }).toEqual({ strategy, counts: { 201: 2, 409: 38 }, seatsHeld: 2 });
       expect(await violationsFor(event.id, 50, answers, false)).toEqual([]);
-      process.stdout.write(`[proof 9] ${strategy} over 2 processes: ${JSON.stringify(countByStatus(answers))}, customer holds ${seatsHeld}\n`);
+      process.stdout.write(
+        `[proof 9] ${strategy} over 2 processes: ${JSON.stringify(countByStatus(answers))}, customer holds ${seatsHeld}\n`,
+      );
     }
   });
 

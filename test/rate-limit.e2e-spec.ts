@@ -112,7 +112,7 @@ describe('booking rate limit behind a proxy, across instances', () => {
     expect((await book(viaOne.url, eventId, client)).status).toBe(201);
   });
 
-  it('with TRUST_PROXY off, ignores X-Forwarded-For: every client behind the proxy shares the proxy\'s bucket', async () => {
+  it("with TRUST_PROXY off, ignores X-Forwarded-For: every client behind the proxy shares the proxy's bucket", async () => {
     const untrusting = await startChildApp({ ...limited });
     const via = await startForwardingProxy(untrusting.url, { localAddress: PROXY_ADDRESS });
     try {

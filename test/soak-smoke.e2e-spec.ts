@@ -31,7 +31,14 @@ async function soak(args: string[]): Promise<{ code: number; stdout: string }> {
  */
 describe('soak smoke runs', () => {
   it('a short soak with bookings, cancellations and strategy switches passes', async () => {
-    const { code, stdout } = await soak(['--seconds=12', '--warmup=3', '--events=8', '--concurrency=12', '--switch-every=500', '--rss-growth=10']);
+    const { code, stdout } = await soak([
+      '--seconds=12',
+      '--warmup=3',
+      '--events=8',
+      '--concurrency=12',
+      '--switch-every=500',
+      '--rss-growth=10',
+    ]);
     console.log(stdout);
     expect(stdout).toContain('soak passed');
     expect(code).toBe(0);

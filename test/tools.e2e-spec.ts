@@ -22,7 +22,13 @@ const DATABASE = 'seatguard_tools_test';
 
 /** 'pending' if `promise` has not settled after `ms`. */
 async function stateAfter(promise: Promise<unknown>, ms: number): Promise<'pending' | 'resolved' | 'rejected'> {
-  return Promise.race([promise.then(() => 'resolved' as const, () => 'rejected' as const), sleep(ms, 'pending' as const)]);
+  return Promise.race([
+    promise.then(
+      () => 'resolved' as const,
+      () => 'rejected' as const,
+    ),
+    sleep(ms, 'pending' as const),
+  ]);
 }
 
 describe('tools: MySQL packet reader', () => {
@@ -97,7 +103,7 @@ describe('tools: TCP proxy in front of MySQL', () => {
     expect(await stateAfter(newcomer, 0)).toBe('pending'); // accepted, but no greeting reached it
     proxy.resume();
     expect((await query)[0]).toEqual([{ two: 2 }]); // the same connection: it was never closed
-    expect(((await (await newcomer).query('SELECT 3 AS three'))[0] as unknown[])).toEqual([{ three: 3 }]);
+    expect((await (await newcomer).query('SELECT 3 AS three'))[0] as unknown[]).toEqual([{ three: 3 }]);
   });
 
   it('stall: what a client sent before giving up still reaches the server on resume, like at a frozen server', async () => {
@@ -143,7 +149,7 @@ describe('tools: TCP proxy in front of MySQL', () => {
     await c.query('INSERT INTO t VALUES (4)');
     await expect(c.query('COMMIT')).rejects.toMatchObject({ code: 'PROTOCOL_CONNECTION_LOST' });
     expect(proxy.droppedCommitReplies).toBe(1);
-    expect(((await admin.query('SELECT id FROM t'))[0] as unknown[])).toEqual([{ id: 4 }]);
+    expect((await admin.query('SELECT id FROM t'))[0] as unknown[]).toEqual([{ id: 4 }]);
   });
 
   it('dropNextCommitReplies with a filter: only transactions it accepts lose their reply, and the dropped ones are reported', async () => {

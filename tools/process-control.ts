@@ -34,7 +34,10 @@ export class RssSampler {
   peakKb = 0;
   private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly pid: number, intervalMs = 50) {
+  constructor(
+    private readonly pid: number,
+    intervalMs = 50,
+  ) {
     this.sample();
     this.timer = setInterval(() => this.sample(), intervalMs);
   }
@@ -94,7 +97,13 @@ export async function waitUntilReady(proc: ManagedProcess, url: string, timeoutM
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     if (proc.exited()) throw new Error(`process exited during start-up:\n${proc.output()}`);
-    if (await fetch(url).then((r) => r.ok, () => false)) return;
+    if (
+      await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
     await sleep(100);
   }
   await proc.stop('SIGKILL');

@@ -64,7 +64,11 @@ export async function startExtraRedis(options: { password?: string } = {}): Prom
   let proc: ManagedProcess | undefined;
   const auth = password ? ['--requirepass', password] : [];
   const start = async () => {
-    proc = startProcess('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...auth], process.env);
+    proc = startProcess(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...auth],
+      process.env,
+    );
     for (let i = 0; i < 100; i++) {
       if (await answersPing(port, password)) return;
       if (proc.exited()) throw new Error(`redis-server exited:\n${proc.output()}`);
@@ -80,7 +84,7 @@ export async function startExtraRedis(options: { password?: string } = {}): Prom
   const refuseWrites = (reason: WriteRefusal) =>
     withClient(port, password, async (client) => {
       for (const [name, value] of Object.entries(REFUSAL_SETTINGS[reason])) {
-        if (!(name in saved)) saved[name] = ((await client.config('GET', name)))[1];
+        if (!(name in saved)) saved[name] = (await client.config('GET', name))[1];
         await client.config('SET', name, value);
       }
     });

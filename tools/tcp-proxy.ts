@@ -184,7 +184,9 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
   let port = 0;
   const listen = async () => {
     server = createServer((client) => {
-      const connection = new ProxiedConnection(client, createConnection(targetPort, targetHost), commits, () => connections.delete(connection));
+      const connection = new ProxiedConnection(client, createConnection(targetPort, targetHost), commits, () =>
+        connections.delete(connection),
+      );
       connections.add(connection);
       if (stalled) connection.stall();
     });

@@ -60,11 +60,7 @@ export function mysqlPool(env: NodeJS.ProcessEnv = process.env, connectionLimit 
 }
 
 /** One transaction on its own connection: committed when `work` returns, rolled back when it throws. */
-export async function inTransaction<T>(
-  db: Pool,
-  work: (connection: PoolConnection) => Promise<T>,
-  isolation?: 'SERIALIZABLE',
-): Promise<T> {
+export async function inTransaction<T>(db: Pool, work: (connection: PoolConnection) => Promise<T>, isolation?: 'SERIALIZABLE'): Promise<T> {
   const connection = await db.getConnection();
   try {
     if (isolation) await connection.query(`SET TRANSACTION ISOLATION LEVEL ${isolation}`);
@@ -102,7 +98,17 @@ export async function insertBooking(
   const [inserted] = await connection.query<ResultSetHeader>(
     `INSERT INTO bookings (reference, secret_hash, event_id, customer_email, quantity, status, strategy, seats, created_at, updated_at)
      VALUES (?, ?, ?, ?, ?, 'confirmed', ?, ?, ?, ?)`,
-    [reference, createHash('sha256').update(secret).digest('hex'), eventId, customerEmail, seats.length, strategy, JSON.stringify(seats), now, now],
+    [
+      reference,
+      createHash('sha256').update(secret).digest('hex'),
+      eventId,
+      customerEmail,
+      seats.length,
+      strategy,
+      JSON.stringify(seats),
+      now,
+      now,
+    ],
   );
   await connection.query('INSERT INTO tickets (event_id, seat_no, booking_id) VALUES ?', [
     seats.map((seat) => [eventId, seat, inserted.insertId]),

@@ -5,5 +5,9 @@ import type { StoredBooking } from './booking.model';
  * into HTTP. Other refusals (customer limit, sale closed...) are DomainErrors.
  */
 export type BookingOutcome =
-  | { kind: 'booked'; booking: StoredBooking; /** Only to whoever made (or replays) the booking; null for pre-ownership bookings. */ secret: string | null }
+  | {
+      kind: 'booked';
+      booking: StoredBooking;
+      /** Only to whoever made (or replays) the booking; null for pre-ownership bookings. */ secret: string | null;
+    }
   | { kind: 'sold-out'; available: number; requested: number };

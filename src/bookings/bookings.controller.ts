@@ -54,7 +54,7 @@ export class BookingsController {
   @ApiOperation({
     summary: 'Book seats',
     description:
-      'Answers with the seats booked (201) or SOLD_OUT (409). The 201 carries the booking\'s `reference` and its `secret`, ' +
+      "Answers with the seats booked (201) or SOLD_OUT (409). The 201 carries the booking's `reference` and its `secret`, " +
       'shown once: keep it to read or cancel the booking. Contention never produces a "busy" answer: the request waits ' +
       'its turn within its deadline. 503 (with Retry-After) only when Redis or MySQL is down or refusing, or the deadline ' +
       'passed; nothing is booked then, except BOOKING_OUTCOME_UNKNOWN, where a retry with the same Idempotency-Key tells.',
@@ -69,19 +69,22 @@ export class BookingsController {
       'and secret for IDEMPOTENCY_TTL_SECONDS and, from MySQL, after that too; it shows the booking as it is now (a ' +
       'cancelled booking replays as 201 with status `cancelled`). A refusal (409) is replayed for ' +
       'IDEMPOTENCY_ERROR_TTL_SECONDS, after which the key may try again. The same key with another body is refused (422) ' +
-      'and leaves the key\'s answer untouched. The key derives the secret: use a random one (a UUID).',
+      "and leaves the key's answer untouched. The key derives the secret: use a random one (a UUID).",
     example: '0b6f5c1e-8d0e-4e55-9a57-0c6c4fd3a0a9',
   })
   @ApiCreatedResponse({ type: BookingResponse })
-  @ApiErrorResponses({
-    400: `INVALID_ID, INVALID_IDEMPOTENCY_KEY, INVALID_INPUT (quantity above MAX_TICKETS_PER_BOOKING); ${BODY_VALIDATION_ERROR}`,
-    404: NO_SUCH_EVENT,
-    409: `SOLD_OUT (with \`available\` and \`requested\`), CUSTOMER_LIMIT_REACHED, ${SALE_STATE_CONFLICTS}`,
-    ...JSON_BODY_ERRORS,
-    422: 'IDEMPOTENCY_KEY_REUSED: this key was used with another body',
-    429: 'RATE_LIMITED: more than BOOKING_RATE_LIMIT requests from this client in BOOKING_RATE_WINDOW_MS',
-    503: SEAT_RESERVATION_UNAVAILABLE,
-  }, { retryAfter: [409] })
+  @ApiErrorResponses(
+    {
+      400: `INVALID_ID, INVALID_IDEMPOTENCY_KEY, INVALID_INPUT (quantity above MAX_TICKETS_PER_BOOKING); ${BODY_VALIDATION_ERROR}`,
+      404: NO_SUCH_EVENT,
+      409: `SOLD_OUT (with \`available\` and \`requested\`), CUSTOMER_LIMIT_REACHED, ${SALE_STATE_CONFLICTS}`,
+      ...JSON_BODY_ERRORS,
+      422: 'IDEMPOTENCY_KEY_REUSED: this key was used with another body',
+      429: 'RATE_LIMITED: more than BOOKING_RATE_LIMIT requests from this client in BOOKING_RATE_WINDOW_MS',
+      503: SEAT_RESERVATION_UNAVAILABLE,
+    },
+    { retryAfter: [409] },
+  )
   create(
     @Param('id', new ParseIdPipe()) eventId: number,
     @Body() body: CreateBookingDto,

@@ -11,8 +11,19 @@ import type { IdempotentBookings } from './idempotent-bookings';
 import { BookingsRepository, CustomerLimitExceededError, NewBooking } from './persistence/bookings.repository';
 
 const event: Event = {
-  id: 7, name: 'Gig', startsAt: new Date(), salesStartAt: null, salesEndAt: null, capacity: 10, priceCents: 0, strategy: 'atomic',
-  maxPerCustomer: null, checkoutHoldTtlMs: null, cancelledAt: null, createdAt: new Date(), updatedAt: new Date(),
+  id: 7,
+  name: 'Gig',
+  startsAt: new Date(),
+  salesStartAt: null,
+  salesEndAt: null,
+  capacity: 10,
+  priceCents: 0,
+  strategy: 'atomic',
+  maxPerCustomer: null,
+  checkoutHoldTtlMs: null,
+  cancelledAt: null,
+  createdAt: new Date(),
+  updatedAt: new Date(),
 };
 
 /** Hands out the seats it is told to, like a pool with plenty free; or says sold out. */
@@ -72,7 +83,9 @@ function service() {
   const repository = new InMemoryBookings();
   const events = { findForBooking: () => Promise.resolve(event) } as unknown as EventsService;
   const idempotency = {} as IdempotentBookings;
-  const config = { deadlineMs: 1000, maxTicketsPerBooking: 10, checkoutHoldTtlMs: 60_000 } as ConstructorParameters<typeof BookingsService>[5];
+  const config = { deadlineMs: 1000, maxTicketsPerBooking: 10, checkoutHoldTtlMs: 60_000 } as ConstructorParameters<
+    typeof BookingsService
+  >[5];
   const bookings = new BookingsService(events, inventory, repository, idempotency, new SeatguardMetrics(), config);
   return { bookings, inventory, repository };
 }
@@ -126,7 +139,7 @@ describe('BookingsService', () => {
     expect(repository.rows).toEqual([]);
   });
 
-  it('turns the transaction\'s customer-limit refusal into 409 CUSTOMER_LIMIT_REACHED, seats given back', async () => {
+  it("turns the transaction's customer-limit refusal into 409 CUSTOMER_LIMIT_REACHED, seats given back", async () => {
     const { bookings, inventory, repository } = service();
     repository.failInsert = () => new CustomerLimitExceededError();
     await expect(bookings.create(event.id, ada)).rejects.toBeInstanceOf(CustomerLimitError);

@@ -81,12 +81,22 @@ export class BookingsService {
     }
   }
 
-  private bookIdempotent(event: Event, input: CreateBookingDto, key: string, mode: BookingMode, deadline: Deadline): Promise<BookingOutcome> {
+  private bookIdempotent(
+    event: Event,
+    input: CreateBookingDto,
+    key: string,
+    mode: BookingMode,
+    deadline: Deadline,
+  ): Promise<BookingOutcome> {
     const idem: IdempotencyContext = {
       key,
       keyHash: sha256Hex(key),
       // The mode is part of the request: a key used for a hold never replays as a booking.
-      requestHash: sha256Hex(JSON.stringify(mode === 'book' ? [event.id, input.customerEmail, input.quantity] : [event.id, input.customerEmail, input.quantity, mode])),
+      requestHash: sha256Hex(
+        JSON.stringify(
+          mode === 'book' ? [event.id, input.customerEmail, input.quantity] : [event.id, input.customerEmail, input.quantity, mode],
+        ),
+      ),
     };
     // MySQL decides: a booking made with this key is the answer, whatever Redis remembers.
     const fromMysql = async (): Promise<BookingOutcome | null> => {
@@ -103,7 +113,13 @@ export class BookingsService {
     );
   }
 
-  private async book(event: Event, input: CreateBookingDto, idem: IdempotencyContext | null, mode: BookingMode, deadline: Deadline): Promise<BookingOutcome> {
+  private async book(
+    event: Event,
+    input: CreateBookingDto,
+    idem: IdempotencyContext | null,
+    mode: BookingMode,
+    deadline: Deadline,
+  ): Promise<BookingOutcome> {
     await this.checkCustomerLimit(event, input, deadline);
     try {
       const reserved = await this.inventory.reserve(
@@ -167,7 +183,12 @@ export class BookingsService {
    * ticket) and the buyer is told the outcome is unknown, never that nothing
    * was booked.
    */
-  private async resolveAmbiguousCommit(reference: string, secret: string, deadline: Deadline, cause: AmbiguousCommitError): Promise<BookingOutcome> {
+  private async resolveAmbiguousCommit(
+    reference: string,
+    secret: string,
+    deadline: Deadline,
+    cause: AmbiguousCommitError,
+  ): Promise<BookingOutcome> {
     const found = await this.repository.findByReference(reference, deadline).catch(() => null);
     if (found) {
       this.metrics.ambiguousCommits.inc({ resolution: 'committed' });

@@ -86,7 +86,10 @@ export class IdempotentBookings {
     let refusal: DomainError | undefined;
     try {
       outcome = await book();
-      entry = outcome.kind === 'booked' ? { state: 'booked', hash } : { state: 'sold-out', hash, available: outcome.available, requested: outcome.requested };
+      entry =
+        outcome.kind === 'booked'
+          ? { state: 'booked', hash }
+          : { state: 'sold-out', hash, available: outcome.available, requested: outcome.requested };
     } catch (error) {
       if (!(error instanceof DomainError) || error.status >= 500 || error instanceof IdempotencyKeyReusedError) {
         await this.release(redisKey, claim);

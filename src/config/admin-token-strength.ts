@@ -15,7 +15,9 @@ export function productionAdminTokenProblem(token: string | undefined): string |
   if (token.length < PRODUCTION_ADMIN_TOKEN_MIN_LENGTH) {
     return `must be at least ${PRODUCTION_ADMIN_TOKEN_MIN_LENGTH} characters when NODE_ENV=production`;
   }
-  if (PLACEHOLDER_WORDS.test(token)) return 'looks like a placeholder (refused when NODE_ENV=production); generate one, e.g. `openssl rand -base64 32`';
-  if (new Set(token).size < MIN_DISTINCT_CHARACTERS) return 'has too few different characters to be a generated token (refused when NODE_ENV=production)';
+  if (PLACEHOLDER_WORDS.test(token))
+    return 'looks like a placeholder (refused when NODE_ENV=production); generate one, e.g. `openssl rand -base64 32`';
+  if (new Set(token).size < MIN_DISTINCT_CHARACTERS)
+    return 'has too few different characters to be a generated token (refused when NODE_ENV=production)';
   return null;
 }

@@ -1,16 +1,5 @@
 import { Transform } from 'class-transformer';
-import {
-  IsBoolean,
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  Min,
-  MinLength,
-  ValidateBy,
-} from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateBy } from 'class-validator';
 import { trustProxyProblem } from './trust-proxy';
 
 // Reads the raw value: implicit conversion would already have turned "false" into true.
@@ -30,7 +19,9 @@ export class DatabaseEnvironment {
   @IsString()
   DB_HOST: string = '127.0.0.1';
 
-  @IsInt() @Min(1) @Max(65535)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
   DB_PORT: number = 3306;
 
   @IsString()
@@ -42,18 +33,22 @@ export class DatabaseEnvironment {
   @Matches(/^[A-Za-z0-9_]+$/, { message: 'DB_NAME may hold only letters, digits and _' })
   DB_NAME: string = 'seatguard';
 
-  @IsInt() @Min(1) @Max(500)
+  @IsInt()
+  @Min(1)
+  @Max(500)
   DB_POOL_SIZE: number = 20;
 
-  @IsInt() @Min(100)
+  @IsInt()
+  @Min(100)
   DB_CONNECT_TIMEOUT_MS: number = 5000;
 
-  @IsInt() @Min(1)
+  @IsInt()
+  @Min(1)
   DB_POOL_QUEUE_LIMIT: number = 500;
 
-  @IsInt() @Min(50)
+  @IsInt()
+  @Min(50)
   DB_QUERY_TIMEOUT_MS: number = 3000;
-
 }
 
 /**
@@ -62,7 +57,9 @@ export class DatabaseEnvironment {
  * that names the variable.
  */
 export class EnvironmentVariables extends DatabaseEnvironment {
-  @IsInt() @Min(0) @Max(65535)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   PORT: number = 3000;
 
   @IsString()
@@ -72,7 +69,8 @@ export class EnvironmentVariables extends DatabaseEnvironment {
   @IsOptional()
   LOG_LEVEL?: string;
 
-  @IsString() @MinLength(16, { message: 'ADMIN_TOKEN must be at least 16 characters' })
+  @IsString()
+  @MinLength(16, { message: 'ADMIN_TOKEN must be at least 16 characters' })
   ADMIN_TOKEN: string;
 
   @Matches(/^\d+(b|kb|mb)$/i, { message: 'BODY_LIMIT must look like 16kb' })
@@ -85,7 +83,8 @@ export class EnvironmentVariables extends DatabaseEnvironment {
   @IsIn(['express', 'fastify'])
   HTTP_ADAPTER: 'express' | 'fastify' = 'express';
 
-  @IsInt() @Min(0)
+  @IsInt()
+  @Min(0)
   SHUTDOWN_GRACE_MS: number = 10000;
 
   @IsString()
@@ -100,52 +99,70 @@ export class EnvironmentVariables extends DatabaseEnvironment {
   @IsOptional()
   REDIS_CLUSTER_NODES?: string;
 
-  @IsInt() @Min(1) @Max(1000)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
   REDIS_WATCH_POOL_SIZE: number = 16;
 
-  @IsInt() @Min(50)
+  @IsInt()
+  @Min(50)
   REDIS_COMMAND_TIMEOUT_MS: number = 1000;
 
-  @IsInt() @Min(100)
+  @IsInt()
+  @Min(100)
   BOOKING_DEADLINE_MS: number = 5000;
 
-  @IsInt() @Min(1) @Max(1000)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
   MAX_TICKETS_PER_BOOKING: number = 10;
 
-  @IsInt() @Min(200)
+  @IsInt()
+  @Min(200)
   LOCK_TTL_MS: number = 2000;
 
-  @IsInt() @Min(10)
+  @IsInt()
+  @Min(10)
   LOCK_EXTEND_THRESHOLD_MS: number = 500;
 
-  @IsInt() @Min(1000)
+  @IsInt()
+  @Min(1000)
   HOLD_TTL_MS: number = 30000;
 
-  @IsInt() @Min(100)
+  @IsInt()
+  @Min(100)
   HOLD_SWEEP_INTERVAL_MS: number = 5000;
 
-  @IsInt() @Min(1000)
+  @IsInt()
+  @Min(1000)
   CHECKOUT_HOLD_TTL_MS: number = 600000;
 
-  @IsInt() @Min(1000)
+  @IsInt()
+  @Min(1000)
   WAITLIST_OFFER_TTL_MS: number = 120000;
 
-  @IsInt() @Min(1)
+  @IsInt()
+  @Min(1)
   IDEMPOTENCY_TTL_SECONDS: number = 86400;
 
-  @IsInt() @Min(1)
+  @IsInt()
+  @Min(1)
   IDEMPOTENCY_ERROR_TTL_SECONDS: number = 300;
 
-  @IsInt() @Min(0)
+  @IsInt()
+  @Min(0)
   EVENT_CACHE_TTL_MS: number = 2000;
 
-  @IsInt() @Min(0)
+  @IsInt()
+  @Min(0)
   EVENT_READ_CACHE_MS: number = 500;
 
-  @IsInt() @Min(0)
+  @IsInt()
+  @Min(0)
   BOOKING_RATE_LIMIT: number = 20;
 
-  @IsInt() @Min(100)
+  @IsInt()
+  @Min(100)
   BOOKING_RATE_WINDOW_MS: number = 1000;
 
   // Off by default: only a deployment behind a known proxy may believe X-Forwarded-For.
@@ -158,9 +175,7 @@ export class EnvironmentVariables extends DatabaseEnvironment {
   })
   TRUST_PROXY: string = '';
 
-
-
-
-  @Transform(toBoolean) @IsBoolean()
+  @Transform(toBoolean)
+  @IsBoolean()
   RECONCILE_ON_START: boolean = true;
 }

@@ -95,7 +95,9 @@ describe('validateEnvironment', () => {
 
   it('refuses a hold shorter than the booking deadline and a lock extension threshold too close to the TTL', () => {
     expect(() => validateEnvironment({ ...minimal, HOLD_TTL_MS: '4000', BOOKING_DEADLINE_MS: '5000' })).toThrow(/HOLD_TTL_MS/);
-    expect(() => validateEnvironment({ ...minimal, LOCK_TTL_MS: '500', LOCK_EXTEND_THRESHOLD_MS: '450' })).toThrow(/LOCK_EXTEND_THRESHOLD_MS/);
+    expect(() => validateEnvironment({ ...minimal, LOCK_TTL_MS: '500', LOCK_EXTEND_THRESHOLD_MS: '450' })).toThrow(
+      /LOCK_EXTEND_THRESHOLD_MS/,
+    );
   });
 
   it('refuses a Redis Cluster without independent Redlock masters', () => {

@@ -26,9 +26,7 @@ function validateAgainst<T extends object>(
     exposeDefaultValues: true,
   });
   const errors = validateSync(env, { skipMissingProperties: false, forbidUnknownValues: false, stopAtFirstError: true });
-  const problems = errors.flatMap((e) =>
-    Object.values(e.constraints ?? {}).map((m) => `${e.property}: ${m}`),
-  );
+  const problems = errors.flatMap((e) => Object.values(e.constraints ?? {}).map((m) => `${e.property}: ${m}`));
   problems.push(...extraChecks(env));
   if (problems.length > 0) {
     throw new InvalidEnvironmentError(`Invalid environment:\n  ${problems.join('\n  ')}`);

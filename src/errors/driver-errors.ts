@@ -50,7 +50,8 @@ const MYSQL_CODES = new Set([
 ]);
 
 // mysql2's pool and connection state errors carry no code.
-const MYSQL_MESSAGES = /Pool is closed|Queue limit reached|No connections available|Can't add new command when connection is in closed state|MySQL did not answer in time/;
+const MYSQL_MESSAGES =
+  /Pool is closed|Queue limit reached|No connections available|Can't add new command when connection is in closed state|MySQL did not answer in time/;
 
 /**
  * A MULTI whose queued commands Redis refused (NOREPLICAS, OOM...) ends in
@@ -75,8 +76,7 @@ export function asDependencyFailure(error: unknown): DependencyUnavailableError 
   const driver = (error as { driverError?: Record<string, unknown> }).driverError ?? (error as unknown as Record<string, unknown>);
   const code = typeof driver.code === 'string' ? driver.code : undefined;
   if (error.name === 'SqlTimeoutError' || MYSQL_MESSAGES.test(error.message)) return new DependencyUnavailableError('mysql', error);
-  const fromMysql =
-    error.constructor.name === 'QueryFailedError' || 'fatal' in driver || 'sqlState' in driver || 'sqlMessage' in driver;
+  const fromMysql = error.constructor.name === 'QueryFailedError' || 'fatal' in driver || 'sqlState' in driver || 'sqlMessage' in driver;
   if (fromMysql) {
     const down = driver.fatal === true || (code !== undefined && MYSQL_CODES.has(code)) || !code;
     return down ? new DependencyUnavailableError('mysql', error) : null;

@@ -37,9 +37,9 @@ export class EventCache implements OnModuleInit, OnModuleDestroy {
     // ioredis re-subscribes after a reconnect; clear everything then, messages may have been missed.
     this.subscriber.on('ready', () => this.forgetAll());
     this.subscriber.on('message', (_channel, id) => this.forget(Number(id)));
-    this.subscriber.subscribe(EVENT_CHANGED_CHANNEL).catch((error: unknown) =>
-      this.logger.warn({ err: error }, 'event change subscription failed; relying on the cache TTL'),
-    );
+    this.subscriber
+      .subscribe(EVENT_CHANGED_CHANNEL)
+      .catch((error: unknown) => this.logger.warn({ err: error }, 'event change subscription failed; relying on the cache TTL'));
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -61,9 +61,9 @@ export class EventCache implements OnModuleInit, OnModuleDestroy {
   /** Local drop plus a broadcast to the other instances. */
   async changed(event: Event): Promise<void> {
     this.forget(event.id);
-    await this.redis.publish(EVENT_CHANGED_CHANNEL, String(event.id)).catch((error: unknown) =>
-      this.logger.warn({ err: error, eventId: event.id }, 'could not broadcast an event change'),
-    );
+    await this.redis
+      .publish(EVENT_CHANGED_CHANNEL, String(event.id))
+      .catch((error: unknown) => this.logger.warn({ err: error, eventId: event.id }, 'could not broadcast an event change'));
   }
 
   /** Also called for every change seen here or broadcast by another instance: read caches drop their copy too. */

@@ -5,10 +5,7 @@ describe('event cursors', () => {
     expect(decodeCursor(encodeCursor(42))).toBe(42);
   });
 
-  it.each(['', 'YWJj', Buffer.from('-1').toString('base64url'), Buffer.from('1 OR 1=1').toString('base64url')])(
-    'rejects %p',
-    (cursor) => {
-      expect(decodeCursor(cursor)).toBeNull();
-    },
-  );
+  it.each(['', 'YWJj', Buffer.from('-1').toString('base64url'), Buffer.from('1 OR 1=1').toString('base64url')])('rejects %p', (cursor) => {
+    expect(decodeCursor(cursor)).toBeNull();
+  });
 });

@@ -39,9 +39,9 @@ export class EventsService {
       checkoutHoldTtlMs: input.checkoutHoldTtlMs ?? null,
     });
     // Best effort: if Redis is away now, the first booking builds the pool.
-    await this.inventory.rebuild(event.id, 'created').catch((error: unknown) =>
-      this.logger.warn({ err: error, eventId: event.id }, 'inventory not built at creation'),
-    );
+    await this.inventory
+      .rebuild(event.id, 'created')
+      .catch((error: unknown) => this.logger.warn({ err: error, eventId: event.id }, 'inventory not built at creation'));
     return EventResponse.from(event, { sold: 0, held: 0 });
   }
 

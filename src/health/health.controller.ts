@@ -31,9 +31,6 @@ export class HealthController {
     if (this.readiness.isDraining) {
       throw new ServiceUnavailableException({ status: 'error', error: { shutdown: { status: 'down', message: 'draining' } } });
     }
-    return this.health.check([
-      () => this.db.isHealthy('mysql', CHECK_TIMEOUT_MS),
-      () => this.redis.isHealthy('redis', CHECK_TIMEOUT_MS),
-    ]);
+    return this.health.check([() => this.db.isHealthy('mysql', CHECK_TIMEOUT_MS), () => this.redis.isHealthy('redis', CHECK_TIMEOUT_MS)]);
   }
 }

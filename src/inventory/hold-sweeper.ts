@@ -85,9 +85,9 @@ export class HoldSweeper implements OnApplicationBootstrap, OnApplicationShutdow
 
   private async reconcileKnown(): Promise<void> {
     for (const eventId of await this.store.knownEventIds()) {
-      await this.rebuilder.rebuild(eventId, 'start-up').catch((error: unknown) =>
-        this.logger.warn({ err: error, eventId }, 'start-up rebuild failed'),
-      );
+      await this.rebuilder
+        .rebuild(eventId, 'start-up')
+        .catch((error: unknown) => this.logger.warn({ err: error, eventId }, 'start-up rebuild failed'));
     }
   }
 }

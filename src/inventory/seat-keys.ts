@@ -19,7 +19,6 @@ export interface SeatKeys {
   lock: string;
 }
 
-
 export function seatKeys(eventId: number): SeatKeys {
   const tag = eventHashTag(eventId);
   return {

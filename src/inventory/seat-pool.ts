@@ -13,10 +13,7 @@ import {
 } from './inventory-scripts';
 import { KNOWN_INVENTORIES_KEY, seatKeys } from './seat-keys';
 
-export type TakeOutcome =
-  | { kind: 'taken'; seats: number[] }
-  | { kind: 'sold-out'; available: number }
-  | { kind: 'missing' };
+export type TakeOutcome = { kind: 'taken'; seats: number[] } | { kind: 'sold-out'; available: number } | { kind: 'missing' };
 
 /** Another booking changed the pool first; nothing was taken. */
 export interface Conflict {
@@ -38,7 +35,16 @@ interface InventoryCommands {
   seatguardRelease(free: string, held: string, meta: string, ...seats: number[]): Promise<number>;
   seatguardReturnCancelled(free: string, held: string, meta: string, gen: string, ...seats: number[]): Promise<number>;
   seatguardSettle(free: string, held: string, meta: string, now: number, ...pairs: (number | string)[]): Promise<number>;
-  seatguardRebuild(free: string, held: string, meta: string, gen: string, capacity: number, now: number, expectedGen: string, ...ticketed: number[]): Promise<number>;
+  seatguardRebuild(
+    free: string,
+    held: string,
+    meta: string,
+    gen: string,
+    capacity: number,
+    now: number,
+    expectedGen: string,
+    ...ticketed: number[]
+  ): Promise<number>;
 }
 
 /**
@@ -122,7 +128,11 @@ export class SeatPool implements OnModuleInit {
       return exists ? { kind: 'sold-out', available } : { kind: 'missing' };
     }
     const holds = lowest.flatMap((seat) => [holdUntil, seat]);
-    const committed = await connection.multi().zrem(k.free, ...lowest).zadd(k.held, ...holds).exec();
+    const committed = await connection
+      .multi()
+      .zrem(k.free, ...lowest)
+      .zadd(k.held, ...holds)
+      .exec();
     if (committed === null) return { kind: 'conflict', reason: 'pool changed between WATCH and EXEC' };
     this.memo.record(eventId, available - quantity);
     return { kind: 'taken', seats: lowest };
@@ -185,7 +195,14 @@ export class SeatPool implements OnModuleInit {
     const k = seatKeys(eventId);
     this.metrics.luaCalls.inc({ script: 'rebuild' });
     const free = await this.commands.seatguardRebuild(
-      k.free, k.held, k.meta, k.generation, capacity, Date.now(), expectedGeneration, ...ticketed,
+      k.free,
+      k.held,
+      k.meta,
+      k.generation,
+      capacity,
+      Date.now(),
+      expectedGeneration,
+      ...ticketed,
     );
     this.memo.forget(eventId);
     if (free >= 0) await this.redis.sadd(KNOWN_INVENTORIES_KEY, String(eventId));

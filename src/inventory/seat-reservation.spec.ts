@@ -32,7 +32,9 @@ function reservationWith(script: AttemptOutcome[], soldOutMemo: { available: num
       return Promise.resolve(seats.length);
     },
   } as unknown as SeatPool;
-  const rebuilder = { rebuild: (_id: number, reason: string) => (rebuilds.push(reason), Promise.resolve(10)) } as unknown as InventoryRebuilder;
+  const rebuilder = {
+    rebuild: (_id: number, reason: string) => (rebuilds.push(reason), Promise.resolve(10)),
+  } as unknown as InventoryRebuilder;
   const sweeper = { requestReconcile: () => undefined } as unknown as HoldSweeper;
   const config = { holdTtlMs: 30_000 } as ConstructorParameters<typeof SeatReservation>[5];
   const reservation = new SeatReservation(new StrategyRegistry([strategy]), pool, rebuilder, sweeper, new SeatguardMetrics(), config);
@@ -44,7 +46,11 @@ const taken = { kind: 'taken' as const, seats: [1, 2] };
 
 describe('SeatReservation', () => {
   it('retries a conflict after a backoff and commits the seats once', async () => {
-    const { reservation, strategy } = reservationWith([{ kind: 'conflict', reason: 'raced' }, { kind: 'conflict', reason: 'raced' }, taken]);
+    const { reservation, strategy } = reservationWith([
+      { kind: 'conflict', reason: 'raced' },
+      { kind: 'conflict', reason: 'raced' },
+      taken,
+    ]);
     const commits: number[][] = [];
     const result = await reservation.reserve(request(), async (seats) => (commits.push(seats), 'booked'));
     expect(result).toEqual({ kind: 'committed', value: 'booked' });

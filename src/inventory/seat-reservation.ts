@@ -102,6 +102,8 @@ export class SeatReservation extends SeatInventory {
 
   private async giveBack(eventId: number, seats: number[]): Promise<void> {
     // If this fails too, the holds expire and the sweeper returns the seats.
-    await this.pool.releaseHeld(eventId, seats).catch((error: unknown) => this.logger.warn({ err: error, eventId, seats }, 'seats left to expire'));
+    await this.pool
+      .releaseHeld(eventId, seats)
+      .catch((error: unknown) => this.logger.warn({ err: error, eventId, seats }, 'seats left to expire'));
   }
 }

@@ -25,7 +25,10 @@ export class FailOpenThrottlerStorage implements ThrottlerStorage {
   private uncountedSinceWarning = 0;
   private failing = false;
 
-  constructor(private readonly inner: ThrottlerStorage, options: FailOpenOptions = {}) {
+  constructor(
+    private readonly inner: ThrottlerStorage,
+    options: FailOpenOptions = {},
+  ) {
     this.warnEveryMs = options.warnEveryMs ?? 10_000;
     this.now = options.now ?? Date.now;
     this.logger = options.logger ?? new Logger('RateLimit');

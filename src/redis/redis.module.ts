@@ -60,10 +60,6 @@ export class RedisModule implements OnApplicationShutdown {
 
   // After in-flight requests are done (the HTTP server closes first).
   async onApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([
-      this.watchPool.close(),
-      closeClient(this.client),
-      ...this.redlock.clients.map((c) => closeQuietly(c)),
-    ]);
+    await Promise.allSettled([this.watchPool.close(), closeClient(this.client), ...this.redlock.clients.map((c) => closeQuietly(c))]);
   }
 }

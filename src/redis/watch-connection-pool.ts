@@ -57,7 +57,12 @@ export class WatchConnectionPool extends WatchConnections {
       return result;
     } catch (error) {
       // work() may have thrown between WATCH and EXEC: never hand back a connection still watching.
-      const reusable = connection.status === 'ready' && (await connection.unwatch().then(() => true, () => false));
+      const reusable =
+        connection.status === 'ready' &&
+        (await connection.unwatch().then(
+          () => true,
+          () => false,
+        ));
       if (reusable) await this.pool.release(connection);
       else await this.pool.destroy(connection);
       throw error;

@@ -22,7 +22,9 @@ function runtimeCopies(stage: Stage): string[] {
 
 /** The allowlist in .dockerignore: `*`, then `!path` re-includes. */
 function contextAllows(path: string): boolean {
-  const lines = DOCKERIGNORE.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const lines = DOCKERIGNORE.split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
   return lines[0] === '*' && lines.some((l) => l === `!${path}` || l === `!${path}/`);
 }
 

@@ -29,9 +29,17 @@ describe('Kubernetes manifests (docker/k8s, rendered by kustomize)', () => {
   const rendered = renderKustomization(K8S);
 
   it('renders every kind the deployment needs, in the seatguard namespace', () => {
-    expect(rendered.map((o) => o.kind).sort()).toEqual(
-      ['ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'Ingress', 'Namespace', 'NetworkPolicy', 'PodDisruptionBudget', 'Service', 'ServiceAccount'],
-    );
+    expect(rendered.map((o) => o.kind).sort()).toEqual([
+      'ConfigMap',
+      'Deployment',
+      'HorizontalPodAutoscaler',
+      'Ingress',
+      'Namespace',
+      'NetworkPolicy',
+      'PodDisruptionBudget',
+      'Service',
+      'ServiceAccount',
+    ]);
     for (const o of rendered.filter((o) => o.kind !== 'Namespace')) expect(o.metadata.namespace).toBe('seatguard');
   });
 
@@ -46,7 +54,9 @@ describe('Kubernetes manifests (docker/k8s, rendered by kustomize)', () => {
   });
 
   it('ships a secret example that holds placeholders only, never a usable value', () => {
-    const secret = parse(readFileSync(join(K8S, 'secret.example.yaml'), 'utf8')) as KubernetesObject & { stringData: Record<string, string> };
+    const secret = parse(readFileSync(join(K8S, 'secret.example.yaml'), 'utf8')) as KubernetesObject & {
+      stringData: Record<string, string>;
+    };
     expect(schemaErrors(secret)).toEqual([]);
     expect(Object.keys(secret.stringData).sort()).toEqual(['ADMIN_TOKEN', 'DB_PASSWORD', 'REDIS_URL', 'REDLOCK_NODES']);
     for (const value of Object.values(secret.stringData)) expect(value).toContain('CHANGE_ME');
@@ -66,7 +76,9 @@ describe('Kubernetes manifests (docker/k8s, rendered by kustomize)', () => {
 
     it('a pod without the seccomp profile, or allowed to escalate (restricted PSS)', () => {
       const broken = renderEdited('deployment.yaml', (t) =>
-        t.replaceAll('seccompProfile: { type: RuntimeDefault }', '').replace('allowPrivilegeEscalation: false', 'allowPrivilegeEscalation: true'),
+        t
+          .replaceAll('seccompProfile: { type: RuntimeDefault }', '')
+          .replace('allowPrivilegeEscalation: false', 'allowPrivilegeEscalation: true'),
       );
       expect(deploymentRuleViolations(broken)).toEqual(
         expect.arrayContaining([
@@ -78,7 +90,9 @@ describe('Kubernetes manifests (docker/k8s, rendered by kustomize)', () => {
     });
 
     it('a grace period shorter than preStop + the app drain, and an unpinned image', () => {
-      const shortGrace = renderEdited('deployment.yaml', (t) => t.replace('terminationGracePeriodSeconds: 40', 'terminationGracePeriodSeconds: 30'));
+      const shortGrace = renderEdited('deployment.yaml', (t) =>
+        t.replace('terminationGracePeriodSeconds: 40', 'terminationGracePeriodSeconds: 30'),
+      );
       expect(deploymentRuleViolations(shortGrace)).toEqual(['terminationGracePeriodSeconds 30 <= preStop + SHUTDOWN_GRACE_MS (30 s)']);
       const latest = renderEdited('kustomization.yaml', (t) => t.replace('newTag: "0.1.0"', 'newTag: latest'));
       expect(deploymentRuleViolations(latest).join('\n')).toMatch(/image registry.example.com\/seatguard:latest is not a pinned release/);
@@ -91,7 +105,11 @@ describe('Kubernetes manifests (docker/k8s, rendered by kustomize)', () => {
     });
 
     it('pinned images: versions and digests yes, latest or none no', () => {
-      expect(['seatguard:0.1.0', 'r.example/seatguard@sha256:' + 'a'.repeat(64), 'host:5000/seatguard:1'].map(isPinnedImage)).toEqual([true, true, true]);
+      expect(['seatguard:0.1.0', 'r.example/seatguard@sha256:' + 'a'.repeat(64), 'host:5000/seatguard:1'].map(isPinnedImage)).toEqual([
+        true,
+        true,
+        true,
+      ]);
       expect(['seatguard', 'seatguard:latest', 'host:5000/seatguard'].map(isPinnedImage)).toEqual([false, false, false]);
     });
 

@@ -33,7 +33,14 @@ export interface PodSpec {
 }
 
 const ALLOWED_VOLUME_TYPES = new Set([
-  'configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret',
+  'configMap',
+  'csi',
+  'downwardAPI',
+  'emptyDir',
+  'ephemeral',
+  'persistentVolumeClaim',
+  'projected',
+  'secret',
 ]);
 const SECCOMP_OK = new Set(['RuntimeDefault', 'Localhost']);
 

@@ -13,7 +13,9 @@ export default async function globalSetup(): Promise<void> {
     database: env.DB_NAME,
   });
   try {
-    const [rows] = await db.query("SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'tickets'");
+    const [rows] = await db.query(
+      "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'tickets'",
+    );
     if (Number((rows as { n: number }[])[0].n) !== 1) {
       throw new Error(`database ${env.DB_NAME} is not migrated: run \`npm run test:all\` (or migration:run against it)`);
     }

@@ -17,7 +17,10 @@ export interface ChildApp {
 }
 
 /** The production build (`npm run build`) as a separate process: what a real second instance is. */
-export async function startChildApp(overrides: Record<string, string> = {}, options: { testControls?: boolean; readyTimeoutMs?: number } = {}): Promise<ChildApp> {
+export async function startChildApp(
+  overrides: Record<string, string> = {},
+  options: { testControls?: boolean; readyTimeoutMs?: number } = {},
+): Promise<ChildApp> {
   const port = await freePort();
   const proc = startProcess(process.execPath, [options.testControls ? MAIN_WITH_TEST_CONTROLS : MAIN], {
     ...process.env,

@@ -104,7 +104,14 @@ export class PurchaseLoop {
         });
         const parsed = (await res.json().catch(() => undefined)) as Answer['body'];
         const at = Date.now();
-        this.attempts.push({ status: res.status, code: parsed?.code, retryAfter: res.headers.get('retry-after'), sentAt, at, ms: at - sentAt });
+        this.attempts.push({
+          status: res.status,
+          code: parsed?.code,
+          retryAfter: res.headers.get('retry-after'),
+          sentAt,
+          at,
+          ms: at - sentAt,
+        });
         // 503 is "try again"; anything else is final (and anything but 201/409 fails the invariant check).
         if (res.status !== 503) {
           const answer = { status: res.status, body: parsed };

@@ -17,7 +17,13 @@ export async function createEvent(baseUrl: string, body: Record<string, unknown>
   return (await res.json()) as { id: number; capacity: number };
 }
 
-export async function book(baseUrl: string, eventId: number, quantity: number, headers: Record<string, string> = {}, email?: string): Promise<Answer> {
+export async function book(
+  baseUrl: string,
+  eventId: number,
+  quantity: number,
+  headers: Record<string, string> = {},
+  email?: string,
+): Promise<Answer> {
   const res = await fetch(`${baseUrl}/api/v1/events/${eventId}/bookings`, {
     method: 'POST',
     headers: { ...json, ...headers },
@@ -32,7 +38,12 @@ export async function book(baseUrl: string, eventId: number, quantity: number, h
  * bookings at once (spread over `urls`); returns what they were told and how
  * many seats MySQL holds for them.
  */
-export async function customerBurst(urls: string[], eventId: number, requests: number, email: string): Promise<{ answers: Answer[]; seatsHeld: number }> {
+export async function customerBurst(
+  urls: string[],
+  eventId: number,
+  requests: number,
+  email: string,
+): Promise<{ answers: Answer[]; seatsHeld: number }> {
   const answers = await burst(requests, (i) => book(urls[i % urls.length], eventId, 1, {}, email));
   const held = await rows<{ n: number | null }>(
     "SELECT SUM(quantity) AS n FROM bookings WHERE event_id = ? AND customer_email = ? AND status = 'confirmed'",

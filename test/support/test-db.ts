@@ -25,7 +25,8 @@ export async function closeTestDb(): Promise<void> {
 export async function truncateAll(): Promise<void> {
   const db = testDb();
   await db.query('SET FOREIGN_KEY_CHECKS = 0');
-  for (const table of ['tickets', 'waitlist_entries', 'bookings', 'customer_booking_locks', 'events']) await db.query(`TRUNCATE TABLE ${table}`);
+  for (const table of ['tickets', 'waitlist_entries', 'bookings', 'customer_booking_locks', 'events'])
+    await db.query(`TRUNCATE TABLE ${table}`);
   await db.query('SET FOREIGN_KEY_CHECKS = 1');
 }
 

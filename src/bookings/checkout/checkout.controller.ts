@@ -42,7 +42,7 @@ export class CheckoutController {
   @ApiOperation({
     summary: 'Hold seats for checkout',
     description:
-      'Takes seats with the event\'s strategy and holds them until `expiresAt` (CHECKOUT_HOLD_TTL_MS, or the event\'s ' +
+      "Takes seats with the event's strategy and holds them until `expiresAt` (CHECKOUT_HOLD_TTL_MS, or the event's " +
       'checkoutHoldTtlMs). A held seat is unavailable everywhere. Confirm with POST /holds/{reference}/confirm, release with ' +
       'DELETE /holds/{reference}; unconfirmed, the seats return to sale (or to the waiting list) after expiresAt. ' +
       'Same answers, limits and Idempotency-Key rules as booking.',

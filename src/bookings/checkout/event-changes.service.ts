@@ -31,9 +31,9 @@ export class EventChangesService {
       const added = Array.from({ length: Math.max(0, after.capacity - before.capacity) }, (_, i) => before.capacity + 1 + i);
       await this.bookings.offerNewSeats(id, added, this.config.waitlistOfferTtlMs);
       // If Redis is away now, the next booking finds the pool stale or missing and rebuilds it.
-      await this.inventory.rebuild(id, 'capacity-changed').catch((error: unknown) =>
-        this.logger.warn({ err: error, eventId: id }, 'inventory not rebuilt after a capacity change'),
-      );
+      await this.inventory
+        .rebuild(id, 'capacity-changed')
+        .catch((error: unknown) => this.logger.warn({ err: error, eventId: id }, 'inventory not rebuilt after a capacity change'));
     }
     return this.events.respond(after);
   }

@@ -19,9 +19,20 @@ export class BookingResponse {
   customerEmail: string;
   @ApiProperty({ type: 'integer', minimum: 1, example: 2 }) quantity: number;
   @ApiProperty({ type: 'integer', isArray: true, example: [41, 42], description: 'Seat numbers, 1..capacity' }) seats: number[];
-  @ApiProperty({ enum: BOOKING_STATUSES, enumName: 'BookingStatus', example: 'confirmed', description: 'held → confirmed | released | expired; confirmed → cancelled' })
+  @ApiProperty({
+    enum: BOOKING_STATUSES,
+    enumName: 'BookingStatus',
+    example: 'confirmed',
+    description: 'held → confirmed | released | expired; confirmed → cancelled',
+  })
   status: BookingStatus;
-  @ApiProperty({ format: 'date-time', example: null, nullable: true, type: String, description: 'When a hold lapses (status held); null otherwise' })
+  @ApiProperty({
+    format: 'date-time',
+    example: null,
+    nullable: true,
+    type: String,
+    description: 'When a hold lapses (status held); null otherwise',
+  })
   expiresAt: string | null;
   @ApiProperty({ enum: STRATEGY_NAMES, enumName: 'StrategyName', example: 'atomic', description: 'Strategy that took the seats' })
   strategy: string;

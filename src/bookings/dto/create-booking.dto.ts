@@ -9,10 +9,15 @@ export class CreateBookingDto {
   @IsEmail({}, { message: 'customerEmail must be an e-mail address' })
   customerEmail: string;
 
-  @ApiProperty({ type: 'integer', example: 2, minimum: 1, maximum: 1000, description: 'Seats to book; at most MAX_TICKETS_PER_BOOKING (10 by default)' })
+  @ApiProperty({
+    type: 'integer',
+    example: 2,
+    minimum: 1,
+    maximum: 1000,
+    description: 'Seats to book; at most MAX_TICKETS_PER_BOOKING (10 by default)',
+  })
   @Min(1)
   @Max(1000)
   @IsInt({ message: 'quantity must be a whole number' })
   quantity: number;
 }
-

@@ -70,20 +70,40 @@ export class MysqlBookingsRepository extends BookingsRepository {
     if (b.maxPerCustomer !== null) {
       // The row the transaction locks must exist before it starts: inserting it
       // inside would let two first bookings of one customer deadlock.
-      await this.sql.query('INSERT IGNORE INTO customer_booking_locks (event_id, customer_email) VALUES (?, ?)', [b.eventId, b.customerEmail], deadline);
+      await this.sql.query(
+        'INSERT IGNORE INTO customer_booking_locks (event_id, customer_email) VALUES (?, ?)',
+        [b.eventId, b.customerEmail],
+        deadline,
+      );
     }
     try {
-      const id = this.inOneCall(b) ? await this.insertInOneCall(b, status, createdAt, deadline) : await this.sql.transaction(async (tx) => {
-        if (b.maxPerCustomer !== null) await this.claimCustomerQuota(tx, b, b.maxPerCustomer);
-        const inserted = await tx.query<{ insertId: number }>(
-          `INSERT INTO bookings (reference, secret_hash, event_id, customer_email, quantity, status, expires_at, strategy, seats, idempotency_key_hash, request_hash, created_at, updated_at)
+      const id = this.inOneCall(b)
+        ? await this.insertInOneCall(b, status, createdAt, deadline)
+        : await this.sql.transaction(async (tx) => {
+            if (b.maxPerCustomer !== null) await this.claimCustomerQuota(tx, b, b.maxPerCustomer);
+            const inserted = await tx.query<{ insertId: number }>(
+              `INSERT INTO bookings (reference, secret_hash, event_id, customer_email, quantity, status, expires_at, strategy, seats, idempotency_key_hash, request_hash, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          [b.reference, b.secretHash, b.eventId, b.customerEmail, b.quantity, status, b.holdUntil, b.strategy, JSON.stringify(b.seats), b.idempotencyKeyHash, b.requestHash, createdAt, createdAt],
-        );
-        const rows = b.seats.map((seat) => [b.eventId, seat, inserted.insertId]);
-        await tx.query(this.ticketInsert(b), [rows]);
-        return inserted.insertId;
-      }, deadline);
+              [
+                b.reference,
+                b.secretHash,
+                b.eventId,
+                b.customerEmail,
+                b.quantity,
+                status,
+                b.holdUntil,
+                b.strategy,
+                JSON.stringify(b.seats),
+                b.idempotencyKeyHash,
+                b.requestHash,
+                createdAt,
+                createdAt,
+              ],
+            );
+            const rows = b.seats.map((seat) => [b.eventId, seat, inserted.insertId]);
+            await tx.query(this.ticketInsert(b), [rows]);
+            return inserted.insertId;
+          }, deadline);
       return {
         id,
         reference: b.reference,
@@ -112,7 +132,20 @@ export class MysqlBookingsRepository extends BookingsRepository {
   private async insertInOneCall(b: NewBooking, status: BookingStatus, createdAt: Date, deadline: Deadline): Promise<number> {
     const [rows] = await this.sql.callCommitting<[{ id: number }[]]>(
       'CALL insert_booking(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      [b.reference, b.secretHash, b.eventId, b.customerEmail, b.quantity, status, b.holdUntil, b.strategy, JSON.stringify(b.seats), b.idempotencyKeyHash, b.requestHash, createdAt],
+      [
+        b.reference,
+        b.secretHash,
+        b.eventId,
+        b.customerEmail,
+        b.quantity,
+        status,
+        b.holdUntil,
+        b.strategy,
+        JSON.stringify(b.seats),
+        b.idempotencyKeyHash,
+        b.requestHash,
+        createdAt,
+      ],
       deadline,
     );
     return Number(rows[0].id);
@@ -133,7 +166,10 @@ export class MysqlBookingsRepository extends BookingsRepository {
    * what the previous holder committed (READ COMMITTED).
    */
   private async claimCustomerQuota(tx: SqlTransaction, b: NewBooking, limit: number): Promise<void> {
-    await tx.query('SELECT 1 FROM customer_booking_locks WHERE event_id = ? AND customer_email = ? FOR UPDATE', [b.eventId, b.customerEmail]);
+    await tx.query('SELECT 1 FROM customer_booking_locks WHERE event_id = ? AND customer_email = ? FOR UPDATE', [
+      b.eventId,
+      b.customerEmail,
+    ]);
     const held = await tx.query<{ total: string | null }[]>(
       "SELECT SUM(quantity) AS total FROM bookings WHERE event_id = ? AND customer_email = ? AND status IN ('confirmed', 'held')",
       [b.eventId, b.customerEmail],
@@ -192,7 +228,12 @@ export class MysqlBookingsRepository extends BookingsRepository {
       await tx.query('UPDATE bookings SET status = ?, cancelled_at = ?, expires_at = NULL WHERE id = ?', [status, endedAt, id]);
       // A waiting-list offer that lapses or is released frees its entry's place for good.
       await tx.query("UPDATE waitlist_entries SET status = 'expired' WHERE offer_booking_id = ? AND status = 'offered'", [id]);
-      const { leftover } = await offerToWaitlist(tx, booking.eventId, held.map((r) => Number(r.seat_no)), offerTtlMs);
+      const { leftover } = await offerToWaitlist(
+        tx,
+        booking.eventId,
+        held.map((r) => Number(r.seat_no)),
+        offerTtlMs,
+      );
       return { booking: { ...booking, status, cancelledAt: endedAt, expiresAt: null }, seatsFreed: leftover };
     });
   }

@@ -42,9 +42,21 @@ export async function offerToWaitlist(
     const inserted = await tx.query<{ insertId: number }>(
       `INSERT INTO bookings (reference, secret_hash, event_id, customer_email, quantity, status, expires_at, strategy, seats, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, 'held', ?, 'waitlist', ?, ?, ?)`,
-      [`bk_${randomBytes(16).toString('base64url')}`, entry.secret_hash, eventId, entry.customer_email, quantity, expiresAt, JSON.stringify(taken), now, now],
+      [
+        `bk_${randomBytes(16).toString('base64url')}`,
+        entry.secret_hash,
+        eventId,
+        entry.customer_email,
+        quantity,
+        expiresAt,
+        JSON.stringify(taken),
+        now,
+        now,
+      ],
     );
-    await tx.query('INSERT INTO tickets (event_id, seat_no, booking_id) VALUES ?', [taken.map((seat) => [eventId, seat, inserted.insertId])]);
+    await tx.query('INSERT INTO tickets (event_id, seat_no, booking_id) VALUES ?', [
+      taken.map((seat) => [eventId, seat, inserted.insertId]),
+    ]);
     await tx.query("UPDATE waitlist_entries SET status = 'offered', offer_booking_id = ? WHERE id = ?", [inserted.insertId, entry.id]);
     offers.push({ entryId: Number(entry.id), bookingId: inserted.insertId, seats: taken });
   }

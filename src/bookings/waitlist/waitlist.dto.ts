@@ -3,17 +3,28 @@ import { Booking, BOOKING_STATUSES } from '../booking.model';
 import { WAITLIST_STATUSES, WaitlistEntry } from './waitlist-entry';
 
 export class WaitlistOfferResponse {
-  @ApiProperty({ example: 'bk_9zQ2m0bVd7c1A3q2x9Yw1R', description: "The hold made for this entry: confirm it with POST /holds/{reference}/confirm and the entry's secret" })
+  @ApiProperty({
+    example: 'bk_9zQ2m0bVd7c1A3q2x9Yw1R',
+    description: "The hold made for this entry: confirm it with POST /holds/{reference}/confirm and the entry's secret",
+  })
   reference: string;
   @ApiProperty({ type: 'integer', isArray: true, example: [17, 18] }) seats: number[];
-  @ApiProperty({ enum: BOOKING_STATUSES, enumName: 'BookingStatus', example: 'held', description: 'held until expiresAt; confirmed, released or expired after' })
+  @ApiProperty({
+    enum: BOOKING_STATUSES,
+    enumName: 'BookingStatus',
+    example: 'held',
+    description: 'held until expiresAt; confirmed, released or expired after',
+  })
   status: string;
   @ApiProperty({ format: 'date-time', example: '2027-03-01T10:02:00.000Z', nullable: true, type: String }) expiresAt: string | null;
 }
 
 export class WaitlistEntryResponse {
   @ApiProperty({ example: 'wl_3q2x9Yw1RkqO4m0bVd7c1A' }) reference: string;
-  @ApiPropertyOptional({ description: "Shown once, in the 201: read or leave the entry with `Authorization: Bearer <secret>`, and confirm the hold it is offered with it" })
+  @ApiPropertyOptional({
+    description:
+      'Shown once, in the 201: read or leave the entry with `Authorization: Bearer <secret>`, and confirm the hold it is offered with it',
+  })
   secret?: string;
   @ApiProperty({ type: 'integer', example: 1 }) eventId: number;
   @ApiProperty({ format: 'email', example: 'ada@example.com' }) customerEmail: string;

@@ -1,7 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { bookingConfig, BookingConfig } from '../../config/configuration';
-import { EventCancelledError, InvalidInputError, SaleClosedError, SeatsAvailableError, WaitlistEntryNotFoundError } from '../../errors/domain-errors';
+import {
+  EventCancelledError,
+  InvalidInputError,
+  SaleClosedError,
+  SeatsAvailableError,
+  WaitlistEntryNotFoundError,
+} from '../../errors/domain-errors';
 import { EventsService } from '../../events/events.service';
 import { SeatInventory } from '../../inventory/seat-inventory';
 import { secretMatches, sha256Hex } from '../booking-credentials';
@@ -29,7 +35,8 @@ export class WaitlistService {
   ) {}
 
   async join(eventId: number, customerEmail: string, quantity: number): Promise<WaitlistEntryResponse> {
-    if (quantity > this.config.maxTicketsPerBooking) throw new InvalidInputError(`quantity must not be greater than ${this.config.maxTicketsPerBooking}`);
+    if (quantity > this.config.maxTicketsPerBooking)
+      throw new InvalidInputError(`quantity must not be greater than ${this.config.maxTicketsPerBooking}`);
     const event = await this.events.findForBooking(eventId);
     if (event.cancelledAt) throw new EventCancelledError(eventId);
     if (event.salesEndAt && Date.now() >= event.salesEndAt.getTime()) throw new SaleClosedError(event.salesEndAt);

@@ -53,17 +53,31 @@ export class CreateEventDto {
   @IsInt()
   maxPerCustomer?: number;
 
-  @ApiPropertyOptional({ format: 'date-time', example: '2027-03-01T10:00:00Z', description: 'Bookings and holds before this instant answer 409 SALE_NOT_OPEN' })
+  @ApiPropertyOptional({
+    format: 'date-time',
+    example: '2027-03-01T10:00:00Z',
+    description: 'Bookings and holds before this instant answer 409 SALE_NOT_OPEN',
+  })
   @IsOptional()
   @IsISO8601({ strict: true }, { message: 'salesStartAt must be an ISO 8601 date-time' })
   salesStartAt?: string;
 
-  @ApiPropertyOptional({ format: 'date-time', example: '2027-06-01T18:00:00Z', description: 'From this instant on, 409 SALE_CLOSED; must be after salesStartAt' })
+  @ApiPropertyOptional({
+    format: 'date-time',
+    example: '2027-06-01T18:00:00Z',
+    description: 'From this instant on, 409 SALE_CLOSED; must be after salesStartAt',
+  })
   @IsOptional()
   @IsISO8601({ strict: true }, { message: 'salesEndAt must be an ISO 8601 date-time' })
   salesEndAt?: string;
 
-  @ApiPropertyOptional({ type: 'integer', example: 600000, minimum: 1000, maximum: MAX_HOLD_TTL_MS, description: 'How long a checkout hold lasts (default CHECKOUT_HOLD_TTL_MS)' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    example: 600000,
+    minimum: 1000,
+    maximum: MAX_HOLD_TTL_MS,
+    description: 'How long a checkout hold lasts (default CHECKOUT_HOLD_TTL_MS)',
+  })
   @IsOptional()
   @Min(1000)
   @Max(MAX_HOLD_TTL_MS)

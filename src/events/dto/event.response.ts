@@ -16,7 +16,12 @@ export class EventResponse {
   @ApiProperty({ type: 'integer', example: 5000 }) capacity: number;
   @ApiProperty({ format: 'date-time', example: '2027-03-01T10:00:00.000Z', nullable: true, type: String }) salesStartAt: string | null;
   @ApiProperty({ format: 'date-time', example: null, nullable: true, type: String }) salesEndAt: string | null;
-  @ApiProperty({ enum: ['on-sale', 'not-open', 'closed', 'cancelled'], enumName: 'SaleStatus', example: 'on-sale', description: 'The sale window as of this answer' })
+  @ApiProperty({
+    enum: ['on-sale', 'not-open', 'closed', 'cancelled'],
+    enumName: 'SaleStatus',
+    example: 'on-sale',
+    description: 'The sale window as of this answer',
+  })
   saleStatus: 'on-sale' | 'not-open' | 'closed' | 'cancelled';
   @ApiProperty({ type: 'integer', example: 1200, description: 'Seats of confirmed bookings (MySQL)' }) sold: number;
   @ApiProperty({ type: 'integer', example: 40, description: 'Seats in live checkout holds: not on sale, not sold yet' }) held: number;
@@ -24,7 +29,8 @@ export class EventResponse {
   @ApiProperty({ type: 'integer', example: 4900 }) priceCents: number;
   @ApiProperty({ enum: STRATEGY_NAMES, enumName: 'StrategyName', example: 'atomic' }) strategy: string;
   @ApiProperty({ type: 'integer', example: 4, nullable: true }) maxPerCustomer: number | null;
-  @ApiProperty({ type: 'integer', example: 600000, nullable: true, description: 'null: CHECKOUT_HOLD_TTL_MS' }) checkoutHoldTtlMs: number | null;
+  @ApiProperty({ type: 'integer', example: 600000, nullable: true, description: 'null: CHECKOUT_HOLD_TTL_MS' }) checkoutHoldTtlMs:
+    number | null;
   @ApiProperty({ format: 'date-time', example: null, nullable: true, type: String }) cancelledAt: string | null;
   @ApiProperty({ format: 'date-time', example: '2026-11-22T10:00:00.000Z' }) createdAt: string;
   @ApiProperty({ format: 'date-time', example: '2026-11-22T10:00:00.000Z' }) updatedAt: string;
@@ -51,7 +57,6 @@ export class EventResponse {
       updatedAt: event.updatedAt.toISOString(),
     };
   }
-
 }
 
 export class EventPageResponse {

@@ -52,7 +52,8 @@ export class UpdateEventDto {
     type: 'integer',
     minimum: 1,
     maximum: MAX_CAPACITY,
-    description: 'Raising puts the new seats on sale at once (waiting list first); lowering stops at the highest seat held or sold (409 CAPACITY_BELOW_SOLD)',
+    description:
+      'Raising puts the new seats on sale at once (waiting list first); lowering stops at the highest seat held or sold (409 CAPACITY_BELOW_SOLD)',
   })
   @unlessAbsent
   @Min(1, { message: 'capacity must not be less than 1' })

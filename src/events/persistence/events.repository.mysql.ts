@@ -63,7 +63,17 @@ export class MysqlEventsRepository extends EventsRepository {
     const inserted = await this.sql.query<{ insertId: number }>(
       `INSERT INTO events (name, starts_at, sales_start_at, sales_end_at, capacity, price_cents, strategy, max_per_customer, checkout_hold_ttl_ms)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [input.name, input.startsAt, input.salesStartAt, input.salesEndAt, input.capacity, input.priceCents, input.strategy, input.maxPerCustomer, input.checkoutHoldTtlMs],
+      [
+        input.name,
+        input.startsAt,
+        input.salesStartAt,
+        input.salesEndAt,
+        input.capacity,
+        input.priceCents,
+        input.strategy,
+        input.maxPerCustomer,
+        input.checkoutHoldTtlMs,
+      ],
     );
     // Re-read so server-side defaults (timestamps) come back exactly as stored.
     const event = await this.findById(inserted.insertId);
@@ -94,7 +104,10 @@ export class MysqlEventsRepository extends EventsRepository {
       const before = toModel(locked[0]);
       if (changes.capacity !== undefined && changes.capacity < before.capacity) {
         // Read after the lock: every booking that had a seat in flight has committed by now.
-        const [{ highest }] = await tx.query<{ highest: number | null }[]>('SELECT MAX(seat_no) AS highest FROM tickets WHERE event_id = ?', [id]);
+        const [{ highest }] = await tx.query<{ highest: number | null }[]>(
+          'SELECT MAX(seat_no) AS highest FROM tickets WHERE event_id = ?',
+          [id],
+        );
         if (highest !== null && Number(highest) > changes.capacity) throw new CapacityBelowSoldError(Number(highest));
       }
       const fields = Object.entries(changes).filter(([, value]) => value !== undefined) as [keyof EventChanges, unknown][];

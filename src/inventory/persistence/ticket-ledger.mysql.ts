@@ -16,10 +16,10 @@ export class MysqlTicketLedger extends TicketLedger {
 
   async ticketedAmong(eventId: number, seats: number[]): Promise<Set<number>> {
     if (seats.length === 0) return new Set();
-    const rows = await this.sql.query<{ seat_no: number }[]>(
-      'SELECT seat_no FROM tickets WHERE event_id = ? AND seat_no IN (?)',
-      [eventId, seats],
-    );
+    const rows = await this.sql.query<{ seat_no: number }[]>('SELECT seat_no FROM tickets WHERE event_id = ? AND seat_no IN (?)', [
+      eventId,
+      seats,
+    ]);
     return new Set(rows.map((r) => Number(r.seat_no)));
   }
 

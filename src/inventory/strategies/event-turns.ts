@@ -22,8 +22,11 @@ export class EventTurns {
   ) {}
 
   take(request: SeatRequest, work: () => Promise<AttemptOutcome>): Promise<AttemptOutcome> {
-    return this.gate.run(String(request.eventId), request.deadline, this.waitingFor, async () =>
-      this.pool.knownSoldOut(request.eventId, request.quantity) ?? work(),
+    return this.gate.run(
+      String(request.eventId),
+      request.deadline,
+      this.waitingFor,
+      async () => this.pool.knownSoldOut(request.eventId, request.quantity) ?? work(),
     );
   }
 }

@@ -30,7 +30,9 @@ export class OptimisticStrategy implements SeatStrategy {
   }
 
   async attempt({ eventId, quantity, holdUntil, deadline }: SeatRequest): Promise<AttemptOutcome> {
-    const outcome = await this.turns.take({ eventId, quantity, holdUntil, deadline }, () => this.watchedAttempt(eventId, quantity, holdUntil));
+    const outcome = await this.turns.take({ eventId, quantity, holdUntil, deadline }, () =>
+      this.watchedAttempt(eventId, quantity, holdUntil),
+    );
     if (outcome.kind === 'conflict') this.metrics.watchAborts.inc();
     return outcome;
   }
@@ -41,7 +43,7 @@ export class OptimisticStrategy implements SeatStrategy {
         this.pool.takeWatched(connection, eventId, quantity, holdUntil),
       );
     } catch (error) {
-      if (isSlotRedirection(error)) return { kind: 'conflict', reason: 'the event\'s slot moved to another master' };
+      if (isSlotRedirection(error)) return { kind: 'conflict', reason: "the event's slot moved to another master" };
       throw error;
     }
   }

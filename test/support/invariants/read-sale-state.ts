@@ -19,10 +19,9 @@ export async function readSaleState(
   eventId: number,
   redis?: FreePoolReader,
 ): Promise<Pick<SaleState, 'tickets' | 'bookings' | 'freeSeats'>> {
-  const tickets = await query<{ seat_no: number; booking_id: number }>(
-    'SELECT seat_no, booking_id FROM tickets WHERE event_id = ?',
-    [eventId],
-  );
+  const tickets = await query<{ seat_no: number; booking_id: number }>('SELECT seat_no, booking_id FROM tickets WHERE event_id = ?', [
+    eventId,
+  ]);
   const bookings = (
     await query<{ reference: string; quantity: number; seats: string }>(
       "SELECT reference, quantity, seats FROM bookings WHERE event_id = ? AND status IN ('confirmed', 'held')",
