@@ -79,31 +79,7 @@ export class MysqlBookingsRepository extends BookingsRepository {
     try {
       const id = this.inOneCall(b)
         ? await this.insertInOneCall(b, status, createdAt, deadline)
-        : await this.sql.transaction(async (tx) => {
-            if (b.maxPerCustomer !== null) await this.claimCustomerQuota(tx, b, b.maxPerCustomer);
-            const inserted = await tx.query<{ insertId: number }>(
-              `INSERT INTO bookings (reference, secret_hash, event_id, customer_email, quantity, status, expires_at, strategy, seats, idempotency_key_hash, request_hash, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-              [
-                b.reference,
-                b.secretHash,
-                b.eventId,
-                b.customerEmail,
-                b.quantity,
-                status,
-                b.holdUntil,
-                b.strategy,
-                JSON.stringify(b.seats),
-                b.idempotencyKeyHash,
-                b.requestHash,
-                createdAt,
-                createdAt,
-              ],
-            );
-            const rows = b.seats.map((seat) => [b.eventId, seat, inserted.insertId]);
-            await tx.query(this.ticketInsert(b), [rows]);
-            return inserted.insertId;
-          }, deadline);
+        : await this.insertInTransaction(b, status, createdAt, deadline);
       return {
         id,
         reference: b.reference,
@@ -132,23 +108,26 @@ export class MysqlBookingsRepository extends BookingsRepository {
   private async insertInOneCall(b: NewBooking, status: BookingStatus, createdAt: Date, deadline: Deadline): Promise<number> {
     const [rows] = await this.sql.callCommitting<[{ id: number }[]]>(
       'CALL insert_booking(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      [
-        b.reference,
-        b.secretHash,
-        b.eventId,
-        b.customerEmail,
-        b.quantity,
-        status,
-        b.holdUntil,
-        b.strategy,
-        JSON.stringify(b.seats),
-        b.idempotencyKeyHash,
-        b.requestHash,
-        createdAt,
-      ],
+      bookingValues(b, status, createdAt),
       deadline,
     );
     return Number(rows[0].id);
+  }
+
+  /** Statement by statement: the customer's row locked and counted first, when the event has a limit. */
+  private insertInTransaction(b: NewBooking, status: BookingStatus, createdAt: Date, deadline: Deadline): Promise<number> {
+    return this.sql.transaction(async (tx) => {
+      if (b.maxPerCustomer !== null) await this.claimCustomerQuota(tx, b, b.maxPerCustomer);
+      const inserted = await tx.query<{ insertId: number }>(
+        `INSERT INTO bookings (reference, secret_hash, event_id, customer_email, quantity, status, expires_at, strategy, seats,
+                               idempotency_key_hash, request_hash, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [...bookingValues(b, status, createdAt), createdAt],
+      );
+      const rows = b.seats.map((seat) => [b.eventId, seat, inserted.insertId]);
+      await tx.query(this.ticketInsert(b), [rows]);
+      return inserted.insertId;
+    }, deadline);
   }
 
   /**
@@ -283,6 +262,24 @@ export class MysqlBookingsRepository extends BookingsRepository {
     );
     return rows.map(toModel);
   }
+}
+
+/** A new booking's columns, in the order both inserts (the procedure's parameters, the INSERT) take them. */
+function bookingValues(b: NewBooking, status: BookingStatus, createdAt: Date): unknown[] {
+  return [
+    b.reference,
+    b.secretHash,
+    b.eventId,
+    b.customerEmail,
+    b.quantity,
+    status,
+    b.holdUntil,
+    b.strategy,
+    JSON.stringify(b.seats),
+    b.idempotencyKeyHash,
+    b.requestHash,
+    createdAt,
+  ];
 }
 
 function classifyInsertError(error: unknown): unknown {
