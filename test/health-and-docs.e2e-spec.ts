@@ -27,6 +27,7 @@ describe('health probes', () => {
       expect((await fetch(`${app.url}/health/live`)).status).toBe(200);
       const ready = await fetch(`${app.url}/health/ready`);
       expect(ready.status).toBe(503);
+      expect(ready.headers.get('retry-after')).toBe('5');
       expect(await ready.json()).toMatchObject({ status: 'error', error: { redis: { status: 'down' } } });
       const [inserted] = await testDb().query(
         "INSERT INTO events (name, starts_at, capacity, strategy) VALUES ('Redis down', NOW(), 5, 'atomic')",

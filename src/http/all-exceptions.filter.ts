@@ -42,8 +42,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const { httpAdapter } = this.adapterHost;
     const response: unknown = host.switchToHttp().getResponse();
     if (httpAdapter.isHeadersSent(response)) return;
-    // Health probes keep terminus's own report: operators read which check failed.
+    // Health probes keep terminus's own report: operators read which check failed. Not ready is a 503 like any other: it says when to ask again.
     if (exception instanceof HttpException && isHealthReport(exception.getResponse())) {
+      if (exception.getStatus() === 503) httpAdapter.setHeader(response, 'Retry-After', String(NOT_READY_RETRY_AFTER_SECONDS));
       httpAdapter.reply(response, exception.getResponse(), exception.getStatus());
       return;
     }
@@ -99,6 +100,9 @@ function fromBodyParser(exception: unknown): ErrorBody | null {
       return errorBody(e.status >= 400 && e.status < 500 ? e.status : 400, 'unreadable request body', 'BAD_BODY');
   }
 }
+
+/** A probe's period is usually a few seconds; asking sooner tells nothing new. */
+const NOT_READY_RETRY_AFTER_SECONDS = 5;
 
 function isHealthReport(raw: unknown): boolean {
   return typeof raw === 'object' && raw !== null && (raw as { status?: unknown }).status === 'error' && 'error' in raw;

@@ -29,7 +29,19 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
     // `<Controller>_<method>` without the suffix: stable, readable names in generated clients.
     operationIdFactory: (controllerKey, methodKey) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
   });
-  return markPublicOperations(dropAuthorizationParameters(document));
+  return markPublicOperations(dropAuthorizationParameters(documentNotReadyRetryAfter(document)));
+}
+
+/** terminus's @HealthCheck() documents the 503 of /health/ready without the Retry-After the filter sets on it. */
+function documentNotReadyRetryAfter(document: OpenAPIObject): OpenAPIObject {
+  const notReady = document.paths['/health/ready']?.get?.responses?.['503'] as { headers?: Record<string, unknown> } | undefined;
+  if (notReady) {
+    notReady.headers = {
+      ...notReady.headers,
+      'Retry-After': { description: 'Seconds before asking again', schema: { type: 'integer', minimum: 1, example: 5 } },
+    };
+  }
+  return document;
 }
 
 /**

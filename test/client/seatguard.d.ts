@@ -868,6 +868,8 @@ export interface operations {
             /** @description The Health Check is not successful */
             503: {
                 headers: {
+                    /** @description Seconds before asking again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
