@@ -66,6 +66,9 @@ describe('checkout', () => {
     expect((await again.json()).status).toBe('confirmed');
     expect(await eventState(event.id)).toMatchObject({ sold: 2, held: 0, available: 3 });
     expect(await violationsFor(event.id, 5, [h as Answer], false)).toEqual([]);
+    // Releasing what is already confirmed cancels it (a booking is never "released").
+    const cancelled = await release(h);
+    expect((await cancelled.json()).status).toBe('cancelled');
   });
 
   it('a released hold puts its seats back on sale at once; confirming it then is 409 HOLD_NOT_ACTIVE', async () => {
@@ -219,6 +222,21 @@ describe('checkout', () => {
     const closed = await patch(event.id, { salesEndAt: new Date(Date.now() - 1).toISOString() });
     expect(closed.status).toBe(200);
     expect((await book(app.url, event.id, 1)).body?.code).toBe('SALE_CLOSED');
+  });
+
+  it('with an Idempotency-Key: SALE_NOT_OPEN is not remembered for the key, and a booking made in time replays after the sale closed', async () => {
+    const opensAt = new Date(Date.now() + 1200);
+    const event = await createEvent(app.url, { capacity: 5, strategy: 'atomic', salesStartAt: opensAt.toISOString() });
+    const key = { 'Idempotency-Key': `early-${event.id}` };
+    const early = await book(app.url, event.id, 1, key, 'early@example.com');
+    expect(early.body?.code).toBe('SALE_NOT_OPEN');
+    await sleep(opensAt.getTime() - Date.now() + 50);
+    const inTime = await book(app.url, event.id, 1, key, 'early@example.com');
+    expect(inTime.status).toBe(201);
+    expect((await patch(event.id, { salesEndAt: new Date(Date.now() + 100).toISOString() })).status).toBe(200);
+    await sleep(150);
+    expect((await book(app.url, event.id, 1, {}, 'late@example.com')).body?.code).toBe('SALE_CLOSED');
+    expect(await book(app.url, event.id, 1, key, 'early@example.com')).toEqual(inTime);
   });
 
   it('capacity changed on sale: a raise goes on sale at once (waiting list first); a lower stops at the highest seat held or sold', async () => {

@@ -5,6 +5,7 @@ import { AmbiguousCommitError } from '../database/bounded-sql';
 import {
   BookingOutcomeUnknownError,
   CustomerLimitError,
+  DomainError,
   EventCancelledError,
   IdempotencyKeyReusedError,
   InvalidInputError,
@@ -63,7 +64,10 @@ export class BookingsService {
       }
       const event = await this.events.findForBooking(eventId, deadline);
       strategy = event.strategy;
-      assertOnSale(event, Date.now());
+      // Before the opening nothing can be replayed: refused at once, no round trip. A closed or cancelled sale is
+      // checked after the replay lookup for keyed requests, so a booking made in time is still answered.
+      const refusal = saleRefusal(event, Date.now());
+      if (refusal && (!idempotencyKey || refusal instanceof SaleNotOpenError)) throw refusal;
       const result = idempotencyKey
         ? await this.bookIdempotent(event, input, idempotencyKey, mode, deadline)
         : await this.book(event, input, null, mode, deadline);
@@ -120,6 +124,8 @@ export class BookingsService {
     mode: BookingMode,
     deadline: Deadline,
   ): Promise<BookingOutcome> {
+    const refusal = saleRefusal(event, Date.now());
+    if (refusal) throw refusal;
     await this.checkCustomerLimit(event, input, deadline);
     try {
       const reserved = await this.inventory.reserve(
@@ -220,8 +226,9 @@ export class BookingsService {
  * opening instant cost no round trip, and nothing leaks through early (the
  * clock decides, not the cache).
  */
-function assertOnSale(event: Event, now: number): void {
-  if (event.cancelledAt) throw new EventCancelledError(event.id);
-  if (event.salesStartAt && now < event.salesStartAt.getTime()) throw new SaleNotOpenError(event.salesStartAt, now);
-  if (event.salesEndAt && now >= event.salesEndAt.getTime()) throw new SaleClosedError(event.salesEndAt);
+function saleRefusal(event: Event, now: number): DomainError | null {
+  if (event.cancelledAt) return new EventCancelledError(event.id);
+  if (event.salesStartAt && now < event.salesStartAt.getTime()) return new SaleNotOpenError(event.salesStartAt, now);
+  if (event.salesEndAt && now >= event.salesEndAt.getTime()) return new SaleClosedError(event.salesEndAt);
+  return null;
 }

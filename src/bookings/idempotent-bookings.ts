@@ -91,7 +91,13 @@ export class IdempotentBookings {
           ? { state: 'booked', hash }
           : { state: 'sold-out', hash, available: outcome.available, requested: outcome.requested };
     } catch (error) {
-      if (!(error instanceof DomainError) || error.status >= 500 || error instanceof IdempotencyKeyReusedError) {
+      // Not stored: failures, a different body under the key, and refusals that say when to try again (SALE_NOT_OPEN).
+      if (
+        !(error instanceof DomainError) ||
+        error.status >= 500 ||
+        error instanceof IdempotencyKeyReusedError ||
+        error.retryAfterSeconds !== undefined
+      ) {
         await this.release(redisKey, claim);
         throw error;
       }

@@ -203,7 +203,8 @@ export class MysqlBookingsRepository extends BookingsRepository {
       const held = await tx.query<{ seat_no: number }[]>('SELECT seat_no FROM tickets WHERE booking_id = ? FOR UPDATE', [id]);
       await tx.query('DELETE FROM tickets WHERE booking_id = ?', [id]);
       const endedAt = new Date();
-      const status: BookingStatus = booking.status === 'held' && to === 'cancelled' ? 'released' : to;
+      // A hold ends released (or expired); a confirmed booking ends cancelled, whichever route asked.
+      const status: BookingStatus = booking.status === 'held' ? (to === 'expired' ? 'expired' : 'released') : 'cancelled';
       await tx.query('UPDATE bookings SET status = ?, cancelled_at = ?, expires_at = NULL WHERE id = ?', [status, endedAt, id]);
       // A waiting-list offer that lapses or is released frees its entry's place for good.
       await tx.query("UPDATE waitlist_entries SET status = 'expired' WHERE offer_booking_id = ? AND status = 'offered'", [id]);
