@@ -13,16 +13,14 @@ const JSON_ONLY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
 /**
  * HTTP_ADAPTER=fastify; see http-adapter.ts. Fastify has no X-Powered-By;
- * prototype poisoning is refused by Fastify's own settings and, in the words
- * Express uses, by the JSON parser below.
+ * prototype poisoning is refused by the JSON parser below (it replaces
+ * Fastify's own), in the words Express uses.
  */
 export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
   return new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
     // request.ip (and so the rate limiter's key) comes from X-Forwarded-For only through these proxies.
     trustProxy: fastifyTrustProxy(config.trustProxy),
-    onProtoPoisoning: 'error',
-    onConstructorPoisoning: 'error',
     // Express bounds a path parameter only by Node's header size (16 KiB); Fastify's router answers
     // 414 above 100 characters, before the route could answer its own 400/404.
     routerOptions: { maxParamLength: 16 * 1024 },

@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import { ADMIN_TOKEN } from './setup/test-settings';
 import { admin, createEvent, json } from './support/sale';
-import { closeTestDb, rows, truncateAll } from './support/test-db';
-import { closeTestRedis, flushTestRedis, testRedis } from './support/test-redis';
+import { closeTestDb, rows, snapshot, truncateAll } from './support/test-db';
+import { closeTestRedis, flushTestRedis } from './support/test-redis';
 import { startChildApp } from './support/child-app';
 import { RunningApp, startApp } from './support/test-app';
 
@@ -21,20 +20,6 @@ const wrongAdmin = { authorization: 'Bearer not-the-admin-token-at-all', 'conten
 const booking = (fields: Record<string, unknown>) => JSON.stringify({ customerEmail: 'ada@example.com', quantity: 1, ...fields });
 const eventBody = (fields: Record<string, unknown>) =>
   JSON.stringify({ name: 'Bad input', startsAt: '2027-01-01T20:00:00Z', capacity: 10, ...fields });
-
-/** Everything that goes over the wire, MySQL and Redis, as one comparable digest. */
-async function snapshot(): Promise<string> {
-  const digest = createHash('sha256');
-  for (const table of ['events', 'bookings', 'tickets', 'customer_booking_locks', 'waitlist_entries']) {
-    digest.update(JSON.stringify(await rows(`SELECT * FROM ${table} ORDER BY 1, 2`)));
-  }
-  const redis = testRedis();
-  for (const key of (await redis.keys('*')).sort()) {
-    const value = await redis.dump(key);
-    digest.update(key).update(value ?? '');
-  }
-  return digest.digest('hex');
-}
 
 describe('bad input corpus and abuse', () => {
   let app: RunningApp;

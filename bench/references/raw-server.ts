@@ -5,7 +5,7 @@
 import Redis from 'ioredis';
 import { seatKeys } from '../../src/inventory/seat-keys';
 import { TAKE_SEATS } from '../../src/inventory/inventory-scripts';
-import { created, inTransaction, insertBooking, listen, mysqlPool, serveBookings } from './reference-server';
+import { callInsertBooking, created, listen, mysqlPool, serveBookings } from './reference-server';
 
 type TakeSeats = (free: string, held: string, meta: string, n: number, holdUntil: number) => Promise<number[]>;
 
@@ -21,7 +21,7 @@ listen(
     const [status, available, ...seats] = await take(k.free, k.held, k.meta, quantity, Date.now() + holdMs);
     if (status === -1) return { status: 503, body: { code: 'INVENTORY_MISSING' } };
     if (status === -2) return { status: 409, body: { code: 'SOLD_OUT', available } };
-    const booking = await inTransaction(db, (connection) => insertBooking(connection, eventId, customerEmail, seats, 'raw'));
+    const booking = await callInsertBooking(db, eventId, customerEmail, seats, 'raw');
     return created(booking, eventId, seats);
   }),
 );

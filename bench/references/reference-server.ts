@@ -3,7 +3,7 @@
  * (POST /api/v1/events/:id/bookings) and a readiness probe. No framework, no
  * validation beyond what a JSON.parse gives: they are yardsticks, not products.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { newReference, secretFor, sha256Hex } from '../../src/bookings/booking-credentials';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createPool, Pool, PoolConnection, ResultSetHeader } from 'mysql2/promise';
 
@@ -81,9 +81,17 @@ export interface StoredBooking {
   secret: string;
 }
 
+/** A new booking's reference and secret, made by the app's own helpers, and what is stored of the secret. */
+function newBooking(): { booking: StoredBooking; secretHash: string; createdAt: Date } {
+  const reference = newReference();
+  const secret = secretFor(reference, null);
+  return { booking: { reference, secret }, secretHash: sha256Hex(secret), createdAt: new Date() };
+}
+
 /**
  * The same rows the app writes for a booking (reference, hashed secret), so
- * one invariant check reads both and the yardstick pays for what the app pays.
+ * one invariant check reads both, statement by statement inside the caller's
+ * transaction (lock-or-429 reads under its lock first).
  */
 export async function insertBooking(
   connection: PoolConnection,
@@ -92,28 +100,43 @@ export async function insertBooking(
   seats: number[],
   strategy: string,
 ): Promise<StoredBooking> {
-  const now = new Date();
-  const reference = `bk_${randomBytes(16).toString('base64url')}`;
-  const secret = randomBytes(32).toString('base64url');
+  const { booking, secretHash, createdAt } = newBooking();
   const [inserted] = await connection.query<ResultSetHeader>(
     `INSERT INTO bookings (reference, secret_hash, event_id, customer_email, quantity, status, strategy, seats, created_at, updated_at)
      VALUES (?, ?, ?, ?, ?, 'confirmed', ?, ?, ?, ?)`,
-    [
-      reference,
-      createHash('sha256').update(secret).digest('hex'),
-      eventId,
-      customerEmail,
-      seats.length,
-      strategy,
-      JSON.stringify(seats),
-      now,
-      now,
-    ],
+    [booking.reference, secretHash, eventId, customerEmail, seats.length, strategy, JSON.stringify(seats), createdAt, createdAt],
   );
   await connection.query('INSERT INTO tickets (event_id, seat_no, booking_id) VALUES ?', [
     seats.map((seat) => [eventId, seat, inserted.insertId]),
   ]);
-  return { reference, secret };
+  return booking;
+}
+
+/** The same rows in one round trip, the app's own way (the `insert_booking` procedure): the yardstick pays what the app pays. */
+export async function callInsertBooking(
+  db: Pool,
+  eventId: number,
+  customerEmail: string,
+  seats: number[],
+  strategy: string,
+): Promise<StoredBooking> {
+  const { booking, secretHash, createdAt } = newBooking();
+  // (reference, secret_hash, event_id, email, quantity, status, expires_at, strategy, seats, key_hash, request_hash, created_at)
+  await db.query('CALL insert_booking(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [
+    booking.reference,
+    secretHash,
+    eventId,
+    customerEmail,
+    seats.length,
+    'confirmed',
+    null,
+    strategy,
+    JSON.stringify(seats),
+    null,
+    null,
+    createdAt,
+  ]);
+  return booking;
 }
 
 export function created(booking: StoredBooking, eventId: number, seats: number[]): Answer {

@@ -1,4 +1,4 @@
-import { applyDecorators, Body, Controller, Delete, Get, Headers, Param, Post, Query, UseGuards, UseInterceptors } from '@nestjs/common';
+import { applyDecorators, Body, Controller, Delete, Get, Param, Post, Query, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ADMIN_SECURITY_SCHEME, AdminOnly } from '../auth/admin-only.decorator';
@@ -12,7 +12,7 @@ import {
   SEAT_RESERVATION_UNAVAILABLE,
 } from '../openapi/api-error-responses';
 import { ApiIdParam } from '../openapi/api-id-param';
-import { BOOKING_SECRET_SCHEME, BookingAccessResolver } from './booking-access';
+import { AuthorizationHeader, BOOKING_SECRET_SCHEME, BookingAccessResolver } from './booking-access';
 import type { BookingOutcome } from './booking-outcome';
 import { BookingOutcomeInterceptor } from './booking-outcome.interceptor';
 import { BookingsService } from './bookings.service';
@@ -111,7 +111,7 @@ export class BookingsController {
   @OwnerOrAdmin()
   @ApiOperation({ summary: 'One booking (its owner or the admin)' })
   @ApiOkResponse({ type: BookingResponse, description: 'The booking, without its secret' })
-  get(@Param('reference') reference: string, @Headers('authorization') authorization?: string): Promise<BookingResponse> {
+  get(@Param('reference') reference: string, @AuthorizationHeader() authorization: string | undefined): Promise<BookingResponse> {
     return this.owned.get(reference, this.access.fromAuthorization(authorization));
   }
 
@@ -119,7 +119,7 @@ export class BookingsController {
   @OwnerOrAdmin()
   @ApiOperation({ summary: 'Cancel a booking; its seats go back on sale (its owner or the admin)' })
   @ApiOkResponse({ type: BookingResponse, description: 'The booking, status cancelled (also if it already was)' })
-  cancel(@Param('reference') reference: string, @Headers('authorization') authorization?: string): Promise<BookingResponse> {
+  cancel(@Param('reference') reference: string, @AuthorizationHeader() authorization: string | undefined): Promise<BookingResponse> {
     return this.owned.cancel(reference, this.access.fromAuthorization(authorization));
   }
 }

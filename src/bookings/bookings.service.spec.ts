@@ -74,7 +74,7 @@ class InMemoryBookings extends BookingsRepository {
   end = async () => null;
   offerNewSeats = async () => [];
   expiredHoldIds = async () => [];
-  confirmedQuantityOf = async () => 0;
+  liveSeatsOf = async () => 0;
   listForEvent = async () => [];
 }
 

@@ -209,7 +209,7 @@ export class BookingsService {
   /** The fast path: a customer already at the limit takes no seats. The transaction has the final word. */
   private async checkCustomerLimit(event: Event, input: CreateBookingDto, deadline: Deadline): Promise<void> {
     if (event.maxPerCustomer === null) return;
-    const held = await this.repository.confirmedQuantityOf(event.id, input.customerEmail, deadline);
+    const held = await this.repository.liveSeatsOf(event.id, input.customerEmail, deadline);
     if (held + input.quantity > event.maxPerCustomer) throw new CustomerLimitError(event.maxPerCustomer);
   }
 

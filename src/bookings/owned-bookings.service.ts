@@ -1,16 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { bookingConfig, BookingConfig } from '../config/configuration';
-import { BookingNotFoundError, EventNotFoundError, HoldExpiredError, HoldNotActiveError, InvalidInputError } from '../errors/domain-errors';
-import { decodeCursor, encodeCursor } from '../events/event-cursor';
+import { BookingNotFoundError, EventNotFoundError, HoldExpiredError, HoldNotActiveError } from '../errors/domain-errors';
+import { afterIdOf, pageOf } from '../events/event-cursor';
 import { EventsRepository } from '../events/persistence/events.repository';
 import { SeatInventory } from '../inventory/seat-inventory';
-import { REFERENCE_FORMAT, secretMatches } from './booking-credentials';
+import { BookingAccess, findVisible } from './booking-access';
+import { REFERENCE_FORMAT } from './booking-credentials';
 import type { BookingStatus, StoredBooking } from './booking.model';
 import { BookingPageResponse, BookingResponse } from './dto/booking.response';
-import { BookingsRepository } from './persistence/bookings.repository';
-
-/** Who is asking for a booking: the admin, or whoever presents a secret. */
-export type BookingAccess = { admin: true } | { admin: false; secret: string | undefined };
+import { BookingEnd, BookingsRepository } from './persistence/bookings.repository';
 
 /**
  * Bookings after they were made: read and cancelled by reference, by their
@@ -36,11 +34,21 @@ export class OwnedBookingsService {
    * waiting list first, then back on sale.
    */
   async cancel(reference: string, access: BookingAccess, to: 'cancelled' | 'released' = 'cancelled'): Promise<BookingResponse> {
-    const visible = await this.findVisible(reference, access);
-    const result = await this.repository.end(visible.id, to, this.config.waitlistOfferTtlMs);
-    if (!result) throw new BookingNotFoundError();
+    const ended = await this.end((await this.findVisible(reference, access)).id, to);
+    if (!ended) throw new BookingNotFoundError();
+    return BookingResponse.from(ended, null);
+  }
+
+  /**
+   * Ends a live booking (cancelled, released, expired: see the repository's
+   * `end`) and puts the seats the waiting list did not take back on sale: the
+   * one way seats come back, whoever ends the booking.
+   */
+  async end(id: number, to: BookingEnd): Promise<StoredBooking | null> {
+    const result = await this.repository.end(id, to, this.config.waitlistOfferTtlMs);
+    if (!result) return null;
     await this.inventory.returnCancelled(result.booking.eventId, result.seatsFreed);
-    return BookingResponse.from(result.booking, null);
+    return result.booking;
   }
 
   /** held → confirmed by its owner; harmless twice; 410 once the hold has expired. */
@@ -58,23 +66,16 @@ export class OwnedBookingsService {
     query: { status?: BookingStatus; email?: string; limit?: number; cursor?: string },
   ): Promise<BookingPageResponse> {
     const limit = query.limit ?? 20;
-    const afterId = query.cursor === undefined ? 0 : decodeCursor(query.cursor);
-    if (afterId === null) throw new InvalidInputError('cursor is not a cursor this API returned');
+    const afterId = afterIdOf(query.cursor);
     if (!(await this.events.findById(eventId))) throw new EventNotFoundError(eventId);
-    // One extra row tells whether there is a next page without a COUNT.
     const rows = await this.repository.listForEvent(eventId, { status: query.status, emailPrefix: query.email, afterId, limit: limit + 1 });
-    const page = rows.slice(0, limit);
-    return {
-      items: page.map((b) => BookingResponse.from(b, null)),
-      nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].id) : null,
-    };
+    const { page, nextCursor } = pageOf(rows, limit);
+    return { items: page.map((b) => BookingResponse.from(b, null)), nextCursor };
   }
 
-  async findVisible(reference: string, access: BookingAccess): Promise<StoredBooking> {
-    const booking = REFERENCE_FORMAT.test(reference) ? await this.repository.findByReference(reference) : null;
-    // The hash comparison runs whether or not the booking exists, so timing tells nothing either.
-    const ownerMatches = !access.admin && access.secret !== undefined && secretMatches(access.secret, booking?.secretHash ?? null);
-    if (!booking || !(access.admin || ownerMatches)) throw new BookingNotFoundError();
+  private async findVisible(reference: string, access: BookingAccess): Promise<StoredBooking> {
+    const booking = await findVisible(reference, REFERENCE_FORMAT, access, (r) => this.repository.findByReference(r));
+    if (!booking) throw new BookingNotFoundError();
     return booking;
   }
 }

@@ -1,5 +1,5 @@
 /** Long enough that guessing is hopeless: `npm run up` generates 32 characters. */
-export const PRODUCTION_ADMIN_TOKEN_MIN_LENGTH = 32;
+const PRODUCTION_ADMIN_TOKEN_MIN_LENGTH = 32;
 
 // Words that mark a value copied from documentation or an example file, not generated.
 const PLACEHOLDER_WORDS = /change[^a-z0-9]?me|placeholder|example|secret|admin|replace|password|your[^a-z0-9]?token/i;

@@ -1,14 +1,18 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { bookingConfig, BookingConfig, redisConfig, RedisConfig } from '../config/configuration';
-import { closeClient, createRedisClient, RedisClient } from '../redis/redis-client';
+import { createRedisClient, RedisClient } from '../redis/redis-client';
+import { closeQuietly } from '../redis/redis-connection';
 import { REDIS_CLIENT } from '../redis/redis.tokens';
 import type { Deadline } from '../concurrency/deadline';
 import type { Event } from './event.model';
+import { ExpiringCache } from '../cache/expiring-cache';
 import { EventsRepository } from './persistence/events.repository';
 
 /** Pub/sub channel: an event changed (its strategy), drop cached copies. */
 const EVENT_CHANGED_CHANNEL = 'seatguard:event-changed';
+/** Far more events than one sale platform puts on sale at once; past it, the least recently booked are reloaded. */
+const MAX_CACHED_EVENTS = 10_000;
 
 /**
  * Events as the booking path reads them: from memory, refreshed after a short
@@ -19,8 +23,7 @@ const EVENT_CHANGED_CHANNEL = 'seatguard:event-changed';
 @Injectable()
 export class EventCache implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(EventCache.name);
-  private readonly entries = new Map<number, { event: Event; expiresAt: number }>();
-  private readonly loading = new Map<number, Promise<Event | null>>();
+  private readonly entries: ExpiringCache<number, Event, Deadline | undefined>;
   private subscriber: RedisClient | undefined;
   private readonly listeners: ((eventId: number | null) => void)[] = [];
 
@@ -28,8 +31,14 @@ export class EventCache implements OnModuleInit, OnModuleDestroy {
     private readonly repository: EventsRepository,
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     @Inject(redisConfig.KEY) private readonly redisSettings: RedisConfig,
-    @Inject(bookingConfig.KEY) private readonly config: BookingConfig,
-  ) {}
+    @Inject(bookingConfig.KEY) config: BookingConfig,
+  ) {
+    this.entries = new ExpiringCache(
+      config.eventCacheTtlMs,
+      MAX_CACHED_EVENTS,
+      async (id, deadline) => (await this.repository.findById(id, deadline)) ?? undefined,
+    );
+  }
 
   onModuleInit(): void {
     // On a cluster, PUBLISH reaches every node's subscribers, so any node will do.
@@ -43,19 +52,12 @@ export class EventCache implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    if (this.subscriber) await closeClient(this.subscriber);
+    if (this.subscriber) await closeQuietly(this.subscriber);
   }
 
   /** `deadline` bounds the MySQL read when the event must be loaded (shared by callers waiting for the same load). */
   async get(id: number, deadline?: Deadline): Promise<Event | null> {
-    const hit = this.entries.get(id);
-    if (hit && hit.expiresAt > Date.now()) return hit.event;
-    let pending = this.loading.get(id);
-    if (!pending) {
-      pending = this.load(id, deadline).finally(() => this.loading.delete(id));
-      this.loading.set(id, pending);
-    }
-    return pending;
+    return (await this.entries.get(id, deadline)) ?? null;
   }
 
   /** Local drop plus a broadcast to the other instances. */
@@ -79,13 +81,5 @@ export class EventCache implements OnModuleInit, OnModuleDestroy {
   private forgetAll(): void {
     this.entries.clear();
     for (const listener of this.listeners) listener(null);
-  }
-
-  private async load(id: number, deadline?: Deadline): Promise<Event | null> {
-    const event = await this.repository.findById(id, deadline);
-    if (event && this.config.eventCacheTtlMs > 0) {
-      this.entries.set(id, { event, expiresAt: Date.now() + this.config.eventCacheTtlMs });
-    }
-    return event;
   }
 }

@@ -1,19 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { bookingConfig, BookingConfig } from '../config/configuration';
-import { EventNotFoundError, InvalidInputError } from '../errors/domain-errors';
+import { EventNotFoundError } from '../errors/domain-errors';
+import { ExpiringCache } from '../cache/expiring-cache';
 import { withEtag } from '../http/etag';
 import { SeatInventory } from '../inventory/seat-inventory';
 import { EventPageResponse, EventResponse } from './dto/event.response';
-import { decodeCursor, encodeCursor } from './event-cursor';
+import { afterIdOf, pageOf } from './event-cursor';
 import { EventCache } from './event-cache';
 import type { Event, SeatCounts } from './event.model';
 import { EventsRepository } from './persistence/events.repository';
 
-interface Copy<T> {
-  value: T;
-  expiresAt: number;
-}
+/** Distinct event pages and list pages kept per instance; a scan over many cursors evicts, it cannot grow memory. */
+const MAX_COPIES = 10_000;
 
 /**
  * The pages every buyer refreshes during a sale, from memory. Each answer is
@@ -25,16 +24,17 @@ interface Copy<T> {
  */
 @Injectable()
 export class EventReads {
-  private readonly events = new Map<number, Copy<EventResponse>>();
-  private readonly pages = new Map<string, Copy<EventPageResponse>>();
-  private readonly loading = new Map<number, Promise<EventResponse>>();
+  private readonly events: ExpiringCache<number, EventResponse>;
+  private readonly pages: ExpiringCache<string, EventPageResponse>;
 
   constructor(
     private readonly cache: EventCache,
     private readonly repository: EventsRepository,
     private readonly inventory: SeatInventory,
-    @Inject(bookingConfig.KEY) private readonly config: BookingConfig,
+    @Inject(bookingConfig.KEY) config: BookingConfig,
   ) {
+    this.events = new ExpiringCache(config.eventReadCacheMs, MAX_COPIES, (id) => this.load(id));
+    this.pages = new ExpiringCache(config.eventReadCacheMs, MAX_COPIES, (key) => this.loadPage(key));
     cache.onChange((id) => {
       if (id === null) this.events.clear();
       else this.events.delete(id);
@@ -43,39 +43,29 @@ export class EventReads {
   }
 
   async get(id: number): Promise<EventResponse> {
-    const copy = this.events.get(id);
-    if (copy && copy.expiresAt > Date.now()) return copy.value;
-    let pending = this.loading.get(id);
-    if (!pending) {
-      pending = this.load(id).finally(() => this.loading.delete(id));
-      this.loading.set(id, pending);
-    }
-    return pending;
+    const event = await this.events.get(id, undefined);
+    if (!event) throw new EventNotFoundError(id);
+    return event;
   }
 
   async list(limit = 20, cursor?: string): Promise<EventPageResponse> {
-    const key = `${limit}:${cursor ?? ''}`;
-    const copy = this.pages.get(key);
-    if (copy && copy.expiresAt > Date.now()) return copy.value;
-    const afterId = cursor === undefined ? 0 : decodeCursor(cursor);
-    if (afterId === null) throw new InvalidInputError('cursor is not a cursor this API returned');
-    // One extra row tells whether there is a next page without a COUNT.
-    const rows = await this.repository.listAfter(afterId, limit + 1);
-    const page = rows.slice(0, limit);
-    const counts = await this.repository.seatCounts(page.map((e) => e.id));
-    const items = await Promise.all(page.map(async (e) => EventResponse.from(e, await this.withFreeSeats(e, counts.get(e.id)!))));
-    const value = tagged({ items, nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].id) : null });
-    this.remember(this.pages, key, value);
-    return value;
+    afterIdOf(cursor); // a forged cursor is a 400 before it becomes a cache key
+    return (await this.pages.get(`${limit}:${cursor ?? ''}`, undefined))!;
   }
 
-  private async load(id: number): Promise<EventResponse> {
+  private async load(id: number): Promise<EventResponse | undefined> {
     const event = await this.cache.get(id);
-    if (!event) throw new EventNotFoundError(id);
+    if (!event) return undefined;
     const counts = (await this.repository.seatCounts([id])).get(id)!;
-    const value = tagged(EventResponse.from(event, await this.withFreeSeats(event, counts)));
-    this.remember(this.events, id, value);
-    return value;
+    return tagged(EventResponse.from(event, await this.withFreeSeats(event, counts)));
+  }
+
+  private async loadPage(key: string): Promise<EventPageResponse> {
+    const [limit, cursor] = key.split(':');
+    const { page, nextCursor } = pageOf(await this.repository.listAfter(afterIdOf(cursor || undefined), Number(limit) + 1), Number(limit));
+    const counts = await this.repository.seatCounts(page.map((e) => e.id));
+    const items = await Promise.all(page.map(async (e) => EventResponse.from(e, await this.withFreeSeats(e, counts.get(e.id)!))));
+    return tagged({ items, nextCursor });
   }
 
   /**
@@ -86,10 +76,6 @@ export class EventReads {
     if (event.cancelledAt) return counts;
     const free = await this.inventory.freeSeats(event.id).catch(() => null);
     return free === null ? counts : { ...counts, available: Math.min(free, Math.max(0, event.capacity - counts.sold - counts.held)) };
-  }
-
-  private remember<K, T>(map: Map<K, Copy<T>>, key: K, value: T): void {
-    if (this.config.eventReadCacheMs > 0) map.set(key, { value, expiresAt: Date.now() + this.config.eventReadCacheMs });
   }
 }
 

@@ -3,8 +3,7 @@ import { CapacityBelowSoldError, EventNotFoundError, InvalidInputError } from '.
 import { SeatInventory } from '../inventory/seat-inventory';
 import { DEFAULT_STRATEGY } from '../inventory/strategies/strategy-name';
 import { CreateEventDto } from './dto/create-event.dto';
-import { EventPageResponse, EventResponse } from './dto/event.response';
-import { decodeCursor, encodeCursor } from './event-cursor';
+import { EventResponse } from './dto/event.response';
 import { EventCache } from './event-cache';
 import type { Deadline } from '../concurrency/deadline';
 import type { Event, EventChanges } from './event.model';
@@ -52,24 +51,11 @@ export class EventsService {
     return event;
   }
 
+  /** Fresh from MySQL (admin answers; buyers read through EventReads). */
   async get(id: number): Promise<EventResponse> {
     const event = await this.repository.findById(id);
     if (!event) throw new EventNotFoundError(id);
-    const counts = await this.repository.seatCounts([id]);
-    return EventResponse.from(event, counts.get(id)!);
-  }
-
-  async list(limit = 20, cursor?: string): Promise<EventPageResponse> {
-    const afterId = cursor === undefined ? 0 : decodeCursor(cursor);
-    if (afterId === null) throw new InvalidInputError('cursor is not a cursor this API returned');
-    // One extra row tells whether there is a next page without a COUNT.
-    const rows = await this.repository.listAfter(afterId, limit + 1);
-    const page = rows.slice(0, limit);
-    const counts = await this.repository.seatCounts(page.map((e) => e.id));
-    return {
-      items: page.map((e) => EventResponse.from(e, counts.get(e.id)!)),
-      nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].id) : null,
-    };
+    return this.respond(event);
   }
 
   async changeStrategy(id: number, strategy: string): Promise<EventResponse> {

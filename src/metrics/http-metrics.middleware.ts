@@ -4,7 +4,7 @@ import { routePattern } from '../http/route-pattern';
 import { SeatguardMetrics } from './seatguard-metrics';
 
 /** Label for a request that finished without a matched route: one label, so raw URLs can never become series. */
-export const UNMATCHED_ROUTE = 'unmatched';
+const UNMATCHED_ROUTE = 'unmatched';
 
 /**
  * Times every request that reaches Nest's router: one clock read on the way

@@ -6,7 +6,7 @@ import { ErrorResponse } from '../http/error.response';
 export type ErrorStatus = 400 | 401 | 404 | 409 | 410 | 413 | 415 | 422 | 429 | 503;
 
 /** What the filter sets on every 503 and 429 (DESIGN §3): clients and generated retry logic read it. */
-const RETRY_AFTER_HEADER = {
+export const RETRY_AFTER_HEADER = {
   'Retry-After': {
     description: 'Seconds to wait before trying again',
     schema: { type: 'integer' as const, minimum: 1, example: 2 },

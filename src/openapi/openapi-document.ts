@@ -2,6 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { ADMIN_SECURITY_SCHEME } from '../auth/admin-only.decorator';
 import { BOOKING_SECRET_SCHEME } from '../bookings/booking-access';
+import { RETRY_AFTER_HEADER } from './api-error-responses';
 
 /**
  * The one place the OpenAPI document is made: the running app serves it at
@@ -29,36 +30,17 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
     // `<Controller>_<method>` without the suffix: stable, readable names in generated clients.
     operationIdFactory: (controllerKey, methodKey) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
   });
-  return markPublicOperations(dropAuthorizationParameters(documentNotReadyRetryAfter(document)));
-}
-
-/** terminus's @HealthCheck() documents the 503 of /health/ready without the Retry-After the filter sets on it. */
-function documentNotReadyRetryAfter(document: OpenAPIObject): OpenAPIObject {
-  const notReady = document.paths['/health/ready']?.get?.responses?.['503'] as { headers?: Record<string, unknown> } | undefined;
-  if (notReady) {
-    notReady.headers = {
-      ...notReady.headers,
-      'Retry-After': { description: 'Seconds before asking again', schema: { type: 'integer', minimum: 1, example: 5 } },
-    };
-  }
-  return document;
+  return markPublicOperations(documentNotReadyRetryAfter(document));
 }
 
 /**
- * The owner routes read `Authorization` with @Headers(), which the scanner lists as a required header
- * parameter. OpenAPI says such a parameter is ignored (the security schemes describe that header), but
- * generators still make callers pass it, even where the header is optional: leave it out.
+ * terminus's @HealthCheck() documents the 503 of /health/ready (its report
+ * schema included) without the Retry-After the filter sets on it; another
+ * 503 decorator would replace that schema, so the header is added here.
  */
-function dropAuthorizationParameters(document: OpenAPIObject): OpenAPIObject {
-  for (const pathItem of Object.values(document.paths)) {
-    for (const method of HTTP_METHODS) {
-      const operation = pathItem[method];
-      if (!operation?.parameters) continue;
-      operation.parameters = operation.parameters.filter(
-        (p) => !('in' in p && p.in === 'header' && p.name.toLowerCase() === 'authorization'),
-      );
-    }
-  }
+function documentNotReadyRetryAfter(document: OpenAPIObject): OpenAPIObject {
+  const notReady = document.paths['/health/ready']?.get?.responses?.['503'] as { headers?: Record<string, unknown> } | undefined;
+  if (notReady) notReady.headers = { ...notReady.headers, ...RETRY_AFTER_HEADER };
   return document;
 }
 

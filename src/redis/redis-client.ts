@@ -2,7 +2,7 @@ import type { Cluster } from 'ioredis';
 import type Redis from 'ioredis';
 import type { RedisConfig } from '../config/configuration';
 import { createClusterConnection } from './cluster-connection';
-import { closeQuietly, createRedisConnection } from './redis-connection';
+import { createRedisConnection } from './redis-connection';
 
 /**
  * What REDIS_CLIENT is: one Redis (REDIS_URL) or a Redis Cluster
@@ -21,14 +21,4 @@ export function createRedisClient(config: RedisConfig, name: string, extra: { su
     return createClusterConnection(config.clusterNodes, settings, extra.subscriber ? { enableOfflineQueue: true } : {});
   }
   return createRedisConnection(config.url, settings, extra.subscriber ? { enableOfflineQueue: true } : {});
-}
-
-export async function closeClient(client: RedisClient): Promise<void> {
-  if (!isCluster(client)) return closeQuietly(client);
-  try {
-    if (client.status === 'ready') await client.quit();
-    else client.disconnect();
-  } catch {
-    client.disconnect();
-  }
 }

@@ -42,7 +42,8 @@ export function whenReady(client: Redis, timeoutMs: number): Promise<void> {
   });
 }
 
-export async function closeQuietly(client: Redis): Promise<void> {
+/** Quits a connection (or a cluster client, which has the same three calls) and never throws. */
+export async function closeQuietly(client: { status: string; quit(): Promise<unknown>; disconnect(): void }): Promise<void> {
   try {
     if (client.status === 'ready') await client.quit();
     else client.disconnect();

@@ -4,7 +4,7 @@ import type { Redlock } from '@sesamecare-oss/redlock';
 import { bookingConfig, BookingConfig, redisConfig, RedisConfig } from '../config/configuration';
 import { parseClusterSeeds } from './cluster-connection';
 import { ClusterWatchConnections } from './cluster-watch-connections';
-import { closeClient, createRedisClient, isCluster, RedisClient } from './redis-client';
+import { createRedisClient, isCluster, RedisClient } from './redis-client';
 import { closeQuietly } from './redis-connection';
 import { createRedlock } from './redlock.factory';
 import { REDIS_CLIENT, REDIS_WATCH_POOL, REDLOCK } from './redis.tokens';
@@ -60,6 +60,6 @@ export class RedisModule implements OnApplicationShutdown {
 
   // After in-flight requests are done (the HTTP server closes first).
   async onApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([this.watchPool.close(), closeClient(this.client), ...this.redlock.clients.map((c) => closeQuietly(c))]);
+    await Promise.allSettled([this.watchPool.close(), closeQuietly(this.client), ...this.redlock.clients.map((c) => closeQuietly(c))]);
   }
 }

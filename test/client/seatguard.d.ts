@@ -868,7 +868,7 @@ export interface operations {
             /** @description The Health Check is not successful */
             503: {
                 headers: {
-                    /** @description Seconds before asking again */
+                    /** @description Seconds to wait before trying again */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };

@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { createPool, Pool, RowDataPacket } from 'mysql2/promise';
 import { testEnvironment } from '../setup/test-settings';
+import { testRedis } from './test-redis';
 
 let pool: Pool | undefined;
 
@@ -22,11 +24,13 @@ export async function closeTestDb(): Promise<void> {
   pool = undefined;
 }
 
+/** Every table the app writes. */
+const TABLES = ['events', 'bookings', 'tickets', 'customer_booking_locks', 'waitlist_entries'];
+
 export async function truncateAll(): Promise<void> {
   const db = testDb();
   await db.query('SET FOREIGN_KEY_CHECKS = 0');
-  for (const table of ['tickets', 'waitlist_entries', 'bookings', 'customer_booking_locks', 'events'])
-    await db.query(`TRUNCATE TABLE ${table}`);
+  for (const table of TABLES) await db.query(`TRUNCATE TABLE ${table}`);
   await db.query('SET FOREIGN_KEY_CHECKS = 1');
 }
 
@@ -41,4 +45,13 @@ export async function tableCounts(): Promise<Record<string, number>> {
     counts[table] = Number((await rows<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`))[0].n);
   }
   return counts;
+}
+
+/** Everything the app stores, MySQL and Redis, as one digest: "nothing changed" is a comparison, not a hope. */
+export async function snapshot(): Promise<string> {
+  const digest = createHash('sha256');
+  for (const table of TABLES) digest.update(JSON.stringify(await rows(`SELECT * FROM ${table} ORDER BY 1, 2`)));
+  const redis = testRedis();
+  for (const key of (await redis.keys('*')).sort()) digest.update(key).update((await redis.dump(key)) ?? '');
+  return digest.digest('hex');
 }

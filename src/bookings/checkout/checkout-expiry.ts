@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { bookingConfig, BookingConfig } from '../../config/configuration';
-import { SeatInventory } from '../../inventory/seat-inventory';
+import { OwnedBookingsService } from '../owned-bookings.service';
 import { BookingsRepository } from '../persistence/bookings.repository';
 
 const EXPIRY_BATCH = 200;
@@ -20,7 +20,7 @@ export class CheckoutExpiry implements OnApplicationBootstrap, OnApplicationShut
 
   constructor(
     private readonly bookings: BookingsRepository,
-    private readonly inventory: SeatInventory,
+    private readonly owned: OwnedBookingsService,
     @Inject(bookingConfig.KEY) private readonly config: BookingConfig,
   ) {}
 
@@ -41,10 +41,7 @@ export class CheckoutExpiry implements OnApplicationBootstrap, OnApplicationShut
     let ended = 0;
     try {
       for (const id of await this.bookings.expiredHoldIds(EXPIRY_BATCH)) {
-        const result = await this.bookings.end(id, 'expired', this.config.waitlistOfferTtlMs);
-        if (!result || result.booking.status !== 'expired') continue;
-        ended += 1;
-        await this.inventory.returnCancelled(result.booking.eventId, result.seatsFreed);
+        if ((await this.owned.end(id, 'expired'))?.status === 'expired') ended += 1;
       }
     } catch (error) {
       this.logger.warn({ err: error as Error }, 'hold expiry sweep interrupted');

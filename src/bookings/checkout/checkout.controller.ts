@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Headers, HttpCode, Param, Post, UseGuards, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Delete, HttpCode, Param, Post, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ADMIN_SECURITY_SCHEME } from '../../auth/admin-only.decorator';
@@ -12,7 +12,7 @@ import {
   SEAT_RESERVATION_UNAVAILABLE,
 } from '../../openapi/api-error-responses';
 import { ApiIdParam } from '../../openapi/api-id-param';
-import { BOOKING_SECRET_SCHEME, BookingAccessResolver } from '../booking-access';
+import { AuthorizationHeader, BOOKING_SECRET_SCHEME, BookingAccessResolver } from '../booking-access';
 import type { BookingOutcome } from '../booking-outcome';
 import { BookingOutcomeInterceptor } from '../booking-outcome.interceptor';
 import { BookingsService } from '../bookings.service';
@@ -89,7 +89,7 @@ export class CheckoutController {
     410: 'HOLD_EXPIRED: its seats are back on sale, or about to be',
     503: DEPENDENCY_UNAVAILABLE,
   })
-  confirm(@Param('reference') reference: string, @Headers('authorization') authorization?: string): Promise<BookingResponse> {
+  confirm(@Param('reference') reference: string, @AuthorizationHeader() authorization: string | undefined): Promise<BookingResponse> {
     return this.owned.confirmHold(reference, this.access.fromAuthorization(authorization));
   }
 
@@ -103,7 +103,7 @@ export class CheckoutController {
     404: 'BOOKING_NOT_FOUND (also for a wrong or missing secret: these routes never answer 401)',
     503: DEPENDENCY_UNAVAILABLE,
   })
-  release(@Param('reference') reference: string, @Headers('authorization') authorization?: string): Promise<BookingResponse> {
+  release(@Param('reference') reference: string, @AuthorizationHeader() authorization: string | undefined): Promise<BookingResponse> {
     return this.owned.cancel(reference, this.access.fromAuthorization(authorization), 'released');
   }
 }

@@ -50,6 +50,10 @@ const toModel = (r: BookingRow): StoredBooking => ({
   requestHash: r.request_hash,
 });
 
+/** Seats a customer holds in an event: confirmed bookings and live checkout holds (what `maxPerCustomer` counts). */
+const LIVE_SEATS_OF_CUSTOMER =
+  "SELECT SUM(quantity) AS total FROM bookings WHERE event_id = ? AND customer_email = ? AND status IN ('confirmed', 'held')";
+
 /** LIKE treats % and _ as wildcards; a customer's e-mail may contain _. */
 const likePrefix = (prefix: string): string => `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
@@ -149,10 +153,7 @@ export class MysqlBookingsRepository extends BookingsRepository {
       b.eventId,
       b.customerEmail,
     ]);
-    const held = await tx.query<{ total: string | null }[]>(
-      "SELECT SUM(quantity) AS total FROM bookings WHERE event_id = ? AND customer_email = ? AND status IN ('confirmed', 'held')",
-      [b.eventId, b.customerEmail],
-    );
+    const held = await tx.query<{ total: string | null }[]>(LIVE_SEATS_OF_CUSTOMER, [b.eventId, b.customerEmail]);
     if (Number(held[0]?.total ?? 0) + b.quantity > limit) throw new CustomerLimitExceededError();
   }
 
@@ -194,11 +195,15 @@ export class MysqlBookingsRepository extends BookingsRepository {
 
   async end(id: number, to: BookingEnd, offerTtlMs: number): Promise<EndedBooking | null> {
     return this.sql.transaction(async (tx) => {
-      const rows = await tx.query<BookingRow[]>(`SELECT ${COLUMNS} FROM bookings WHERE id = ? FOR UPDATE`, [id]);
+      // MySQL's clock decides whether a hold has lapsed, in the same locked read.
+      const rows = await tx.query<(BookingRow & { lapsed: number | null })[]>(
+        `SELECT ${COLUMNS}, expires_at <= NOW(3) AS lapsed FROM bookings WHERE id = ? FOR UPDATE`,
+        [id],
+      );
       if (rows.length === 0) return null;
       const booking = toModel(rows[0]);
       const live = booking.status === 'held' || booking.status === 'confirmed';
-      const expiredNow = to !== 'expired' || (booking.status === 'held' && (await this.holdLapsed(tx, id)));
+      const expiredNow = to !== 'expired' || (booking.status === 'held' && Number(rows[0].lapsed) === 1);
       if (!live || !expiredNow) return { booking, seatsFreed: [] };
       const held = await tx.query<{ seat_no: number }[]>('SELECT seat_no FROM tickets WHERE booking_id = ? FOR UPDATE', [id]);
       await tx.query('DELETE FROM tickets WHERE booking_id = ?', [id]);
@@ -218,11 +223,6 @@ export class MysqlBookingsRepository extends BookingsRepository {
     });
   }
 
-  private async holdLapsed(tx: SqlTransaction, id: number): Promise<boolean> {
-    const rows = await tx.query<{ lapsed: number }[]>('SELECT expires_at <= NOW(3) AS lapsed FROM bookings WHERE id = ?', [id]);
-    return Number(rows[0]?.lapsed) === 1;
-  }
-
   async offerNewSeats(eventId: number, seats: number[], offerTtlMs: number): Promise<number[]> {
     if (seats.length === 0) return [];
     return this.sql.transaction(async (tx) => (await offerToWaitlist(tx, eventId, seats, offerTtlMs)).leftover);
@@ -236,12 +236,8 @@ export class MysqlBookingsRepository extends BookingsRepository {
     return rows.map((r) => Number(r.id));
   }
 
-  async confirmedQuantityOf(eventId: number, customerEmail: string, deadline?: Deadline): Promise<number> {
-    const rows = await this.sql.query<{ total: string | null }[]>(
-      "SELECT SUM(quantity) AS total FROM bookings WHERE event_id = ? AND customer_email = ? AND status IN ('confirmed', 'held')",
-      [eventId, customerEmail],
-      deadline,
-    );
+  async liveSeatsOf(eventId: number, customerEmail: string, deadline?: Deadline): Promise<number> {
+    const rows = await this.sql.query<{ total: string | null }[]>(LIVE_SEATS_OF_CUSTOMER, [eventId, customerEmail], deadline);
     return Number(rows[0]?.total ?? 0);
   }
 

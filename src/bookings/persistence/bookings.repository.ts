@@ -71,7 +71,7 @@ export abstract class BookingsRepository {
   abstract findByReference(reference: string, deadline?: Deadline): Promise<StoredBooking | null>;
   abstract findById(id: number): Promise<StoredBooking | null>;
   abstract findByIdempotencyKey(eventId: number, keyHash: string, deadline?: Deadline): Promise<StoredBooking | null>;
-  abstract confirmedQuantityOf(eventId: number, customerEmail: string, deadline?: Deadline): Promise<number>;
+  abstract liveSeatsOf(eventId: number, customerEmail: string, deadline?: Deadline): Promise<number>;
   /** One page of an event's bookings, oldest first. */
   abstract listForEvent(eventId: number, filter: BookingFilter): Promise<StoredBooking[]>;
 }

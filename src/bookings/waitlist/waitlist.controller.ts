@@ -1,10 +1,10 @@
-import { Body, Controller, Delete, Get, Headers, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ADMIN_SECURITY_SCHEME } from '../../auth/admin-only.decorator';
 import { ParseIdPipe } from '../../http/parse-id.pipe';
 import { ApiErrorResponses, BODY_VALIDATION_ERROR, DEPENDENCY_UNAVAILABLE, JSON_BODY_ERRORS } from '../../openapi/api-error-responses';
 import { ApiIdParam } from '../../openapi/api-id-param';
-import { BOOKING_SECRET_SCHEME, BookingAccessResolver } from '../booking-access';
+import { AuthorizationHeader, BOOKING_SECRET_SCHEME, BookingAccessResolver } from '../booking-access';
 import { CreateBookingDto } from '../dto/create-booking.dto';
 import { WaitlistEntryResponse } from './waitlist.dto';
 import { WaitlistService } from './waitlist.service';
@@ -51,7 +51,7 @@ export class WaitlistController {
     404: 'WAITLIST_ENTRY_NOT_FOUND (also for a wrong or missing secret: these routes never answer 401)',
     503: DEPENDENCY_UNAVAILABLE,
   })
-  get(@Param('reference') reference: string, @Headers('authorization') authorization?: string): Promise<WaitlistEntryResponse> {
+  get(@Param('reference') reference: string, @AuthorizationHeader() authorization: string | undefined): Promise<WaitlistEntryResponse> {
     return this.waitlist.get(reference, this.access.fromAuthorization(authorization));
   }
 
@@ -66,7 +66,7 @@ export class WaitlistController {
     404: 'WAITLIST_ENTRY_NOT_FOUND (also for a wrong or missing secret: these routes never answer 401)',
     503: DEPENDENCY_UNAVAILABLE,
   })
-  leave(@Param('reference') reference: string, @Headers('authorization') authorization?: string): Promise<WaitlistEntryResponse> {
+  leave(@Param('reference') reference: string, @AuthorizationHeader() authorization: string | undefined): Promise<WaitlistEntryResponse> {
     return this.waitlist.leave(reference, this.access.fromAuthorization(authorization));
   }
 }

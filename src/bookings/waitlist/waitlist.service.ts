@@ -10,8 +10,9 @@ import {
 } from '../../errors/domain-errors';
 import { EventsService } from '../../events/events.service';
 import { SeatInventory } from '../../inventory/seat-inventory';
-import { secretMatches, sha256Hex } from '../booking-credentials';
-import type { BookingAccess } from '../owned-bookings.service';
+import { sha256Hex } from '../booking-credentials';
+import { BookingAccess, findVisible } from '../booking-access';
+import { OwnedBookingsService } from '../owned-bookings.service';
 import { BookingsRepository } from '../persistence/bookings.repository';
 import { WaitlistEntryResponse } from './waitlist.dto';
 import { WaitlistEntry, WaitlistRepository } from './waitlist-entry';
@@ -29,6 +30,7 @@ export class WaitlistService {
   constructor(
     private readonly entries: WaitlistRepository,
     private readonly bookings: BookingsRepository,
+    private readonly owned: OwnedBookingsService,
     private readonly events: EventsService,
     private readonly inventory: SeatInventory,
     @Inject(bookingConfig.KEY) private readonly config: BookingConfig,
@@ -61,10 +63,7 @@ export class WaitlistService {
   async leave(reference: string, access: BookingAccess): Promise<WaitlistEntryResponse> {
     const entry = await this.findVisible(reference, access);
     const left = await this.entries.leave(entry.id);
-    if (entry.status === 'offered' && entry.offerBookingId !== null) {
-      const ended = await this.bookings.end(entry.offerBookingId, 'cancelled', this.config.waitlistOfferTtlMs);
-      if (ended) await this.inventory.returnCancelled(ended.booking.eventId, ended.seatsFreed);
-    }
+    if (entry.status === 'offered' && entry.offerBookingId !== null) await this.owned.end(entry.offerBookingId, 'cancelled');
     return this.describe(left, null);
   }
 
@@ -74,9 +73,8 @@ export class WaitlistService {
   }
 
   private async findVisible(reference: string, access: BookingAccess): Promise<WaitlistEntry> {
-    const entry = WAITLIST_REFERENCE_FORMAT.test(reference) ? await this.entries.findByReference(reference) : null;
-    const ownerMatches = !access.admin && access.secret !== undefined && secretMatches(access.secret, entry?.secretHash ?? null);
-    if (!entry || !(access.admin || ownerMatches)) throw new WaitlistEntryNotFoundError();
+    const entry = await findVisible(reference, WAITLIST_REFERENCE_FORMAT, access, (r) => this.entries.findByReference(r));
+    if (!entry) throw new WaitlistEntryNotFoundError();
     return entry;
   }
 }

@@ -1,0 +1,48 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ExpiringCache } from './expiring-cache';
+
+function counting(delayMs = 5) {
+  const loads: string[] = [];
+  const load = async (key: string) => {
+    loads.push(key);
+    await sleep(delayMs);
+    return key === 'missing' ? undefined : `value of ${key}`;
+  };
+  return { loads, load };
+}
+
+describe('ExpiringCache', () => {
+  it('shares one load among concurrent misses and answers from the copy until it expires', async () => {
+    const { loads, load } = counting();
+    const cache = new ExpiringCache<string, string>(40, 10, load);
+    expect(await Promise.all([cache.get('a', undefined), cache.get('a', undefined)])).toEqual(['value of a', 'value of a']);
+    expect(await cache.get('a', undefined)).toBe('value of a');
+    expect(loads).toEqual(['a']);
+    await sleep(60);
+    await cache.get('a', undefined);
+    expect(loads).toEqual(['a', 'a']);
+  });
+
+  it('keeps at most `max` copies, so many keys cannot grow memory', async () => {
+    const { loads, load } = counting(0);
+    const cache = new ExpiringCache<string, string>(10_000, 2, load);
+    for (const key of ['a', 'b', 'c', 'a']) await cache.get(key, undefined);
+    expect(loads).toEqual(['a', 'b', 'c', 'a']);
+  });
+
+  it('does not keep what was dropped while it loaded, nor anything missing, nor anything with a TTL of 0', async () => {
+    const { loads, load } = counting(20);
+    const cache = new ExpiringCache<string, string>(10_000, 10, load);
+    const pending = cache.get('a', undefined);
+    cache.delete('a');
+    expect(await pending).toBe('value of a');
+    expect(await cache.get('missing', undefined)).toBeUndefined();
+    await cache.get('missing', undefined);
+    await cache.get('a', undefined);
+    expect(loads).toEqual(['a', 'missing', 'missing', 'a']);
+    const off = new ExpiringCache<string, string>(0, 10, load);
+    await off.get('b', undefined);
+    await off.get('b', undefined);
+    expect(loads.filter((k) => k === 'b')).toHaveLength(2);
+  });
+});
