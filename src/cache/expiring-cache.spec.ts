@@ -40,6 +40,13 @@ describe('ExpiringCache', () => {
     await cache.get('missing', undefined);
     await cache.get('a', undefined);
     expect(loads).toEqual(['a', 'missing', 'missing', 'a']);
+    loads.length = 0;
+    // Dropped (or cleared) while a load that finds nothing is in flight: still an answer, not an error.
+    const pendingMissing = cache.get('missing', undefined);
+    cache.clear();
+    expect(await pendingMissing).toBeUndefined();
+    const failing = new ExpiringCache<string, string>(10_000, 10, () => Promise.reject(new Error('mysql away')));
+    await expect(failing.get('x', undefined)).rejects.toThrow('mysql away');
     const off = new ExpiringCache<string, string>(0, 10, load);
     await off.get('b', undefined);
     await off.get('b', undefined);

@@ -1,5 +1,12 @@
 import { LRUCache } from 'lru-cache';
 
+/** What the load itself threw, told apart from lru-cache's own rejection of an aborted load. */
+class LoadFailed extends Error {
+  constructor(override readonly cause: unknown) {
+    super('load failed', { cause });
+  }
+}
+
 /**
  * Per-instance copies kept `ttlMs` at most (0: none kept), at most `max` of
  * them (least recently used go first, so a scan over many keys cannot grow
@@ -21,14 +28,23 @@ export class ExpiringCache<K extends NonNullable<unknown>, V extends NonNullable
             max,
             ttl: ttlMs,
             ignoreFetchAbort: true,
-            fetchMethod: (key, _stale, { context }) => load(key, context as C),
+            fetchMethod: (key, _stale, { context }) =>
+              load(key, context as C).catch((error: unknown) => {
+                throw new LoadFailed(error);
+              }),
           })
         : null;
   }
 
   async get(key: K, context: C): Promise<V | undefined> {
     if (!this.copies) return this.load(key, context);
-    return this.copies.fetch(key, { context });
+    try {
+      return await this.copies.fetch(key, { context });
+    } catch (error) {
+      if (error instanceof LoadFailed) throw error.cause;
+      // lru-cache rejects a load that found nothing when the key was dropped meanwhile; this caller still wants an answer.
+      return this.load(key, context);
+    }
   }
 
   delete(key: K): void {
