@@ -5,6 +5,7 @@ import type { Event } from '../events/event.model';
 import type { EventsService } from '../events/events.service';
 import { Reservation, ReserveRequest, SeatInventory } from '../inventory/seat-inventory';
 import { SeatguardMetrics } from '../metrics/seatguard-metrics';
+import type { BookingBatcher } from './batching/booking-batcher';
 import type { StoredBooking } from './booking.model';
 import { BookingsService } from './bookings.service';
 import type { IdempotentBookings } from './idempotent-bookings';
@@ -86,7 +87,9 @@ function service() {
   const config = { deadlineMs: 1000, maxTicketsPerBooking: 10, checkoutHoldTtlMs: 60_000 } as ConstructorParameters<
     typeof BookingsService
   >[5];
-  const bookings = new BookingsService(events, inventory, repository, idempotency, new SeatguardMetrics(), config);
+  // Batching off (BOOKING_BATCH_MAX=1): the one-at-a-time path this spec is about.
+  const batcher = { enabled: false } as BookingBatcher;
+  const bookings = new BookingsService(events, inventory, repository, idempotency, new SeatguardMetrics(), config, batcher);
   return { bookings, inventory, repository };
 }
 
