@@ -178,4 +178,9 @@ export class EnvironmentVariables extends DatabaseEnvironment {
   @Transform(toBoolean)
   @IsBoolean()
   RECONCILE_ON_START: boolean = true;
+
+  /** Live (waiting or offered) entries one event's waiting list takes; past it, 409 WAITLIST_FULL. */
+  @IsInt()
+  @Min(1)
+  WAITLIST_MAX_ENTRIES_PER_EVENT: number = 10000;
 }
