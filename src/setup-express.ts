@@ -46,8 +46,8 @@ function exposeRoutePattern(app: NestExpressApplication): void {
 
 /** Every answer, errors included, names the request (X-Request-Id), as every log line of it does. */
 function giveRequestId(req: Request, res: Response, next: NextFunction): void {
-  const id = requestIdFrom(req.headers);
-  (req as { id?: string }).id = id;
+  // Already given when tracing is on (see tracing/otel-sdk.ts), so the trace and the logs share it.
+  const id = ((req as { id?: string }).id ??= requestIdFrom(req.headers));
   res.setHeader(REQUEST_ID_HEADER, id);
   next();
 }

@@ -28,7 +28,7 @@ export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
     // 414 above 100 characters, before the route could answer its own 400/404.
     routerOptions: { maxParamLength: 16 * 1024 },
     // request.id: the caller's X-Request-Id if sane, else a UUID, as on Express.
-    genReqId: (req: IncomingMessage) => requestIdFrom(req.headers),
+    genReqId: (req: IncomingMessage) => (req as { id?: string }).id ?? requestIdFrom(req.headers),
   });
 }
 
