@@ -231,7 +231,7 @@ describe('checkout', () => {
   it('with an Idempotency-Key: SALE_NOT_OPEN is not remembered for the key, and a booking made in time replays after the sale closed', async () => {
     const opensAt = new Date(Date.now() + 1200);
     const event = await createEvent(app.url, { capacity: 5, strategy: 'atomic', salesStartAt: opensAt.toISOString() });
-    const key = { 'Idempotency-Key': `early-${event.id}` };
+    const key = { 'Idempotency-Key': `early-booking-${event.id}-0123456789` };
     const early = await book(app.url, event.id, 1, key, 'early@example.com');
     expect(early.body?.code).toBe('SALE_NOT_OPEN');
     await sleep(opensAt.getTime() - Date.now() + 50);

@@ -1,5 +1,6 @@
 import { closeTestDb } from './support/test-db';
 import { RunningApp, startApp } from './support/test-app';
+import { metricsScraper } from './support/metrics-scraper';
 
 /** Samples of the HTTP duration histogram's _count series, keyed by their label set. */
 function requestCounts(text: string): Map<string, number> {
@@ -32,7 +33,7 @@ describe('HTTP request metrics', () => {
       body: JSON.stringify({ customerEmail: 'a@example.com', quantity: 1 }),
     });
 
-    const text = await (await fetch(`${app.url}/metrics`)).text();
+    const text = await (await fetch(`${app.url}/metrics`, { headers: metricsScraper })).text();
     expect(text).toContain('# TYPE seatguard_http_request_duration_seconds histogram');
     const counts = requestCounts(text);
     expect(counts.get('method="GET",route="/api/v1/events/:id",status_code="404"')).toBe(2);

@@ -43,6 +43,7 @@ class FakeInventory extends SeatInventory {
   returnCancelled = () => Promise.resolve();
   freeSeats = () => Promise.resolve(null);
   rebuild = () => Promise.resolve(0);
+  matchCapacity = () => Promise.resolve();
   assertKnownStrategy = () => undefined;
 }
 

@@ -12,7 +12,8 @@ const ALL_ROUTES = { path: '{*path}', method: RequestMethod.ALL };
 
 /**
  * JSON logs, one request id per request (the caller's X-Request-Id if sane,
- * else a new one), no secrets: the Authorization header never reaches a log.
+ * else a new one), no secrets: the Authorization and Idempotency-Key headers
+ * (a key derives its booking's secret) never reach a log.
  */
 export function loggerOptions(config: AppConfig): Params {
   return {
@@ -28,7 +29,7 @@ export function loggerOptions(config: AppConfig): Params {
         const given = req.headers['x-request-id'];
         return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
       },
-      redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
+      redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["idempotency-key"]'], censor: '[redacted]' },
       // Probes and scrapes would drown everything else.
       autoLogging: { ignore: (req: IncomingMessage) => /^\/(health|metrics)/.test(req.url ?? '') },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'info'),

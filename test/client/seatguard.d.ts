@@ -11,7 +11,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics (text exposition format) */
+        /**
+         * Prometheus metrics (text exposition format)
+         * @description Needs the admin token: a scrape config sends `Authorization: Bearer <ADMIN_TOKEN>` (Prometheus `authorization.credentials_file`).
+         */
         get: operations["Metrics_scrape"];
         put?: never;
         post?: never;
@@ -28,7 +31,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness: the process answers (dependencies are not checked) */
+        /**
+         * Liveness: the process answers (dependencies are not checked)
+         * @description With the admin token (`Authorization: Bearer <ADMIN_TOKEN>`) the full terminus report; else only `{"status": ...}`.
+         */
         get: operations["Health_live"];
         put?: never;
         post?: never;
@@ -45,7 +51,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: MySQL answers and Redis accepts a write, each within 1 s, and the instance is not shutting down */
+        /**
+         * Readiness: MySQL answers and Redis accepts a write, each within 1 s, and the instance is not shutting down
+         * @description With the admin token (`Authorization: Bearer <ADMIN_TOKEN>`) the full terminus report; else only `{"status": ...}`.
+         */
         get: operations["Health_ready"];
         put?: never;
         post?: never;
@@ -280,6 +289,48 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description Stable, machine-readable reason
+         * @enum {string}
+         */
+        ErrorCode: "SOLD_OUT" | "CUSTOMER_LIMIT_REACHED" | "IDEMPOTENCY_KEY_REUSED" | "BOOKING_NOT_FOUND" | "EVENT_NOT_FOUND" | "DEADLINE_EXCEEDED" | "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "LOCK_QUORUM_UNAVAILABLE" | "INVENTORY_UNSETTLED" | "BOOKING_OUTCOME_UNKNOWN" | "VALIDATION_FAILED" | "INVALID_INPUT" | "SALE_NOT_OPEN" | "SALE_CLOSED" | "EVENT_CANCELLED" | "HOLD_EXPIRED" | "HOLD_NOT_ACTIVE" | "CAPACITY_BELOW_SOLD" | "SEATS_AVAILABLE" | "WAITLIST_ENTRY_NOT_FOUND" | "MALFORMED_JSON" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "UNAUTHORIZED" | "NOT_FOUND" | "INVALID_ID" | "INVALID_IDEMPOTENCY_KEY" | "BAD_BODY" | "INTERNAL";
+        ErrorResponse: {
+            /** @example 409 */
+            statusCode: number;
+            /** @example Conflict */
+            error: string;
+            /** @example sold out: no seats left */
+            message: string;
+            /**
+             * @description Stable, machine-readable reason
+             * @example SOLD_OUT
+             */
+            code?: components["schemas"]["ErrorCode"];
+            /** @description One line per invalid field (400) */
+            details?: string[];
+            /**
+             * @description Seats left (SOLD_OUT)
+             * @example 0
+             */
+            available?: number;
+            /**
+             * @description Seats asked for (SOLD_OUT)
+             * @example 2
+             */
+            requested?: number;
+            /**
+             * Format: date-time
+             * @description When the sale opens (SALE_NOT_OPEN)
+             */
+            opensAt?: string;
+            /**
+             * Format: date-time
+             * @description When the sale closed (SALE_CLOSED)
+             */
+            closedAt?: string;
+            /** @description Highest seat held or sold (CAPACITY_BELOW_SOLD) */
+            highestSeat?: number;
+        };
         /** @enum {string} */
         StrategyName: "pessimistic" | "optimistic" | "atomic";
         CreateEventDto: {
@@ -396,48 +447,6 @@ export interface components {
              * @example 2026-11-22T10:00:00.000Z
              */
             updatedAt: string;
-        };
-        /**
-         * @description Stable, machine-readable reason
-         * @enum {string}
-         */
-        ErrorCode: "SOLD_OUT" | "CUSTOMER_LIMIT_REACHED" | "IDEMPOTENCY_KEY_REUSED" | "BOOKING_NOT_FOUND" | "EVENT_NOT_FOUND" | "DEADLINE_EXCEEDED" | "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "LOCK_QUORUM_UNAVAILABLE" | "INVENTORY_UNSETTLED" | "BOOKING_OUTCOME_UNKNOWN" | "VALIDATION_FAILED" | "INVALID_INPUT" | "SALE_NOT_OPEN" | "SALE_CLOSED" | "EVENT_CANCELLED" | "HOLD_EXPIRED" | "HOLD_NOT_ACTIVE" | "CAPACITY_BELOW_SOLD" | "SEATS_AVAILABLE" | "WAITLIST_ENTRY_NOT_FOUND" | "MALFORMED_JSON" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "UNAUTHORIZED" | "NOT_FOUND" | "INVALID_ID" | "INVALID_IDEMPOTENCY_KEY" | "BAD_BODY" | "INTERNAL";
-        ErrorResponse: {
-            /** @example 409 */
-            statusCode: number;
-            /** @example Conflict */
-            error: string;
-            /** @example sold out: no seats left */
-            message: string;
-            /**
-             * @description Stable, machine-readable reason
-             * @example SOLD_OUT
-             */
-            code?: components["schemas"]["ErrorCode"];
-            /** @description One line per invalid field (400) */
-            details?: string[];
-            /**
-             * @description Seats left (SOLD_OUT)
-             * @example 0
-             */
-            available?: number;
-            /**
-             * @description Seats asked for (SOLD_OUT)
-             * @example 2
-             */
-            requested?: number;
-            /**
-             * Format: date-time
-             * @description When the sale opens (SALE_NOT_OPEN)
-             */
-            opensAt?: string;
-            /**
-             * Format: date-time
-             * @description When the sale closed (SALE_CLOSED)
-             */
-            closedAt?: string;
-            /** @description Highest seat held or sold (CAPACITY_BELOW_SOLD) */
-            highestSeat?: number;
         };
         EventPageResponse: {
             items: components["schemas"]["EventResponse"][];
@@ -642,6 +651,15 @@ export interface operations {
                 };
                 content: {
                     "text/plain": string;
+                };
+            };
+            /** @description UNAUTHORIZED: missing or wrong admin token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };

@@ -1,4 +1,5 @@
 import type { Deadline } from '../../concurrency/deadline';
+import type { SqlTransaction } from '../../database/bounded-sql';
 import type { BookingStatus, StoredBooking } from '../booking.model';
 
 export interface NewBooking {
@@ -64,8 +65,11 @@ export abstract class BookingsRepository {
    * only ends a hold whose time is up. Ending an ended booking changes nothing.
    */
   abstract end(id: number, to: BookingEnd, offerTtlMs: number): Promise<EndedBooking | null>;
-  /** Seats that are new (more capacity) go to the waiting list first; returns those left for general sale. */
-  abstract offerNewSeats(eventId: number, seats: number[], offerTtlMs: number): Promise<number[]>;
+  /**
+   * Seats that are new (more capacity) go to the waiting list first; returns those left for general sale.
+   * Inside `tx` when given (the capacity change's own transaction), else in a transaction of its own.
+   */
+  abstract offerNewSeats(eventId: number, seats: number[], offerTtlMs: number, tx?: SqlTransaction): Promise<number[]>;
   /** Holds whose time is up, oldest first. */
   abstract expiredHoldIds(limit: number): Promise<number[]>;
   abstract findByReference(reference: string, deadline?: Deadline): Promise<StoredBooking | null>;
