@@ -29,6 +29,7 @@ export function loggerOptions(config: AppConfig): Params {
         const given = req.headers['x-request-id'];
         return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
       },
+      // An Idempotency-Key derives its booking's secret (booking-credentials.ts): as sensitive as the secret itself.
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["idempotency-key"]'], censor: '[redacted]' },
       // Probes and scrapes would drown everything else.
       autoLogging: { ignore: (req: IncomingMessage) => /^\/(health|metrics)/.test(req.url ?? '') },

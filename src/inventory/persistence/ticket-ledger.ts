@@ -6,6 +6,8 @@ export abstract class TicketLedger {
   abstract ticketedAmong(eventId: number, seats: number[]): Promise<Set<number>>;
   /** The event's capacity, or null if it does not exist. */
   abstract capacityOf(eventId: number): Promise<number | null>;
+  /** Whether the event is cancelled (its pool must stay closed). */
+  abstract isCancelled(eventId: number): Promise<boolean>;
   /**
    * The capacity of every live event (not cancelled, its sale not ended) among
    * `ids`, or of every live event when `ids` is omitted; ended events are left out.
