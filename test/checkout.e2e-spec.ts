@@ -3,7 +3,8 @@ import type { Answer } from './support/invariants/sale-invariants';
 import { STRATEGY_NAMES } from '../src/inventory/strategies/strategy-name';
 import { admin, book, burst, countByStatus, createEvent, json, ownerOf, violationsFor } from './support/sale';
 import { closeTestDb, rows, snapshot, truncateAll } from './support/test-db';
-import { closeTestRedis, flushTestRedis } from './support/test-redis';
+import { closeTestRedis, flushTestRedis, testRedis } from './support/test-redis';
+import { KNOWN_INVENTORIES_KEY } from '../src/inventory/seat-keys';
 import { RunningApp, startApp } from './support/test-app';
 import { waitFor } from './support/purchase-loop';
 
@@ -362,6 +363,16 @@ describe('checkout', () => {
       'no hold about to lapse',
       async () => (await rows("SELECT 1 FROM bookings WHERE status = 'held' AND expires_at < NOW(3) + INTERVAL 2 MINUTE")).length === 0,
     );
+    // Nor may the sweeper drop the pool of an earlier test's ended or cancelled event meanwhile (it does on its next tick).
+    await waitFor('pools of events off sale dropped', async () => {
+      const known = (await testRedis().smembers(KNOWN_INVENTORIES_KEY)).map(Number);
+      if (known.length === 0) return true;
+      const live = await rows(
+        'SELECT id FROM events WHERE id IN (?) AND cancelled_at IS NULL AND (sales_end_at IS NULL OR sales_end_at > NOW(3))',
+        [known],
+      );
+      return live.length === known.length;
+    });
     const before = await snapshot();
     const cases: [string, string, unknown, Record<string, string>, number, RegExp][] = [
       [

@@ -100,7 +100,7 @@ describe('races and abuse: capacity changes are exact', () => {
       // The app's connections use the same MySQL user, so their statements are visible without PROCESS.
       await waitFor('the capacity change waiting for the waiting list', async () => {
         const [threads] = await blocker.query<({ Info: string | null } & RowDataPacket)[]>('SHOW FULL PROCESSLIST');
-        return threads.some((t) => /FROM waitlist_entries .*FOR UPDATE/s.test(t.Info ?? '') && !/PROCESSLIST/.test(t.Info ?? ''));
+        return threads.some((t) => /FROM waitlist_entries\s.*FOR UPDATE/s.test(t.Info ?? '') && !/PROCESSLIST/.test(t.Info ?? ''));
       });
       // Meanwhile: an admin's reconcile rebuilds the pool, and a buyer tries to buy.
       const reconciled = await fetch(`${app.url}/api/v1/events/${id}/reconcile`, { method: 'POST', headers: admin });
