@@ -63,7 +63,7 @@ export class BookingsController {
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,
-    schema: { type: 'string', pattern: IDEMPOTENCY_KEY_FORMAT.source, minLength: 1, maxLength: 128 },
+    schema: { type: 'string', pattern: IDEMPOTENCY_KEY_FORMAT.source, minLength: 16, maxLength: 128 },
     description:
       'Replays with the same key book once and get the same answer. A booking (201) is replayed with the same reference ' +
       'and secret for IDEMPOTENCY_TTL_SECONDS and, from MySQL, after that too; it shows the booking as it is now (a ' +

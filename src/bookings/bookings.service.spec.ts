@@ -54,6 +54,7 @@ class FakeInventory extends SeatInventory {
   returnCancelled = () => Promise.resolve();
   freeSeats = () => Promise.resolve(null);
   rebuild = () => Promise.resolve(0);
+  matchCapacity = () => Promise.resolve();
   close = () => Promise.resolve();
   assertKnownStrategy = () => undefined;
 }

@@ -8,7 +8,7 @@ import { EventCache } from './event-cache';
 import type { Deadline } from '../concurrency/deadline';
 import type { Event, EventChanges } from './event.model';
 import { UpdateEventDto } from './dto/update-event.dto';
-import { CapacityBelowSoldError as CapacityBelowSold, EventsRepository } from './persistence/events.repository';
+import { CapacityBelowSoldError as CapacityBelowSold, ChangeHook, EventsRepository } from './persistence/events.repository';
 
 @Injectable()
 export class EventsService {
@@ -70,9 +70,10 @@ export class EventsService {
   /**
    * Applies an admin's changes (PATCH). The sale window is checked against the
    * values it will have; a capacity change is checked by the repository under
-   * the event's row lock. Every instance drops its cached copy.
+   * the event's row lock. Every instance drops its cached copy. `alsoInTransaction`
+   * commits with the change (see EventsRepository.update).
    */
-  async update(id: number, input: UpdateEventDto): Promise<{ before: Event; after: Event }> {
+  async update(id: number, input: UpdateEventDto, alsoInTransaction?: ChangeHook): Promise<{ before: Event; after: Event }> {
     const current = await this.repository.findById(id);
     if (!current) throw new EventNotFoundError(id);
     const changes: EventChanges = {
@@ -90,7 +91,7 @@ export class EventsService {
     );
     let result;
     try {
-      result = await this.repository.update(id, changes);
+      result = await this.repository.update(id, changes, alsoInTransaction);
     } catch (error) {
       if (error instanceof CapacityBelowSold) throw new CapacityBelowSoldError(error.highestSeat);
       throw error;

@@ -49,7 +49,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics (text exposition format) */
+        /**
+         * Prometheus metrics (text exposition format)
+         * @description Needs the admin token: a scrape config sends `Authorization: Bearer <ADMIN_TOKEN>` (Prometheus `authorization.credentials_file`).
+         */
         get: operations["Metrics_scrape"];
         put?: never;
         post?: never;
@@ -66,7 +69,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness: the process answers (dependencies are not checked) */
+        /**
+         * Liveness: the process answers (dependencies are not checked)
+         * @description With the admin token (`Authorization: Bearer <ADMIN_TOKEN>`) the full terminus report; else only `{"status": ...}`.
+         */
         get: operations["Health_live"];
         put?: never;
         post?: never;
@@ -83,7 +89,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: MySQL answers and Redis accepts a write, each within 1 s, and the instance is not shutting down */
+        /**
+         * Readiness: MySQL answers and Redis accepts a write, each within 1 s, and the instance is not shutting down
+         * @description With the admin token (`Authorization: Bearer <ADMIN_TOKEN>`) the full terminus report; else only `{"status": ...}`.
+         */
         get: operations["Health_ready"];
         put?: never;
         post?: never;
@@ -995,6 +1004,24 @@ export interface operations {
                 };
                 content: {
                     "text/plain": string;
+                };
+            };
+            /** @description UNAUTHORIZED: missing or wrong admin token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description ADMIN_SCOPE_MISSING: an admin key without the `read` scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };

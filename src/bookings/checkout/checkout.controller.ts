@@ -51,7 +51,7 @@ export class CheckoutController {
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,
-    schema: { type: 'string', pattern: IDEMPOTENCY_KEY_FORMAT.source, minLength: 1, maxLength: 128 },
+    schema: { type: 'string', pattern: IDEMPOTENCY_KEY_FORMAT.source, minLength: 16, maxLength: 128 },
     description: 'As for bookings; a key used for a hold never replays as a booking',
   })
   @ApiCreatedResponse({ type: BookingResponse, description: 'status held, with reference, secret and expiresAt' })

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Deadline } from '../../concurrency/deadline';
 import { BoundedSql } from '../../database/bounded-sql';
 import type { Event, EventChanges, NewEvent, SeatCounts } from '../event.model';
-import { CapacityBelowSoldError, EventsRepository } from './events.repository';
+import { CapacityBelowSoldError, ChangeHook, EventsRepository } from './events.repository';
 
 interface EventRow {
   id: number;
@@ -97,7 +97,7 @@ export class MysqlEventsRepository extends EventsRepository {
     return this.findById(id);
   }
 
-  async update(id: number, changes: EventChanges): Promise<{ before: Event; after: Event } | null> {
+  async update(id: number, changes: EventChanges, alsoInTransaction?: ChangeHook): Promise<{ before: Event; after: Event } | null> {
     return this.sql.transaction(async (tx) => {
       const locked = await tx.query<EventRow[]>(`SELECT ${COLUMNS} FROM events WHERE id = ? FOR UPDATE`, [id]);
       if (locked.length === 0) return null;
@@ -118,7 +118,9 @@ export class MysqlEventsRepository extends EventsRepository {
         ]);
       }
       const after = await tx.query<EventRow[]>(`SELECT ${COLUMNS} FROM events WHERE id = ?`, [id]);
-      return { before, after: toModel(after[0]) };
+      const change = { before, after: toModel(after[0]) };
+      await alsoInTransaction?.(tx, change);
+      return change;
     });
   }
 
