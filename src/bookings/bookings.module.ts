@@ -6,6 +6,7 @@ import { EventsModule } from '../events/events.module';
 import { InventoryModule } from '../inventory/inventory.module';
 import { sharedRateLimitStorage } from '../rate-limit/shared-rate-limit-storage';
 import { REDIS_CLIENT } from '../redis/redis.tokens';
+import { WaitingRoomModule } from '../waiting-room/waiting-room.module';
 import { BookingsController } from './bookings.controller';
 import { BookingsService } from './bookings.service';
 import { IdempotentBookings } from './idempotent-bookings';
@@ -27,6 +28,7 @@ import { WaitlistService } from './waitlist/waitlist.service';
   imports: [
     EventsModule,
     InventoryModule,
+    WaitingRoomModule,
     // Per client on the booking route only (its guard is there). The client is the guard's
     // default tracker, req.ip, which TRUST_PROXY makes the address X-Forwarded-For gives
     // through trusted proxies. Counts live in Redis, so every instance shares them.

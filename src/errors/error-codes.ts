@@ -27,6 +27,12 @@ export const ERROR_CODES = [
   'CAPACITY_BELOW_SOLD',
   'SEATS_AVAILABLE',
   'WAITLIST_ENTRY_NOT_FOUND',
+  // the waiting room (src/waiting-room/room-errors.ts)
+  'QUEUE_REQUIRED',
+  'ADMISSION_INVALID',
+  'QUEUE_OFF',
+  'ALREADY_QUEUED',
+  'QUEUE_TICKET_NOT_FOUND',
   // the HTTP layer (src/http/): body parsing, pipes, guards, the rate limiter, unmatched routes
   'MALFORMED_JSON',
   'PAYLOAD_TOO_LARGE',
