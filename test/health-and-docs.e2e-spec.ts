@@ -83,6 +83,8 @@ describe('OpenAPI', () => {
         'GET /api/v1/events/{id}/bookings',
         'GET /api/v1/bookings/{reference}',
         'DELETE /api/v1/bookings/{reference}',
+        'POST /api/v1/events/{id}/queue',
+        'GET /api/v1/queue/{reference}',
         'GET /health/live',
         'GET /health/ready',
         'GET /metrics',

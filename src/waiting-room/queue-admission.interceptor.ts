@@ -16,7 +16,7 @@ export const ADMISSION_HEADER = 'queue-admission';
 interface BookingRequest {
   params: { id?: string };
   headers: IncomingHttpHeaders;
-  body?: { customerEmail?: unknown };
+  body?: { customerEmail?: unknown; quantity?: unknown };
 }
 
 /** Statuses after which the admission counts as used: a seat decision was made (booked, sold out, a definite refusal). */
@@ -76,11 +76,14 @@ export class QueueAdmissionInterceptor implements NestInterceptor {
     if (!admission || admission.eventId !== eventId) throw new AdmissionRefusedError('invalid');
     const now = Date.now();
     if (admission.validUntil <= now) throw new AdmissionRefusedError('expired');
+    // Unvalidated yet (the pipe runs later): only a whole number of seats counts, else one.
+    const asked = request.body?.quantity;
+    const quantity = typeof asked === 'number' && Number.isInteger(asked) && asked > 0 ? Math.min(asked, 1000) : 1;
     const key = request.headers['idempotency-key'];
     const keyHash = typeof key === 'string' ? createHash('sha256').update(key).digest('hex') : '';
     let claim;
     try {
-      claim = await this.store.claim(eventId, admission.reference, admission.nonce, customer, now, keyHash);
+      claim = await this.store.claim(eventId, { reference: admission.reference, nonce: admission.nonce, customer, now, keyHash, quantity });
     } catch (error) {
       throw asDependencyFailure(error) ?? error;
     }

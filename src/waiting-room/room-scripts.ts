@@ -4,7 +4,8 @@
  * Redis Cluster), which is what makes "admitted once" and "in order" hold
  * across instances. Tickets are JSON in one hash: s state, q join sequence,
  * h secret hash, c customer, j joined at, u admission valid until, n nonce,
- * a admitted at, k Idempotency-Key hash of the request that used it.
+ * a admitted at, o admission order (the room's count), k Idempotency-Key hash and x seats of the
+ * request that used it.
  * Times travel as strings from Node: Lua's own number formatting would turn
  * epoch milliseconds into 1.7e+12.
  */
@@ -54,16 +55,18 @@ return 1
 `;
 
 /**
- * One admission step. Admissions unused by their deadline are lost; with no
- * stock the room is sold out (every waiting ticket reads it at once); else the
- * lowest-ordered waiting tickets are admitted while admitted-and-unserved stays
- * within floor(stock x factor) and a token bucket allows (rate per second,
- * burst one second's worth).
- * Seats of bookings in flight with an admission are not in MySQL's count yet:
- * the claims in use, and those settled since the caller read MySQL (servedTotal
- * then: servedBefore), come off the stock, so the bound never leans on a stale count.
- * KEYS room, line, admitted, tickets, using. ARGV now, stock, factor, rate, validUntil, nonceBase, servedBefore.
- * -> {admittedNow, soldOut, unserved, limit, waiting, expiredNow, admittedTotal, joinedAt...}
+ * One admission step. Admissions unused by their deadline are lost. Stock is
+ * read in the same step: the free pool (the inventory's, same hash tag) plus
+ * the seats in checkout holds and offers that may lapse (ARGV lapsable, from
+ * MySQL). Seats of bookings in flight with an admission (claims in use) come
+ * off it, so they cannot lift the bound when they take their seats. No stock
+ * and nothing in flight: the room is sold out (every waiting ticket reads it at
+ * once). Else the lowest-ordered waiting tickets are admitted while
+ * admitted-and-unserved stays within floor((stock - in flight) x factor) and a
+ * token bucket allows (rate per second, burst one second's worth).
+ * KEYS room, line, admitted, tickets, using, free, meta.
+ * ARGV now, lapsable, factor, rate, validUntil, nonceBase.
+ * -> {admittedNow, soldOut (-1: inventory unknown), unserved, limit, waiting, expiredNow, admittedTotal, joinedAt...}
  */
 export const ADMIT = `
 local now = tonumber(ARGV[1])
@@ -83,24 +86,31 @@ if #expired > 0 then
   redis.call('HINCRBY', KEYS[1], 'expiredTotal', #expired)
   redis.call('HINCRBY', KEYS[1], 'version', 1)
 end
-redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now - 60000)
-local settledSince = tonumber(redis.call('HGET', KEYS[1], 'servedTotal') or '0') - tonumber(ARGV[7])
-local inFlight = redis.call('ZCARD', KEYS[5]) + math.max(0, settledSince)
-local stock = tonumber(ARGV[2])
-local soldOut = redis.call('HGET', KEYS[1], 'soldOut') == '1'
 local total = tonumber(redis.call('HGET', KEYS[1], 'admittedTotal') or '0')
-if stock <= 0 then
+local unserved = redis.call('ZCARD', KEYS[3])
+if redis.call('EXISTS', KEYS[7]) == 0 then
+  return {0, -1, unserved, 0, redis.call('ZCARD', KEYS[2]), #expired, total}
+end
+-- A claim older than a minute belongs to an instance that died mid-booking: its seats are settled by the inventory.
+redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now - 60000)
+local inFlight = 0
+for _, ref in ipairs(redis.call('ZRANGE', KEYS[5], 0, -1)) do
+  local raw = redis.call('HGET', KEYS[4], ref)
+  inFlight = inFlight + ((raw and cjson.decode(raw).x) or 1)
+end
+local stock = redis.call('ZCARD', KEYS[6]) + tonumber(ARGV[2])
+local soldOut = redis.call('HGET', KEYS[1], 'soldOut') == '1'
+if stock <= 0 and inFlight == 0 then
   if not soldOut then
     redis.call('HSET', KEYS[1], 'soldOut', '1')
     redis.call('HINCRBY', KEYS[1], 'version', 1)
   end
-  return {0, 1, redis.call('ZCARD', KEYS[3]), 0, redis.call('ZCARD', KEYS[2]), #expired, total}
+  return {0, 1, unserved, 0, redis.call('ZCARD', KEYS[2]), #expired, total}
 end
 if soldOut then
   redis.call('HSET', KEYS[1], 'soldOut', '0')
   redis.call('HINCRBY', KEYS[1], 'version', 1)
 end
-local unserved = redis.call('ZCARD', KEYS[3])
 local limit = math.max(0, math.floor((stock - inFlight) * tonumber(ARGV[3])))
 if redis.call('HGET', KEYS[1], 'opened') ~= '1' then
   return {0, 0, unserved, limit, redis.call('ZCARD', KEYS[2]), #expired, total}
@@ -118,10 +128,12 @@ if n > 0 then
     local raw = redis.call('HGET', KEYS[4], ref)
     if raw then
       local t = cjson.decode(raw)
+      total = total + 1
       t.s = 'admitted'
       t.u = ARGV[5]
       t.n = ARGV[6] .. '-' .. ((i + 1) / 2)
       t.a = ARGV[1]
+      t.o = total
       redis.call('HSET', KEYS[4], ref, cjson.encode(t))
       redis.call('ZADD', KEYS[3], ARGV[5], ref)
       result[#result + 1] = t.j
@@ -131,7 +143,8 @@ if n > 0 then
   tokens = tokens - admitted
   result[1] = admitted
   result[3] = unserved + admitted
-  result[7] = redis.call('HINCRBY', KEYS[1], 'admittedTotal', admitted)
+  result[7] = total
+  redis.call('HSET', KEYS[1], 'admittedTotal', total)
   redis.call('HINCRBY', KEYS[1], 'version', 1)
 end
 result[5] = redis.call('ZCARD', KEYS[2])
@@ -143,7 +156,7 @@ return result
  * A booking or hold presents an admission: single use, so the first request
  * takes it ('using', out of the admitted-and-unserved set). A retry of that
  * same request (same Idempotency-Key) may pass again, to be replayed.
- * KEYS room, admitted, tickets, using. ARGV reference, nonce, customer, now, keyHash.
+ * KEYS room, admitted, tickets, using. ARGV reference, nonce, customer, now, keyHash, quantity.
  * -> 1 taken, 2 replay of the request that took it, -1 unknown, -2 expired, -3 used
  */
 export const CLAIM_ADMISSION = `
@@ -160,6 +173,7 @@ if t.s == 'admitted' then
   end
   t.s = 'using'
   t.k = ARGV[5]
+  t.x = tonumber(ARGV[6])
   redis.call('HSET', KEYS[3], ARGV[1], cjson.encode(t))
   redis.call('ZADD', KEYS[4], ARGV[4], ARGV[1])
   redis.call('HINCRBY', KEYS[1], 'version', 1)

@@ -1,5 +1,6 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import type Redis from 'ioredis';
+import { readablePoolKeys } from '../inventory/pool-keys';
 import { REDIS_CLIENT } from '../redis/redis.tokens';
 import { ACTIVE_ROOMS_KEY, roomKeys } from './room-keys';
 import { ADMIT, CLAIM_ADMISSION, JOIN_ROOM, OPEN_ROOM, READ_TICKET, SETTLE_ADMISSION } from './room-scripts';
@@ -34,7 +35,7 @@ export class RoomStore implements OnModuleInit {
     define('seatguardRoomJoin', 4, JOIN_ROOM);
     define('seatguardRoomRead', 3, READ_TICKET);
     define('seatguardRoomOpen', 2, OPEN_ROOM);
-    define('seatguardRoomAdmit', 5, ADMIT);
+    define('seatguardRoomAdmit', 7, ADMIT);
     define('seatguardRoomClaim', 4, CLAIM_ADMISSION);
     define('seatguardRoomSettle', 4, SETTLE_ADMISSION);
   }
@@ -100,16 +101,16 @@ export class RoomStore implements OnModuleInit {
     eventId: number,
     step: {
       now: number;
-      stock: number;
+      /** Seats in checkout holds and offers that may lapse (MySQL); the free pool is read in the step. */
+      lapsable: number;
       factor: number;
       ratePerSecond: number;
       validUntil: number;
       nonceBase: string;
-      /** servedTotal read before the stock: settles since then are not in the stock yet. */
-      servedBefore: number;
     },
   ): Promise<AdmitResult> {
     const k = roomKeys(eventId);
+    const pool = readablePoolKeys(eventId);
     const reply = (
       await this.commands.seatguardRoomAdmit(
         k.room,
@@ -117,18 +118,20 @@ export class RoomStore implements OnModuleInit {
         k.admitted,
         k.tickets,
         k.using,
+        pool.free,
+        pool.meta,
         String(step.now),
-        step.stock,
+        step.lapsable,
         step.factor,
         step.ratePerSecond,
         String(step.validUntil),
         step.nonceBase,
-        step.servedBefore,
       )
     ).map(Number);
     return {
       admitted: reply[0],
       soldOut: reply[1] === 1,
+      inventoryUnknown: reply[1] === -1,
       unserved: reply[2],
       limit: reply[3],
       waiting: reply[4],
@@ -138,26 +141,26 @@ export class RoomStore implements OnModuleInit {
     };
   }
 
-  async servedTotal(eventId: number): Promise<number> {
-    return Number((await this.redis.hget(roomKeys(eventId).room, 'servedTotal')) ?? 0);
-  }
-
   async recordRate(eventId: number, admissionsPerSecond: number): Promise<void> {
     await this.redis.hset(roomKeys(eventId).room, 'rate', admissionsPerSecond.toFixed(2));
   }
 
-  async claim(eventId: number, reference: string, nonce: string, customer: string, now: number, keyHash: string): Promise<ClaimResult> {
+  async claim(
+    eventId: number,
+    claim: { reference: string; nonce: string; customer: string; now: number; keyHash: string; quantity: number },
+  ): Promise<ClaimResult> {
     const k = roomKeys(eventId);
     const reply = await this.commands.seatguardRoomClaim(
       k.room,
       k.admitted,
       k.tickets,
       k.using,
-      reference,
-      nonce,
-      customer,
-      String(now),
-      keyHash,
+      claim.reference,
+      claim.nonce,
+      claim.customer,
+      String(claim.now),
+      claim.keyHash,
+      claim.quantity,
     );
     return CLAIMS[String(reply)] ?? 'unknown';
   }

@@ -4,20 +4,23 @@ import { waitingRoomConfig, WaitingRoomConfig } from '../config/configuration';
 import type { Event } from '../events/event.model';
 import { EventsService } from '../events/events.service';
 import { EventsRepository } from '../events/persistence/events.repository';
+import { SeatInventory } from '../inventory/seat-inventory';
 import { SeatguardMetrics } from '../metrics/seatguard-metrics';
 import { drawPlaces } from './lottery-draw';
 import { RoomStore } from './room-store';
 
 /** Admission rate is measured over this window (the estimated waits use it). */
 const RATE_WINDOW_MS = 5000;
+/** More seats than any event has: a sale that is over has none, whatever its pool still holds. */
+const MAX_CAPACITY_ANY = 1_000_000_000;
 
 /**
  * Every instance runs each active room's admission step every
  * WAITING_ROOM_TICK_MS: opening the pre-queue at salesStartAt (the lottery's
  * draw), then admitting by stock. The steps are atomic in Redis, so two
  * instances ticking the same room admit no one twice and any instance can die.
- * Stock = seats on sale + seats in holds and offers that may lapse
- * = capacity − confirmed seats (MySQL); none once the sale is over.
+ * Stock = seats on sale (the Redis pool, read inside the step) + seats in
+ * holds and offers that may lapse (MySQL); none once the sale is over.
  */
 @Injectable()
 export class RoomTicker implements OnApplicationBootstrap, OnModuleDestroy {
@@ -30,6 +33,7 @@ export class RoomTicker implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly events: EventsService,
     private readonly repository: EventsRepository,
     private readonly store: RoomStore,
+    private readonly inventory: SeatInventory,
     private readonly metrics: SeatguardMetrics,
     @Inject(waitingRoomConfig.KEY) private readonly config: WaitingRoomConfig,
   ) {}
@@ -68,17 +72,20 @@ export class RoomTicker implements OnApplicationBootstrap, OnModuleDestroy {
     const now = Date.now();
     const onSale = !event.salesStartAt || now >= event.salesStartAt.getTime();
     if (onSale && !(await this.store.isOpen(eventId))) await this.open(event);
-    const servedBefore = await this.store.servedTotal(eventId);
-    const stock = await this.stock(event, now);
+    const lapsable = await this.lapsableSeats(event, now);
     const step = await this.store.admit(eventId, {
       now,
-      stock,
+      lapsable,
       factor: this.config.admitFactor,
       ratePerSecond: this.config.admitRatePerSecond,
       validUntil: now + this.config.admissionTtlMs,
       nonceBase: randomBytes(6).toString('hex'),
-      servedBefore,
     });
+    if (step.inventoryUnknown && lapsable >= 0) {
+      // Lost with Redis (restarted empty): rebuilt from MySQL, as a booking would; nobody is admitted meanwhile.
+      await this.inventory.rebuild(eventId, 'waiting room');
+      return;
+    }
     const label = String(eventId);
     this.metrics.queueWaiting.set({ event: label }, step.waiting);
     this.metrics.queueUnserved.set({ event: label, kind: 'unserved' }, step.unserved);
@@ -96,10 +103,14 @@ export class RoomTicker implements OnApplicationBootstrap, OnModuleDestroy {
       this.logger.log({ eventId: event.id, mode: event.queueMode, preQueued: order.length }, 'waiting room opened');
   }
 
-  private async stock(event: Event, now: number): Promise<number> {
-    if (event.cancelledAt || (event.salesEndAt && now >= event.salesEndAt.getTime())) return 0;
+  /**
+   * Seats in checkout holds and offers that may still lapse back on sale (MySQL's live holds). After the sale
+   * (or a cancellation) nothing may lapse into a sale: -infinity as far as the room goes, so it closes.
+   */
+  private async lapsableSeats(event: Event, now: number): Promise<number> {
+    if (event.cancelledAt || (event.salesEndAt && now >= event.salesEndAt.getTime())) return -MAX_CAPACITY_ANY;
     const counts = (await this.repository.seatCounts([event.id])).get(event.id);
-    return Math.max(0, event.capacity - (counts?.sold ?? 0));
+    return counts?.held ?? 0;
   }
 
   private async measureRate(eventId: number, now: number, total: number): Promise<void> {

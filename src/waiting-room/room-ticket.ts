@@ -16,6 +16,8 @@ export interface StoredTicket {
   n?: string;
   /** Admitted at (epoch ms). */
   a?: string;
+  /** Admission order: the room's n-th admission. */
+  o?: number;
 }
 
 /** What a read of one ticket finds, with the room around it. */
@@ -33,9 +35,11 @@ export interface TicketView {
 export interface AdmitResult {
   admitted: number;
   soldOut: boolean;
+  /** The seat pool is not in Redis (lost with a Redis restart): nothing decided until it is rebuilt. */
+  inventoryUnknown: boolean;
   /** Admitted and not yet used, after the step. */
   unserved: number;
-  /** floor(stock x factor) used by the step. */
+  /** floor((stock - seats in flight) x factor) used by the step. */
   limit: number;
   waiting: number;
   expired: number;

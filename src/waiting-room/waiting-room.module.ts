@@ -3,6 +3,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import type Redis from 'ioredis';
 import { bookingConfig, BookingConfig } from '../config/configuration';
 import { EventsModule } from '../events/events.module';
+import { InventoryModule } from '../inventory/inventory.module';
 import { sharedRateLimitStorage } from '../rate-limit/shared-rate-limit-storage';
 import { REDIS_CLIENT } from '../redis/redis.tokens';
 import { QueueAdmissionInterceptor } from './queue-admission.interceptor';
@@ -20,6 +21,7 @@ import { WaitingRoomService } from './waiting-room.service';
 @Module({
   imports: [
     EventsModule,
+    InventoryModule,
     // Joins are limited like bookings: the same limits, counted in Redis across instances.
     ThrottlerModule.forRootAsync({
       inject: [bookingConfig.KEY, REDIS_CLIENT],
