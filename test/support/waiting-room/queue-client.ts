@@ -20,6 +20,16 @@ export interface TicketStatus {
   admission?: { token: string; expiresAt: string; usable: boolean; book: string; hold: string };
 }
 
+/** JSON, or what came instead (a proxy's HTML error page) as `{ raw }`. */
+async function bodyOf<T>(res: Response): Promise<T> {
+  const text = await res.text();
+  try {
+    return (text ? JSON.parse(text) : undefined) as T;
+  } catch {
+    return { raw: text.slice(0, 200) } as T;
+  }
+}
+
 /** A buyer's view of the waiting room, over HTTP. */
 export class QueueClient {
   constructor(private readonly baseUrl: string) {}
@@ -30,15 +40,14 @@ export class QueueClient {
       headers: json,
       body: JSON.stringify({ customerEmail }),
     });
-    return { status: res.status, body: (await res.json()) as Ticket['body'] };
+    return { status: res.status, body: await bodyOf<Ticket['body']>(res) };
   }
 
   async read(reference: string, secret: string, etag?: string): Promise<{ status: number; etag: string | null; body?: TicketStatus }> {
     const headers: Record<string, string> = { authorization: `Bearer ${secret}` };
     if (etag) headers['if-none-match'] = etag;
     const res = await fetch(`${this.baseUrl}/api/v1/queue/${reference}`, { headers });
-    const text = await res.text();
-    return { status: res.status, etag: res.headers.get('etag'), body: text ? (JSON.parse(text) as TicketStatus) : undefined };
+    return { status: res.status, etag: res.headers.get('etag'), body: await bodyOf<TicketStatus | undefined>(res) };
   }
 
   /** Books (or holds) `quantity` seats with an admission token. */
@@ -56,6 +65,6 @@ export class QueueClient {
       headers,
       body: JSON.stringify({ customerEmail, quantity: 1 }),
     });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    return { status: res.status, body: await bodyOf<Record<string, unknown>>(res) };
   }
 }
