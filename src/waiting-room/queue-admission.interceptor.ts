@@ -87,8 +87,9 @@ export class QueueAdmissionInterceptor implements NestInterceptor {
     } catch (error) {
       throw asDependencyFailure(error) ?? error;
     }
-    if (claim === 'replay') return null; // the request that took it, again: the Idempotency-Key replays it
-    if (claim === 'taken') return admission;
+    // 'replay': the request that took it, again (same Idempotency-Key), e.g. after a 503: the booking service
+    // replays or finishes it, and its answer settles the admission if the first attempt could not.
+    if (claim === 'taken' || claim === 'replay') return admission;
     throw new AdmissionRefusedError(claim === 'unknown' ? 'invalid' : claim);
   }
 }

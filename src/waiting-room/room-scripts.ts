@@ -65,7 +65,7 @@ return 1
  * admitted-and-unserved stays within floor((stock - in flight) x factor) and a
  * token bucket allows (rate per second, burst one second's worth).
  * KEYS room, line, admitted, tickets, using, free, meta.
- * ARGV now, lapsable, factor, rate, validUntil, nonceBase.
+ * ARGV now, lapsable, factor, rate, validUntil, nonceBase, staleClaimMs.
  * -> {admittedNow, soldOut (-1: inventory unknown), unserved, limit, waiting, expiredNow, admittedTotal, joinedAt...}
  */
 export const ADMIT = `
@@ -91,8 +91,9 @@ local unserved = redis.call('ZCARD', KEYS[3])
 if redis.call('EXISTS', KEYS[7]) == 0 then
   return {0, -1, unserved, 0, redis.call('ZCARD', KEYS[2]), #expired, total}
 end
--- A claim older than a minute belongs to an instance that died mid-booking: its seats are settled by the inventory.
-redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now - 60000)
+-- A claim older than a booking can last belongs to an instance that died (or lost Redis) mid-booking: its
+-- seats are settled by the inventory, and MySQL's count has them if they were sold.
+redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now - tonumber(ARGV[7]))
 local inFlight = 0
 for _, ref in ipairs(redis.call('ZRANGE', KEYS[5], 0, -1)) do
   local raw = redis.call('HGET', KEYS[4], ref)

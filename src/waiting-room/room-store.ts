@@ -107,6 +107,8 @@ export class RoomStore implements OnModuleInit {
       ratePerSecond: number;
       validUntil: number;
       nonceBase: string;
+      /** A claim in use longer than this is over (its booking answered or its instance died). */
+      staleClaimMs: number;
     },
   ): Promise<AdmitResult> {
     const k = roomKeys(eventId);
@@ -126,6 +128,7 @@ export class RoomStore implements OnModuleInit {
         step.ratePerSecond,
         String(step.validUntil),
         step.nonceBase,
+        step.staleClaimMs,
       )
     ).map(Number);
     return {

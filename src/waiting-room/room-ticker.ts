@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { waitingRoomConfig, WaitingRoomConfig } from '../config/configuration';
+import { bookingConfig, BookingConfig, waitingRoomConfig, WaitingRoomConfig } from '../config/configuration';
 import type { Event } from '../events/event.model';
 import { EventsService } from '../events/events.service';
 import { EventsRepository } from '../events/persistence/events.repository';
@@ -13,6 +13,8 @@ import { RoomStore } from './room-store';
 const RATE_WINDOW_MS = 5000;
 /** More seats than any event has: a sale that is over has none, whatever its pool still holds. */
 const MAX_CAPACITY_ANY = 1_000_000_000;
+/** Past its booking's deadline by this much, a claim's booking has answered or died. */
+const STALE_CLAIM_MARGIN_MS = 5000;
 
 /**
  * Every instance runs each active room's admission step every
@@ -36,6 +38,7 @@ export class RoomTicker implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly inventory: SeatInventory,
     private readonly metrics: SeatguardMetrics,
     @Inject(waitingRoomConfig.KEY) private readonly config: WaitingRoomConfig,
+    @Inject(bookingConfig.KEY) private readonly booking: BookingConfig,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -80,6 +83,7 @@ export class RoomTicker implements OnApplicationBootstrap, OnModuleDestroy {
       ratePerSecond: this.config.admitRatePerSecond,
       validUntil: now + this.config.admissionTtlMs,
       nonceBase: randomBytes(6).toString('hex'),
+      staleClaimMs: this.booking.deadlineMs + STALE_CLAIM_MARGIN_MS,
     });
     if (step.inventoryUnknown && lapsable >= 0) {
       // Lost with Redis (restarted empty): rebuilt from MySQL, as a booking would; nobody is admitted meanwhile.

@@ -20,6 +20,8 @@ export interface BuyerLog {
   booked?: number;
   soldOutSeenAt?: number;
   walkedAway: boolean;
+  /** The admission its booking went out with (retried as is, with the same Idempotency-Key, after a 503). */
+  triedWith?: string;
 }
 
 export interface QueuedSaleOptions {
@@ -110,14 +112,22 @@ export class QueuedSale {
               return;
             }
             if (status === 'expired') return;
-            if (status === 'admitted' && read.body.admission?.usable) {
-              buyer.admittedAt ??= Date.now();
-              const n = ++this.admittedCount;
-              if (this.options.walkAwayEvery > 0 && n % this.options.walkAwayEvery === 0) {
-                buyer.walkedAway = true;
-                return;
+            if (status === 'admitted' && (read.body.admission?.usable || buyer.triedWith)) {
+              if (buyer.admittedAt === undefined) {
+                buyer.admittedAt = Date.now();
+                const n = ++this.admittedCount;
+                if (this.options.walkAwayEvery > 0 && n % this.options.walkAwayEvery === 0) {
+                  buyer.walkedAway = true;
+                  return;
+                }
               }
-              const answer = await client.use(this.options.eventId, buyer.email, read.body.admission.token).catch(this.failed);
+              // One Idempotency-Key per buyer: a retry after a 503 replays (or finishes) the same booking.
+              buyer.triedWith ??= read.body.admission!.token;
+              const answer = await client
+                .use(this.options.eventId, buyer.email, buyer.triedWith, 'bookings', {
+                  'idempotency-key': `${buyer.ticket.body.reference}-b`,
+                })
+                .catch(this.failed);
               this.options.onStatus?.(answer?.status ?? 0);
               if (answer?.status === 201) {
                 this.sold++;
