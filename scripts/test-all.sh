@@ -18,6 +18,8 @@ ensure_browser
 status=0
 log "unit tests (deployment checks included)"
 npx jest --ci --json --outputFile="$RESULTS/unit.json" || status=1
+log "type check (swc runs the suites without checking types; counted as one test)"
+node scripts/typecheck-result.js "$RESULTS/typecheck.json" || status=1
 log "e2e tests (real MySQL and Redis)"
 HTTP_ADAPTER=express npx jest -c test/jest-e2e.json --ci --runInBand --json --outputFile="$RESULTS/e2e.json" || status=1
 # The suites that speak HTTP to the app, once more on the opt-in adapter: same assertions, same answers.
@@ -29,6 +31,7 @@ HTTP_SUITES=(
   test/booking-ownership.e2e-spec.ts
   test/checkout.e2e-spec.ts
   test/http-metrics.e2e-spec.ts
+  test/races-and-abuse/cancel-and-waitlist.e2e-spec.ts
   test/waiting-room.e2e-spec.ts
   test/waiting-page.e2e-spec.ts
 )

@@ -3,7 +3,7 @@ import { LoadBalancer, startLoadBalancer } from '../tools/load-balancer';
 import { ExtraRedis, startExtraRedis } from '../tools/redis-server';
 import { waitFor } from './support/purchase-loop';
 import { admin, createEvent } from './support/sale';
-import { ChildApp, startChildApp } from './support/child-app';
+import { ChildApp, startChildApps } from './support/child-app';
 import { closeTestDb, rows, truncateAll } from './support/test-db';
 import { AdmissionBoundSampler, fifoViolations, QueuedSale, roomTickets } from './support/waiting-room/queued-sale';
 
@@ -39,7 +39,7 @@ describe('waiting room drill: an instance killed and Redis restarted mid-queue',
       WAITING_ROOM_ADMIT_RATE: '20',
       WAITING_ROOM_ADMISSION_TTL_MS: '5000',
     };
-    apps = await Promise.all([0, 1].map(() => startChildApp(env)));
+    apps = await startChildApps(2, env);
     lb = await startLoadBalancer(apps.map((a) => a.url));
   });
   afterAll(async () => {

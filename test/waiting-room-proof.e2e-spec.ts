@@ -1,7 +1,7 @@
 import { LoadBalancer, startLoadBalancer } from '../tools/load-balancer';
 import { waitFor } from './support/purchase-loop';
 import { admin, createEvent } from './support/sale';
-import { ChildApp, startChildApp } from './support/child-app';
+import { ChildApp, startChildApps } from './support/child-app';
 import { closeTestDb, rows, truncateAll } from './support/test-db';
 import { closeTestRedis, flushTestRedis, testRedis } from './support/test-redis';
 import { QueueClient } from './support/waiting-room/queue-client';
@@ -33,7 +33,7 @@ describe('waiting room proof: two instances behind a load balancer', () => {
       WAITING_ROOM_ADMIT_RATE: '50',
       WAITING_ROOM_ADMISSION_TTL_MS: '5000',
     };
-    apps = await Promise.all([0, 1].map(() => startChildApp(env)));
+    apps = await startChildApps(2, env);
     lb = await startLoadBalancer(apps.map((a) => a.url));
   });
   afterAll(async () => {

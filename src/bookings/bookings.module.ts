@@ -1,17 +1,15 @@
 import { Module } from '@nestjs/common';
-import { ThrottlerModule } from '@nestjs/throttler';
-import type Redis from 'ioredis';
-import { bookingConfig, BookingConfig } from '../config/configuration';
 import { EventsModule } from '../events/events.module';
 import { InventoryModule } from '../inventory/inventory.module';
-import { sharedRateLimitStorage } from '../rate-limit/shared-rate-limit-storage';
-import { REDIS_CLIENT } from '../redis/redis.tokens';
 import { WaitingRoomModule } from '../waiting-room/waiting-room.module';
+import { BookingBatcher } from './batching/booking-batcher';
+import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { BookingsController } from './bookings.controller';
 import { BookingsService } from './bookings.service';
 import { IdempotentBookings } from './idempotent-bookings';
 import { BookingOutcomeInterceptor } from './booking-outcome.interceptor';
 import { BookingsRepository } from './persistence/bookings.repository';
+import { BookingBatchWriter } from './persistence/booking-batch-writer.mysql';
 import { MysqlBookingsRepository } from './persistence/bookings.repository.mysql';
 import { BookingAccessResolver } from './booking-access';
 import { OwnedBookingsService } from './owned-bookings.service';
@@ -29,17 +27,8 @@ import { WaitlistService } from './waitlist/waitlist.service';
     EventsModule,
     InventoryModule,
     WaitingRoomModule,
-    // Per client on the booking route only (its guard is there). The client is the guard's
-    // default tracker, req.ip, which TRUST_PROXY makes the address X-Forwarded-For gives
-    // through trusted proxies. Counts live in Redis, so every instance shares them.
-    ThrottlerModule.forRootAsync({
-      inject: [bookingConfig.KEY, REDIS_CLIENT],
-      useFactory: (c: BookingConfig, redis: Redis) => ({
-        throttlers: [{ ttl: c.rateWindowMs, limit: Math.max(1, c.rateLimit) }],
-        skipIf: () => c.rateLimit === 0,
-        storage: sharedRateLimitStorage(redis),
-      }),
-    }),
+    // One budget per client address for bookings, holds and waiting-list joins (@PerAddressRateLimit()).
+    RateLimitModule,
   ],
   controllers: [BookingsController, CheckoutController, WaitlistController, EventAdminController],
   providers: [
@@ -53,6 +42,8 @@ import { WaitlistService } from './waitlist/waitlist.service';
     WaitlistService,
     { provide: WaitlistRepository, useClass: MysqlWaitlistRepository },
     { provide: BookingsRepository, useClass: MysqlBookingsRepository },
+    BookingBatcher,
+    BookingBatchWriter,
   ],
 })
 export class BookingsModule {}

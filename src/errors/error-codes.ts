@@ -27,6 +27,8 @@ export const ERROR_CODES = [
   'CAPACITY_BELOW_SOLD',
   'SEATS_AVAILABLE',
   'WAITLIST_ENTRY_NOT_FOUND',
+  'WAITLIST_FULL',
+  'WAITLIST_ALREADY_JOINED',
   // the waiting room (src/waiting-room/room-errors.ts)
   'QUEUE_REQUIRED',
   'ADMISSION_INVALID',

@@ -1,10 +1,10 @@
-import { Body, Controller, Get, Param, Post, UseGuards, UseInterceptors } from '@nestjs/common';
-import { ThrottlerGuard } from '@nestjs/throttler';
+import { Body, Controller, Get, Param, Post, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { AuthorizationHeader } from '../bookings/booking-access';
 import { ParseIdPipe } from '../http/parse-id.pipe';
 import { ApiErrorResponses, BODY_VALIDATION_ERROR, DEPENDENCY_UNAVAILABLE, JSON_BODY_ERRORS } from '../openapi/api-error-responses';
 import { ApiIdParam } from '../openapi/api-id-param';
+import { PerAddressRateLimit } from '../rate-limit/per-address-rate-limit';
 import { JoinQueueDto } from './dto/join-queue.dto';
 import { QueueStatusResponse, QueueTicketResponse } from './dto/queue-status.response';
 import { QueueStatusEtagInterceptor } from './queue-status-etag.interceptor';
@@ -19,7 +19,7 @@ export class WaitingRoomController {
   constructor(private readonly room: WaitingRoomService) {}
 
   @Post('events/:id/queue')
-  @UseGuards(ThrottlerGuard)
+  @PerAddressRateLimit()
   @ApiOperation({
     summary: "Join an event's waiting room",
     description:
@@ -35,7 +35,7 @@ export class WaitingRoomController {
     404: 'EVENT_NOT_FOUND',
     409: 'QUEUE_OFF (book directly), ALREADY_QUEUED (with the live ticket`s `reference`), EVENT_CANCELLED',
     ...JSON_BODY_ERRORS,
-    429: 'RATE_LIMITED: more than BOOKING_RATE_LIMIT requests from this client in BOOKING_RATE_WINDOW_MS',
+    429: 'RATE_LIMITED: more than BOOKING_RATE_LIMIT requests (bookings, holds and joins together) from this address in BOOKING_RATE_WINDOW_MS',
     503: DEPENDENCY_UNAVAILABLE,
   })
   join(@Param('id', new ParseIdPipe()) eventId: number, @Body() body: JoinQueueDto): Promise<QueueTicketResponse> {

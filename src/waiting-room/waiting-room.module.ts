@@ -1,11 +1,7 @@
 import { Module } from '@nestjs/common';
-import { ThrottlerModule } from '@nestjs/throttler';
-import type Redis from 'ioredis';
-import { bookingConfig, BookingConfig } from '../config/configuration';
 import { EventsModule } from '../events/events.module';
 import { InventoryModule } from '../inventory/inventory.module';
-import { sharedRateLimitStorage } from '../rate-limit/shared-rate-limit-storage';
-import { REDIS_CLIENT } from '../redis/redis.tokens';
+import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { QueueAdmissionInterceptor } from './queue-admission.interceptor';
 import { QueueStatusEtagInterceptor } from './queue-status-etag.interceptor';
 import { RoomStore } from './room-store';
@@ -22,15 +18,8 @@ import { WaitingRoomService } from './waiting-room.service';
   imports: [
     EventsModule,
     InventoryModule,
-    // Joins are limited like bookings: the same limits, counted in Redis across instances.
-    ThrottlerModule.forRootAsync({
-      inject: [bookingConfig.KEY, REDIS_CLIENT],
-      useFactory: (c: BookingConfig, redis: Redis) => ({
-        throttlers: [{ ttl: c.rateWindowMs, limit: Math.max(1, c.rateLimit) }],
-        skipIf: () => c.rateLimit === 0,
-        storage: sharedRateLimitStorage(redis),
-      }),
-    }),
+    // Joins draw from the same per-address budget as bookings, holds and waiting-list joins.
+    RateLimitModule,
   ],
   controllers: [WaitingRoomController, WaitingPageController],
   providers: [RoomStore, RoomTicker, WaitingRoomService, QueueAdmissionInterceptor, QueueStatusEtagInterceptor],
