@@ -13,6 +13,7 @@ rm -rf "$RESULTS" && mkdir -p "$RESULTS"
 prepare_fresh_database "$TEST_DB_NAME"
 ensure_deploy_tools
 ensure_load_balancer
+ensure_browser
 
 status=0
 log "unit tests (deployment checks included)"
@@ -35,6 +36,8 @@ HTTP_SUITES=(
   test/admin-keys.e2e-spec.ts
   test/tracing.e2e-spec.ts
   test/races-and-abuse/capacity-and-housekeeping.e2e-spec.ts
+  test/waiting-room.e2e-spec.ts
+  test/waiting-page.e2e-spec.ts
 )
 log "HTTP-facing e2e suites on Fastify (HTTP_ADAPTER=fastify)"
 HTTP_ADAPTER=fastify npx jest -c test/jest-e2e.json --ci --runInBand --json --outputFile="$RESULTS/e2e-fastify.json" "${HTTP_SUITES[@]}" || status=1

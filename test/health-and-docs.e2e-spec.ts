@@ -88,6 +88,8 @@ describe('OpenAPI', () => {
         'GET /api/v1/admin/keys',
         'DELETE /api/v1/admin/keys/{id}',
         'GET /api/v1/admin/audit',
+        'POST /api/v1/events/{id}/queue',
+        'GET /api/v1/queue/{reference}',
         'GET /health/live',
         'GET /health/ready',
         'GET /metrics',

@@ -1,13 +1,16 @@
 import Redis from 'ioredis';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, ManagedProcess, startProcess } from './process-control';
 
 export interface ExtraRedis {
   url: string;
   port: number;
-  /** Gone at once, like a crashed node (keeps nothing: no RDB, no AOF). */
+  /** Gone at once, like a crashed node (keeps nothing, unless started `persistent`). */
   kill(): Promise<void>;
-  /** A new, empty server on the same port. */
+  /** A new server on the same port: empty, or (`persistent`) with everything it had acknowledged. */
   restart(): Promise<void>;
   stop(): Promise<void>;
   /**
@@ -57,16 +60,23 @@ async function answersPing(port: number, password?: string): Promise<boolean> {
   }
 }
 
-/** A throw-away redis-server on a free port, for drills that take Redis away; `password` makes it require AUTH. */
-export async function startExtraRedis(options: { password?: string } = {}): Promise<ExtraRedis> {
+/**
+ * A throw-away redis-server on a free port, for drills that take Redis away; `password` makes it require AUTH.
+ * `persistent`: an append-only file fsynced on every write (in a fresh temporary directory), so a kill and
+ * restart keeps every acknowledged write, as a Redis deployed with AOF does.
+ */
+export async function startExtraRedis(options: { password?: string; persistent?: boolean } = {}): Promise<ExtraRedis> {
   const { password } = options;
   const port = await freePort();
   let proc: ManagedProcess | undefined;
   const auth = password ? ['--requirepass', password] : [];
+  const persistence = options.persistent
+    ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', mkdtempSync(join(tmpdir(), 'seatguard-redis-'))]
+    : ['--appendonly', 'no'];
   const start = async () => {
     proc = startProcess(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...auth],
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, ...auth],
       process.env,
     );
     for (let i = 0; i < 100; i++) {

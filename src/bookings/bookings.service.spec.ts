@@ -29,6 +29,7 @@ const event: Event = {
   strategy: 'atomic',
   maxPerCustomer: null,
   checkoutHoldTtlMs: null,
+  queueMode: 'off',
   cancelledAt: null,
   createdAt: new Date(),
   updatedAt: new Date(),

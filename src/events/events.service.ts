@@ -36,6 +36,7 @@ export class EventsService {
       strategy,
       maxPerCustomer: input.maxPerCustomer ?? null,
       checkoutHoldTtlMs: input.checkoutHoldTtlMs ?? null,
+      queueMode: input.queue?.mode ?? 'off',
     });
     // Best effort: if Redis is away now, the first booking builds the pool.
     await this.inventory
@@ -84,6 +85,7 @@ export class EventsService {
       maxPerCustomer: input.maxPerCustomer,
       checkoutHoldTtlMs: input.checkoutHoldTtlMs,
       capacity: input.capacity,
+      queueMode: input.queue?.mode,
     };
     assertWindow(
       changes.salesStartAt === undefined ? current.salesStartAt : changes.salesStartAt,
