@@ -71,12 +71,20 @@ ensure_services() {
   if tcp_open "$db_host" "$db_port" && tcp_open "$redis_host" "$redis_port"; then return 0; fi
 
   if docker_engine; then
-    # docker/compose.yml gives no secret a default: they come from .env. The
-    # Redis password is the one in REDIS_URL (redis://:PASSWORD@127.0.0.1:6379).
+    # docker/compose.yml gives no secret a default: they come from .env, where
+    # the ones this branch needs are generated first. The Redis password is the
+    # one in REDIS_URL (redis://:PASSWORD@127.0.0.1:6379).
+    node scripts/write-env.js --compose-secrets
+    local secret
+    for secret in ADMIN_TOKEN DB_PASSWORD MYSQL_ADMIN_PASSWORD; do
+      [[ -n "$(env_get "$secret")" ]] || { log "$secret is empty (set in the environment?): Docker Compose needs it"; return 1; }
+    done
+    local redis_password
+    redis_password="$(env_get REDIS_URL | sed -nE 's#^rediss?://[^:/@]*:([^@]+)@.*#\1#p')"
+    [[ -n "$redis_password" ]] || { log "REDIS_URL has no password (set in the environment?): Docker Compose's Redis needs one"; return 1; }
     log "starting MySQL and Redis with Docker Compose"
     ADMIN_TOKEN="$(env_get ADMIN_TOKEN)" DB_PASSWORD="$(env_get DB_PASSWORD)" \
-      MYSQL_ROOT_PASSWORD="$(env_get MYSQL_ADMIN_PASSWORD)" \
-      REDIS_PASSWORD="$(env_get REDIS_URL | sed -nE 's#^redis://[^:/@]*:([^@]+)@.*#\1#p')" \
+      MYSQL_ROOT_PASSWORD="$(env_get MYSQL_ADMIN_PASSWORD)" REDIS_PASSWORD="$redis_password" \
       docker compose -f docker/compose.yml up -d --wait mysql redis
     return 0
   fi
