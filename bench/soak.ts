@@ -123,7 +123,7 @@ async function main(): Promise<number> {
       const s: MemorySample = {
         second: Math.round((now - started) / 1000),
         rssMb: mb((rssKb(app!.proc.pid) ?? 0) * 1024),
-        heapUsedMb: mb(metrics.get('seatguard_nodejs_heap_size_used_bytes') ?? 0),
+        heapUsedMb: mb(metrics.get('nodejs_heap_size_used_bytes') ?? 0),
         requestsPerSecond: Math.round((tally.requests - lastRequests) / ((now - lastAt) / 1000)),
       };
       lastRequests = tally.requests;

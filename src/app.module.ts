@@ -8,10 +8,10 @@ import { AuthModule } from './auth/auth.module';
 import { BookingsModule } from './bookings/bookings.module';
 import { AllExceptionsFilter } from './http/all-exceptions.filter';
 import { createValidationPipe } from './http/validation.pipe';
-import { appConfig, bookingConfig, databaseConfig, environment, redisConfig, waitingRoomConfig } from './config/configuration';
+import { appConfig, bookingConfig, databaseConfig, redisConfig, waitingRoomConfig } from './config/configuration';
 import { validateEnvironment } from './config/validate-environment';
 import { DatabaseModule } from './database/database.module';
-import { databaseOptions } from './database/database-options';
+import { typeOrmRootOptions } from './database/typeorm-root-options';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { loggerOptions } from './logging/logger-options';
@@ -29,7 +29,7 @@ import { WaitingRoomModule } from './waiting-room/waiting-room.module';
     }),
     // imports/providers spelled out: nestjs-pino 4's types see Nest 12's ModuleMetadata as any (deep import).
     LoggerModule.forRootAsync({ imports: [], providers: [], inject: [appConfig.KEY], useFactory: loggerOptions }),
-    TypeOrmModule.forRootAsync({ useFactory: () => databaseOptions(environment()) }),
+    TypeOrmModule.forRootAsync(typeOrmRootOptions),
     DatabaseModule,
     AuthModule,
     MetricsModule,

@@ -114,7 +114,7 @@ describe('OpenAPI', () => {
   it('serves Prometheus metrics', async () => {
     const text = await (await fetch(`${app.url}/metrics`, { headers: metricsScraper })).text();
     expect(text).toContain('# TYPE seatguard_bookings_total counter');
-    expect(text).toContain('seatguard_process_resident_memory_bytes');
+    expect(text).toContain('\nprocess_resident_memory_bytes ');
     // Pool gauges are read at scrape time: the ready probe and this app's queries opened connections.
     const inUse = /^seatguard_db_pool_connections\{state="in_use"\} (\d+)/m.exec(text);
     const idle = /^seatguard_db_pool_connections\{state="idle"\} (\d+)/m.exec(text);

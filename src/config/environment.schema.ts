@@ -63,6 +63,24 @@ export class DatabaseEnvironment {
   @IsInt()
   @Min(50)
   DB_QUERY_TIMEOUT_MS: number = 3000;
+
+  /** TLS to MySQL (verified against the system CAs, or DB_TLS_CA_FILE); on by itself when a DB_TLS_*_FILE is set. */
+  @Transform(toBoolean)
+  @IsBoolean()
+  DB_TLS: boolean = false;
+
+  /** PEM files: the CA that signed the server's certificate; a client certificate and its key (both or neither). */
+  @IsString()
+  @IsOptional()
+  DB_TLS_CA_FILE?: string;
+
+  @IsString()
+  @IsOptional()
+  DB_TLS_CERT_FILE?: string;
+
+  @IsString()
+  @IsOptional()
+  DB_TLS_KEY_FILE?: string;
 }
 
 /**
@@ -121,6 +139,19 @@ export class EnvironmentVariables extends DatabaseEnvironment {
   @IsInt()
   @Min(50)
   REDIS_COMMAND_TIMEOUT_MS: number = 1000;
+
+  /** PEM files for rediss:// (REDIS_URL, REDLOCK_NODES, REDIS_CLUSTER_NODES): the servers' CA; a client certificate and key (both or neither). */
+  @IsString()
+  @IsOptional()
+  REDIS_TLS_CA_FILE?: string;
+
+  @IsString()
+  @IsOptional()
+  REDIS_TLS_CERT_FILE?: string;
+
+  @IsString()
+  @IsOptional()
+  REDIS_TLS_KEY_FILE?: string;
 
   @IsInt()
   @Min(100)

@@ -144,6 +144,7 @@ export class SeatguardMetrics {
   });
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'seatguard_' });
+    // No prefix: the standard process_* and nodejs_* names that stock Node.js dashboards and alerts query.
+    collectDefaultMetrics({ register: this.registry });
   }
 }
