@@ -11,10 +11,10 @@ const K8S = join(__dirname, '..', '..', 'docker', 'k8s');
 const POOL_GAUGES = ['seatguard_db_pool_connections', 'seatguard_redis_watch_pool_connections'];
 /**
  * Series the rules refer to before the app exports them (documented in
- * prometheusrule.yaml as coming): the webhook outbox and the waiting room.
+ * prometheusrule.yaml as coming): the webhook outbox.
  * Remove a name from here when its exporter lands.
  */
-const COMING = ['seatguard_webhook_dead_letters_total', 'seatguard_queue_waiting'];
+const COMING = ['seatguard_webhook_dead_letters_total'];
 
 interface Rule {
   alert: string;
