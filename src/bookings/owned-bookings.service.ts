@@ -1,6 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { bookingConfig, BookingConfig } from '../config/configuration';
-import { BookingNotFoundError, EventNotFoundError, HoldExpiredError, HoldNotActiveError } from '../errors/domain-errors';
+import {
+  BookingNotFoundError,
+  ChangeOutcomeUnknownError,
+  EventNotFoundError,
+  HoldExpiredError,
+  HoldNotActiveError,
+} from '../errors/domain-errors';
 import { afterIdOf, pageOf } from '../events/event-cursor';
 import { EventsRepository } from '../events/persistence/events.repository';
 import { SeatInventory } from '../inventory/seat-inventory';
@@ -45,7 +51,11 @@ export class OwnedBookingsService {
    * one way seats come back, whoever ends the booking.
    */
   async end(id: number, to: BookingEnd): Promise<StoredBooking | null> {
-    const result = await this.repository.end(id, to, this.config.waitlistOfferTtlMs);
+    const result = await this.repository.end(id, to, this.config.waitlistOfferTtlMs).catch((error: unknown) => {
+      // A lost COMMIT MySQL could not be asked about: if the end committed, its seats come back with the rebuild.
+      if (error instanceof ChangeOutcomeUnknownError && error.eventId !== null) this.inventory.reconcileLater(error.eventId, 'lost-commit');
+      throw error;
+    });
     if (!result) return null;
     await this.inventory.returnCancelled(result.booking.eventId, result.seatsFreed);
     return result.booking;

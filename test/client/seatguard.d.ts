@@ -401,7 +401,7 @@ export interface components {
          * @description Stable, machine-readable reason
          * @enum {string}
          */
-        ErrorCode: "SOLD_OUT" | "CUSTOMER_LIMIT_REACHED" | "IDEMPOTENCY_KEY_REUSED" | "BOOKING_NOT_FOUND" | "EVENT_NOT_FOUND" | "DEADLINE_EXCEEDED" | "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "LOCK_QUORUM_UNAVAILABLE" | "INVENTORY_UNSETTLED" | "BOOKING_OUTCOME_UNKNOWN" | "VALIDATION_FAILED" | "INVALID_INPUT" | "SALE_NOT_OPEN" | "SALE_CLOSED" | "EVENT_CANCELLED" | "HOLD_EXPIRED" | "HOLD_NOT_ACTIVE" | "CAPACITY_BELOW_SOLD" | "SEATS_AVAILABLE" | "WAITLIST_ENTRY_NOT_FOUND" | "MALFORMED_JSON" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "UNAUTHORIZED" | "NOT_FOUND" | "INVALID_ID" | "INVALID_IDEMPOTENCY_KEY" | "BAD_BODY" | "INTERNAL";
+        ErrorCode: "SOLD_OUT" | "CUSTOMER_LIMIT_REACHED" | "IDEMPOTENCY_KEY_REUSED" | "BOOKING_NOT_FOUND" | "EVENT_NOT_FOUND" | "DEADLINE_EXCEEDED" | "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "LOCK_QUORUM_UNAVAILABLE" | "INVENTORY_UNSETTLED" | "BOOKING_OUTCOME_UNKNOWN" | "VALIDATION_FAILED" | "INVALID_INPUT" | "SALE_NOT_OPEN" | "SALE_CLOSED" | "EVENT_CANCELLED" | "HOLD_EXPIRED" | "HOLD_NOT_ACTIVE" | "CAPACITY_BELOW_SOLD" | "SEATS_AVAILABLE" | "WAITLIST_ENTRY_NOT_FOUND" | "SEATS_IN_LIMBO" | "CHANGE_OUTCOME_UNKNOWN" | "MALFORMED_JSON" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "UNAUTHORIZED" | "NOT_FOUND" | "INVALID_ID" | "INVALID_IDEMPOTENCY_KEY" | "BAD_BODY" | "INTERNAL";
         ErrorResponse: {
             /** @example 409 */
             statusCode: number;
@@ -974,7 +974,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1044,7 +1044,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1095,7 +1095,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1186,7 +1186,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1268,7 +1268,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1328,7 +1328,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; INVENTORY_UNSETTLED */
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe; INVENTORY_UNSETTLED */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1395,7 +1395,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1502,7 +1502,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE, LOCK_QUORUM_UNAVAILABLE, DEADLINE_EXCEEDED, INVENTORY_UNSETTLED: nothing was taken; BOOKING_OUTCOME_UNKNOWN: retry with the same Idempotency-Key to learn whether it was */
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE, LOCK_QUORUM_UNAVAILABLE, DEADLINE_EXCEEDED, INVENTORY_UNSETTLED: nothing was taken; BOOKING_OUTCOME_UNKNOWN: retry with the same Idempotency-Key to learn whether it was; SEATS_IN_LIMBO: not sold out yet, seats wait for MySQL to settle other bookings, retry after Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1544,7 +1544,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1586,7 +1586,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1694,7 +1694,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE, LOCK_QUORUM_UNAVAILABLE, DEADLINE_EXCEEDED, INVENTORY_UNSETTLED: nothing was taken; BOOKING_OUTCOME_UNKNOWN: retry with the same Idempotency-Key to learn whether it was */
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE, LOCK_QUORUM_UNAVAILABLE, DEADLINE_EXCEEDED, INVENTORY_UNSETTLED: nothing was taken; BOOKING_OUTCOME_UNKNOWN: retry with the same Idempotency-Key to learn whether it was; SEATS_IN_LIMBO: not sold out yet, seats wait for MySQL to settle other bookings, retry after Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1754,7 +1754,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1796,7 +1796,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1878,7 +1878,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1919,7 +1919,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1961,7 +1961,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -2021,7 +2021,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */

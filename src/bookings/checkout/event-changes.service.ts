@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { bookingConfig, BookingConfig } from '../../config/configuration';
+import { ChangeOutcomeUnknownError } from '../../errors/domain-errors';
 import { EventResponse } from '../../events/dto/event.response';
 import { UpdateEventDto } from '../../events/dto/update-event.dto';
 import { EventsService } from '../../events/events.service';
@@ -26,7 +27,11 @@ export class EventChangesService {
   ) {}
 
   async update(id: number, input: UpdateEventDto): Promise<EventResponse> {
-    const { before, after } = await this.events.update(id, input);
+    const { before, after } = await this.events.update(id, input).catch((error: unknown) => {
+      // A lost COMMIT MySQL could not be asked about: a new capacity reaches the pool with the rebuild.
+      if (error instanceof ChangeOutcomeUnknownError) this.inventory.reconcileLater(id, 'lost-commit');
+      throw error;
+    });
     if (after.capacity !== before.capacity) {
       const added = Array.from({ length: Math.max(0, after.capacity - before.capacity) }, (_, i) => before.capacity + 1 + i);
       await this.bookings.offerNewSeats(id, added, this.config.waitlistOfferTtlMs);

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Deadline } from '../../concurrency/deadline';
-import { BoundedSql, SqlTransaction } from '../../database/bounded-sql';
+import { AmbiguousCommitError, BoundedSql, SqlTransaction } from '../../database/bounded-sql';
+import { LostCommitSettler } from '../../database/lost-commit-settler';
 import type { BookingStatus, StoredBooking } from '../booking.model';
 import {
   BookingEnd,
@@ -63,8 +64,16 @@ const likePrefix = (prefix: string): string => `${prefix.replace(/[\\%_]/g, (c) 
  */
 @Injectable()
 export class MysqlBookingsRepository extends BookingsRepository {
-  constructor(private readonly sql: BoundedSql) {
+  constructor(
+    private readonly sql: BoundedSql,
+    private readonly lostCommits: LostCommitSettler,
+  ) {
     super();
+  }
+
+  settleInsert(reference: string, lost: Error, deadline?: Deadline): Promise<StoredBooking | null> {
+    if (!(lost instanceof AmbiguousCommitError)) throw lost;
+    return this.lostCommits.settle(lost, () => this.findByReference(reference, deadline), deadline);
   }
 
   async insert(b: NewBooking, deadline: Deadline): Promise<StoredBooking> {
@@ -177,6 +186,13 @@ export class MysqlBookingsRepository extends BookingsRepository {
   }
 
   async confirmHold(id: number): Promise<StoredBooking | ConfirmRefusal> {
+    let eventId: number | null = null;
+    // Confirming is idempotent: after a lost COMMIT, doing it again answers what MySQL has.
+    const confirm = () => this.confirmHoldOnce(id, (e) => (eventId = e));
+    return this.lostCommits.changeOrSettle(confirm, confirm, () => eventId);
+  }
+
+  private async confirmHoldOnce(id: number, seen: (eventId: number) => void): Promise<StoredBooking | ConfirmRefusal> {
     return this.sql.transaction(async (tx) => {
       // The one conditional UPDATE both a confirm and the expiry sweep race on: MySQL's clock, one winner.
       const confirmed = await tx.query<{ affectedRows: number }>(
@@ -188,12 +204,47 @@ export class MysqlBookingsRepository extends BookingsRepository {
       }
       const rows = await tx.query<BookingRow[]>(`SELECT ${COLUMNS} FROM bookings WHERE id = ?`, [id]);
       const booking = toModel(rows[0]);
+      seen(booking.eventId);
       if (booking.status === 'confirmed') return booking;
       return booking.status === 'held' || booking.status === 'expired' ? 'expired' : 'ended';
     });
   }
 
   async end(id: number, to: BookingEnd, offerTtlMs: number): Promise<EndedBooking | null> {
+    // This call's mark: after a lost COMMIT, a booking ended at exactly this instant was ended by this call.
+    const endedAt = new Date(Math.floor(Date.now()));
+    let eventId: number | null = null;
+    return this.lostCommits.changeOrSettle(
+      () => this.endOnce(id, to, offerTtlMs, endedAt, (e) => (eventId = e)),
+      async () => (await this.endedBy(id, endedAt)) ?? this.endOnce(id, to, offerTtlMs, new Date(Math.floor(Date.now())), () => undefined),
+      () => eventId,
+    );
+  }
+
+  /**
+   * After a lost COMMIT (fenced): if the booking was ended by the call marked
+   * `endedAt`, that end committed, and its freed seats are those of the
+   * booking no ticket holds now (the waiting list's offers hold the others;
+   * none of them was on sale, so nobody else can have taken them). Else null.
+   */
+  private async endedBy(id: number, endedAt: Date): Promise<EndedBooking | null> {
+    const booking = await this.findById(id);
+    if (!booking || booking.cancelledAt?.getTime() !== endedAt.getTime()) return null;
+    const ticketed = await this.sql.query<{ seat_no: number }[]>('SELECT seat_no FROM tickets WHERE event_id = ? AND seat_no IN (?)', [
+      booking.eventId,
+      booking.seats,
+    ]);
+    const taken = new Set(ticketed.map((r) => Number(r.seat_no)));
+    return { booking, seatsFreed: booking.seats.filter((seat) => !taken.has(seat)) };
+  }
+
+  private async endOnce(
+    id: number,
+    to: BookingEnd,
+    offerTtlMs: number,
+    endedAt: Date,
+    seen: (eventId: number) => void,
+  ): Promise<EndedBooking | null> {
     return this.sql.transaction(async (tx) => {
       // MySQL's clock decides whether a hold has lapsed, in the same locked read.
       const rows = await tx.query<(BookingRow & { lapsed: number | null })[]>(
@@ -202,12 +253,12 @@ export class MysqlBookingsRepository extends BookingsRepository {
       );
       if (rows.length === 0) return null;
       const booking = toModel(rows[0]);
+      seen(booking.eventId);
       const live = booking.status === 'held' || booking.status === 'confirmed';
       const expiredNow = to !== 'expired' || (booking.status === 'held' && Number(rows[0].lapsed) === 1);
       if (!live || !expiredNow) return { booking, seatsFreed: [] };
       const held = await tx.query<{ seat_no: number }[]>('SELECT seat_no FROM tickets WHERE booking_id = ? FOR UPDATE', [id]);
       await tx.query('DELETE FROM tickets WHERE booking_id = ?', [id]);
-      const endedAt = new Date();
       // A hold ends released (or expired); a confirmed booking ends cancelled, whichever route asked.
       const status: BookingStatus = booking.status === 'held' ? (to === 'expired' ? 'expired' : 'released') : 'cancelled';
       await tx.query('UPDATE bookings SET status = ?, cancelled_at = ?, expires_at = NULL WHERE id = ?', [status, endedAt, id]);
@@ -225,7 +276,18 @@ export class MysqlBookingsRepository extends BookingsRepository {
 
   async offerNewSeats(eventId: number, seats: number[], offerTtlMs: number): Promise<number[]> {
     if (seats.length === 0) return [];
-    return this.sql.transaction(async (tx) => (await offerToWaitlist(tx, eventId, seats, offerTtlMs)).leftover);
+    const offer = () => this.sql.transaction(async (tx) => (await offerToWaitlist(tx, eventId, seats, offerTtlMs)).leftover);
+    // After a lost COMMIT (fenced): a new seat with a ticket was offered, so the offer committed; none, offer again.
+    const settled = async () => {
+      const ticketed = await this.sql.query<{ seat_no: number }[]>('SELECT seat_no FROM tickets WHERE event_id = ? AND seat_no IN (?)', [
+        eventId,
+        seats,
+      ]);
+      if (ticketed.length === 0) return offer();
+      const taken = new Set(ticketed.map((r) => Number(r.seat_no)));
+      return seats.filter((seat) => !taken.has(seat));
+    };
+    return this.lostCommits.changeOrSettle(offer, settled, () => eventId);
   }
 
   async expiredHoldIds(limit: number): Promise<number[]> {
