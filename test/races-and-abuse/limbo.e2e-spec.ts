@@ -154,7 +154,8 @@ describe('races and abuse: SOLD_OUT only when it is true (issue 23, item 1)', ()
         `then ${JSON.stringify(tally(sale.map(answerOf)))} for ${unsold} unsold seats; sold ${finalTickets}/${capacity}; false SOLD_OUT ${falseSoldOut}\n`,
     );
     expect({
-      inDoubt: (duringTally['503 BOOKING_OUTCOME_UNKNOWN'] ?? 0) <= POOL,
+      // Some bookings really were sent into the stall (else nothing here was in limbo), at most one per pooled connection.
+      inDoubt: (duringTally['503 BOOKING_OUTCOME_UNKNOWN'] ?? 0) >= 1 && (duringTally['503 BOOKING_OUTCOME_UNKNOWN'] ?? 0) <= POOL,
       onlyHonestRefusals: during.every((a) => a.status === 201 || a.status === 503),
       settledWithin1s: settledAfterMs !== null && settledAfterMs <= 1000,
       sale: tally(sale.map(answerOf)),
