@@ -10,6 +10,7 @@ const ER_NO_SUCH_THREAD = 1094;
 const POLL_MS = 10;
 /** Uptime is in whole seconds, and a request takes a while: a margin before calling a server "restarted since". */
 const UPTIME_MARGIN_MS = 1500;
+const MAX_REMEMBERED_FENCES = 1000;
 
 /**
  * Settles a lost COMMIT by asking MySQL, the one place that knows. Asking is
@@ -61,9 +62,27 @@ export class LostCommitSettler {
   /** Resolves once the transaction `lost` was sent on has committed or never will. */
   async fence(lost: AmbiguousCommitError, deadline: Deadline): Promise<void> {
     if (lost.connectionId === null) return;
-    if (await this.restartedSince(lost.sentAt, deadline)) return;
+    // Several bookings in doubt on one connection (a batch, or a settle retried): one fence does for all of them.
+    if ((this.fenced.get(lost.connectionId) ?? 0) >= lost.sentAt) return;
+    const fencing = Date.now();
+    await this.fenceConnection(lost.connectionId, lost.sentAt, deadline);
+    this.rememberFenced(lost.connectionId, fencing);
+  }
+
+  /** Connections known gone, and when they were seen gone (a thread id is not reused while the server runs). */
+  private readonly fenced = new Map<number, number>();
+
+  private rememberFenced(connectionId: number, at: number): void {
+    this.fenced.delete(connectionId);
+    this.fenced.set(connectionId, at);
+    // Only recent ones matter: a lost COMMIT is settled within seconds of MySQL answering.
+    if (this.fenced.size > MAX_REMEMBERED_FENCES) this.fenced.delete(this.fenced.keys().next().value as number);
+  }
+
+  private async fenceConnection(connectionId: number, sentAt: number, deadline: Deadline): Promise<void> {
+    if (await this.restartedSince(sentAt, deadline)) return;
     try {
-      await this.sql.query('KILL CONNECTION ?', [lost.connectionId], deadline);
+      await this.sql.query('KILL CONNECTION ?', [connectionId], deadline);
     } catch (error) {
       if ((error as { errno?: number }).errno !== ER_NO_SUCH_THREAD) throw error;
     }
@@ -71,7 +90,7 @@ export class LostCommitSettler {
     for (;;) {
       const [{ n }] = await this.sql.query<{ n: number }[]>(
         'SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE ID = ?',
-        [lost.connectionId],
+        [connectionId],
         deadline,
       );
       if (Number(n) === 0) return;

@@ -52,6 +52,12 @@ export abstract class SeatInventory {
    */
   abstract settleLater(eventId: number, seats: number[], committed: () => Promise<boolean>): void;
 
+  /**
+   * Before a SOLD_OUT is told (on a path that takes seats without `reserve`, like group commit):
+   * throws SeatsInLimboError if seats in limbo could still serve `quantity` (DESIGN §1 invariant 7).
+   */
+  abstract assertSoldOut(eventId: number, quantity: number, available: number): void;
+
   /** MySQL may have freed seats Redis does not know of (a change whose COMMIT answer was lost): rebuild once MySQL answers. */
   abstract reconcileLater(eventId: number, reason: string): void;
 

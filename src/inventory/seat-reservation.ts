@@ -82,9 +82,13 @@ export class SeatReservation extends SeatInventory {
 
   /** SOLD_OUT only when it is true: seats in limbo that could serve this request make it a short 503 instead. */
   private soldOutUnlessInLimbo(eventId: number, quantity: number, soldOut: { kind: 'sold-out'; available: number }) {
-    const inLimbo = this.limbo.seatsOf(eventId);
-    if (inLimbo > 0 && soldOut.available + inLimbo >= quantity) throw new SeatsInLimboError(soldOut.available, inLimbo, quantity);
+    this.assertSoldOut(eventId, quantity, soldOut.available);
     return soldOut;
+  }
+
+  assertSoldOut(eventId: number, quantity: number, available: number): void {
+    const inLimbo = this.limbo.seatsOf(eventId);
+    if (inLimbo > 0 && available + inLimbo >= quantity) throw new SeatsInLimboError(available, inLimbo, quantity);
   }
 
   settleLater(eventId: number, seats: number[], committed: () => Promise<boolean>): void {
