@@ -3,6 +3,7 @@ import { bookingConfig, BookingConfig } from '../config/configuration';
 import {
   BookingNotFoundError,
   ChangeOutcomeUnknownError,
+  EventCancelledError,
   EventNotFoundError,
   HoldExpiredError,
   HoldNotActiveError,
@@ -14,7 +15,7 @@ import { BookingAccess, findVisible } from './booking-access';
 import { REFERENCE_FORMAT } from './booking-credentials';
 import type { BookingStatus, StoredBooking } from './booking.model';
 import { BookingPageResponse, BookingResponse } from './dto/booking.response';
-import { BookingEnd, BookingsRepository } from './persistence/bookings.repository';
+import { BookingEnd, BookingsRepository, WaitlistEntryRef } from './persistence/bookings.repository';
 
 /**
  * Bookings after they were made: read and cancelled by reference, by their
@@ -51,14 +52,29 @@ export class OwnedBookingsService {
    * one way seats come back, whoever ends the booking.
    */
   async end(id: number, to: BookingEnd): Promise<StoredBooking | null> {
-    const result = await this.repository.end(id, to, this.config.waitlistOfferTtlMs).catch((error: unknown) => {
-      // A lost COMMIT MySQL could not be asked about: if the end committed, its seats come back with the rebuild.
-      if (error instanceof ChangeOutcomeUnknownError && error.eventId !== null) this.inventory.reconcileLater(error.eventId, 'lost-commit');
-      throw error;
-    });
+    const result = await this.repository
+      .end(id, to, this.config.waitlistOfferTtlMs)
+      .catch((error: unknown) => this.reconcileIfUnknown(error));
     if (!result) return null;
     await this.inventory.returnCancelled(result.booking.eventId, result.seatsFreed);
     return result.booking;
+  }
+
+  /**
+   * Leaves a waiting-list entry, releasing the hold it was offered (serialized with a confirm and the expiry of
+   * that hold: see the repository); seats no one in line takes go back on sale.
+   */
+  async leaveWaitlist(entry: WaitlistEntryRef): Promise<void> {
+    const ended = await this.repository
+      .leaveWaitlist(entry, this.config.waitlistOfferTtlMs)
+      .catch((error: unknown) => this.reconcileIfUnknown(error));
+    if (ended) await this.inventory.returnCancelled(ended.booking.eventId, ended.seatsFreed);
+  }
+
+  /** A lost COMMIT MySQL could not be asked about: if the end committed, its seats come back with the rebuild. */
+  private reconcileIfUnknown(error: unknown): never {
+    if (error instanceof ChangeOutcomeUnknownError && error.eventId !== null) this.inventory.reconcileLater(error.eventId, 'lost-commit');
+    throw error;
   }
 
   /** held → confirmed by its owner; harmless twice; 410 once the hold has expired. */
@@ -66,6 +82,7 @@ export class OwnedBookingsService {
     const visible = await this.findVisible(reference, access);
     const result = await this.repository.confirmHold(visible.id);
     if (result === 'expired') throw new HoldExpiredError();
+    if (result === 'event-cancelled') throw new EventCancelledError(visible.eventId);
     if (result === 'ended') throw new HoldNotActiveError(visible.status);
     return BookingResponse.from(result, null);
   }

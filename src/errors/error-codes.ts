@@ -30,6 +30,8 @@ export const ERROR_CODES = [
   // issue 23 item 1: SOLD_OUT only when it is true; lost COMMIT answers on every path
   'SEATS_IN_LIMBO',
   'CHANGE_OUTCOME_UNKNOWN',
+  'WAITLIST_FULL',
+  'WAITLIST_ALREADY_JOINED',
   // the HTTP layer (src/http/): body parsing, pipes, guards, the rate limiter, unmatched routes
   'MALFORMED_JSON',
   'PAYLOAD_TOO_LARGE',

@@ -271,6 +271,52 @@ describe('races and abuse: SOLD_OUT only when it is true (issue 23, item 1)', ()
       });
     });
 
+    it('leaving the waiting list with a hold offered (DELETE /waitlist/:reference): 200, the offered seat back on sale once', async () => {
+      const { proxy, url } = await start();
+      const event = await createEvent(url, { capacity: 2, strategy: 'atomic' });
+      const first = await book(url, event.id, 1);
+      expect((await book(url, event.id, 1)).status).toBe(201);
+      const joined = await fetch(`${url}/api/v1/events/${event.id}/waitlist`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ customerEmail: 'waiting@example.com', quantity: 1 }),
+      });
+      const entry = (await joined.json()) as { reference: string; secret: string };
+      expect(joined.status).toBe(201);
+      // The cancelled seat is offered to the entry, as a hold.
+      expect(
+        (
+          await fetch(`${url}/api/v1/bookings/${(first.body as { reference: string }).reference}`, {
+            method: 'DELETE',
+            headers: ownerOf(first),
+          })
+        ).status,
+      ).toBe(200);
+      const offered = await rows<{ status: string }>('SELECT status FROM waitlist_entries WHERE reference = ?', [entry.reference]);
+
+      proxy.dropNextCommitReplies(1, inTransactionWith(/^UPDATE waitlist_entries SET status = 'left'/i));
+      const res = await fetch(`${url}/api/v1/waitlist/${entry.reference}`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${entry.secret}` },
+      });
+      const after = {
+        status: res.status,
+        entry: ((await res.json()) as { status?: string; code?: string }).status,
+        dropped: proxy.droppedCommitReplies,
+      };
+      const seats = { free: await freeInRedis(event.id), tickets: await ticketsOf(event.id) };
+      const sale = await burst(3, () => book(url, event.id, 1));
+      process.stdout.write(
+        `[limbo leave] offered: ${offered[0]?.status}; ${JSON.stringify(after)} ${JSON.stringify(seats)}; then ${JSON.stringify(tally(sale.map(answerOf)))}\n`,
+      );
+      expect({ offered: offered[0]?.status, after, seats, sale: tally(sale.map(answerOf)) }).toEqual({
+        offered: 'offered',
+        after: { status: 200, entry: 'left', dropped: 1 },
+        seats: { free: 1, tickets: 1 },
+        sale: { '201 -': 1, '409 SOLD_OUT': 2 },
+      });
+    });
+
     it('confirm (POST /holds/:reference/confirm): 200 confirmed, the seats stay sold', async () => {
       const { proxy, url } = await start();
       const event = await createEvent(url, { capacity: 5, strategy: 'atomic' });
