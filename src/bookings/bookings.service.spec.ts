@@ -55,7 +55,7 @@ class FakeInventory extends SeatInventory {
   }
   settleLater = (_eventId: number, seats: number[], committed: () => Promise<boolean>) => void this.inLimbo.push({ seats, committed });
   reconcileLater = () => undefined;
-  assertSoldOut = () => undefined;
+  assertSoldOut = () => Promise.resolve();
   returnCancelled = () => Promise.resolve();
   freeSeats = () => Promise.resolve(null);
   rebuild = () => Promise.resolve(0);

@@ -204,7 +204,7 @@ export class BookingsService {
     }
     if (answer.kind === 'alone') return this.reserveAlone(event, input, idem, mode, deadline);
     if (answer.kind === 'sold-out') {
-      this.inventory.assertSoldOut(event.id, input.quantity, answer.available);
+      await this.inventory.assertSoldOut(event.id, input.quantity, answer.available);
       return answer;
     }
     return { kind: 'committed', value: { kind: 'booked', booking: answer.booking, secret } };

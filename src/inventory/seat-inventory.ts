@@ -56,7 +56,7 @@ export abstract class SeatInventory {
    * Before a SOLD_OUT is told (on a path that takes seats without `reserve`, like group commit):
    * throws SeatsInLimboError if seats in limbo could still serve `quantity` (DESIGN §1 invariant 7).
    */
-  abstract assertSoldOut(eventId: number, quantity: number, available: number): void;
+  abstract assertSoldOut(eventId: number, quantity: number, available: number): Promise<void>;
 
   /** MySQL may have freed seats Redis does not know of (a change whose COMMIT answer was lost): rebuild once MySQL answers. */
   abstract reconcileLater(eventId: number, reason: string): void;

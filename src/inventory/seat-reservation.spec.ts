@@ -37,7 +37,7 @@ function reservationWith(script: AttemptOutcome[], soldOutMemo: { available: num
     rebuild: (_id: number, reason: string) => (rebuilds.push(reason), Promise.resolve(10)),
   } as unknown as InventoryRebuilder;
   const sweeper = { requestReconcile: () => undefined } as unknown as HoldSweeper;
-  const limbo = { seatsOf: () => inLimbo } as unknown as SeatsInLimbo;
+  const limbo = { anywhere: () => Promise.resolve(inLimbo) } as unknown as SeatsInLimbo;
   const config = { holdTtlMs: 30_000 } as ConstructorParameters<typeof SeatReservation>[6];
   const reservation = new SeatReservation(
     new StrategyRegistry([strategy]),

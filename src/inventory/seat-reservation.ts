@@ -84,13 +84,13 @@ export class SeatReservation extends SeatInventory {
   }
 
   /** SOLD_OUT only when it is true: seats in limbo that could serve this request make it a short 503 instead. */
-  private soldOutUnlessInLimbo(eventId: number, quantity: number, soldOut: { kind: 'sold-out'; available: number }) {
-    this.assertSoldOut(eventId, quantity, soldOut.available);
+  private async soldOutUnlessInLimbo(eventId: number, quantity: number, soldOut: { kind: 'sold-out'; available: number }) {
+    await this.assertSoldOut(eventId, quantity, soldOut.available);
     return soldOut;
   }
 
-  assertSoldOut(eventId: number, quantity: number, available: number): void {
-    const inLimbo = this.limbo.seatsOf(eventId);
+  async assertSoldOut(eventId: number, quantity: number, available: number): Promise<void> {
+    const inLimbo = await this.limbo.anywhere(eventId);
     if (inLimbo > 0 && available + inLimbo >= quantity) throw new SeatsInLimboError(available, inLimbo, quantity);
   }
 

@@ -5,16 +5,20 @@ import { SeatsInLimbo } from './seats-in-limbo';
 /** A pool that records what comes back, and can be away. */
 function limboWithPool() {
   const released: number[][] = [];
+  const shared = new Map<string, number>();
   const pool = {
     redisAway: false,
+    markInLimbo: (_eventId: number, id: string, seats: number) => (shared.set(id, seats), Promise.resolve()),
+    clearLimbo: (_eventId: number, id: string) => (shared.delete(id), Promise.resolve()),
+    seatsInLimbo: () => Promise.resolve([...shared.values()].reduce((a, b) => a + b, 0)),
     releaseHeld(_eventId: number, seats: number[]) {
       if (this.redisAway) return Promise.reject(new Error('Connection is closed.'));
       released.push(seats);
       return Promise.resolve(seats.length);
     },
   };
-  const limbo = new SeatsInLimbo(pool as unknown as SeatPool, new SeatguardMetrics());
-  return { limbo, pool, released };
+  const limbo = new SeatsInLimbo(pool as unknown as SeatPool, new SeatguardMetrics(), { holdTtlMs: 30_000 });
+  return { limbo, pool, released, shared };
 }
 
 /** A MySQL answer to "did it commit?" that the test gives when it wants. */
@@ -62,6 +66,24 @@ describe('SeatsInLimbo', () => {
     pool.redisAway = false;
     await limbo.settleAll();
     expect({ inLimbo: limbo.seatsOf(1), released, asked: a.state.asked }).toEqual({ inLimbo: 0, released: [[9]], asked: 1 });
+    await limbo.onApplicationShutdown();
+  });
+
+  it('another instance learns of seats in limbo through the shared set, and of their settlement', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick'] });
+    const { limbo, pool } = limboWithPool();
+    const other = new SeatsInLimbo(pool as unknown as SeatPool, new SeatguardMetrics(), { holdTtlMs: 30_000 });
+    const a = mysqlSays();
+    limbo.add(1, [4, 5], a.check);
+    expect({ here: await limbo.anywhere(1), there: await other.anywhere(1), thereLocal: other.seatsOf(1) }).toEqual({
+      here: 2,
+      there: 2,
+      thereLocal: 0,
+    });
+    a.state.away = false;
+    await limbo.settleAll();
+    jest.setSystemTime(Date.now() + 150); // past the other instance's copy of the count
+    expect(await other.anywhere(1)).toBe(0);
     await limbo.onApplicationShutdown();
   });
 
