@@ -115,6 +115,7 @@ export class SeatPool implements OnModuleInit {
     this.metrics.luaCalls.inc({ script: 'take-batch' });
     const reply = await this.commands.seatguardTakeBatch(k.free, k.held, k.meta, holdUntil, ...quantities);
     if (reply[0] === -1) return { kind: 'missing' };
+    if (reply[0] === -3) return { kind: 'closed' };
     this.memo.record(eventId, reply[0]);
     const shares: SeatShare[] = [];
     let at = 1;
