@@ -37,6 +37,7 @@ HTTP_SUITES=(
   test/booking-ownership.e2e-spec.ts
   test/checkout.e2e-spec.ts
   test/http-metrics.e2e-spec.ts
+  test/races-and-abuse/limbo.e2e-spec.ts
   test/races-and-abuse/cancel-and-waitlist.e2e-spec.ts
   test/request-tracing.e2e-spec.ts
   test/admin-keys.e2e-spec.ts

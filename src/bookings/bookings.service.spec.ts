@@ -39,6 +39,8 @@ const event: Event = {
 class FakeInventory extends SeatInventory {
   soldOut = false;
   givenBack = 0;
+  /** Seats left for later settlement, with their check. */
+  inLimbo: { seats: number[]; committed: () => Promise<boolean> }[] = [];
   /** Every call, sold out or not: "before touching the inventory" means this stays 0. */
   reserveCalls = 0;
   async reserve<T>(request: ReserveRequest, commit: (seats: number[]) => Promise<T>): Promise<Reservation<T>> {
@@ -52,6 +54,9 @@ class FakeInventory extends SeatInventory {
       throw error;
     }
   }
+  settleLater = (_eventId: number, seats: number[], committed: () => Promise<boolean>) => void this.inLimbo.push({ seats, committed });
+  reconcileLater = () => undefined;
+  assertSoldOut = () => Promise.resolve();
   returnCancelled = () => Promise.resolve();
   freeSeats = () => Promise.resolve(null);
   rebuild = () => Promise.resolve(0);
@@ -86,6 +91,8 @@ class InMemoryBookings extends BookingsRepository {
   rows: StoredBooking[] = [];
   failInsert: ((b: NewBooking) => Error) | null = null;
   commitBeforeFailing = false;
+  /** MySQL cannot be asked what became of a lost COMMIT. */
+  unreachable = false;
   async insert(b: NewBooking): Promise<StoredBooking> {
     const row: StoredBooking = {
       ...b,
@@ -103,6 +110,10 @@ class InMemoryBookings extends BookingsRepository {
     return row;
   }
   findByReference = async (reference: string) => this.rows.find((r) => r.reference === reference) ?? null;
+  settleInsert = async (reference: string) => {
+    if (this.unreachable) throw new Error('connect ECONNREFUSED');
+    return this.findByReference(reference);
+  };
   findByIdempotencyKey = async (eventId: number, keyHash: string) =>
     this.rows.find((r) => r.eventId === eventId && (r as Partial<NewBooking>).idempotencyKeyHash === keyHash) ?? null;
   findById = async () => null;
@@ -217,11 +228,23 @@ describe('BookingsService', () => {
     expect(inventory.givenBack).toBe(0);
   });
 
-  it('a lost COMMIT answer MySQL cannot confirm is 503 BOOKING_OUTCOME_UNKNOWN, seats kept', async () => {
+  it('a lost COMMIT answer MySQL says it did not commit is a definite 503 MYSQL_UNAVAILABLE, seats given back at once', async () => {
     const { bookings, inventory, repository } = service();
     repository.failInsert = () => new AmbiguousCommitError(new Error('connection lost'));
+    await expect(bookings.create(event.id, ada)).rejects.toMatchObject({ status: 503, code: 'MYSQL_UNAVAILABLE' });
+    expect({ givenBack: inventory.givenBack, inLimbo: inventory.inLimbo.length }).toEqual({ givenBack: 2, inLimbo: 0 });
+  });
+
+  it('a lost COMMIT answer MySQL cannot be asked about is 503 BOOKING_OUTCOME_UNKNOWN, seats in limbo, settled once MySQL answers', async () => {
+    const { bookings, inventory, repository } = service();
+    repository.failInsert = () => new AmbiguousCommitError(new Error('connection lost'));
+    repository.unreachable = true;
     await expect(bookings.create(event.id, ada)).rejects.toBeInstanceOf(BookingOutcomeUnknownError);
     expect(inventory.givenBack).toBe(0);
+    expect(inventory.inLimbo.map((l) => l.seats)).toEqual([[1, 2]]);
+    await expect(inventory.inLimbo[0].committed()).rejects.toThrow('ECONNREFUSED');
+    repository.unreachable = false;
+    expect(await inventory.inLimbo[0].committed()).toBe(false);
   });
 
   it('translates a driver error into a 503 with a code, seats given back', async () => {

@@ -5,6 +5,7 @@ import { AmbiguousCommitError } from '../database/bounded-sql';
 import {
   BookingOutcomeUnknownError,
   CustomerLimitError,
+  DependencyUnavailableError,
   DomainError,
   EventCancelledError,
   IdempotencyKeyReusedError,
@@ -183,22 +184,29 @@ export class BookingsService {
     const reference = newReference();
     const secret = secretFor(reference, idem);
     let answer: BatchAnswer;
+    let taken: number[] = [];
     try {
       answer = await this.batcher.book({
         eventId: event.id,
         strategy: event.strategy,
         quantity: input.quantity,
         deadline,
-        draft: (seats) => this.newBooking(event, input, idem, seats, mode, reference, secret),
+        draft: (seats) => this.newBooking(event, input, idem, (taken = seats), mode, reference, secret),
       });
     } catch (error) {
       if (error instanceof AmbiguousCommitError) {
-        return { kind: 'committed', value: await this.resolveAmbiguousCommit(reference, secret, deadline, error) };
+        const settled = this.settleLostCommit(event.id, reference, taken, secret, deadline, error, () =>
+          this.batcher.giveBack(event.id, taken),
+        );
+        return { kind: 'committed', value: await settled };
       }
       throw error;
     }
     if (answer.kind === 'alone') return this.reserveAlone(event, input, idem, mode, deadline);
-    if (answer.kind === 'sold-out') return answer;
+    if (answer.kind === 'sold-out') {
+      await this.inventory.assertSoldOut(event.id, input.quantity, answer.available);
+      return answer;
+    }
     return { kind: 'committed', value: { kind: 'booked', booking: answer.booking, secret } };
   }
 
@@ -245,34 +253,48 @@ export class BookingsService {
       );
       return { kind: 'booked', booking, secret };
     } catch (error) {
-      if (error instanceof AmbiguousCommitError) return this.resolveAmbiguousCommit(reference, secret, deadline, error);
+      // Not committed: SeatInventory.reserve gives the seats back when this rethrows a definite failure.
+      if (error instanceof AmbiguousCommitError) return this.settleLostCommit(event.id, reference, seats, secret, deadline, error);
       throw error;
     }
   }
 
   /**
-   * The COMMIT was sent and its answer lost. MySQL is asked (by the booking's
-   * reference) whether it committed: if so, the buyer has it. If MySQL cannot
-   * say in time, the seats stay reserved (BookingOutcomeUnknownError says they
-   * may be sold: the hold sweeper returns them later only if MySQL has no
-   * ticket) and the buyer is told the outcome is unknown, never that nothing
-   * was booked.
+   * The COMMIT reached MySQL and its answer was lost. MySQL is asked, once
+   * the lost transaction can no longer commit late (LostCommitSettler), what
+   * became of the booking: committed, the buyer has it; not committed, the
+   * seats go back at once and the answer is a definite 503. If MySQL cannot
+   * be asked in time, the seats are in limbo: kept (BookingOutcomeUnknownError
+   * says they may be sold) and settled by reference as soon as MySQL answers
+   * again; the buyer learns the outcome by retrying with the same Idempotency-Key.
    */
-  private async resolveAmbiguousCommit(
+  private async settleLostCommit(
+    eventId: number,
     reference: string,
+    seats: number[],
     secret: string,
     deadline: Deadline,
-    cause: AmbiguousCommitError,
+    lost: AmbiguousCommitError,
+    giveBack: () => Promise<void> = () => Promise.resolve(),
   ): Promise<BookingOutcome> {
-    const found = await this.repository.findByReference(reference, deadline).catch(() => null);
+    let found;
+    try {
+      found = await this.repository.settleInsert(reference, lost, deadline);
+    } catch (unanswered) {
+      this.metrics.ambiguousCommits.inc({ resolution: 'unknown' });
+      this.logger.warn({ reference, err: lost, unanswered }, 'commit answer lost and MySQL not answering; seats in limbo until it does');
+      this.inventory.settleLater(eventId, seats, async () => (await this.repository.settleInsert(reference, lost)) !== null);
+      throw new BookingOutcomeUnknownError();
+    }
     if (found) {
       this.metrics.ambiguousCommits.inc({ resolution: 'committed' });
       this.logger.warn({ reference }, 'commit answer lost; MySQL has the booking');
       return { kind: 'booked', booking: found, secret };
     }
-    this.metrics.ambiguousCommits.inc({ resolution: 'unknown' });
-    this.logger.warn({ reference, err: cause }, 'commit answer lost; outcome unknown, seats left to the hold sweeper');
-    throw new BookingOutcomeUnknownError();
+    this.metrics.ambiguousCommits.inc({ resolution: 'not-committed' });
+    this.logger.warn({ reference }, 'commit answer lost; MySQL has no booking, seats back on sale');
+    await giveBack();
+    throw new DependencyUnavailableError('mysql', lost);
   }
 
   /** The fast path: a customer already at the limit takes no seats. The transaction has the final word. */

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { bookingConfig, BookingConfig } from '../config/configuration';
 import {
   BookingNotFoundError,
+  ChangeOutcomeUnknownError,
   EventCancelledError,
   EventNotFoundError,
   HoldExpiredError,
@@ -51,7 +52,9 @@ export class OwnedBookingsService {
    * one way seats come back, whoever ends the booking.
    */
   async end(id: number, to: BookingEnd): Promise<StoredBooking | null> {
-    const result = await this.repository.end(id, to, this.config.waitlistOfferTtlMs);
+    const result = await this.repository
+      .end(id, to, this.config.waitlistOfferTtlMs)
+      .catch((error: unknown) => this.reconcileIfUnknown(error));
     if (!result) return null;
     await this.inventory.returnCancelled(result.booking.eventId, result.seatsFreed);
     return result.booking;
@@ -62,8 +65,16 @@ export class OwnedBookingsService {
    * that hold: see the repository); seats no one in line takes go back on sale.
    */
   async leaveWaitlist(entry: WaitlistEntryRef): Promise<void> {
-    const ended = await this.repository.leaveWaitlist(entry, this.config.waitlistOfferTtlMs);
+    const ended = await this.repository
+      .leaveWaitlist(entry, this.config.waitlistOfferTtlMs)
+      .catch((error: unknown) => this.reconcileIfUnknown(error));
     if (ended) await this.inventory.returnCancelled(ended.booking.eventId, ended.seatsFreed);
+  }
+
+  /** A lost COMMIT MySQL could not be asked about: if the end committed, its seats come back with the rebuild. */
+  private reconcileIfUnknown(error: unknown): never {
+    if (error instanceof ChangeOutcomeUnknownError && error.eventId !== null) this.inventory.reconcileLater(error.eventId, 'lost-commit');
+    throw error;
   }
 
   /** held → confirmed by its owner; harmless twice; 410 once the hold has expired. */

@@ -17,6 +17,7 @@ class FakePool {
   constructor(private readonly reply: (sql: string) => Reply) {}
 
   getConnection(cb: (error: Error | null, connection: unknown) => void): void {
+    if (this.failure) return cb(this.failure, undefined);
     if (!this.available) return void this.waiting.push(cb);
     cb(null, this.connection());
   }
@@ -25,8 +26,12 @@ class FakePool {
     for (const cb of this.waiting.splice(0)) cb(null, this.connection());
   }
 
+  /** What getConnection fails with instead of handing one over (a refused connection, a full queue). */
+  failure: Error | null = null;
+
   private connection() {
     return {
+      threadId: 42,
       query: (sql: string, _params: unknown[], cb: (error: Error | null, rows?: unknown) => void) => {
         this.sent.push(sql);
         const reply = this.reply(sql);
@@ -146,6 +151,47 @@ describe('BoundedSql', () => {
     await expect(refusing.sql.callCommitting('CALL insert_booking()', [])).rejects.toBe(refused);
     const losing = boundedSql(() => ({ error: connectionLost() }));
     await expect(losing.sql.callCommitting('CALL insert_booking()', [])).rejects.toBeInstanceOf(AmbiguousCommitError);
+  });
+
+  describe('only a statement that reached MySQL is ambiguous (issue 23): anything that failed before is the failure itself', () => {
+    it.each([
+      [
+        'a refused connection',
+        Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:3306'), { code: 'ECONNREFUSED', fatal: true, errno: -111 }),
+      ],
+      ["mysql2's queue limit", new Error('Queue limit reached.')],
+    ])('%s: rejected as is, nothing sent', async (_what, failure) => {
+      const { sql, pool } = boundedSql();
+      pool.failure = failure;
+      await expect(sql.callCommitting('CALL insert_booking()', [])).rejects.toBe(failure);
+      expect(pool.sent).toEqual([]);
+    });
+
+    it('no pooled connection in time: SqlTimeoutError, not AmbiguousCommitError', async () => {
+      const { sql, pool } = boundedSql(undefined, 30);
+      pool.available = false;
+      const failure = await sql.callCommitting('CALL insert_booking()', []).catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(SqlTimeoutError);
+      expect(failure).not.toBeInstanceOf(AmbiguousCommitError);
+      pool.handOverLate();
+    });
+
+    it('a connection mysql2 already knows is closed: its refusal as is', async () => {
+      const closed = Object.assign(new Error("Can't add new command when connection is in closed state"), { fatal: true });
+      const { sql } = boundedSql(() => ({ error: closed }));
+      await expect(sql.callCommitting('CALL insert_booking()', [])).rejects.toBe(closed);
+      const atCommit = boundedSql((q) => (q === 'COMMIT' ? { error: closed } : { rows: [] }));
+      await expect(atCommit.sql.transaction(async (tx) => tx.query('INSERT a'))).rejects.toBe(closed);
+    });
+
+    it('a lost answer names the connection that sent it and when, for the fence (LostCommitSettler)', async () => {
+      const { sql } = boundedSql(() => ({ error: connectionLost() }));
+      const before = Date.now();
+      const lost = (await sql.callCommitting('CALL insert_booking()', []).catch((e: unknown) => e)) as AmbiguousCommitError;
+      expect(lost).toBeInstanceOf(AmbiguousCommitError);
+      expect(lost.connectionId).toBe(42);
+      expect(lost.sentAt).toBeGreaterThanOrEqual(before);
+    });
   });
 
   it('reads how busy the pool is from mysql2 internals', () => {

@@ -13,12 +13,29 @@ export class SqlTimeoutError extends Error {
   }
 }
 
+/** The statement was never handed to MySQL (no time left before the deadline): nothing can have happened. */
+export class StatementNotSentError extends SqlTimeoutError {
+  constructor() {
+    super('no time left before the deadline', 0);
+  }
+}
+
 /**
- * COMMIT was sent but its answer never came (connection lost, timed out):
- * the transaction may or may not have committed. Only MySQL can tell.
+ * COMMIT (or a statement that commits by itself) was sent on a live
+ * connection but its answer never came (connection lost, timed out): the
+ * transaction may or may not have committed. Only MySQL can tell, and only
+ * once that connection can no longer commit: LostCommitSettler fences it by
+ * `connectionId` and then asks. A failure before the statement was sent
+ * (pool wait, queue full, refused connection, deadline) is never this.
  */
 export class AmbiguousCommitError extends Error {
-  constructor(cause: unknown) {
+  constructor(
+    cause: unknown,
+    /** MySQL's thread id of the connection that sent it (null if the handshake never told). */
+    readonly connectionId: number | null = null,
+    /** When it was sent (epoch ms). */
+    readonly sentAt: number = Date.now(),
+  ) {
     super('the connection was lost after COMMIT was sent; the outcome is unknown', { cause });
   }
 }
@@ -63,15 +80,25 @@ export class BoundedSql {
   /**
    * One statement that commits by itself (a stored procedure ending in
    * COMMIT): an answer lost on the way back is an AmbiguousCommitError, like a
-   * lost COMMIT answer in `transaction`; an error MySQL raised is itself.
+   * lost COMMIT answer in `transaction`; an error MySQL raised is itself, and
+   * so is every failure before the statement was sent (no pooled connection
+   * in time, queue full, connection refused, deadline passed): nothing
+   * reached MySQL, so nothing can have committed.
    */
   async callCommitting<T>(sql: string, params: unknown[], deadline?: Deadline): Promise<T> {
     const endTimer = this.metrics.transactionSeconds.startTimer();
     try {
-      return await this.query<T>(sql, params, deadline);
-    } catch (error) {
-      if (isServerRefusal(error)) throw error;
-      throw new AmbiguousCommitError(error);
+      const connection = await this.acquire(deadline);
+      const sentAt = Date.now();
+      try {
+        const rows = await this.run<T>(connection, sql, params, deadline);
+        connection.release();
+        return rows;
+      } catch (error) {
+        connection.discard();
+        if (isServerRefusal(error) || wasNotSent(error)) throw error;
+        throw new AmbiguousCommitError(error, connection.raw.threadId ?? null, sentAt);
+      }
     } finally {
       endTimer();
     }
@@ -96,19 +123,19 @@ export class BoundedSql {
   private async transactionOn<T>(work: (tx: SqlTransaction) => Promise<T>, deadline?: Deadline): Promise<T> {
     const connection = await this.acquire(deadline);
     const tx: SqlTransaction = { query: (sql, params = []) => this.run(connection, sql, params, deadline) };
-    let committing = false;
+    let committingSince: number | null = null;
     try {
       await this.readCommitted(connection, deadline);
       await tx.query('START TRANSACTION');
       const result = await work(tx);
-      committing = true;
+      committingSince = Date.now();
       await tx.query('COMMIT');
       connection.release();
       return result;
     } catch (error) {
-      if (committing && !isServerRefusal(error)) {
+      if (committingSince !== null && !isServerRefusal(error) && !wasNotSent(error)) {
         connection.discard();
-        throw new AmbiguousCommitError(error);
+        throw new AmbiguousCommitError(error, connection.raw.threadId ?? null, committingSince);
       }
       await this.rollback(connection);
       throw error;
@@ -170,7 +197,7 @@ export class BoundedSql {
 
   private run<T>(connection: BoundedConnection, sql: string, params: unknown[], deadline?: Deadline): Promise<T> {
     const ms = this.limitMs(deadline);
-    if (ms <= 0) return Promise.reject(new SqlTimeoutError('no time left before the deadline', 0));
+    if (ms <= 0) return Promise.reject(new StatementNotSentError());
     return new Promise((resolve, reject) => {
       let done = false;
       const timer = setTimeout(() => {
@@ -221,6 +248,17 @@ class BoundedConnection {
 function isServerRefusal(error: unknown): boolean {
   const e = error as { errno?: unknown; fatal?: unknown };
   return typeof e?.errno === 'number' && e.fatal !== true;
+}
+
+/**
+ * Failures that happen before a statement leaves this process: the deadline
+ * had passed, or mysql2 refused to queue it on a connection it already knew
+ * to be closed. (A statement written to a socket that then dies may have
+ * reached MySQL: that one is ambiguous.)
+ */
+function wasNotSent(error: unknown): boolean {
+  if (error instanceof StatementNotSentError) return true;
+  return (error as { message?: unknown } | null)?.message === "Can't add new command when connection is in closed state";
 }
 
 const firstWord = (sql: string): string => sql.trim().split(/\s+/, 1)[0].toUpperCase();

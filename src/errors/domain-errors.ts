@@ -123,6 +123,42 @@ export class BookingOutcomeUnknownError extends DomainError {
   }
 }
 
+/**
+ * Not sold out: the seats a buyer would need are in limbo, taken by bookings
+ * whose COMMIT answer MySQL lost and which are settled as soon as MySQL
+ * answers again (DESIGN §1 invariant 7). A short "try again".
+ */
+export class SeatsInLimboError extends DomainError {
+  readonly code = 'SEATS_IN_LIMBO';
+  readonly status = 503;
+  readonly retryAfterSeconds = 1;
+  readonly details: { available: number; inLimbo: number; requested: number };
+  constructor(available: number, inLimbo: number, requested: number) {
+    super(`not sold out yet: ${inLimbo} seats wait for MySQL to confirm other bookings' outcome; try again in a moment`);
+    this.details = { available, inLimbo, requested };
+  }
+}
+
+/**
+ * MySQL lost its answer to the COMMIT of a change (cancel, release, confirm,
+ * an event's change) and could not be asked in time whether it committed.
+ * Repeating the request is safe; any seats it freed come back once MySQL answers.
+ */
+export class ChangeOutcomeUnknownError extends DomainError {
+  readonly code = 'CHANGE_OUTCOME_UNKNOWN';
+  readonly status = 503;
+  readonly retryAfterSeconds = 2;
+  constructor(
+    /** The event whose inventory must be reconciled once MySQL answers (seats may have been freed). */
+    readonly eventId: number | null,
+    cause?: unknown,
+  ) {
+    super('mysql lost the answer to this change and could not be asked in time whether it was made; repeating the request is safe', {
+      cause,
+    });
+  }
+}
+
 /** Before the event's sale window opens: 409 with `opensAt`, and Retry-After until then. */
 export class SaleNotOpenError extends DomainError {
   readonly code = 'SALE_NOT_OPEN';

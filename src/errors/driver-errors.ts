@@ -1,3 +1,4 @@
+import { types } from 'node:util';
 import { DependencyUnavailableError, DomainError } from './domain-errors';
 
 /**
@@ -72,7 +73,8 @@ function refusedInsideMulti(error: Error): boolean {
  */
 export function asDependencyFailure(error: unknown): DependencyUnavailableError | null {
   if (error instanceof DependencyUnavailableError) return error;
-  if (!(error instanceof Error) || error instanceof DomainError) return null;
+  // isNativeError: socket errors (ECONNREFUSED...) may come from another realm than this module's Error (a jest VM).
+  if (!(error instanceof Error || types.isNativeError(error)) || error instanceof DomainError) return null;
   const driver = (error as { driverError?: Record<string, unknown> }).driverError ?? (error as unknown as Record<string, unknown>);
   const code = typeof driver.code === 'string' ? driver.code : undefined;
   if (error.name === 'SqlTimeoutError' || MYSQL_MESSAGES.test(error.message)) return new DependencyUnavailableError('mysql', error);

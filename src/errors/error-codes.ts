@@ -27,6 +27,9 @@ export const ERROR_CODES = [
   'CAPACITY_BELOW_SOLD',
   'SEATS_AVAILABLE',
   'WAITLIST_ENTRY_NOT_FOUND',
+  // issue 23 item 1: SOLD_OUT only when it is true; lost COMMIT answers on every path
+  'SEATS_IN_LIMBO',
+  'CHANGE_OUTCOME_UNKNOWN',
   'WAITLIST_FULL',
   'WAITLIST_ALREADY_JOINED',
   // the waiting room (src/waiting-room/room-errors.ts)

@@ -12,6 +12,7 @@ import { MysqlTicketLedger } from './persistence/ticket-ledger.mysql';
 import { SeatInventory } from './seat-inventory';
 import { SeatPool } from './seat-pool';
 import { SeatReservation } from './seat-reservation';
+import { SeatsInLimbo } from './seats-in-limbo';
 import { AtomicStrategy } from './strategies/atomic.strategy';
 import { OptimisticStrategy } from './strategies/optimistic.strategy';
 import { PessimisticStrategy } from './strategies/pessimistic.strategy';
@@ -28,6 +29,7 @@ export const SEAT_STRATEGY_CLASSES = [PessimisticStrategy, OptimisticStrategy, A
     SeatPool,
     InventoryRebuilder,
     HoldSweeper,
+    SeatsInLimbo,
     FailoverReconciler,
     { provide: TicketLedger, useClass: MysqlTicketLedger },
     ...SEAT_STRATEGY_CLASSES,

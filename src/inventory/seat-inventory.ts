@@ -19,8 +19,9 @@ export class SeatAlreadyTakenError extends Error {
 
 /**
  * A commit failure after which the seats may be sold (a COMMIT whose answer was
- * lost): they are not given back; their hold expires and the hold sweeper
- * asks MySQL whether they became tickets.
+ * lost and MySQL could not be asked in time): they are not given back here;
+ * the booking put them in limbo (`settleLater`), which settles them as soon
+ * as MySQL answers again.
  */
 export interface SeatsMayBeSold {
   readonly seatsMayBeSold: true;
@@ -42,6 +43,23 @@ export abstract class SeatInventory {
    * Contention waits, bounded by the deadline; never a "busy" answer.
    */
   abstract reserve<T>(request: ReserveRequest, commit: (seats: number[]) => Promise<T>): Promise<Reservation<T>>;
+
+  /**
+   * Seats of a booking whose outcome is unknown (its COMMIT answer was lost):
+   * `committed` is asked again until MySQL answers; not committed, the seats
+   * go back on sale. Until then a would-be SOLD_OUT they could change is a
+   * 503 SEATS_IN_LIMBO.
+   */
+  abstract settleLater(eventId: number, seats: number[], committed: () => Promise<boolean>): void;
+
+  /**
+   * Before a SOLD_OUT is told (on a path that takes seats without `reserve`, like group commit):
+   * throws SeatsInLimboError if seats in limbo could still serve `quantity` (DESIGN §1 invariant 7).
+   */
+  abstract assertSoldOut(eventId: number, quantity: number, available: number): Promise<void>;
+
+  /** MySQL may have freed seats Redis does not know of (a change whose COMMIT answer was lost): rebuild once MySQL answers. */
+  abstract reconcileLater(eventId: number, reason: string): void;
 
   /** A cancellation freed these seats in MySQL: back on sale (later, by reconciliation, if Redis is away now). */
   abstract returnCancelled(eventId: number, seats: number[]): Promise<void>;

@@ -17,6 +17,8 @@ export interface SeatKeys {
   generation: string;
   /** Redlock resource of the pessimistic strategy. */
   lock: string;
+  /** ZSET of bookings in doubt on any instance (a lost COMMIT not settled yet): "<id>:<seats>" -> until (ms). */
+  limbo: string;
 }
 
 export function seatKeys(eventId: number): SeatKeys {
@@ -27,6 +29,7 @@ export function seatKeys(eventId: number): SeatKeys {
     meta: `${tag}:meta`,
     generation: `${tag}:gen`,
     lock: `${tag}:lock`,
+    limbo: `${tag}:limbo`,
   };
 }
 

@@ -251,6 +251,31 @@ export class SeatPool implements OnModuleInit {
     return returned;
   }
 
+  /**
+   * Shares "these seats are in limbo" with every instance, until `until` (ms)
+   * at the latest (by then their Redis claim has expired and the hold sweeper
+   * settles them), so that no instance says SOLD_OUT about them.
+   */
+  async markInLimbo(eventId: number, id: string, seats: number, until: number): Promise<void> {
+    await this.redis.zadd(seatKeys(eventId).limbo, until, `${id}:${seats}`);
+  }
+
+  async clearLimbo(eventId: number, id: string, seats: number): Promise<void> {
+    await this.redis.zrem(seatKeys(eventId).limbo, `${id}:${seats}`);
+  }
+
+  /** Seats in limbo on any instance (entries past their `until` do not count, and are dropped). */
+  async seatsInLimbo(eventId: number, now: number): Promise<number> {
+    const key = seatKeys(eventId).limbo;
+    const replies = (await this.redis.multi().zremrangebyscore(key, '-inf', now).zrangebyscore(key, now, '+inf').exec()) as [
+      Error | null,
+      unknown,
+    ][];
+    const [, [rangeError, members]] = replies as [unknown, [Error | null, string[]]];
+    if (rangeError) throw rangeError;
+    return members.reduce((sum, member) => sum + Number(member.slice(member.lastIndexOf(':') + 1)), 0);
+  }
+
   async generation(eventId: number): Promise<string> {
     return (await this.redis.get(seatKeys(eventId).generation)) ?? '0';
   }

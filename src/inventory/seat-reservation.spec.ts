@@ -1,11 +1,12 @@
 import { Deadline } from '../concurrency/deadline';
-import { DeadlineExceededError, InventoryUnsettledError } from '../errors/domain-errors';
+import { DeadlineExceededError, InventoryUnsettledError, SeatsInLimboError } from '../errors/domain-errors';
 import { SeatguardMetrics } from '../metrics/seatguard-metrics';
 import type { HoldSweeper } from './hold-sweeper';
 import type { InventoryRebuilder } from './inventory-rebuilder';
 import { SeatAlreadyTakenError } from './seat-inventory';
 import type { SeatPool } from './seat-pool';
 import { SeatReservation } from './seat-reservation';
+import type { SeatsInLimbo } from './seats-in-limbo';
 import type { AttemptOutcome, SeatStrategy } from './strategies/seat-strategy';
 import { StrategyRegistry } from './strategies/strategy-registry';
 
@@ -21,7 +22,7 @@ class ScriptedStrategy implements SeatStrategy {
   }
 }
 
-function reservationWith(script: AttemptOutcome[], soldOutMemo: { available: number } | null = null) {
+function reservationWith(script: AttemptOutcome[], soldOutMemo: { available: number } | null = null, inLimbo = 0) {
   const strategy = new ScriptedStrategy(script);
   const released: number[][] = [];
   const rebuilds: string[] = [];
@@ -36,8 +37,17 @@ function reservationWith(script: AttemptOutcome[], soldOutMemo: { available: num
     rebuild: (_id: number, reason: string) => (rebuilds.push(reason), Promise.resolve(10)),
   } as unknown as InventoryRebuilder;
   const sweeper = { requestReconcile: () => undefined } as unknown as HoldSweeper;
-  const config = { holdTtlMs: 30_000 } as ConstructorParameters<typeof SeatReservation>[5];
-  const reservation = new SeatReservation(new StrategyRegistry([strategy]), pool, rebuilder, sweeper, new SeatguardMetrics(), config);
+  const limbo = { anywhere: () => Promise.resolve(inLimbo) } as unknown as SeatsInLimbo;
+  const config = { holdTtlMs: 30_000 } as ConstructorParameters<typeof SeatReservation>[6];
+  const reservation = new SeatReservation(
+    new StrategyRegistry([strategy]),
+    pool,
+    rebuilder,
+    sweeper,
+    limbo,
+    new SeatguardMetrics(),
+    config,
+  );
   return { reservation, strategy, released, rebuilds };
 }
 
@@ -62,6 +72,22 @@ describe('SeatReservation', () => {
     const { reservation, strategy } = reservationWith([taken], { available: 1 });
     expect(await reservation.reserve(request(), () => Promise.resolve('never'))).toEqual({ kind: 'sold-out', available: 1 });
     expect(strategy.attempts).toBe(0);
+  });
+
+  it.each([
+    ['the memo', { available: 1 }, []],
+    ['an attempt', null, [{ kind: 'sold-out' as const, available: 1 }]],
+  ])(
+    'sold out (from %s) while seats that could serve the request are in limbo: 503 SEATS_IN_LIMBO, not SOLD_OUT',
+    async (_from, memo, script) => {
+      const { reservation } = reservationWith(script.length ? script : [taken], memo, 1);
+      await expect(reservation.reserve(request(), () => Promise.resolve('never'))).rejects.toBeInstanceOf(SeatsInLimboError);
+    },
+  );
+
+  it('sold out, and the seats in limbo could not serve the request either: SOLD_OUT', async () => {
+    const { reservation } = reservationWith([{ kind: 'sold-out', available: 0 }], null, 1); // 2 wanted, at most 1 could come back
+    expect(await reservation.reserve(request(), () => Promise.resolve('never'))).toEqual({ kind: 'sold-out', available: 0 });
   });
 
   it('rebuilds a missing pool from MySQL, then takes', async () => {

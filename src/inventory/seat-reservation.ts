@@ -1,12 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { bookingConfig, BookingConfig } from '../config/configuration';
 import { retryUntilDeadline, RetryableConflict, RetryPolicy } from '../concurrency/retry-until-deadline';
-import { EventCancelledError, InventoryUnsettledError } from '../errors/domain-errors';
+import { EventCancelledError, InventoryUnsettledError, SeatsInLimboError } from '../errors/domain-errors';
 import { SeatguardMetrics } from '../metrics/seatguard-metrics';
 import { HoldSweeper } from './hold-sweeper';
 import { InventoryRebuilder } from './inventory-rebuilder';
 import { Reservation, ReserveRequest, SeatAlreadyTakenError, SeatInventory, seatsMayBeSold } from './seat-inventory';
 import { SeatPool } from './seat-pool';
+import { SeatsInLimbo } from './seats-in-limbo';
 import { StrategyRegistry } from './strategies/strategy-registry';
 
 /** Rebuilds of a missing pool, and seat conflicts found by MySQL, tolerated per reservation. */
@@ -29,6 +30,7 @@ export class SeatReservation extends SeatInventory {
     private readonly pool: SeatPool,
     private readonly rebuilder: InventoryRebuilder,
     private readonly sweeper: HoldSweeper,
+    private readonly limbo: SeatsInLimbo,
     private readonly metrics: SeatguardMetrics,
     @Inject(bookingConfig.KEY) private readonly config: BookingConfig,
   ) {
@@ -45,12 +47,12 @@ export class SeatReservation extends SeatInventory {
       return await retryUntilDeadline(deadline, `taking seats (${strategy.name})`, BACKOFF, async (): Promise<Reservation<T>> => {
         // Once the pool has run dry, most requests of a flash sale end here, whatever the strategy.
         const known = this.pool.knownSoldOut(eventId, quantity);
-        if (known) return known;
+        if (known) return this.soldOutUnlessInLimbo(eventId, quantity, known);
         attempts += 1;
         const outcome = await strategy.attempt({ eventId, quantity, deadline, holdUntil: Date.now() + this.config.holdTtlMs });
         switch (outcome.kind) {
           case 'sold-out':
-            return outcome;
+            return this.soldOutUnlessInLimbo(eventId, quantity, outcome);
           case 'closed':
             // Whatever this instance's copy of the event says: the pool was closed by its cancellation.
             throw new EventCancelledError(eventId);
@@ -79,6 +81,25 @@ export class SeatReservation extends SeatInventory {
     } finally {
       this.metrics.attemptsPerBooking.observe({ strategy: strategy.name }, attempts);
     }
+  }
+
+  /** SOLD_OUT only when it is true: seats in limbo that could serve this request make it a short 503 instead. */
+  private async soldOutUnlessInLimbo(eventId: number, quantity: number, soldOut: { kind: 'sold-out'; available: number }) {
+    await this.assertSoldOut(eventId, quantity, soldOut.available);
+    return soldOut;
+  }
+
+  async assertSoldOut(eventId: number, quantity: number, available: number): Promise<void> {
+    const inLimbo = await this.limbo.anywhere(eventId);
+    if (inLimbo > 0 && available + inLimbo >= quantity) throw new SeatsInLimboError(available, inLimbo, quantity);
+  }
+
+  settleLater(eventId: number, seats: number[], committed: () => Promise<boolean>): void {
+    this.limbo.add(eventId, seats, committed);
+  }
+
+  reconcileLater(eventId: number, reason: string): void {
+    this.sweeper.requestReconcile(eventId, reason);
   }
 
   async returnCancelled(eventId: number, seats: number[]): Promise<void> {

@@ -82,7 +82,7 @@ export class SeatguardMetrics {
 
   readonly ambiguousCommits = new Counter({
     name: 'seatguard_ambiguous_commits_total',
-    help: 'Bookings whose COMMIT answer was lost, by what MySQL said afterwards (committed, unknown)',
+    help: 'Bookings whose COMMIT answer was lost, by what MySQL said afterwards: at once (committed, not-committed, unknown), or once it answered again (committed-later, not-committed-later)',
     labelNames: ['resolution'] as const,
     registers: [this.registry],
   });

@@ -43,7 +43,8 @@ export const SALE_STATE_CONFLICTS =
 /** Everything that reserves seats with the event's strategy can fail these ways on a dependency. */
 export const SEAT_RESERVATION_UNAVAILABLE =
   'MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE, LOCK_QUORUM_UNAVAILABLE, DEADLINE_EXCEEDED, INVENTORY_UNSETTLED: nothing was taken; ' +
-  'BOOKING_OUTCOME_UNKNOWN: retry with the same Idempotency-Key to learn whether it was';
+  'BOOKING_OUTCOME_UNKNOWN: retry with the same Idempotency-Key to learn whether it was; ' +
+  'SEATS_IN_LIMBO: not sold out yet, seats wait for MySQL to settle other bookings, retry after Retry-After';
 
 /** requireJsonBodies (415) and the body parser's limit (413) stand before every route that reads a JSON body. */
 export const JSON_BODY_ERRORS = {
@@ -56,6 +57,7 @@ export const BODY_VALIDATION_ERROR = 'VALIDATION_FAILED (`details` names every b
 
 /** Every route that reads MySQL or Redis: its wait is bounded by the request's deadline. */
 export const DEPENDENCY_UNAVAILABLE =
-  'MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After';
+  'MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; ' +
+  'CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe';
 
 export const ADMIN_TOKEN_MISSING = 'UNAUTHORIZED: missing or wrong admin token';

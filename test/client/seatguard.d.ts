@@ -417,7 +417,7 @@ export interface components {
          * @description Stable, machine-readable reason
          * @enum {string}
          */
-        ErrorCode: "SOLD_OUT" | "CUSTOMER_LIMIT_REACHED" | "IDEMPOTENCY_KEY_REUSED" | "BOOKING_NOT_FOUND" | "EVENT_NOT_FOUND" | "DEADLINE_EXCEEDED" | "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "LOCK_QUORUM_UNAVAILABLE" | "INVENTORY_UNSETTLED" | "BOOKING_OUTCOME_UNKNOWN" | "VALIDATION_FAILED" | "INVALID_INPUT" | "SALE_NOT_OPEN" | "SALE_CLOSED" | "EVENT_CANCELLED" | "HOLD_EXPIRED" | "HOLD_NOT_ACTIVE" | "CAPACITY_BELOW_SOLD" | "SEATS_AVAILABLE" | "WAITLIST_ENTRY_NOT_FOUND" | "WAITLIST_FULL" | "WAITLIST_ALREADY_JOINED" | "QUEUE_REQUIRED" | "ADMISSION_INVALID" | "QUEUE_OFF" | "ALREADY_QUEUED" | "QUEUE_TICKET_NOT_FOUND" | "MALFORMED_JSON" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "UNAUTHORIZED" | "NOT_FOUND" | "INVALID_ID" | "INVALID_IDEMPOTENCY_KEY" | "BAD_BODY" | "INTERNAL" | "ADMIN_SCOPE_MISSING" | "ADMIN_KEY_NOT_FOUND";
+        ErrorCode: "SOLD_OUT" | "CUSTOMER_LIMIT_REACHED" | "IDEMPOTENCY_KEY_REUSED" | "BOOKING_NOT_FOUND" | "EVENT_NOT_FOUND" | "DEADLINE_EXCEEDED" | "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "LOCK_QUORUM_UNAVAILABLE" | "INVENTORY_UNSETTLED" | "BOOKING_OUTCOME_UNKNOWN" | "VALIDATION_FAILED" | "INVALID_INPUT" | "SALE_NOT_OPEN" | "SALE_CLOSED" | "EVENT_CANCELLED" | "HOLD_EXPIRED" | "HOLD_NOT_ACTIVE" | "CAPACITY_BELOW_SOLD" | "SEATS_AVAILABLE" | "WAITLIST_ENTRY_NOT_FOUND" | "SEATS_IN_LIMBO" | "CHANGE_OUTCOME_UNKNOWN" | "WAITLIST_FULL" | "WAITLIST_ALREADY_JOINED" | "QUEUE_REQUIRED" | "ADMISSION_INVALID" | "QUEUE_OFF" | "ALREADY_QUEUED" | "QUEUE_TICKET_NOT_FOUND" | "MALFORMED_JSON" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "UNAUTHORIZED" | "NOT_FOUND" | "INVALID_ID" | "INVALID_IDEMPOTENCY_KEY" | "BAD_BODY" | "INTERNAL" | "ADMIN_SCOPE_MISSING" | "ADMIN_KEY_NOT_FOUND";
         ErrorResponse: {
             /** @example 409 */
             statusCode: number;
@@ -985,7 +985,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1064,7 +1064,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1133,7 +1133,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1512,7 +1512,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1591,7 +1591,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1642,7 +1642,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1742,7 +1742,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1833,7 +1833,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1902,7 +1902,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; INVENTORY_UNSETTLED */
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe; INVENTORY_UNSETTLED */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1978,7 +1978,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -2087,7 +2087,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE, LOCK_QUORUM_UNAVAILABLE, DEADLINE_EXCEEDED, INVENTORY_UNSETTLED: nothing was taken; BOOKING_OUTCOME_UNKNOWN: retry with the same Idempotency-Key to learn whether it was */
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE, LOCK_QUORUM_UNAVAILABLE, DEADLINE_EXCEEDED, INVENTORY_UNSETTLED: nothing was taken; BOOKING_OUTCOME_UNKNOWN: retry with the same Idempotency-Key to learn whether it was; SEATS_IN_LIMBO: not sold out yet, seats wait for MySQL to settle other bookings, retry after Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -2129,7 +2129,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -2171,7 +2171,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -2281,7 +2281,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE, LOCK_QUORUM_UNAVAILABLE, DEADLINE_EXCEEDED, INVENTORY_UNSETTLED: nothing was taken; BOOKING_OUTCOME_UNKNOWN: retry with the same Idempotency-Key to learn whether it was */
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE, LOCK_QUORUM_UNAVAILABLE, DEADLINE_EXCEEDED, INVENTORY_UNSETTLED: nothing was taken; BOOKING_OUTCOME_UNKNOWN: retry with the same Idempotency-Key to learn whether it was; SEATS_IN_LIMBO: not sold out yet, seats wait for MySQL to settle other bookings, retry after Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -2341,7 +2341,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -2383,7 +2383,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -2476,7 +2476,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -2517,7 +2517,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -2559,7 +2559,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -2628,7 +2628,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -2721,7 +2721,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -2762,7 +2762,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -2823,7 +2823,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */

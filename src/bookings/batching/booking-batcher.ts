@@ -72,6 +72,11 @@ export class BookingBatcher {
     );
   }
 
+  /** Seats of a batch member that turned out not booked (a lost COMMIT settled as "not committed"): back on sale. */
+  giveBack(eventId: number, seats: number[]): Promise<void> {
+    return this.seats.giveBack(eventId, seats);
+  }
+
   book(member: BatchMember): Promise<BatchAnswer> {
     if (!this.seats.supports(member.strategy)) return Promise.resolve({ kind: 'alone' });
     return this.batches.submit(`${member.eventId}:${member.strategy}`, member);

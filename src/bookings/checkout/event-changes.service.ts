@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { bookingConfig, BookingConfig } from '../../config/configuration';
+import { ChangeOutcomeUnknownError } from '../../errors/domain-errors';
 import { EventResponse } from '../../events/dto/event.response';
 import { UpdateEventDto } from '../../events/dto/update-event.dto';
 import { EventsService } from '../../events/events.service';
@@ -28,10 +29,16 @@ export class EventChangesService {
   ) {}
 
   async update(id: number, input: UpdateEventDto): Promise<EventResponse> {
-    const { after } = await this.events.update(id, input, async (tx, { before, after }) => {
-      const added = Array.from({ length: Math.max(0, after.capacity - before.capacity) }, (_, i) => before.capacity + 1 + i);
-      await this.bookings.offerNewSeats(id, added, this.config.waitlistOfferTtlMs, tx);
-    });
+    const { after } = await this.events
+      .update(id, input, async (tx, { before, after }) => {
+        const added = Array.from({ length: Math.max(0, after.capacity - before.capacity) }, (_, i) => before.capacity + 1 + i);
+        await this.bookings.offerNewSeats(id, added, this.config.waitlistOfferTtlMs, tx);
+      })
+      .catch((error: unknown) => {
+        // A lost COMMIT MySQL could not be asked about: a new capacity reaches the pool with the rebuild.
+        if (error instanceof ChangeOutcomeUnknownError) this.inventory.reconcileLater(id, 'lost-commit');
+        throw error;
+      });
     // Also when MySQL already had this capacity: a repeated PATCH finishes a change whose rebuild failed.
     if (input.capacity !== undefined) await this.inventory.matchCapacity(id, after.capacity);
     return this.events.respond(after);

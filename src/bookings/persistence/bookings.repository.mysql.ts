@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Deadline } from '../../concurrency/deadline';
-import { BoundedSql, SqlTransaction } from '../../database/bounded-sql';
+import { AmbiguousCommitError, BoundedSql, SqlTransaction } from '../../database/bounded-sql';
+import { LostCommitSettler } from '../../database/lost-commit-settler';
 import type { BookingStatus, StoredBooking } from '../booking.model';
 import {
   BookingEnd,
@@ -65,8 +66,16 @@ const likePrefix = (prefix: string): string => `${prefix.replace(/[\\%_]/g, (c) 
  */
 @Injectable()
 export class MysqlBookingsRepository extends BookingsRepository {
-  constructor(private readonly sql: BoundedSql) {
+  constructor(
+    private readonly sql: BoundedSql,
+    private readonly lostCommits: LostCommitSettler,
+  ) {
     super();
+  }
+
+  settleInsert(reference: string, lost: Error, deadline?: Deadline): Promise<StoredBooking | null> {
+    if (!(lost instanceof AmbiguousCommitError)) throw lost;
+    return this.lostCommits.settle(lost, () => this.findByReference(reference, deadline), deadline);
   }
 
   async insert(b: NewBooking, deadline: Deadline): Promise<StoredBooking> {
@@ -180,6 +189,13 @@ export class MysqlBookingsRepository extends BookingsRepository {
   }
 
   async confirmHold(id: number): Promise<StoredBooking | ConfirmRefusal> {
+    let eventId: number | null = null;
+    // Confirming is idempotent: after a lost COMMIT, doing it again answers what MySQL has.
+    const confirm = () => this.confirmHoldOnce(id, (e) => (eventId = e));
+    return this.lostCommits.changeOrSettle(confirm, confirm, () => eventId);
+  }
+
+  private async confirmHoldOnce(id: number, seen: (eventId: number) => void): Promise<StoredBooking | ConfirmRefusal> {
     return this.sql.transaction(async (tx) => {
       // The event row first (shared), like every booking write: a cancel in progress is waited for, then refuses this.
       const [{ event_id: eventId }] = await tx.query<{ event_id: number }[]>('SELECT event_id FROM bookings WHERE id = ?', [id]);
@@ -195,6 +211,7 @@ export class MysqlBookingsRepository extends BookingsRepository {
       }
       const rows = await tx.query<BookingRow[]>(`SELECT ${COLUMNS} FROM bookings WHERE id = ?`, [id]);
       const booking = toModel(rows[0]);
+      seen(booking.eventId);
       if (booking.status === 'confirmed') return booking;
       return booking.status === 'held' || booking.status === 'expired' ? 'expired' : 'ended';
     });
@@ -203,13 +220,57 @@ export class MysqlBookingsRepository extends BookingsRepository {
   async end(id: number, to: BookingEnd, offerTtlMs: number): Promise<EndedBooking | null> {
     const [owner] = await this.sql.query<{ event_id: number }[]>('SELECT event_id FROM bookings WHERE id = ?', [id]);
     if (!owner) return null;
-    return this.sql.transaction(async (tx) => {
-      await lockEventShared(tx, Number(owner.event_id));
-      return this.endLocked(tx, id, to, offerTtlMs);
-    });
+    const eventId = Number(owner.event_id);
+    const endOnce = (endedAt: Date) =>
+      this.sql.transaction(async (tx) => {
+        await lockEventShared(tx, eventId);
+        return this.endLocked(tx, id, to, offerTtlMs, endedAt);
+      });
+    // This call's mark: after a lost COMMIT, a booking ended at exactly this instant was ended by this call.
+    const endedAt = new Date(Math.floor(Date.now()));
+    return this.lostCommits.changeOrSettle(
+      () => endOnce(endedAt),
+      async () => (await this.endedBy(id, endedAt)) ?? endOnce(new Date(Math.floor(Date.now()))),
+      () => eventId,
+    );
+  }
+
+  /**
+   * After a lost COMMIT (fenced): if the booking was ended by the call marked
+   * `endedAt`, that end committed, and its freed seats are those of the
+   * booking no ticket holds now (the waiting list's offers hold the others;
+   * none of them was on sale, so nobody else can have taken them). Else null.
+   */
+  private async endedBy(id: number, endedAt: Date): Promise<EndedBooking | null> {
+    const booking = await this.findById(id);
+    if (!booking || booking.cancelledAt?.getTime() !== endedAt.getTime()) return null;
+    const ticketed = await this.sql.query<{ seat_no: number }[]>('SELECT seat_no FROM tickets WHERE event_id = ? AND seat_no IN (?)', [
+      booking.eventId,
+      booking.seats,
+    ]);
+    const taken = new Set(ticketed.map((r) => Number(r.seat_no)));
+    return { booking, seatsFreed: booking.seats.filter((seat) => !taken.has(seat)) };
   }
 
   async leaveWaitlist(entry: WaitlistEntryRef, offerTtlMs: number): Promise<EndedBooking | null> {
+    let offerId = entry.offerBookingId;
+    const endedAt = new Date(Math.floor(Date.now()));
+    const leave = (at: Date) => this.leaveWaitlistOnce(entry, offerTtlMs, at, (id) => (offerId = id));
+    // After a lost COMMIT (fenced): the offer ended by this call is the answer; otherwise leaving again is harmless.
+    const settled = async () => (offerId !== null ? await this.endedBy(offerId, endedAt) : null) ?? leave(new Date(Math.floor(Date.now())));
+    return this.lostCommits.changeOrSettle(
+      () => leave(endedAt),
+      settled,
+      () => entry.eventId,
+    );
+  }
+
+  private async leaveWaitlistOnce(
+    entry: WaitlistEntryRef,
+    offerTtlMs: number,
+    endedAt: Date,
+    offerTried: (offerId: number | null) => void,
+  ): Promise<EndedBooking | null> {
     for (let attempt = 1; ; attempt++) {
       const result = await this.sql.transaction(async (tx) => {
         // Lock order of every path that touches an offer: event (shared), the offer's booking, then the entry.
@@ -225,7 +286,8 @@ export class MysqlBookingsRepository extends BookingsRepository {
         // Fulfilled (confirmed), expired, left or cancelled: leaving changes nothing, a bought booking stays bought.
         if (row.status !== 'waiting' && row.status !== 'offered') return null;
         await tx.query("UPDATE waitlist_entries SET status = 'left' WHERE id = ?", [entry.id]);
-        return row.status === 'offered' && offerId !== null ? this.endLocked(tx, offerId, 'released', offerTtlMs) : null;
+        offerTried(offerId);
+        return row.status === 'offered' && offerId !== null ? this.endLocked(tx, offerId, 'released', offerTtlMs, endedAt) : null;
       });
       if (result === null || !('retry' in result)) return result;
       if (attempt >= 3) throw new Error(`waiting-list entry ${entry.id} kept changing while leaving`);
@@ -234,7 +296,14 @@ export class MysqlBookingsRepository extends BookingsRepository {
   }
 
   /** Ends a live booking inside `tx`, the event row already locked (shared) by the caller. */
-  private async endLocked(tx: SqlTransaction, id: number, to: BookingEnd, offerTtlMs: number): Promise<EndedBooking | null> {
+  private async endLocked(
+    tx: SqlTransaction,
+    id: number,
+    to: BookingEnd,
+    offerTtlMs: number,
+    /** Written as cancelled_at: the mark by which a lost COMMIT's caller recognises its own end (see `endedBy`). */
+    endedAt: Date,
+  ): Promise<EndedBooking | null> {
     // MySQL's clock decides whether a hold has lapsed, in the same locked read.
     const rows = await tx.query<(BookingRow & { lapsed: number | null })[]>(
       `SELECT ${COLUMNS}, expires_at <= NOW(3) AS lapsed FROM bookings WHERE id = ? FOR UPDATE`,
@@ -247,7 +316,6 @@ export class MysqlBookingsRepository extends BookingsRepository {
     if (!live || !expiredNow) return { booking, seatsFreed: [] };
     const held = await tx.query<{ seat_no: number }[]>('SELECT seat_no FROM tickets WHERE booking_id = ? FOR UPDATE', [id]);
     await tx.query('DELETE FROM tickets WHERE booking_id = ?', [id]);
-    const endedAt = new Date();
     // A hold ends released (or expired); a confirmed booking ends cancelled, whichever route asked.
     const status: BookingStatus = booking.status === 'held' ? (to === 'expired' ? 'expired' : 'released') : 'cancelled';
     await tx.query('UPDATE bookings SET status = ?, cancelled_at = ?, expires_at = NULL WHERE id = ?', [status, endedAt, id]);
@@ -265,7 +333,18 @@ export class MysqlBookingsRepository extends BookingsRepository {
   async offerNewSeats(eventId: number, seats: number[], offerTtlMs: number, tx?: SqlTransaction): Promise<number[]> {
     if (seats.length === 0) return [];
     if (tx) return (await offerToWaitlist(tx, eventId, seats, offerTtlMs)).leftover;
-    return this.sql.transaction(async (own) => (await offerToWaitlist(own, eventId, seats, offerTtlMs)).leftover);
+    const offer = () => this.sql.transaction(async (own) => (await offerToWaitlist(own, eventId, seats, offerTtlMs)).leftover);
+    // After a lost COMMIT (fenced): a new seat with a ticket was offered, so the offer committed; none, offer again.
+    const settled = async () => {
+      const ticketed = await this.sql.query<{ seat_no: number }[]>('SELECT seat_no FROM tickets WHERE event_id = ? AND seat_no IN (?)', [
+        eventId,
+        seats,
+      ]);
+      if (ticketed.length === 0) return offer();
+      const taken = new Set(ticketed.map((r) => Number(r.seat_no)));
+      return seats.filter((seat) => !taken.has(seat));
+    };
+    return this.lostCommits.changeOrSettle(offer, settled, () => eventId);
   }
 
   async expiredHoldIds(limit: number): Promise<number[]> {

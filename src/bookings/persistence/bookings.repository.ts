@@ -61,15 +61,25 @@ export abstract class BookingsRepository {
    */
   abstract insert(booking: NewBooking, deadline: Deadline): Promise<StoredBooking>;
   /**
+   * The final outcome of an `insert` whose COMMIT answer was lost (`lost`, an
+   * AmbiguousCommitError): the booking if it committed, null if it never will.
+   * Throws while MySQL cannot be asked (then the outcome is still open).
+   */
+  abstract settleInsert(reference: string, lost: Error, deadline?: Deadline): Promise<StoredBooking | null>;
+  /**
    * held → confirmed, only while the hold has not expired (MySQL's clock
    * decides, in one conditional UPDATE, so a confirm racing the expiry has
    * exactly one winner). Confirming a confirmed booking returns it again.
+   * A lost COMMIT answer is settled by asking MySQL (ChangeOutcomeUnknownError if it cannot be asked in time).
    */
   abstract confirmHold(id: number): Promise<StoredBooking | ConfirmRefusal>;
   /**
    * Ends a live booking: tickets deleted, the seats offered to the waiting
    * list first (`offerTtlMs`), the rest returned in `seatsFreed`. `expired`
    * only ends a hold whose time is up. Ending an ended booking changes nothing.
+   * A lost COMMIT answer is settled by asking MySQL: if this call's end
+   * committed, its freed seats are returned all the same (exactly once);
+   * ChangeOutcomeUnknownError (with the event) if MySQL cannot be asked in time.
    */
   abstract end(id: number, to: BookingEnd, offerTtlMs: number): Promise<EndedBooking | null>;
   /**

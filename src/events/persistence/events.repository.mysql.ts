@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Deadline } from '../../concurrency/deadline';
 import { BoundedSql } from '../../database/bounded-sql';
+import { LostCommitSettler } from '../../database/lost-commit-settler';
 import type { Event, EventChanges, NewEvent, QueueMode, SeatCounts } from '../event.model';
 import { CapacityBelowSoldError, ChangeHook, EventsRepository } from './events.repository';
 
@@ -58,7 +59,10 @@ const CHANGE_COLUMNS: Record<keyof EventChanges, string> = {
 /** Plain SQL, every wait bounded (BoundedSql); the schema lives in migrations/. */
 @Injectable()
 export class MysqlEventsRepository extends EventsRepository {
-  constructor(private readonly sql: BoundedSql) {
+  constructor(
+    private readonly sql: BoundedSql,
+    private readonly lostCommits: LostCommitSettler,
+  ) {
     super();
   }
 
@@ -102,10 +106,27 @@ export class MysqlEventsRepository extends EventsRepository {
   }
 
   async update(id: number, changes: EventChanges, alsoInTransaction?: ChangeHook): Promise<{ before: Event; after: Event } | null> {
+    let firstBefore: Event | undefined;
+    const update = () => this.updateOnce(id, changes, (before) => (firstBefore ??= before), alsoInTransaction);
+    // Setting the same values again is harmless; `before` stays what the first attempt saw, so new seats are still new.
+    const settled = async () => {
+      const redone = await update();
+      return redone && { before: firstBefore ?? redone.before, after: redone.after };
+    };
+    return this.lostCommits.changeOrSettle(update, settled, () => id);
+  }
+
+  private async updateOnce(
+    id: number,
+    changes: EventChanges,
+    seen: (before: Event) => void,
+    alsoInTransaction?: ChangeHook,
+  ): Promise<{ before: Event; after: Event } | null> {
     return this.sql.transaction(async (tx) => {
       const locked = await tx.query<EventRow[]>(`SELECT ${COLUMNS} FROM events WHERE id = ? FOR UPDATE`, [id]);
       if (locked.length === 0) return null;
       const before = toModel(locked[0]);
+      seen(before);
       if (changes.capacity !== undefined && changes.capacity < before.capacity) {
         // Read after the lock: every booking that had a seat in flight has committed by now.
         const [{ highest }] = await tx.query<{ highest: number | null }[]>(
@@ -129,6 +150,12 @@ export class MysqlEventsRepository extends EventsRepository {
   }
 
   async cancel(id: number): Promise<Event | null> {
+    // Harmless twice: after a lost COMMIT, cancelling again answers what MySQL has.
+    const cancel = () => this.cancelOnce(id);
+    return this.lostCommits.changeOrSettle(cancel, cancel, () => id);
+  }
+
+  private async cancelOnce(id: number): Promise<Event | null> {
     return this.sql.transaction(async (tx) => {
       const locked = await tx.query<EventRow[]>(`SELECT ${COLUMNS} FROM events WHERE id = ? FOR UPDATE`, [id]);
       if (locked.length === 0) return null;
