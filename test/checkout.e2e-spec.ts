@@ -4,7 +4,7 @@ import { STRATEGY_NAMES } from '../src/inventory/strategies/strategy-name';
 import { admin, book, burst, countByStatus, createEvent, json, ownerOf, violationsFor } from './support/sale';
 import { closeTestDb, rows, snapshot, truncateAll } from './support/test-db';
 import { closeTestRedis, flushTestRedis, testRedis } from './support/test-redis';
-import { KNOWN_INVENTORIES_KEY } from '../src/inventory/seat-keys';
+import { KNOWN_INVENTORIES_KEY, seatKeys } from '../src/inventory/seat-keys';
 import { RunningApp, startApp } from './support/test-app';
 import { waitFor } from './support/purchase-loop';
 
@@ -356,6 +356,22 @@ describe('checkout', () => {
   });
 
   it('bad input for every checkout route: 4xx naming the problem, nothing written', async () => {
+    // The sweeper must not change Redis while the snapshot is compared: neither drop the pool of an earlier test's
+    // ended or cancelled event (it does on its next tick) nor settle an earlier burst's seat claims (HOLD_TTL_MS after them).
+    await waitFor(
+      'pools of events off sale dropped, earlier claims settled',
+      async () => {
+        const known = (await testRedis().smembers(KNOWN_INVENTORIES_KEY)).map(Number);
+        if (known.length === 0) return true;
+        const live = await rows(
+          'SELECT id FROM events WHERE id IN (?) AND cancelled_at IS NULL AND (sales_end_at IS NULL OR sales_end_at > NOW(3))',
+          [known],
+        );
+        const claims = await Promise.all(known.map((id) => testRedis().zcard(seatKeys(id).held)));
+        return live.length === known.length && claims.every((n) => n === 0);
+      },
+      60_000,
+    );
     const event = await createEvent(app.url, { capacity: 3 });
     const h = await hold(event.id);
     // No hold of an earlier test may lapse (and be swept) while the snapshot is compared.
@@ -363,16 +379,6 @@ describe('checkout', () => {
       'no hold about to lapse',
       async () => (await rows("SELECT 1 FROM bookings WHERE status = 'held' AND expires_at < NOW(3) + INTERVAL 2 MINUTE")).length === 0,
     );
-    // Nor may the sweeper drop the pool of an earlier test's ended or cancelled event meanwhile (it does on its next tick).
-    await waitFor('pools of events off sale dropped', async () => {
-      const known = (await testRedis().smembers(KNOWN_INVENTORIES_KEY)).map(Number);
-      if (known.length === 0) return true;
-      const live = await rows(
-        'SELECT id FROM events WHERE id IN (?) AND cancelled_at IS NULL AND (sales_end_at IS NULL OR sales_end_at > NOW(3))',
-        [known],
-      );
-      return live.length === known.length;
-    });
     const before = await snapshot();
     const cases: [string, string, unknown, Record<string, string>, number, RegExp][] = [
       [

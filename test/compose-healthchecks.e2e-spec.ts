@@ -5,10 +5,12 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { freePort } from './support/child-app';
 import { testEnvironment } from './setup/test-settings';
+import { RunningApp, startApp } from './support/test-app';
 
 const compose = parse(readFileSync(join(__dirname, '..', 'docker', 'compose.yml'), 'utf8')) as {
   services: Record<string, { command: string[]; healthcheck: { test: string[] } }>;
 };
+const dockerfile = readFileSync(join(__dirname, '..', 'docker', 'Dockerfile'), 'utf8');
 
 /** What Docker runs for a CMD-SHELL check or an ["sh", "-c", …] command: `$$` has become `$` by then. */
 function containerShell(compose: string): string {
@@ -73,6 +75,44 @@ describe('compose healthchecks, run for real', () => {
       const check = (password: string) => runCheck('redis', { REDIS_PASSWORD: password, PATH: `${shimDir}:${process.env.PATH ?? ''}` });
       expect(check('compose-check-password')).toBe(0);
       expect(check('wrong-password')).not.toBe(0);
+    });
+  });
+
+  /**
+   * The app's checks (compose's on /health/ready, the Dockerfile's on /health/live) send no token:
+   * the minimal body anyone gets must be enough for them, and not ready must still fail them.
+   */
+  describe('the app, probed without the admin token', () => {
+    const apps: RunningApp[] = [];
+    afterAll(async () => {
+      for (const app of apps) await app.close();
+    });
+    /** The check's command with the app's address instead of the container's 127.0.0.1:3000; its exit status. */
+    const probe = (command: string[], url: string) =>
+      new Promise<number | null>((resolve) => {
+        const [file, ...args] = command.map((part) => part.replace('http://127.0.0.1:3000', url));
+        spawn(file === 'node' ? process.execPath : file, args, { stdio: 'ignore' }).once('exit', resolve);
+      });
+    const composeCheck = () => {
+      const [form, ...command] = compose.services.app.healthcheck.test;
+      expect(form).toBe('CMD');
+      return command;
+    };
+    const dockerfileCheck = () => JSON.parse(/HEALTHCHECK[^\n]*\n?\s*CMD (\[.*\])/.exec(dockerfile)![1]) as string[];
+
+    it('healthy when MySQL and Redis answer', async () => {
+      const app = await startApp();
+      apps.push(app);
+      expect(await probe(composeCheck(), app.url)).toBe(0);
+      expect(await probe(dockerfileCheck(), app.url)).toBe(0);
+    });
+
+    it('compose: unhealthy when Redis is away; the Dockerfile (liveness) stays healthy', async () => {
+      const closedPort = await freePort();
+      const app = await startApp({ REDIS_URL: `redis://127.0.0.1:${closedPort}`, REDLOCK_NODES: `redis://127.0.0.1:${closedPort}` });
+      apps.push(app);
+      expect(await probe(composeCheck(), app.url)).toBe(1);
+      expect(await probe(dockerfileCheck(), app.url)).toBe(0);
     });
   });
 });
