@@ -148,9 +148,10 @@ export class MysqlBookingsRepository extends BookingsRepository {
   /**
    * The customer's turn: the lock row serialises every booking of this
    * customer for this event (on every instance), and under it the count reads
-   * what the previous holder committed (READ COMMITTED).
+   * what the previous holder committed (READ COMMITTED). Protected: the test
+   * harness's control group replaces it with a naive check, to show the proofs catch one.
    */
-  private async claimCustomerQuota(tx: SqlTransaction, b: NewBooking, limit: number): Promise<void> {
+  protected async claimCustomerQuota(tx: SqlTransaction, b: NewBooking, limit: number): Promise<void> {
     await tx.query('SELECT 1 FROM customer_booking_locks WHERE event_id = ? AND customer_email = ? FOR UPDATE', [
       b.eventId,
       b.customerEmail,
