@@ -2323,7 +2323,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description HOLD_NOT_ACTIVE: released or cancelled */
+            /** @description HOLD_NOT_ACTIVE: released or cancelled; EVENT_CANCELLED: the event was cancelled (MySQL refuses the confirmation) */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -38,6 +38,16 @@ async function timed(send: () => Promise<Response>): Promise<Timed> {
 const post = (url: string, body: unknown, headers: Record<string, string> = json) =>
   fetch(url, { method: 'POST', headers, body: JSON.stringify(body) });
 
+/** Answers counted by status and code: `{"201": 80, "409 EVENT_CANCELLED": 40}`. */
+function countByAnswer(answers: Answer[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const a of answers) {
+    const key = a.status === 201 ? '201' : `${a.status} ${a.body?.code}`;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+}
+
 const report = (line: string) => process.stdout.write(`[races and abuse] ${line}\n`);
 
 /** 40 buyers book in a loop (each until told EVENT_CANCELLED) while the admin cancels the event. */
@@ -75,7 +85,7 @@ async function cancelWhileBuying(app: RunningApp, strategy: string, label: strin
   const tickets = await rows<{ n: number }>('SELECT COUNT(*) AS n FROM tickets WHERE event_id = ?', [event.id]);
   report(
     `${label}: ${overlapping.length} bookings in flight during the cancel; stored after cancelledAt ${after[0].n}, ` +
-      `live ${live[0].n}, tickets ${tickets[0].n}; answers ${JSON.stringify(countByStatus(answers))}`,
+      `live ${live[0].n}, tickets ${tickets[0].n}; answers ${JSON.stringify(countByAnswer(answers))}`,
   );
   expect(Number(after[0].n)).toBe(0);
   expect(Number(live[0].n)).toBe(0);
@@ -83,8 +93,12 @@ async function cancelWhileBuying(app: RunningApp, strategy: string, label: strin
   // Every buyer was told, and stopped.
   expect(answers.filter((a) => a.body?.code === 'EVENT_CANCELLED')).toHaveLength(40);
   expect(await (await fetch(api(`/events/${event.id}`))).json()).toMatchObject({ sold: 0, held: 0, available: 0 });
-  // No 500 anywhere: an in-flight booking refused by MySQL is EVENT_CANCELLED.
-  expect(answers.every((a) => a.status === 201 || a.body?.code === 'EVENT_CANCELLED')).toBe(true);
+  // No 500 anywhere: an in-flight booking refused by MySQL is EVENT_CANCELLED. On a loaded machine, bookings queued
+  // behind the cancel's row lock may also be told 503 with Retry-After (nothing booked: the counts above say so).
+  const unexpected = answers.filter(
+    (a) => a.status !== 201 && a.body?.code !== 'EVENT_CANCELLED' && !(a.status === 503 && Number(a.retryAfter) >= 1),
+  );
+  expect(unexpected.map((a) => `${a.status} ${a.body?.code}`)).toEqual([]);
 }
 
 describe('races and abuse: cancelling an event is final everywhere in one step', () => {

@@ -89,7 +89,7 @@ export class CheckoutController {
   @ApiOkResponse({ type: BookingResponse, description: 'status confirmed' })
   @ApiErrorResponses({
     404: 'BOOKING_NOT_FOUND (also for a wrong or missing secret: these routes never answer 401)',
-    409: 'HOLD_NOT_ACTIVE: released or cancelled',
+    409: 'HOLD_NOT_ACTIVE: released or cancelled; EVENT_CANCELLED: the event was cancelled (MySQL refuses the confirmation)',
     410: 'HOLD_EXPIRED: its seats are back on sale, or about to be',
     503: DEPENDENCY_UNAVAILABLE,
   })
