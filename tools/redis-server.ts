@@ -124,7 +124,7 @@ export async function startExtraRedis(
     throw new Error(`redis-server did not answer on ${port}`);
   };
   await start();
-  // Nothing on disk to flush, so stopping is killing.
+  // Nothing to flush: without persistence nothing is on disk, with it (appendfsync always) every write already is.
   const kill = async () => void (await proc?.stop('SIGKILL'));
   /** What the refusal settings were before, to put back. */
   let saved: Record<string, string> = {};

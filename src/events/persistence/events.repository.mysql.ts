@@ -108,7 +108,9 @@ export class MysqlEventsRepository extends EventsRepository {
   async update(id: number, changes: EventChanges, alsoInTransaction?: ChangeHook): Promise<{ before: Event; after: Event } | null> {
     let firstBefore: Event | undefined;
     const update = () => this.updateOnce(id, changes, (before) => (firstBefore ??= before), alsoInTransaction);
-    // Setting the same values again is harmless; `before` stays what the first attempt saw, so new seats are still new.
+    // After a lost COMMIT the change is made again (setting the same values is harmless) and the hook runs again on
+    // that attempt's own before/after: had the first COMMIT landed, it sees no new seat. The caller still gets the
+    // first attempt's `before`.
     const settled = async () => {
       const redone = await update();
       return redone && { before: firstBefore ?? redone.before, after: redone.after };

@@ -9,7 +9,10 @@ export class CapacityBelowSoldError extends Error {
   }
 }
 
-/** Work that must commit together with an event's change (the waiting list's offer of new seats). */
+/**
+ * Work that must commit together with an event's change (the waiting list's offer of new seats). It may run
+ * again after a lost COMMIT, so it must work only from the `change` it is given.
+ */
 export type ChangeHook = (tx: SqlTransaction, change: { before: Event; after: Event }) => Promise<void>;
 
 /** The events store, as the service layer needs it. */
