@@ -4,6 +4,7 @@ import { closeTestRedis, flushTestRedis, testRedis } from './support/test-redis'
 import { RunningApp, startApp } from './support/test-app';
 import { waitFor } from './support/purchase-loop';
 import { QueueClient, Ticket, TicketStatus } from './support/waiting-room/queue-client';
+import { roomTickets } from './support/waiting-room/queued-sale';
 
 /** Admitted and not yet used, straight from the room's Redis state. */
 const unserved = (eventId: number) => testRedis().zcard(`{event:${eventId}}:room:admitted`);
@@ -133,6 +134,41 @@ describe('waiting room', () => {
     // One seat sold: stock 3, three unserved: nobody new yet.
     expect(await unserved(event.id)).toBe(3);
     expect((await queue.read(tickets[0].body.reference, tickets[0].body.secret)).body!.admission!.usable).toBe(false);
+  });
+
+  it('lottery: the pre-queue is admitted in one draw at the opening (each once), later arrivals after all of it', async () => {
+    const event = await createEvent(app.url, {
+      capacity: 100,
+      queue: { mode: 'lottery' },
+      salesStartAt: new Date(Date.now() + 3_600_000).toISOString(),
+    });
+    const pre: Ticket[] = [];
+    for (let i = 0; i < 12; i++) pre.push(await queue.join(event.id, `lot${i}@example.com`));
+    // Before the draw nobody has a place to show.
+    expect((await queue.read(pre[0].body.reference, pre[0].body.secret)).body).toMatchObject({ status: 'waiting', position: null });
+    await fetch(`${app.url}/api/v1/events/${event.id}`, {
+      method: 'PATCH',
+      headers: admin,
+      body: JSON.stringify({ salesStartAt: new Date().toISOString() }),
+    });
+    await readUntil(pre[0], 'admitted');
+    const late = await queue.join(event.id, 'late@example.com');
+    await readUntil(late, 'admitted');
+    const tickets = await roomTickets(testRedis(), event.id);
+    const order = tickets.filter((t) => t.o !== undefined).sort((a, b) => a.o! - b.o!);
+    expect(
+      order
+        .map((t) => t.q)
+        .slice(0, 12)
+        .sort((a, b) => a - b),
+    ).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    expect(order[12].reference).toBe(late.body.reference);
+    process.stdout.write(
+      `[lottery] opening order of the pre-queue (join numbers): ${order
+        .slice(0, 12)
+        .map((t) => t.q)
+        .join(' ')}\n`,
+    );
   });
 
   it('sold out reaches every waiting ticket within a second of the last seat; a cancelled seat reopens the room in order', async () => {

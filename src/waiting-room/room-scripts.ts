@@ -65,7 +65,9 @@ return 1
  * admitted-and-unserved stays within floor((stock - in flight) x factor) and a
  * token bucket allows (rate per second, burst one second's worth).
  * KEYS room, line, admitted, tickets, using, free, meta.
- * ARGV now, lapsable, factor, rate, validUntil, nonceBase, staleClaimMs.
+ * ARGV now, lapsable, factor, rate, validUntil, nonceBase, staleClaimMs, unsold (capacity - MySQL's tickets).
+ * Seats taken from the pool but not in MySQL (in limbo: a booking in flight, or one cut off by a crash until
+ * the inventory settles it) are unsold - free; while there are any, the room is never called sold out.
  * -> {admittedNow, soldOut (-1: inventory unknown), unserved, limit, waiting, expiredNow, admittedTotal, joinedAt...}
  */
 export const ADMIT = `
@@ -101,7 +103,8 @@ for _, ref in ipairs(redis.call('ZRANGE', KEYS[5], 0, -1)) do
 end
 local stock = redis.call('ZCARD', KEYS[6]) + tonumber(ARGV[2])
 local soldOut = redis.call('HGET', KEYS[1], 'soldOut') == '1'
-if stock <= 0 and inFlight == 0 then
+local limbo = tonumber(ARGV[8]) - redis.call('ZCARD', KEYS[6])
+if stock <= 0 and inFlight == 0 and limbo <= 0 then
   if not soldOut then
     redis.call('HSET', KEYS[1], 'soldOut', '1')
     redis.call('HINCRBY', KEYS[1], 'version', 1)

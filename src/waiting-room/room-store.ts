@@ -109,6 +109,8 @@ export class RoomStore implements OnModuleInit {
       nonceBase: string;
       /** A claim in use longer than this is over (its booking answered or its instance died). */
       staleClaimMs: number;
+      /** capacity - MySQL's tickets (sold and held): with the free pool, tells the seats in limbo. */
+      unsold: number;
     },
   ): Promise<AdmitResult> {
     const k = roomKeys(eventId);
@@ -129,6 +131,7 @@ export class RoomStore implements OnModuleInit {
         String(step.validUntil),
         step.nonceBase,
         step.staleClaimMs,
+        step.unsold,
       )
     ).map(Number);
     return {

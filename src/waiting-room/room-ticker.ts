@@ -75,7 +75,7 @@ export class RoomTicker implements OnApplicationBootstrap, OnModuleDestroy {
     const now = Date.now();
     const onSale = !event.salesStartAt || now >= event.salesStartAt.getTime();
     if (onSale && !(await this.store.isOpen(eventId))) await this.open(event);
-    const lapsable = await this.lapsableSeats(event, now);
+    const { lapsable, unsold } = await this.seatsFromMysql(event, now);
     const step = await this.store.admit(eventId, {
       now,
       lapsable,
@@ -84,6 +84,7 @@ export class RoomTicker implements OnApplicationBootstrap, OnModuleDestroy {
       validUntil: now + this.config.admissionTtlMs,
       nonceBase: randomBytes(6).toString('hex'),
       staleClaimMs: this.booking.deadlineMs + STALE_CLAIM_MARGIN_MS,
+      unsold,
     });
     if (step.inventoryUnknown && lapsable >= 0) {
       // Lost with Redis (restarted empty): rebuilt from MySQL, as a booking would; nobody is admitted meanwhile.
@@ -108,13 +109,16 @@ export class RoomTicker implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /**
-   * Seats in checkout holds and offers that may still lapse back on sale (MySQL's live holds). After the sale
-   * (or a cancellation) nothing may lapse into a sale: -infinity as far as the room goes, so it closes.
+   * From MySQL: seats in checkout holds and offers that may still lapse back on sale (live holds), and the
+   * seats without a ticket (capacity − sold − held). After the sale (or a cancellation) nothing may lapse into
+   * a sale and nothing is unsold: -infinity as far as the room goes, so it closes.
    */
-  private async lapsableSeats(event: Event, now: number): Promise<number> {
-    if (event.cancelledAt || (event.salesEndAt && now >= event.salesEndAt.getTime())) return -MAX_CAPACITY_ANY;
-    const counts = (await this.repository.seatCounts([event.id])).get(event.id);
-    return counts?.held ?? 0;
+  private async seatsFromMysql(event: Event, now: number): Promise<{ lapsable: number; unsold: number }> {
+    if (event.cancelledAt || (event.salesEndAt && now >= event.salesEndAt.getTime())) {
+      return { lapsable: -MAX_CAPACITY_ANY, unsold: -MAX_CAPACITY_ANY };
+    }
+    const counts = (await this.repository.seatCounts([event.id])).get(event.id) ?? { sold: 0, held: 0 };
+    return { lapsable: counts.held, unsold: event.capacity - counts.sold - counts.held };
   }
 
   private async measureRate(eventId: number, now: number, total: number): Promise<void> {

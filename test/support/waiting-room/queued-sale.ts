@@ -19,6 +19,8 @@ export interface BuyerLog {
   /** Last answer to its booking (status). */
   booked?: number;
   soldOutSeenAt?: number;
+  /** When it got its definite answer: its booking's (not a 503), or sold_out. */
+  answeredAt?: number;
   walkedAway: boolean;
   /** The admission its booking went out with (retried as is, with the same Idempotency-Key, after a 503). */
   triedWith?: string;
@@ -109,6 +111,7 @@ export class QueuedSale {
             const status = read.body.status;
             if (status === 'sold_out') {
               buyer.soldOutSeenAt = Date.now();
+              buyer.answeredAt = buyer.soldOutSeenAt;
               return;
             }
             if (status === 'expired') return;
@@ -135,6 +138,7 @@ export class QueuedSale {
               }
               if (answer && answer.status !== 503 && answer.status !== 0) {
                 buyer.booked = answer.status;
+                buyer.answeredAt = Date.now();
                 return;
               }
             }
