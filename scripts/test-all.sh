@@ -13,6 +13,7 @@ rm -rf "$RESULTS" && mkdir -p "$RESULTS"
 prepare_fresh_database "$TEST_DB_NAME"
 ensure_deploy_tools
 ensure_load_balancer
+ensure_browser
 
 # The primary run is on Node 24, the image's runtime (see ensure_node24 in lib.sh);
 # the machine's own Node (the oldest line `engines` allows) gets a subset below.
@@ -37,6 +38,12 @@ HTTP_SUITES=(
   test/checkout.e2e-spec.ts
   test/http-metrics.e2e-spec.ts
   test/races-and-abuse/cancel-and-waitlist.e2e-spec.ts
+  test/request-tracing.e2e-spec.ts
+  test/admin-keys.e2e-spec.ts
+  test/tracing.e2e-spec.ts
+  test/races-and-abuse/capacity-and-housekeeping.e2e-spec.ts
+  test/waiting-room.e2e-spec.ts
+  test/waiting-page.e2e-spec.ts
 )
 log "HTTP-facing e2e suites on Fastify (HTTP_ADAPTER=fastify)"
 HTTP_ADAPTER=fastify npx jest -c test/jest-e2e.json --ci --runInBand --json --outputFile="$RESULTS/e2e-fastify.json" "${HTTP_SUITES[@]}" || status=1

@@ -3,11 +3,12 @@ import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
+import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { BookingsModule } from './bookings/bookings.module';
 import { AllExceptionsFilter } from './http/all-exceptions.filter';
 import { createValidationPipe } from './http/validation.pipe';
-import { appConfig, bookingConfig, databaseConfig, redisConfig } from './config/configuration';
+import { appConfig, bookingConfig, databaseConfig, redisConfig, waitingRoomConfig } from './config/configuration';
 import { validateEnvironment } from './config/validate-environment';
 import { DatabaseModule } from './database/database.module';
 import { typeOrmRootOptions } from './database/typeorm-root-options';
@@ -16,6 +17,7 @@ import { HealthModule } from './health/health.module';
 import { loggerOptions } from './logging/logger-options';
 import { MetricsModule } from './metrics/metrics.module';
 import { RedisModule } from './redis/redis.module';
+import { WaitingRoomModule } from './waiting-room/waiting-room.module';
 
 @Module({
   imports: [
@@ -23,7 +25,7 @@ import { RedisModule } from './redis/redis.module';
       isGlobal: true,
       cache: true,
       validate: validateEnvironment,
-      load: [appConfig, redisConfig, databaseConfig, bookingConfig],
+      load: [appConfig, redisConfig, databaseConfig, bookingConfig, waitingRoomConfig],
     }),
     // imports/providers spelled out: nestjs-pino 4's types see Nest 12's ModuleMetadata as any (deep import).
     LoggerModule.forRootAsync({ imports: [], providers: [], inject: [appConfig.KEY], useFactory: loggerOptions }),
@@ -35,6 +37,8 @@ import { RedisModule } from './redis/redis.module';
     HealthModule,
     EventsModule,
     BookingsModule,
+    AuditModule,
+    WaitingRoomModule,
   ],
   providers: [
     // Registered here, not in main.ts, so e2e tests run exactly the production pipeline.

@@ -1,5 +1,7 @@
 import Redis, { RedisOptions } from 'ioredis';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, ManagedProcess, startProcess } from './process-control';
 import type { TestCertificates } from './tls-certificates';
@@ -7,9 +9,9 @@ import type { TestCertificates } from './tls-certificates';
 export interface ExtraRedis {
   url: string;
   port: number;
-  /** Gone at once, like a crashed node (keeps nothing: no RDB, no AOF). */
+  /** Gone at once, like a crashed node (keeps nothing, unless started `persistent`). */
   kill(): Promise<void>;
-  /** A new, empty server on the same port. */
+  /** A new server on the same port: empty, or (`persistent`) with everything it had acknowledged. */
   restart(): Promise<void>;
   stop(): Promise<void>;
   /**
@@ -96,17 +98,24 @@ async function answersPing(port: number, password: string | undefined, tls: Redi
 
 /**
  * A throw-away redis-server on a free port, for drills that take Redis away; `password` makes it require AUTH,
- * `tls` makes it speak TLS only (its `url` is then rediss://).
+ * `tls` makes it speak TLS only (its `url` is then rediss://). `persistent`: an append-only file fsynced on
+ * every write (in a fresh temporary directory), so a kill and restart keeps every acknowledged write, as a
+ * Redis deployed with AOF does.
  */
-export async function startExtraRedis(options: { password?: string; tls?: TestCertificates } = {}): Promise<ExtraRedis> {
+export async function startExtraRedis(
+  options: { password?: string; persistent?: boolean; tls?: TestCertificates } = {},
+): Promise<ExtraRedis> {
   const { password } = options;
   const port = await freePort();
   let proc: ManagedProcess | undefined;
   const auth = password ? ['--requirepass', password] : [];
+  const persistence = options.persistent
+    ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', mkdtempSync(join(tmpdir(), 'seatguard-redis-'))]
+    : ['--appendonly', 'no'];
   const listen = options.tls ? redisTlsArgs(port, options.tls) : ['--port', String(port)];
   const tls = harnessTls(options.tls);
   const start = async () => {
-    proc = startProcess('redis-server', [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...auth], process.env);
+    proc = startProcess('redis-server', [...listen, '--bind', '127.0.0.1', '--save', '', ...persistence, ...auth], process.env);
     for (let i = 0; i < 100; i++) {
       if (await answersPing(port, password, tls)) return;
       if (proc.exited()) throw new Error(`redis-server exited:\n${proc.output()}`);

@@ -100,7 +100,20 @@ export const bookingConfig = registerAs('booking', () => {
   };
 });
 
+/** The waiting room (issue 20, DESIGN §6). */
+export const waitingRoomConfig = registerAs('waitingRoom', () => {
+  const env = environment();
+  return {
+    admitFactor: env.WAITING_ROOM_ADMIT_FACTOR,
+    admitRatePerSecond: env.WAITING_ROOM_ADMIT_RATE,
+    admissionTtlMs: env.WAITING_ROOM_ADMISSION_TTL_MS,
+    tickMs: env.WAITING_ROOM_TICK_MS,
+    signingKey: env.WAITING_ROOM_SIGNING_KEY || `waiting-room:${env.ADMIN_TOKEN}`,
+  };
+});
+
 export type AppConfig = ReturnType<typeof appConfig>;
 export type RedisConfig = ReturnType<typeof redisConfig>;
 export type DatabaseConfig = ReturnType<typeof databaseConfig>;
 export type BookingConfig = ReturnType<typeof bookingConfig>;
+export type WaitingRoomConfig = ReturnType<typeof waitingRoomConfig>;

@@ -1,5 +1,19 @@
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateBy } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  ValidateBy,
+  ValidateIf,
+} from 'class-validator';
 import { trustProxyProblem } from './trust-proxy';
 
 // Reads the raw value: implicit conversion would already have turned "false" into true.
@@ -225,4 +239,44 @@ export class EnvironmentVariables extends DatabaseEnvironment {
   @IsInt()
   @Min(1)
   WAITLIST_MAX_ENTRIES_PER_EVENT: number = 10000;
+
+  // OpenTelemetry: traces are exported over OTLP (http/json) only when this is set; unset, the SDK is never loaded.
+  // The SDK reads the other standard OTEL_* variables itself (OTEL_EXPORTER_OTLP_HEADERS, OTEL_BSP_SCHEDULE_DELAY, ...).
+  @IsUrl(
+    { require_tld: false, protocols: ['http', 'https'], require_protocol: true },
+    { message: 'OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL' },
+  )
+  @IsOptional()
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+
+  @IsString()
+  OTEL_SERVICE_NAME: string = 'seatguard';
+
+  // The waiting room (src/waiting-room/): admitted-and-unserved buyers <= stock x factor, at most RATE per second per event.
+  @IsNumber({}, { message: 'WAITING_ROOM_ADMIT_FACTOR must be a number' })
+  @Min(0.1)
+  @Max(10)
+  WAITING_ROOM_ADMIT_FACTOR: number = 1;
+
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  WAITING_ROOM_ADMIT_RATE: number = 100;
+
+  @IsInt()
+  @Min(1000)
+  @Max(3_600_000)
+  WAITING_ROOM_ADMISSION_TTL_MS: number = 120_000;
+
+  // Below a second: a sold-out room must reach every waiting buyer within one.
+  @IsInt()
+  @Min(20)
+  @Max(500)
+  WAITING_ROOM_TICK_MS: number = 200;
+
+  // Signs admissions; every instance needs the same. Empty: derived from ADMIN_TOKEN (shared already).
+  @IsString()
+  @ValidateIf((_o: unknown, value: unknown) => value !== '')
+  @MinLength(32, { message: 'WAITING_ROOM_SIGNING_KEY must be empty or at least 32 characters' })
+  WAITING_ROOM_SIGNING_KEY: string = '';
 }

@@ -4,6 +4,44 @@
  */
 
 export interface paths {
+    "/api/v1/admin/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Admin keys, oldest first, revoked ones included (never the keys themselves) */
+        get: operations["AdminKeys_list"];
+        put?: never;
+        /**
+         * Create a named admin key with scopes; the key is in this answer only
+         * @description Usable at once on every instance.
+         */
+        post: operations["AdminKeys_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke an admin key: refused at once by every instance (again: 200, unchanged) */
+        delete: operations["AdminKeys_revoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/metrics": {
         parameters: {
             query?: never;
@@ -11,7 +49,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics (text exposition format) */
+        /**
+         * Prometheus metrics (text exposition format)
+         * @description Needs the admin token: a scrape config sends `Authorization: Bearer <ADMIN_TOKEN>` (Prometheus `authorization.credentials_file`).
+         */
         get: operations["Metrics_scrape"];
         put?: never;
         post?: never;
@@ -28,7 +69,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness: the process answers (dependencies are not checked) */
+        /**
+         * Liveness: the process answers (dependencies are not checked)
+         * @description With the admin token (`Authorization: Bearer <ADMIN_TOKEN>`) the full terminus report; else only `{"status": ...}`.
+         */
         get: operations["Health_live"];
         put?: never;
         post?: never;
@@ -45,7 +89,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: MySQL answers and Redis accepts a write, each within 1 s, and the instance is not shutting down */
+        /**
+         * Readiness: MySQL answers and Redis accepts a write, each within 1 s, and the instance is not shutting down
+         * @description With the admin token (`Authorization: Bearer <ADMIN_TOKEN>`) the full terminus report; else only `{"status": ...}`.
+         */
         get: operations["Health_ready"];
         put?: never;
         post?: never;
@@ -276,12 +323,176 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/events/{id}/queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Join an event's waiting room
+         * @description A ticket: its `reference`, its `secret` (shown once), the place in line and a rough wait. Poll GET /queue/{reference} with the secret (or open `page`) until admitted, then book or hold with the admission in the `Queue-Admission` header. Before salesStartAt the room is a pre-queue: at the opening it is admitted in join order (fifo) or in one uniform draw (lottery); later arrivals go to the back. One live ticket per customer.
+         */
+        post: operations["WaitingRoom_join"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/queue/{reference}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A queue ticket: waiting (place, wait), admitted (the admission), sold_out or expired (its owner)
+         * @description Cheap to poll: send the last ETag as If-None-Match and an unchanged ticket answers 304 with no body. `sold_out` reaches every waiting ticket within a second of the last seat; returned seats reopen the room in order.
+         */
+        get: operations["WaitingRoom_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audit log of admin changes, newest first, a page at a time */
+        get: operations["Audit_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /** @enum {string} */
+        AdminScope: "read" | "events" | "strategy" | "webhooks" | "keys";
+        CreateAdminKeyDto: {
+            /** @example deploy-bot */
+            name: string;
+            /**
+             * @example [
+             *       "read",
+             *       "strategy"
+             *     ]
+             */
+            scopes: components["schemas"]["AdminScope"][];
+        };
+        CreatedAdminKeyResponse: {
+            id: number;
+            name: string;
+            scopes: components["schemas"]["AdminScope"][];
+            /** @example ADMIN_TOKEN */
+            createdBy: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            revokedAt: string | null;
+            /**
+             * @description The key, shown this once: only its SHA-256 is stored
+             * @example sgk_Xq3…
+             */
+            key: string;
+        };
+        /**
+         * @description Stable, machine-readable reason
+         * @enum {string}
+         */
+        ErrorCode: "SOLD_OUT" | "CUSTOMER_LIMIT_REACHED" | "IDEMPOTENCY_KEY_REUSED" | "BOOKING_NOT_FOUND" | "EVENT_NOT_FOUND" | "DEADLINE_EXCEEDED" | "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "LOCK_QUORUM_UNAVAILABLE" | "INVENTORY_UNSETTLED" | "BOOKING_OUTCOME_UNKNOWN" | "VALIDATION_FAILED" | "INVALID_INPUT" | "SALE_NOT_OPEN" | "SALE_CLOSED" | "EVENT_CANCELLED" | "HOLD_EXPIRED" | "HOLD_NOT_ACTIVE" | "CAPACITY_BELOW_SOLD" | "SEATS_AVAILABLE" | "WAITLIST_ENTRY_NOT_FOUND" | "WAITLIST_FULL" | "WAITLIST_ALREADY_JOINED" | "QUEUE_REQUIRED" | "ADMISSION_INVALID" | "QUEUE_OFF" | "ALREADY_QUEUED" | "QUEUE_TICKET_NOT_FOUND" | "MALFORMED_JSON" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "UNAUTHORIZED" | "NOT_FOUND" | "INVALID_ID" | "INVALID_IDEMPOTENCY_KEY" | "BAD_BODY" | "INTERNAL" | "ADMIN_SCOPE_MISSING" | "ADMIN_KEY_NOT_FOUND";
+        ErrorResponse: {
+            /** @example 409 */
+            statusCode: number;
+            /** @example Conflict */
+            error: string;
+            /** @example sold out: no seats left */
+            message: string;
+            /**
+             * @description Stable, machine-readable reason
+             * @example SOLD_OUT
+             */
+            code?: components["schemas"]["ErrorCode"];
+            /** @description One line per invalid field (400) */
+            details?: string[];
+            /**
+             * @description Seats left (SOLD_OUT)
+             * @example 0
+             */
+            available?: number;
+            /**
+             * @description Seats asked for (SOLD_OUT)
+             * @example 2
+             */
+            requested?: number;
+            /**
+             * Format: date-time
+             * @description When the sale opens (SALE_NOT_OPEN)
+             */
+            opensAt?: string;
+            /**
+             * Format: date-time
+             * @description When the sale closed (SALE_CLOSED)
+             */
+            closedAt?: string;
+            /** @description Highest seat held or sold (CAPACITY_BELOW_SOLD) */
+            highestSeat?: number;
+            /**
+             * @description The request's id, also in the X-Request-Id header and in every log line of the request
+             * @example 0b6f5c1e-8d0e-4e55-9a57-0c6c4fd3a0a9
+             */
+            requestId?: string;
+        };
+        AdminKeyResponse: {
+            id: number;
+            name: string;
+            scopes: components["schemas"]["AdminScope"][];
+            /** @example ADMIN_TOKEN */
+            createdBy: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            revokedAt: string | null;
+        };
+        AdminKeyPageResponse: {
+            items: components["schemas"]["AdminKeyResponse"][];
+            /**
+             * @description Pass as ?cursor= for the next page; null on the last page
+             * @example MjA
+             */
+            nextCursor: string | null;
+        };
+        /** @enum {string} */
         StrategyName: "pessimistic" | "optimistic" | "atomic";
+        /**
+         * @description `off`: no room. `fifo` or `lottery`: bookings and holds need an admission from POST /events/{id}/queue; before salesStartAt the room is a pre-queue, admitted at the opening in join order (`fifo`) or shuffled once (`lottery`)
+         * @enum {string}
+         */
+        QueueMode: "off" | "fifo" | "lottery";
+        QueueSettingsDto: {
+            /**
+             * @description `off`: no room. `fifo` or `lottery`: bookings and holds need an admission from POST /events/{id}/queue; before salesStartAt the room is a pre-queue, admitted at the opening in join order (`fifo`) or shuffled once (`lottery`)
+             * @example fifo
+             */
+            mode: components["schemas"]["QueueMode"];
+        };
         CreateEventDto: {
             /** @example Stadium tour — night 1 */
             name: string;
@@ -322,6 +533,8 @@ export interface components {
              * @example 600000
              */
             checkoutHoldTtlMs?: number;
+            /** @description The waiting room; absent: off */
+            queue?: components["schemas"]["QueueSettingsDto"];
         };
         /**
          * @description The sale window as of this answer
@@ -386,6 +599,7 @@ export interface components {
              * @example null
              */
             cancelledAt: string | null;
+            queue: components["schemas"]["QueueSettingsDto"];
             /**
              * Format: date-time
              * @example 2026-11-22T10:00:00.000Z
@@ -396,48 +610,6 @@ export interface components {
              * @example 2026-11-22T10:00:00.000Z
              */
             updatedAt: string;
-        };
-        /**
-         * @description Stable, machine-readable reason
-         * @enum {string}
-         */
-        ErrorCode: "SOLD_OUT" | "CUSTOMER_LIMIT_REACHED" | "IDEMPOTENCY_KEY_REUSED" | "BOOKING_NOT_FOUND" | "EVENT_NOT_FOUND" | "DEADLINE_EXCEEDED" | "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "LOCK_QUORUM_UNAVAILABLE" | "INVENTORY_UNSETTLED" | "BOOKING_OUTCOME_UNKNOWN" | "VALIDATION_FAILED" | "INVALID_INPUT" | "SALE_NOT_OPEN" | "SALE_CLOSED" | "EVENT_CANCELLED" | "HOLD_EXPIRED" | "HOLD_NOT_ACTIVE" | "CAPACITY_BELOW_SOLD" | "SEATS_AVAILABLE" | "WAITLIST_ENTRY_NOT_FOUND" | "WAITLIST_FULL" | "WAITLIST_ALREADY_JOINED" | "MALFORMED_JSON" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "UNAUTHORIZED" | "NOT_FOUND" | "INVALID_ID" | "INVALID_IDEMPOTENCY_KEY" | "BAD_BODY" | "INTERNAL";
-        ErrorResponse: {
-            /** @example 409 */
-            statusCode: number;
-            /** @example Conflict */
-            error: string;
-            /** @example sold out: no seats left */
-            message: string;
-            /**
-             * @description Stable, machine-readable reason
-             * @example SOLD_OUT
-             */
-            code?: components["schemas"]["ErrorCode"];
-            /** @description One line per invalid field (400) */
-            details?: string[];
-            /**
-             * @description Seats left (SOLD_OUT)
-             * @example 0
-             */
-            available?: number;
-            /**
-             * @description Seats asked for (SOLD_OUT)
-             * @example 2
-             */
-            requested?: number;
-            /**
-             * Format: date-time
-             * @description When the sale opens (SALE_NOT_OPEN)
-             */
-            opensAt?: string;
-            /**
-             * Format: date-time
-             * @description When the sale closed (SALE_CLOSED)
-             */
-            closedAt?: string;
-            /** @description Highest seat held or sold (CAPACITY_BELOW_SOLD) */
-            highestSeat?: number;
         };
         EventPageResponse: {
             items: components["schemas"]["EventResponse"][];
@@ -616,6 +788,145 @@ export interface components {
             checkoutHoldTtlMs?: number | null;
             /** @description Raising puts the new seats on sale at once (waiting list first); lowering stops at the highest seat held or sold (409 CAPACITY_BELOW_SOLD) */
             capacity?: number;
+            /** @description Turns the waiting room on or off; buyers already queued keep their place (turning it off lets everyone book) */
+            queue?: components["schemas"]["QueueSettingsDto"];
+        };
+        JoinQueueDto: {
+            /**
+             * Format: email
+             * @description One live ticket per customer and event
+             * @example ada@example.com
+             */
+            customerEmail: string;
+        };
+        /** @enum {string} */
+        QueueStatus: "waiting" | "admitted" | "sold_out" | "expired";
+        AdmissionResponse: {
+            /**
+             * @description Send as the `Queue-Admission` header with ONE booking or hold of this event, for this customer
+             * @example wr1.42.q_42_5mJc0F2Qb1kq6XyV3pTgLw.9f2c1d0a-1.1767225600000.3xQ…
+             */
+            token: string;
+            /**
+             * Format: date-time
+             * @description Unused by then, the admission is lost and the next buyer is admitted
+             */
+            expiresAt: string;
+            /**
+             * @description false once a booking or hold used it
+             * @example true
+             */
+            usable: boolean;
+            /** @example /api/v1/events/42/bookings */
+            book: string;
+            /** @example /api/v1/events/42/holds */
+            hold: string;
+        };
+        QueueTicketResponse: {
+            /** @example q_42_5mJc0F2Qb1kq6XyV3pTgLw */
+            reference: string;
+            /** @example 42 */
+            eventId: number;
+            /** @example waiting */
+            status: components["schemas"]["QueueStatus"];
+            /**
+             * @description Place in the line (1 = next); null when not waiting, and in a lottery before its draw at the opening
+             * @example 118
+             */
+            position: number | null;
+            /**
+             * @description Seconds until admission, roughly; null when not waiting
+             * @example 12
+             */
+            estimatedWaitSeconds: number | null;
+            /**
+             * Format: date-time
+             * @description The opening (salesStartAt) while the room is a pre-queue
+             */
+            opensAt: string | null;
+            /**
+             * @description Poll again after this many milliseconds (If-None-Match makes it a 304)
+             * @example 1000
+             */
+            pollAfterMs: number;
+            /** @description Present when admitted */
+            admission?: components["schemas"]["AdmissionResponse"];
+            /**
+             * @description Shown once: send as `Authorization: Bearer <secret>` to GET /queue/{reference}
+             * @example sN3q…
+             */
+            secret: string;
+            /**
+             * @description The waiting page for this ticket
+             * @example /api/v1/waiting-room#ref=q_42_…&secret=…
+             */
+            page: string;
+        };
+        QueueStatusResponse: {
+            /** @example q_42_5mJc0F2Qb1kq6XyV3pTgLw */
+            reference: string;
+            /** @example 42 */
+            eventId: number;
+            /** @example waiting */
+            status: components["schemas"]["QueueStatus"];
+            /**
+             * @description Place in the line (1 = next); null when not waiting, and in a lottery before its draw at the opening
+             * @example 118
+             */
+            position: number | null;
+            /**
+             * @description Seconds until admission, roughly; null when not waiting
+             * @example 12
+             */
+            estimatedWaitSeconds: number | null;
+            /**
+             * Format: date-time
+             * @description The opening (salesStartAt) while the room is a pre-queue
+             */
+            opensAt: string | null;
+            /**
+             * @description Poll again after this many milliseconds (If-None-Match makes it a 304)
+             * @example 1000
+             */
+            pollAfterMs: number;
+            /** @description Present when admitted */
+            admission?: components["schemas"]["AdmissionResponse"];
+        };
+        AuditEntryResponse: {
+            id: number;
+            /** Format: date-time */
+            at: string;
+            /**
+             * @description `ADMIN_TOKEN` or `key:<id>:<name>`
+             * @example key:3:deploy-bot
+             */
+            actor: string;
+            /** @description The admin key used; null for ADMIN_TOKEN */
+            actorKeyId: number | null;
+            /** @example strategy.switch */
+            action: string;
+            /** @enum {string} */
+            targetType: "event" | "admin-key";
+            /** @example 12 */
+            targetId: string | null;
+            /** @description X-Request-Id of the request that made the change */
+            requestId: string | null;
+            /** @description The target before the change (null for a create) */
+            before: {
+                [key: string]: unknown;
+            } | null;
+            /** @description The target after the change */
+            after: {
+                [key: string]: unknown;
+            } | null;
+        };
+        AuditPageResponse: {
+            items: components["schemas"]["AuditEntryResponse"][];
+            /**
+             * @description Pass as ?cursor= for the next (older) page; null on the last page
+             * @example MjA
+             */
+            nextCursor: string | null;
         };
     };
     responses: never;
@@ -626,6 +937,215 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    AdminKeys_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminKeyPageResponse"];
+                };
+            };
+            /** @description VALIDATION_FAILED (limit) or INVALID_INPUT (a cursor this API did not return) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or wrong admin token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description ADMIN_SCOPE_MISSING: an admin key without the `keys` scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    AdminKeys_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateAdminKeyDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedAdminKeyResponse"];
+                };
+            };
+            /** @description VALIDATION_FAILED (`details` names every bad field), MALFORMED_JSON or BAD_BODY; nothing was written */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or wrong admin token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description ADMIN_SCOPE_MISSING: an admin key without the `keys` scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body exceeds BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    AdminKeys_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Event id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminKeyResponse"];
+                };
+            };
+            /** @description INVALID_ID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or wrong admin token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description ADMIN_SCOPE_MISSING: an admin key without the `keys` scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description ADMIN_KEY_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     Metrics_scrape: {
         parameters: {
             query?: never;
@@ -642,6 +1162,24 @@ export interface operations {
                 };
                 content: {
                     "text/plain": string;
+                };
+            };
+            /** @description UNAUTHORIZED: missing or wrong admin token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description ADMIN_SCOPE_MISSING: an admin key without the `read` scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -1026,6 +1564,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description ADMIN_SCOPE_MISSING: an admin key without the `events` scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description PAYLOAD_TOO_LARGE: the body exceeds BODY_LIMIT */
             413: {
                 headers: {
@@ -1150,6 +1697,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description ADMIN_SCOPE_MISSING: an admin key without the `events` scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description EVENT_NOT_FOUND */
             404: {
                 headers: {
@@ -1241,6 +1797,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description ADMIN_SCOPE_MISSING: an admin key without the `strategy` scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description EVENT_NOT_FOUND */
             404: {
                 headers: {
@@ -1319,6 +1884,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description ADMIN_SCOPE_MISSING: an admin key without the `strategy` scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description EVENT_NOT_FOUND */
             404: {
                 headers: {
@@ -1386,6 +1960,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description ADMIN_SCOPE_MISSING: an admin key without the `read` scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description EVENT_NOT_FOUND */
             404: {
                 headers: {
@@ -1414,6 +1997,8 @@ export interface operations {
             header?: {
                 /** @description Replays with the same key book once and get the same answer. A booking (201) is replayed with the same reference and secret for IDEMPOTENCY_TTL_SECONDS and, from MySQL, after that too; it shows the booking as it is now (a cancelled booking replays as 201 with status `cancelled`). A refusal (409) is replayed for IDEMPOTENCY_ERROR_TTL_SECONDS, after which the key may try again. The same key with another body is refused (422) and leaves the key's answer untouched. The key derives the secret: use a random one (a UUID). */
                 "Idempotency-Key"?: string;
+                /** @description Events with a waiting room (queue.mode fifo or lottery) only: the admission from GET /queue/{reference}, for this customer's e-mail; one booking or hold per admission (a retry with the same Idempotency-Key replays) */
+                "Queue-Admission"?: string;
             };
             path: {
                 /** @description Event id */
@@ -1453,7 +2038,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description SOLD_OUT (with `available` and `requested`), CUSTOMER_LIMIT_REACHED, SALE_NOT_OPEN (with `opensAt`, and Retry-After until then), SALE_CLOSED (with `closedAt`), EVENT_CANCELLED */
+            /** @description SOLD_OUT (with `available` and `requested`), CUSTOMER_LIMIT_REACHED, SALE_NOT_OPEN (with `opensAt`, and Retry-After until then), SALE_CLOSED (with `closedAt`), EVENT_CANCELLED, QUEUE_REQUIRED (the event has a waiting room: `queue` says where to join), ADMISSION_INVALID (`reason`: invalid, expired or used) */
             409: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1605,6 +2190,8 @@ export interface operations {
             header?: {
                 /** @description As for bookings; a key used for a hold never replays as a booking */
                 "Idempotency-Key"?: string;
+                /** @description Events with a waiting room (queue.mode fifo or lottery) only: the admission from GET /queue/{reference}, for this customer's e-mail; one booking or hold per admission (a retry with the same Idempotency-Key replays) */
+                "Queue-Admission"?: string;
             };
             path: {
                 /** @description Event id */
@@ -1645,7 +2232,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description SOLD_OUT, CUSTOMER_LIMIT_REACHED, SALE_NOT_OPEN (with `opensAt`, and Retry-After until then), SALE_CLOSED (with `closedAt`), EVENT_CANCELLED */
+            /** @description SOLD_OUT, CUSTOMER_LIMIT_REACHED, SALE_NOT_OPEN (with `opensAt`, and Retry-After until then), SALE_CLOSED (with `closedAt`), EVENT_CANCELLED, QUEUE_REQUIRED (the event has a waiting room: `queue` says where to join), ADMISSION_INVALID (`reason`: invalid, expired or used) */
             409: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -2023,8 +2610,212 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description ADMIN_SCOPE_MISSING: an admin key without the `events` scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description EVENT_NOT_FOUND */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    WaitingRoom_join: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Event id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JoinQueueDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueueTicketResponse"];
+                };
+            };
+            /** @description INVALID_ID; VALIDATION_FAILED (`details` names every bad field), MALFORMED_JSON or BAD_BODY; nothing was written */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description EVENT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description QUEUE_OFF (book directly), ALREADY_QUEUED (with the live ticket`s `reference`), EVENT_CANCELLED */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body exceeds BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: more than BOOKING_RATE_LIMIT requests (bookings, holds and joins together) from this address in BOOKING_RATE_WINDOW_MS */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    WaitingRoom_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reference: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueueStatusResponse"];
+                };
+            };
+            /** @description QUEUE_TICKET_NOT_FOUND: no such ticket, or the Authorization header does not hold its secret */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    Audit_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPageResponse"];
+                };
+            };
+            /** @description VALIDATION_FAILED (limit) or INVALID_INPUT (a cursor this API did not return) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or wrong admin token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description ADMIN_SCOPE_MISSING: an admin key without the `read` scope */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

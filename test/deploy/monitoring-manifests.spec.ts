@@ -10,12 +10,11 @@ const K8S = join(__dirname, '..', '..', 'docker', 'k8s');
 /** Registered at module init by PoolUsageMetrics (it needs a live DataSource). */
 const POOL_GAUGES = ['seatguard_db_pool_connections', 'seatguard_redis_watch_pool_connections'];
 /**
- * Series the rules refer to that other work in progress exports (documented in
- * prometheusrule.yaml as coming): the webhook outbox and the waiting room
- * (`seatguard_queue_waiting{event}`, per instance). A name may stay here after
- * its exporter lands; remove it then.
+ * Series the rules refer to before the app exports them (documented in
+ * prometheusrule.yaml as coming): the webhook outbox.
+ * Remove a name from here when its exporter lands.
  */
-const COMING = ['seatguard_webhook_dead_letters_total', 'seatguard_queue_waiting'];
+const COMING = ['seatguard_webhook_dead_letters_total'];
 
 interface Rule {
   alert: string;
