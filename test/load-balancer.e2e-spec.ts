@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { STRATEGY_NAMES } from '../src/inventory/strategies/strategy-name';
 import { LoadBalancer, startLoadBalancer } from '../tools/load-balancer';
-import { ChildApp, startChildApp } from './support/child-app';
+import { ChildApp, startChildApps } from './support/child-app';
 import { Answer } from './support/invariants/sale-invariants';
 import { burst, countByStatus, createEvent, violationsFor } from './support/sale';
 import { closeTestDb, truncateAll } from './support/test-db';
@@ -69,7 +69,7 @@ describe('three instances behind a load balancer (HAProxy)', () => {
     const lbAddress = '127.0.0.3';
     // UNSAFE_DELAY_MS widens the control group's read-then-write window (test controls only).
     const env = { ...limited, TRUST_PROXY: lbAddress, UNSAFE_DELAY_MS: '20' };
-    apps = await Promise.all([0, 1, 2].map(() => startChildApp(env, { testControls: true })));
+    apps = await startChildApps(3, env, { testControls: true });
     lb = await startLoadBalancer(
       apps.map((a) => a.url),
       { sourceAddress: lbAddress },
@@ -77,7 +77,7 @@ describe('three instances behind a load balancer (HAProxy)', () => {
   });
   afterAll(async () => {
     await lb?.stop();
-    await Promise.allSettled(apps.map((a) => a.stop()));
+    await Promise.all(apps.map((a) => a.stop()));
     await closeTestDb();
     await closeTestRedis();
   });

@@ -179,6 +179,22 @@ export class EnvironmentVariables extends DatabaseEnvironment {
   @IsBoolean()
   RECONCILE_ON_START: boolean = true;
 
+  // Group commit (issue 19): at most this many bookings of one event per batch; 1 = one booking at a time.
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  BOOKING_BATCH_MAX: number = 1;
+
+  // A booking waits at most this long for the batch in flight before its own batch starts beside it.
+  @IsInt()
+  @Min(0)
+  BOOKING_BATCH_MAX_WAIT_MS: number = 50;
+
+  /** Live (waiting or offered) entries one event's waiting list takes; past it, 409 WAITLIST_FULL. */
+  @IsInt()
+  @Min(1)
+  WAITLIST_MAX_ENTRIES_PER_EVENT: number = 10000;
+
   // OpenTelemetry: traces are exported over OTLP (http/json) only when this is set; unset, the SDK is never loaded.
   // The SDK reads the other standard OTEL_* variables itself (OTEL_EXPORTER_OTLP_HEADERS, OTEL_BSP_SCHEDULE_DELAY, ...).
   @IsUrl(

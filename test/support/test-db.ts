@@ -32,7 +32,7 @@ const ADMIN_TABLES = ['admin_keys', 'admin_audit'];
 export async function truncateAll(): Promise<void> {
   const db = testDb();
   await db.query('SET FOREIGN_KEY_CHECKS = 0');
-  for (const table of [...TABLES, ...ADMIN_TABLES]) await db.query(`TRUNCATE TABLE ${table}`);
+  for (const table of [...TABLES, 'waitlist_join_locks', ...ADMIN_TABLES]) await db.query(`TRUNCATE TABLE ${table}`);
   await db.query('SET FOREIGN_KEY_CHECKS = 1');
 }
 
