@@ -4,8 +4,9 @@ export type Samples = Map<string, number>;
 
 const LINE = /^([a-zA-Z_:][\w:]*(?:\{[^}]*\})?)\s+(\S+)/;
 
-export async function scrape(baseUrl: string): Promise<Samples> {
-  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+/** `/metrics` needs the admin token: `headers` carries it. */
+export async function scrape(baseUrl: string, headers: Record<string, string>): Promise<Samples> {
+  const text = await (await fetch(`${baseUrl}/metrics`, { headers })).text();
   const samples: Samples = new Map();
   for (const line of text.split('\n')) {
     const m = line.startsWith('#') ? null : LINE.exec(line);

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Answer } from '../test/support/invariants/sale-invariants';
 import { RssSampler } from '../tools/process-control';
-import { benchEnvironment, checkEvents, createEvent, DIST, PRODUCTION_SETTINGS, Server, startServer } from './app-under-load';
+import { adminHeaders, benchEnvironment, checkEvents, createEvent, DIST, PRODUCTION_SETTINGS, Server, startServer } from './app-under-load';
 import { summarizeProfile } from './cpu-profile-summary';
 import {
   BenchOptions,
@@ -40,7 +40,7 @@ const run = promisify(execFile);
 /** Every instance's counters added up (a deployment's instances share the load). */
 async function scrapeAll(urls: string[]): Promise<Samples> {
   const total: Samples = new Map();
-  for (const samples of await Promise.all(urls.map(scrape))) {
+  for (const samples of await Promise.all(urls.map((url) => scrape(url, adminHeaders())))) {
     for (const [key, value] of samples) total.set(key, (total.get(key) ?? 0) + value);
   }
   return total;

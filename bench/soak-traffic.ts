@@ -136,7 +136,7 @@ export class Buyer {
     });
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     const replay = Math.random() < this.plan.replayShare;
-    if (replay) headers['idempotency-key'] = `soak-${process.pid}-${++Buyer.keys}`;
+    if (replay) headers['idempotency-key'] = `soak-replay-key-${process.pid}-${++Buyer.keys}`;
     const url = `${this.plan.baseUrl}/api/v1/events/${event.id}/bookings`;
     const first = await call(url, { method: 'POST', headers, body });
     this.recordBooking(first);

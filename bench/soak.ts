@@ -12,7 +12,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { rssKb } from '../tools/process-control';
-import { benchEnvironment, checkEvents, createEvent, PRODUCTION_SETTINGS, Server, startServer } from './app-under-load';
+import { adminHeaders, benchEnvironment, checkEvents, createEvent, PRODUCTION_SETTINGS, Server, startServer } from './app-under-load';
 import { scrape } from './prometheus-delta';
 import { mysqlPool } from './references/reference-server';
 import { parseSoakOptions, SOAK_STRATEGIES, SoakOptions } from './soak-options';
@@ -118,12 +118,12 @@ async function main(): Promise<number> {
     let lastRequests = 0;
     let lastAt = started;
     const sample = async () => {
-      const metrics = await scrape(app!.url);
+      const metrics = await scrape(app!.url, adminHeaders());
       const now = Date.now();
       const s: MemorySample = {
         second: Math.round((now - started) / 1000),
         rssMb: mb((rssKb(app!.proc.pid) ?? 0) * 1024),
-        heapUsedMb: mb(metrics.get('seatguard_nodejs_heap_size_used_bytes') ?? 0),
+        heapUsedMb: mb(metrics.get('nodejs_heap_size_used_bytes') ?? 0),
         requestsPerSecond: Math.round((tally.requests - lastRequests) / ((now - lastAt) / 1000)),
       };
       lastRequests = tally.requests;

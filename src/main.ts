@@ -9,7 +9,13 @@ async function bootstrap(): Promise<void> {
   const { AppModule } = require('./app.module') as typeof import('./app.module');
   const { createHttpAdapter } = require('./http-adapter') as typeof import('./http-adapter');
   const { serve } = require('./serve') as typeof import('./serve');
-  const app = await NestFactory.create(AppModule, createHttpAdapter(), { bufferLogs: true, bodyParser: false });
+  const app = await NestFactory.create(AppModule, createHttpAdapter(), {
+    bufferLogs: true,
+    bodyParser: false,
+    // A provider that cannot start (a TLS setting that does not match the server) rejects here, so
+    // exitOnStartFailure prints its message and exits 1, instead of Nest aborting the process.
+    abortOnError: false,
+  });
   await serve(app);
 }
 

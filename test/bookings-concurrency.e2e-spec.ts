@@ -139,7 +139,7 @@ describe('bookings under concurrency (real MySQL and Redis)', () => {
 
   it('proof 6: 25 concurrent requests with one Idempotency-Key make one booking and 25 identical answers', async () => {
     const event = await createEvent(app.url, { capacity: 10, strategy: 'pessimistic' });
-    const headers = { 'Idempotency-Key': `order-${event.id}-abc` };
+    const headers = { 'Idempotency-Key': `order-${event.id}-abcdefghijkl` };
     const answers = await burst(25, () => book(app.url, event.id, 2, headers, 'same@example.com'));
     expect(answers[0].status).toBe(201);
     for (const a of answers) expect(a).toEqual(answers[0]);

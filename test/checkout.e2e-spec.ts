@@ -3,7 +3,8 @@ import type { Answer } from './support/invariants/sale-invariants';
 import { STRATEGY_NAMES } from '../src/inventory/strategies/strategy-name';
 import { admin, book, burst, countByStatus, createEvent, json, ownerOf, violationsFor } from './support/sale';
 import { closeTestDb, rows, snapshot, truncateAll } from './support/test-db';
-import { closeTestRedis, flushTestRedis } from './support/test-redis';
+import { closeTestRedis, flushTestRedis, testRedis } from './support/test-redis';
+import { KNOWN_INVENTORIES_KEY } from '../src/inventory/seat-keys';
 import { RunningApp, startApp } from './support/test-app';
 import { waitFor } from './support/purchase-loop';
 
@@ -277,7 +278,7 @@ describe('checkout', () => {
   it('with an Idempotency-Key: SALE_NOT_OPEN is not remembered for the key, and a booking made in time replays after the sale closed', async () => {
     const opensAt = new Date(Date.now() + 1200);
     const event = await createEvent(app.url, { capacity: 5, strategy: 'atomic', salesStartAt: opensAt.toISOString() });
-    const key = { 'Idempotency-Key': `early-${event.id}` };
+    const key = { 'Idempotency-Key': `early-booking-${event.id}-0123456789` };
     const early = await book(app.url, event.id, 1, key, 'early@example.com');
     expect(early.body?.code).toBe('SALE_NOT_OPEN');
     await waitFor('the opening instant', () => Date.now() > opensAt.getTime());
@@ -362,6 +363,16 @@ describe('checkout', () => {
       'no hold about to lapse',
       async () => (await rows("SELECT 1 FROM bookings WHERE status = 'held' AND expires_at < NOW(3) + INTERVAL 2 MINUTE")).length === 0,
     );
+    // Nor may the sweeper drop the pool of an earlier test's ended or cancelled event meanwhile (it does on its next tick).
+    await waitFor('pools of events off sale dropped', async () => {
+      const known = (await testRedis().smembers(KNOWN_INVENTORIES_KEY)).map(Number);
+      if (known.length === 0) return true;
+      const live = await rows(
+        'SELECT id FROM events WHERE id IN (?) AND cancelled_at IS NULL AND (sales_end_at IS NULL OR sales_end_at > NOW(3))',
+        [known],
+      );
+      return live.length === known.length;
+    });
     const before = await snapshot();
     const cases: [string, string, unknown, Record<string, string>, number, RegExp][] = [
       [

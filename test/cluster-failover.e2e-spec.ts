@@ -9,6 +9,7 @@ import { answerOf, FAST_RECOVERY, finishSaleReport, notHonestRefusals, openSale,
 import { PurchaseLoop } from './support/purchase-loop';
 import { createEvent } from './support/sale';
 import { closeTestDb, rows, truncateAll } from './support/test-db';
+import { metricsScraper } from './support/metrics-scraper';
 
 const CAPACITY = 120;
 /** What a buyer may hear while the cluster has no master for the event's slot. */
@@ -116,7 +117,7 @@ describe('Redis Cluster failover', () => {
     expect(duringGap.filter((a) => a.status === 503).length).toBeGreaterThan(0);
     expect(soldAtKill.every((n) => n < CAPACITY)).toBe(true);
 
-    const metrics = await (await fetch(`${app.url}/metrics`)).text();
+    const metrics = await (await fetch(`${app.url}/metrics`, { headers: metricsScraper })).text();
     const rebuilt = (reason: string) =>
       Number(new RegExp(`seatguard_inventory_rebuilds_total\\{reason="${reason}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
     // The app saw the slots change master and rebuilt those events by itself (FailoverReconciler)...

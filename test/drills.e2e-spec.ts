@@ -23,6 +23,7 @@ import { PurchaseLoop, waitFor } from './support/purchase-loop';
 import { json } from './support/sale';
 import { closeTestDb, truncateAll } from './support/test-db';
 import { closeTestRedis, flushTestRedis } from './support/test-redis';
+import { metricsScraper } from './support/metrics-scraper';
 
 const MYSQL_STALL_CODES = ['MYSQL_UNAVAILABLE', 'DEADLINE_EXCEEDED'];
 const REDIS_REFUSAL_CODES = ['REDIS_UNAVAILABLE', 'LOCK_QUORUM_UNAVAILABLE', 'DEADLINE_EXCEEDED'];
@@ -83,7 +84,7 @@ describe('fault drills', () => {
     await waitFor('ready again', async () => (await status(`${app.url}/health/ready`)) === 200);
     expect(await finishSale(sale, redis.url)).toEqual([]);
     expect(soldWhileDown).toBeLessThan(capacity);
-    const metrics = await (await fetch(`${app.url}/metrics`)).text();
+    const metrics = await (await fetch(`${app.url}/metrics`, { headers: metricsScraper })).text();
     expect(metrics).toMatch(/seatguard_inventory_rebuilds_total\{reason="missing"\} [1-9]/);
     process.stdout.write(`[drill 1] ${load.count(503)} answers 503 while Redis was away; sold ${capacity}/${capacity}\n`);
   });

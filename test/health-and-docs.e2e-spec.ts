@@ -1,6 +1,7 @@
 import { freePort } from './support/child-app';
 import { closeTestDb, testDb } from './support/test-db';
 import { RunningApp, startApp } from './support/test-app';
+import { metricsScraper } from './support/metrics-scraper';
 
 describe('health probes', () => {
   afterAll(async () => {
@@ -12,7 +13,7 @@ describe('health probes', () => {
     try {
       const live = await fetch(`${app.url}/health/live`);
       expect(live.status).toBe(200);
-      const ready = await fetch(`${app.url}/health/ready`);
+      const ready = await fetch(`${app.url}/health/ready`, { headers: metricsScraper });
       expect(ready.status).toBe(200);
       expect(await ready.json()).toMatchObject({ status: 'ok', info: { mysql: { status: 'up' }, redis: { status: 'up' } } });
     } finally {
@@ -25,7 +26,7 @@ describe('health probes', () => {
     const app = await startApp({ REDIS_URL: `redis://127.0.0.1:${closedPort}`, REDLOCK_NODES: `redis://127.0.0.1:${closedPort}` });
     try {
       expect((await fetch(`${app.url}/health/live`)).status).toBe(200);
-      const ready = await fetch(`${app.url}/health/ready`);
+      const ready = await fetch(`${app.url}/health/ready`, { headers: metricsScraper });
       expect(ready.status).toBe(503);
       expect(ready.headers.get('retry-after')).toBe('5');
       expect(await ready.json()).toMatchObject({ status: 'error', error: { redis: { status: 'down' } } });
@@ -87,6 +88,8 @@ describe('OpenAPI', () => {
         'GET /api/v1/admin/keys',
         'DELETE /api/v1/admin/keys/{id}',
         'GET /api/v1/admin/audit',
+        'POST /api/v1/events/{id}/queue',
+        'GET /api/v1/queue/{reference}',
         'GET /health/live',
         'GET /health/ready',
         'GET /metrics',
@@ -109,9 +112,9 @@ describe('OpenAPI', () => {
   });
 
   it('serves Prometheus metrics', async () => {
-    const text = await (await fetch(`${app.url}/metrics`)).text();
+    const text = await (await fetch(`${app.url}/metrics`, { headers: metricsScraper })).text();
     expect(text).toContain('# TYPE seatguard_bookings_total counter');
-    expect(text).toContain('seatguard_process_resident_memory_bytes');
+    expect(text).toContain('\nprocess_resident_memory_bytes ');
     // Pool gauges are read at scrape time: the ready probe and this app's queries opened connections.
     const inUse = /^seatguard_db_pool_connections\{state="in_use"\} (\d+)/m.exec(text);
     const idle = /^seatguard_db_pool_connections\{state="idle"\} (\d+)/m.exec(text);

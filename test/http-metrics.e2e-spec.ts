@@ -1,5 +1,6 @@
 import { closeTestDb } from './support/test-db';
 import { RunningApp, startApp } from './support/test-app';
+import { metricsScraper } from './support/metrics-scraper';
 
 /** Samples of the HTTP duration histogram's _count series, keyed by their label set. */
 function requestCounts(text: string): Map<string, number> {
@@ -34,7 +35,7 @@ describe('HTTP request metrics', () => {
 
     // An unknown event: 404, never a 500 (which the label below would then have to carry).
     expect(booking.status).toBe(404);
-    const text = await (await fetch(`${app.url}/metrics`)).text();
+    const text = await (await fetch(`${app.url}/metrics`, { headers: metricsScraper })).text();
     expect(text).toContain('# TYPE seatguard_http_request_duration_seconds histogram');
     const counts = requestCounts(text);
     expect(counts.get('method="GET",route="/api/v1/events/:id",status_code="404"')).toBe(2);

@@ -6,6 +6,7 @@ import { Answer } from './support/invariants/sale-invariants';
 import { burst, countByStatus, createEvent, violationsFor } from './support/sale';
 import { closeTestDb, truncateAll } from './support/test-db';
 import { closeTestRedis, flushTestRedis } from './support/test-redis';
+import { metricsScraper } from './support/metrics-scraper';
 
 const LIMIT = 5;
 const limited = { BOOKING_RATE_LIMIT: String(LIMIT), BOOKING_RATE_WINDOW_MS: '10000' };
@@ -41,7 +42,7 @@ function bookFrom(baseUrl: string, clientAddress: string, eventId: number, heade
 
 /** POST bookings this instance answered, from its /metrics. */
 async function bookingsServed(app: ChildApp): Promise<number> {
-  const text = await (await fetch(`${app.url}/metrics`)).text();
+  const text = await (await fetch(`${app.url}/metrics`, { headers: metricsScraper })).text();
   return text
     .split('\n')
     .filter((l) => l.startsWith('seatguard_http_request_duration_seconds_count{') && l.includes('method="POST"') && l.includes('bookings'))

@@ -3,6 +3,7 @@ import { book, burst, countByStatus, createEvent, customerBurst, violationsFor }
 import { closeTestDb, truncateAll } from './support/test-db';
 import { closeTestRedis, flushTestRedis } from './support/test-redis';
 import { STRATEGY_NAMES } from '../src/inventory/strategies/strategy-name';
+import { metricsScraper } from './support/metrics-scraper';
 
 /** Separate processes of the production build sharing one MySQL and one Redis. */
 describe('several app instances', () => {
@@ -61,7 +62,7 @@ describe('several app instances', () => {
     // The drill only proves something if locks really were lost.
     let lost = 0;
     for (const app of apps) {
-      const metrics = await (await fetch(`${app.url}/metrics`)).text();
+      const metrics = await (await fetch(`${app.url}/metrics`, { headers: metricsScraper })).text();
       lost += Number(/seatguard_lock_events_total\{event="lost"\} (\d+)/.exec(metrics)?.[1] ?? 0);
     }
     expect(lost).toBeGreaterThan(0);

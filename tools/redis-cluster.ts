@@ -5,8 +5,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import calculateSlot from 'cluster-key-slot';
-import Redis from 'ioredis';
+import Redis, { RedisOptions } from 'ioredis';
 import { freePort, ManagedProcess, startProcess } from './process-control';
+import { harnessTls, redisTlsArgs } from './redis-server';
+import type { TestCertificates } from './tls-certificates';
 
 const run = promisify(execFile);
 
@@ -19,7 +21,7 @@ export interface ClusterNodeInfo {
 }
 
 export interface LocalRedisCluster {
-  /** `127.0.0.1:port` of every node, for REDIS_CLUSTER_NODES. */
+  /** `127.0.0.1:port` (`rediss://127.0.0.1:port` for a TLS cluster) of every node, for REDIS_CLUSTER_NODES. */
   seeds: string[];
   /** The node serving `key`'s slot now, as a live node sees the cluster. */
   masterOf(key: string): Promise<number>;
@@ -40,7 +42,15 @@ const NODE_TIMEOUT_MS = 1000;
  * `cluster_state:ok` on every node and a replica in sync behind every master.
  * A 1 s node timeout makes a killed master's replica take over in ~2 s.
  */
-export async function startRedisCluster(): Promise<LocalRedisCluster> {
+export async function startRedisCluster(options: { tls?: TestCertificates } = {}): Promise<LocalRedisCluster> {
+  // TLS: clients, the cluster bus and replication all speak it; nothing listens in clear.
+  const tls = harnessTls(options.tls);
+  const certificates = options.tls;
+  const listen = (port: number) =>
+    certificates ? [...redisTlsArgs(port, certificates), '--tls-cluster', 'yes', '--tls-replication', 'yes'] : ['--port', String(port)];
+  const cliTls = certificates ? ['--tls', '--cacert', certificates.caFile] : [];
+  const ask = <T>(port: number, use: (client: Redis) => Promise<T>) => askNode(port, tls, use);
+  const readNodes = (port: number) => readNodesOf(port, tls);
   const dir = await mkdtemp(join(tmpdir(), 'seatguard-cluster-'));
   const ports: number[] = [];
   for (let i = 0; i < 6; i++) ports.push(await freePort());
@@ -56,8 +66,7 @@ export async function startRedisCluster(): Promise<LocalRedisCluster> {
         startProcess(
           'redis-server',
           [
-            '--port',
-            String(port),
+            ...listen(port),
             '--bind',
             '127.0.0.1',
             '--save',
@@ -77,10 +86,14 @@ export async function startRedisCluster(): Promise<LocalRedisCluster> {
         ),
       );
     }
-    for (const port of ports) await waitForPing(port, procs.get(port)!);
-    await run('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '1', '--cluster-yes'], {
-      timeout: 30_000,
-    });
+    for (const port of ports) await waitForPing(port, procs.get(port)!, tls);
+    await run(
+      'redis-cli',
+      [...cliTls, '--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '1', '--cluster-yes'],
+      {
+        timeout: 30_000,
+      },
+    );
     await waitUntil('cluster_state:ok with every replica in sync', 30_000, async () => {
       for (const port of ports) {
         const info = await ask(port, (c) => c.cluster('INFO'));
@@ -109,7 +122,7 @@ export async function startRedisCluster(): Promise<LocalRedisCluster> {
     return owner.port;
   };
   return {
-    seeds: ports.map((p) => `127.0.0.1:${p}`),
+    seeds: ports.map((p) => (certificates ? `rediss://127.0.0.1:${p}` : `127.0.0.1:${p}`)),
     masterOf,
     nodes,
     kill: async (port) => void (await procs.get(port)?.stop('SIGKILL')),
@@ -127,8 +140,8 @@ export async function startRedisCluster(): Promise<LocalRedisCluster> {
 }
 
 /** CLUSTER NODES as one live node sees it. */
-async function readNodes(port: number): Promise<ClusterNodeInfo[]> {
-  const text = await ask(port, (c) => c.cluster('NODES') as Promise<string>);
+async function readNodesOf(port: number, tls: RedisOptions): Promise<ClusterNodeInfo[]> {
+  const text = await askNode(port, tls, (c) => c.cluster('NODES') as Promise<string>);
   return text
     .trim()
     .split('\n')
@@ -150,8 +163,9 @@ async function readNodes(port: number): Promise<ClusterNodeInfo[]> {
     });
 }
 
-async function ask<T>(port: number, use: (client: Redis) => Promise<T>): Promise<T> {
+async function askNode<T>(port: number, tls: RedisOptions, use: (client: Redis) => Promise<T>): Promise<T> {
   const client = new Redis({
+    ...tls,
     port,
     host: '127.0.0.1',
     lazyConnect: true,
@@ -168,10 +182,10 @@ async function ask<T>(port: number, use: (client: Redis) => Promise<T>): Promise
   }
 }
 
-async function waitForPing(port: number, proc: ManagedProcess): Promise<void> {
+async function waitForPing(port: number, proc: ManagedProcess, tls: RedisOptions): Promise<void> {
   await waitUntil(`redis-server on ${port}`, 10_000, async () => {
     if (proc.exited()) throw new Error(`redis-server ${port} exited:\n${proc.output()}`);
-    return (await ask(port, (c) => c.ping())) === 'PONG';
+    return (await askNode(port, tls, (c) => c.ping())) === 'PONG';
   });
 }
 

@@ -1,13 +1,17 @@
-import Redis from 'ioredis';
+import Redis, { RedisOptions } from 'ioredis';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, ManagedProcess, startProcess } from './process-control';
+import type { TestCertificates } from './tls-certificates';
 
 export interface ExtraRedis {
   url: string;
   port: number;
-  /** Gone at once, like a crashed node (keeps nothing: no RDB, no AOF). */
+  /** Gone at once, like a crashed node (keeps nothing, unless started `persistent`). */
   kill(): Promise<void>;
-  /** A new, empty server on the same port. */
+  /** A new server on the same port: empty, or (`persistent`) with everything it had acknowledged. */
   restart(): Promise<void>;
   stop(): Promise<void>;
   /**
@@ -33,8 +37,35 @@ const REFUSAL_SETTINGS: Record<WriteRefusal, Record<string, string>> = {
   OOM: { maxmemory: '1', 'maxmemory-policy': 'noeviction' },
 };
 
-async function withClient<T>(port: number, password: string | undefined, use: (client: Redis) => Promise<T>): Promise<T> {
-  const client = new Redis({ port, host: '127.0.0.1', password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+/** `--tls-port` and the files of a TLS-only server (`--port 0`: nothing in clear); clients need no certificate. */
+export function redisTlsArgs(port: number, certificates: TestCertificates): string[] {
+  return [
+    ...['--port', '0', '--tls-port', String(port)],
+    ...['--tls-cert-file', certificates.serverCertFile, '--tls-key-file', certificates.serverKeyFile],
+    ...['--tls-ca-cert-file', certificates.caFile, '--tls-auth-clients', 'no'],
+  ];
+}
+
+/** How the harness's own clients reach a server: in clear, or over TLS trusting the throw-away CA. */
+export function harnessTls(certificates: TestCertificates | undefined): RedisOptions {
+  return certificates ? { tls: { ca: readFileSync(certificates.caFile) } } : {};
+}
+
+async function withClient<T>(
+  port: number,
+  password: string | undefined,
+  tls: RedisOptions,
+  use: (client: Redis) => Promise<T>,
+): Promise<T> {
+  const client = new Redis({
+    port,
+    host: '127.0.0.1',
+    password,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    ...tls,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -44,8 +75,16 @@ async function withClient<T>(port: number, password: string | undefined, use: (c
   }
 }
 
-async function answersPing(port: number, password?: string): Promise<boolean> {
-  const client = new Redis({ port, host: '127.0.0.1', password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+async function answersPing(port: number, password: string | undefined, tls: RedisOptions): Promise<boolean> {
+  const client = new Redis({
+    port,
+    host: '127.0.0.1',
+    password,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    ...tls,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -57,20 +96,28 @@ async function answersPing(port: number, password?: string): Promise<boolean> {
   }
 }
 
-/** A throw-away redis-server on a free port, for drills that take Redis away; `password` makes it require AUTH. */
-export async function startExtraRedis(options: { password?: string } = {}): Promise<ExtraRedis> {
+/**
+ * A throw-away redis-server on a free port, for drills that take Redis away; `password` makes it require AUTH,
+ * `tls` makes it speak TLS only (its `url` is then rediss://). `persistent`: an append-only file fsynced on
+ * every write (in a fresh temporary directory), so a kill and restart keeps every acknowledged write, as a
+ * Redis deployed with AOF does.
+ */
+export async function startExtraRedis(
+  options: { password?: string; persistent?: boolean; tls?: TestCertificates } = {},
+): Promise<ExtraRedis> {
   const { password } = options;
   const port = await freePort();
   let proc: ManagedProcess | undefined;
   const auth = password ? ['--requirepass', password] : [];
+  const persistence = options.persistent
+    ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', mkdtempSync(join(tmpdir(), 'seatguard-redis-'))]
+    : ['--appendonly', 'no'];
+  const listen = options.tls ? redisTlsArgs(port, options.tls) : ['--port', String(port)];
+  const tls = harnessTls(options.tls);
   const start = async () => {
-    proc = startProcess(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...auth],
-      process.env,
-    );
+    proc = startProcess('redis-server', [...listen, '--bind', '127.0.0.1', '--save', '', ...persistence, ...auth], process.env);
     for (let i = 0; i < 100; i++) {
-      if (await answersPing(port, password)) return;
+      if (await answersPing(port, password, tls)) return;
       if (proc.exited()) throw new Error(`redis-server exited:\n${proc.output()}`);
       await sleep(50);
     }
@@ -82,17 +129,18 @@ export async function startExtraRedis(options: { password?: string } = {}): Prom
   /** What the refusal settings were before, to put back. */
   let saved: Record<string, string> = {};
   const refuseWrites = (reason: WriteRefusal) =>
-    withClient(port, password, async (client) => {
+    withClient(port, password, tls, async (client) => {
       for (const [name, value] of Object.entries(REFUSAL_SETTINGS[reason])) {
         if (!(name in saved)) saved[name] = (await client.config('GET', name))[1];
         await client.config('SET', name, value);
       }
     });
   const acceptWrites = () =>
-    withClient(port, password, async (client) => {
+    withClient(port, password, tls, async (client) => {
       for (const [name, value] of Object.entries(saved)) await client.config('SET', name, value);
       saved = {};
     });
   const credentials = password ? `:${encodeURIComponent(password)}@` : '';
-  return { url: `redis://${credentials}127.0.0.1:${port}`, port, kill, restart: start, stop: kill, refuseWrites, acceptWrites };
+  const scheme = options.tls ? 'rediss' : 'redis';
+  return { url: `${scheme}://${credentials}127.0.0.1:${port}`, port, kill, restart: start, stop: kill, refuseWrites, acceptWrites };
 }

@@ -1,6 +1,8 @@
 import { applyDecorators, Body, Controller, Delete, Get, Param, Post, Query, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ADMIN_SECURITY_SCHEME, AdminOnly } from '../auth/admin-only.decorator';
+import { ApiQueueAdmissionHeader, QUEUE_CONFLICTS } from '../waiting-room/queue-admission.openapi';
+import { QueueAdmissionInterceptor } from '../waiting-room/queue-admission.interceptor';
 import { ParseIdPipe } from '../http/parse-id.pipe';
 import {
   ApiErrorResponses,
@@ -50,7 +52,9 @@ export class BookingsController {
 
   @Post('events/:id/bookings')
   @PerAddressRateLimit()
-  @UseInterceptors(BookingOutcomeInterceptor)
+  // The waiting room's admission step first (outermost): it sees the booking's final answer.
+  @UseInterceptors(QueueAdmissionInterceptor, BookingOutcomeInterceptor)
+  @ApiQueueAdmissionHeader()
   @ApiOperation({
     summary: 'Book seats',
     description:
@@ -63,7 +67,7 @@ export class BookingsController {
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,
-    schema: { type: 'string', pattern: IDEMPOTENCY_KEY_FORMAT.source, minLength: 1, maxLength: 128 },
+    schema: { type: 'string', pattern: IDEMPOTENCY_KEY_FORMAT.source, minLength: 16, maxLength: 128 },
     description:
       'Replays with the same key book once and get the same answer. A booking (201) is replayed with the same reference ' +
       'and secret for IDEMPOTENCY_TTL_SECONDS and, from MySQL, after that too; it shows the booking as it is now (a ' +
@@ -77,7 +81,7 @@ export class BookingsController {
     {
       400: `INVALID_ID, INVALID_IDEMPOTENCY_KEY, INVALID_INPUT (quantity above MAX_TICKETS_PER_BOOKING); ${BODY_VALIDATION_ERROR}`,
       404: NO_SUCH_EVENT,
-      409: `SOLD_OUT (with \`available\` and \`requested\`), CUSTOMER_LIMIT_REACHED, ${SALE_STATE_CONFLICTS}`,
+      409: `SOLD_OUT (with \`available\` and \`requested\`), CUSTOMER_LIMIT_REACHED, ${SALE_STATE_CONFLICTS}, ${QUEUE_CONFLICTS}`,
       ...JSON_BODY_ERRORS,
       422: 'IDEMPOTENCY_KEY_REUSED: this key was used with another body',
       429: 'RATE_LIMITED: more than BOOKING_RATE_LIMIT bookings, holds and joins from this client in BOOKING_RATE_WINDOW_MS',

@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
 import { EventsModule } from '../events/events.module';
 import { InventoryModule } from '../inventory/inventory.module';
-import { BookingBatcher } from './batching/booking-batcher';
+import { WaitingRoomModule } from '../waiting-room/waiting-room.module';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
+import { BookingBatcher } from './batching/booking-batcher';
 import { BookingsController } from './bookings.controller';
 import { BookingsService } from './bookings.service';
 import { IdempotentBookings } from './idempotent-bookings';
@@ -25,6 +26,7 @@ import { WaitlistService } from './waitlist/waitlist.service';
   imports: [
     EventsModule,
     InventoryModule,
+    WaitingRoomModule,
     // One budget per client address for bookings, holds and waiting-list joins (@PerAddressRateLimit()).
     RateLimitModule,
   ],

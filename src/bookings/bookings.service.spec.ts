@@ -29,6 +29,7 @@ const event: Event = {
   strategy: 'atomic',
   maxPerCustomer: null,
   checkoutHoldTtlMs: null,
+  queueMode: 'off',
   cancelledAt: null,
   createdAt: new Date(),
   updatedAt: new Date(),
@@ -54,6 +55,7 @@ class FakeInventory extends SeatInventory {
   returnCancelled = () => Promise.resolve();
   freeSeats = () => Promise.resolve(null);
   rebuild = () => Promise.resolve(0);
+  matchCapacity = () => Promise.resolve();
   close = () => Promise.resolve();
   assertKnownStrategy = () => undefined;
 }

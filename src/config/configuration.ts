@@ -1,5 +1,6 @@
 import { registerAs } from '@nestjs/config';
 import { EnvironmentVariables } from './environment.schema';
+import { readTlsFiles } from './tls-files';
 import { parseTrustProxy } from './trust-proxy';
 import { validateEnvironment } from './validate-environment';
 
@@ -60,6 +61,12 @@ export const redisConfig = registerAs('redis', () => {
     redlockNodes: env.REDLOCK_NODES ? list(env.REDLOCK_NODES) : [env.REDIS_URL],
     watchPoolSize: env.REDIS_WATCH_POOL_SIZE,
     commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
+    /** For every rediss:// connection (single, cluster, Redlock, WATCH pools); plain redis:// ignores it. */
+    tls: readTlsFiles({
+      ca: ['REDIS_TLS_CA_FILE', env.REDIS_TLS_CA_FILE],
+      cert: ['REDIS_TLS_CERT_FILE', env.REDIS_TLS_CERT_FILE],
+      key: ['REDIS_TLS_KEY_FILE', env.REDIS_TLS_KEY_FILE],
+    }),
   };
 });
 
@@ -93,7 +100,20 @@ export const bookingConfig = registerAs('booking', () => {
   };
 });
 
+/** The waiting room (issue 20, DESIGN §6). */
+export const waitingRoomConfig = registerAs('waitingRoom', () => {
+  const env = environment();
+  return {
+    admitFactor: env.WAITING_ROOM_ADMIT_FACTOR,
+    admitRatePerSecond: env.WAITING_ROOM_ADMIT_RATE,
+    admissionTtlMs: env.WAITING_ROOM_ADMISSION_TTL_MS,
+    tickMs: env.WAITING_ROOM_TICK_MS,
+    signingKey: env.WAITING_ROOM_SIGNING_KEY || `waiting-room:${env.ADMIN_TOKEN}`,
+  };
+});
+
 export type AppConfig = ReturnType<typeof appConfig>;
 export type RedisConfig = ReturnType<typeof redisConfig>;
 export type DatabaseConfig = ReturnType<typeof databaseConfig>;
 export type BookingConfig = ReturnType<typeof bookingConfig>;
+export type WaitingRoomConfig = ReturnType<typeof waitingRoomConfig>;

@@ -1,5 +1,19 @@
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, ValidateBy } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  ValidateBy,
+  ValidateIf,
+} from 'class-validator';
 import { trustProxyProblem } from './trust-proxy';
 
 // Reads the raw value: implicit conversion would already have turned "false" into true.
@@ -49,6 +63,24 @@ export class DatabaseEnvironment {
   @IsInt()
   @Min(50)
   DB_QUERY_TIMEOUT_MS: number = 3000;
+
+  /** TLS to MySQL (verified against the system CAs, or DB_TLS_CA_FILE); on by itself when a DB_TLS_*_FILE is set. */
+  @Transform(toBoolean)
+  @IsBoolean()
+  DB_TLS: boolean = false;
+
+  /** PEM files: the CA that signed the server's certificate; a client certificate and its key (both or neither). */
+  @IsString()
+  @IsOptional()
+  DB_TLS_CA_FILE?: string;
+
+  @IsString()
+  @IsOptional()
+  DB_TLS_CERT_FILE?: string;
+
+  @IsString()
+  @IsOptional()
+  DB_TLS_KEY_FILE?: string;
 }
 
 /**
@@ -107,6 +139,19 @@ export class EnvironmentVariables extends DatabaseEnvironment {
   @IsInt()
   @Min(50)
   REDIS_COMMAND_TIMEOUT_MS: number = 1000;
+
+  /** PEM files for rediss:// (REDIS_URL, REDLOCK_NODES, REDIS_CLUSTER_NODES): the servers' CA; a client certificate and key (both or neither). */
+  @IsString()
+  @IsOptional()
+  REDIS_TLS_CA_FILE?: string;
+
+  @IsString()
+  @IsOptional()
+  REDIS_TLS_CERT_FILE?: string;
+
+  @IsString()
+  @IsOptional()
+  REDIS_TLS_KEY_FILE?: string;
 
   @IsInt()
   @Min(100)
@@ -206,4 +251,32 @@ export class EnvironmentVariables extends DatabaseEnvironment {
 
   @IsString()
   OTEL_SERVICE_NAME: string = 'seatguard';
+
+  // The waiting room (src/waiting-room/): admitted-and-unserved buyers <= stock x factor, at most RATE per second per event.
+  @IsNumber({}, { message: 'WAITING_ROOM_ADMIT_FACTOR must be a number' })
+  @Min(0.1)
+  @Max(10)
+  WAITING_ROOM_ADMIT_FACTOR: number = 1;
+
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  WAITING_ROOM_ADMIT_RATE: number = 100;
+
+  @IsInt()
+  @Min(1000)
+  @Max(3_600_000)
+  WAITING_ROOM_ADMISSION_TTL_MS: number = 120_000;
+
+  // Below a second: a sold-out room must reach every waiting buyer within one.
+  @IsInt()
+  @Min(20)
+  @Max(500)
+  WAITING_ROOM_TICK_MS: number = 200;
+
+  // Signs admissions; every instance needs the same. Empty: derived from ADMIN_TOKEN (shared already).
+  @IsString()
+  @ValidateIf((_o: unknown, value: unknown) => value !== '')
+  @MinLength(32, { message: 'WAITING_ROOM_SIGNING_KEY must be empty or at least 32 characters' })
+  WAITING_ROOM_SIGNING_KEY: string = '';
 }

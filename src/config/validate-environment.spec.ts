@@ -106,6 +106,19 @@ describe('validateEnvironment', () => {
     expect(validateEnvironment({ ...cluster, REDLOCK_NODES: 'redis://10.0.1.1:6379' }).REDIS_CLUSTER_NODES).toContain('10.0.0.2');
   });
 
+  it('refuses a cluster whose seeds mix rediss:// and plain, and a client certificate without its key', () => {
+    const cluster = { ...minimal, REDLOCK_NODES: 'rediss://10.0.1.1:6379' };
+    expect(() => validateEnvironment({ ...cluster, REDIS_CLUSTER_NODES: 'rediss://10.0.0.1:6379,10.0.0.2:6379' })).toThrow(
+      /REDIS_CLUSTER_NODES: mixes rediss:\/\/ and plain seeds/,
+    );
+    expect(validateEnvironment({ ...cluster, REDIS_CLUSTER_NODES: 'rediss://10.0.0.1:6379,rediss://10.0.0.2:6379' })).toBeDefined();
+    expect(() => validateEnvironment({ ...minimal, REDIS_TLS_CERT_FILE: '/etc/c.pem' })).toThrow(
+      /REDIS_TLS_KEY_FILE: required with REDIS_TLS_CERT_FILE/,
+    );
+    expect(() => validateDatabaseEnvironment({ DB_TLS_KEY_FILE: '/etc/k.pem' })).toThrow(/DB_TLS_CERT_FILE: required with DB_TLS_KEY_FILE/);
+    expect(validateDatabaseEnvironment({ DB_TLS: 'true' }).DB_TLS).toBe(true);
+  });
+
   it('lets the migration CLI run without app-only variables', () => {
     expect(validateDatabaseEnvironment({ DB_NAME: 'seatguard_test' }).DB_NAME).toBe('seatguard_test');
   });

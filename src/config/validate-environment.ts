@@ -13,7 +13,16 @@ export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVa
 }
 
 export function validateDatabaseEnvironment(raw: Record<string, unknown>): DatabaseEnvironment {
-  return validateAgainst(DatabaseEnvironment, raw, () => []);
+  return validateAgainst(DatabaseEnvironment, raw, databaseProblems);
+}
+
+function databaseProblems(env: DatabaseEnvironment): string[] {
+  return clientCertificateProblems(env, 'DB_TLS_CERT_FILE', 'DB_TLS_KEY_FILE');
+}
+
+/** A client certificate without its key (or the reverse) is a typo, not a choice. */
+function clientCertificateProblems<T extends object>(env: T, cert: keyof T & string, key: keyof T & string): string[] {
+  return Boolean(env[cert]) === Boolean(env[key]) ? [] : [`${env[cert] ? key : cert}: required with ${env[cert] ? cert : key}`];
 }
 
 function validateAgainst<T extends object>(
@@ -35,7 +44,7 @@ function validateAgainst<T extends object>(
 }
 
 function crossFieldProblems(env: EnvironmentVariables): string[] {
-  const problems: string[] = [];
+  const problems: string[] = [...databaseProblems(env), ...clientCertificateProblems(env, 'REDIS_TLS_CERT_FILE', 'REDIS_TLS_KEY_FILE')];
   const adminTokenProblem = env.NODE_ENV === 'production' ? productionAdminTokenProblem(env.ADMIN_TOKEN) : null;
   if (adminTokenProblem) problems.push(`ADMIN_TOKEN: ${adminTokenProblem}`);
   if (env.LOCK_EXTEND_THRESHOLD_MS > env.LOCK_TTL_MS - 100) {
@@ -48,6 +57,13 @@ function crossFieldProblems(env: EnvironmentVariables): string[] {
     // Redlock's default node is REDIS_URL; on a cluster its locks would live on a replicated
     // master (a failover can hand a held lock to a second owner). Name independent masters.
     problems.push('REDLOCK_NODES: required with REDIS_CLUSTER_NODES (independent masters, never the cluster)');
+  }
+  const seeds = (env.REDIS_CLUSTER_NODES ?? '')
+    .split(',')
+    .map((seed) => seed.trim())
+    .filter(Boolean);
+  if (new Set(seeds.map((seed) => seed.startsWith('rediss://'))).size > 1) {
+    problems.push('REDIS_CLUSTER_NODES: mixes rediss:// and plain seeds; every node of a cluster speaks TLS or none does');
   }
   return problems;
 }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import type { DatabaseEnvironment } from '../config/environment.schema';
+import { databaseTls } from './database-tls';
 
 /**
  * One definition for the app and for the migration CLI, so both always talk to
@@ -23,6 +24,8 @@ export function databaseOptions(env: DatabaseEnvironment): DataSourceOptions {
     timezone: 'Z',
     charset: 'utf8mb4_unicode_ci',
     connectTimeout: env.DB_CONNECT_TIMEOUT_MS,
+    // TLS (DB_TLS, DB_TLS_*_FILE), for the app and the migrations alike; undefined = plain.
+    ssl: databaseTls(env),
     poolSize: env.DB_POOL_SIZE,
     extra: {
       // Fail fast instead of queueing forever when every connection is busy or MySQL is gone.

@@ -29,6 +29,12 @@ export const ERROR_CODES = [
   'WAITLIST_ENTRY_NOT_FOUND',
   'WAITLIST_FULL',
   'WAITLIST_ALREADY_JOINED',
+  // the waiting room (src/waiting-room/room-errors.ts)
+  'QUEUE_REQUIRED',
+  'ADMISSION_INVALID',
+  'QUEUE_OFF',
+  'ALREADY_QUEUED',
+  'QUEUE_TICKET_NOT_FOUND',
   // the HTTP layer (src/http/): body parsing, pipes, guards, the rate limiter, unmatched routes
   'MALFORMED_JSON',
   'PAYLOAD_TOO_LARGE',

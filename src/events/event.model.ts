@@ -1,3 +1,7 @@
+/** An event's waiting room: `off`, or on with the pre-queue admitted in join order (`fifo`) or shuffled once (`lottery`). */
+export const QUEUE_MODES = ['off', 'fifo', 'lottery'] as const;
+export type QueueMode = (typeof QUEUE_MODES)[number];
+
 export interface Event {
   id: number;
   name: string;
@@ -12,6 +16,8 @@ export interface Event {
   maxPerCustomer: number | null;
   /** How long a checkout hold of this event lasts; null: CHECKOUT_HOLD_TTL_MS. */
   checkoutHoldTtlMs: number | null;
+  /** With a room (not `off`), bookings and holds need an admission from the event's waiting room. */
+  queueMode: QueueMode;
   /** Set when an admin cancelled the event: nothing is sold any more. */
   cancelledAt: Date | null;
   createdAt: Date;
@@ -22,7 +28,7 @@ export type NewEvent = Omit<Event, 'id' | 'createdAt' | 'updatedAt' | 'cancelled
 
 /** What PATCH may change; absent fields stay, `null` clears a nullable one. */
 export type EventChanges = Partial<
-  Pick<Event, 'name' | 'startsAt' | 'salesStartAt' | 'salesEndAt' | 'maxPerCustomer' | 'checkoutHoldTtlMs' | 'capacity'>
+  Pick<Event, 'name' | 'startsAt' | 'salesStartAt' | 'salesEndAt' | 'maxPerCustomer' | 'checkoutHoldTtlMs' | 'capacity' | 'queueMode'>
 >;
 
 /** Seats per state, from MySQL's ticket rows. */

@@ -8,7 +8,7 @@ import { EventCache } from './event-cache';
 import type { Deadline } from '../concurrency/deadline';
 import type { Event, EventChanges } from './event.model';
 import { UpdateEventDto } from './dto/update-event.dto';
-import { CapacityBelowSoldError as CapacityBelowSold, EventsRepository } from './persistence/events.repository';
+import { CapacityBelowSoldError as CapacityBelowSold, ChangeHook, EventsRepository } from './persistence/events.repository';
 
 @Injectable()
 export class EventsService {
@@ -36,6 +36,7 @@ export class EventsService {
       strategy,
       maxPerCustomer: input.maxPerCustomer ?? null,
       checkoutHoldTtlMs: input.checkoutHoldTtlMs ?? null,
+      queueMode: input.queue?.mode ?? 'off',
     });
     // Best effort: if Redis is away now, the first booking builds the pool.
     await this.inventory
@@ -70,9 +71,10 @@ export class EventsService {
   /**
    * Applies an admin's changes (PATCH). The sale window is checked against the
    * values it will have; a capacity change is checked by the repository under
-   * the event's row lock. Every instance drops its cached copy.
+   * the event's row lock. Every instance drops its cached copy. `alsoInTransaction`
+   * commits with the change (see EventsRepository.update).
    */
-  async update(id: number, input: UpdateEventDto): Promise<{ before: Event; after: Event }> {
+  async update(id: number, input: UpdateEventDto, alsoInTransaction?: ChangeHook): Promise<{ before: Event; after: Event }> {
     const current = await this.repository.findById(id);
     if (!current) throw new EventNotFoundError(id);
     const changes: EventChanges = {
@@ -83,6 +85,7 @@ export class EventsService {
       maxPerCustomer: input.maxPerCustomer,
       checkoutHoldTtlMs: input.checkoutHoldTtlMs,
       capacity: input.capacity,
+      queueMode: input.queue?.mode,
     };
     assertWindow(
       changes.salesStartAt === undefined ? current.salesStartAt : changes.salesStartAt,
@@ -90,7 +93,7 @@ export class EventsService {
     );
     let result;
     try {
-      result = await this.repository.update(id, changes);
+      result = await this.repository.update(id, changes, alsoInTransaction);
     } catch (error) {
       if (error instanceof CapacityBelowSold) throw new CapacityBelowSoldError(error.highestSeat);
       throw error;

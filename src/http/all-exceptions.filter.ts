@@ -110,6 +110,8 @@ function fromBodyParser(exception: unknown): ErrorBody | null {
 /** A probe's period is usually a few seconds; asking sooner tells nothing new. */
 const NOT_READY_RETRY_AFTER_SECONDS = 5;
 
+/** terminus's report, or the minimal `{status: 'error'}` anyone without the admin token gets. */
 function isHealthReport(raw: unknown): boolean {
-  return typeof raw === 'object' && raw !== null && (raw as { status?: unknown }).status === 'error' && 'error' in raw;
+  if (typeof raw !== 'object' || raw === null || (raw as { status?: unknown }).status !== 'error') return false;
+  return 'error' in raw || Object.keys(raw).length === 1;
 }

@@ -9,8 +9,11 @@ const SWEEP_BATCH = 500;
 /**
  * Gives back seats whose holder vanished (a crashed process, a lost reply from
  * Redis): once a hold has expired, MySQL decides: a ticket exists, the hold is
- * dropped; none, the seat returns to the pool. Also reconciles every known
- * inventory once at start-up, so a crash before this start strands nothing.
+ * dropped; none, the seat returns to the pool. Every tick it also keeps the
+ * set of known pools tidy: events off sale (ended, cancelled) leave it, and a
+ * pool built for another capacity than MySQL's (a rebuild that failed after a
+ * capacity change, on any instance) is rebuilt. At start-up it reconciles
+ * every live event, so a crash before this start strands nothing.
  */
 @Injectable()
 export class HoldSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -30,7 +33,7 @@ export class HoldSweeper implements OnApplicationBootstrap, OnApplicationShutdow
 
   onApplicationBootstrap(): void {
     if (this.app.reconcileOnStart) {
-      void this.reconcileKnown().catch((error: unknown) => this.logger.warn({ err: error }, 'start-up reconciliation failed'));
+      void this.reconcileLive().catch((error: unknown) => this.logger.warn({ err: error }, 'start-up reconciliation failed'));
     }
     this.timer = setInterval(() => {
       this.sweeping ??= this.tick().finally(() => (this.sweeping = undefined));
@@ -57,7 +60,26 @@ export class HoldSweeper implements OnApplicationBootstrap, OnApplicationShutdow
         break; // still away; next tick
       }
     }
+    await this.tidyKnown();
     await this.sweepAll();
+  }
+
+  /** Drops the pools of events off sale; rebuilds live pools built for another capacity than MySQL's. */
+  async tidyKnown(): Promise<void> {
+    try {
+      const known = await this.store.knownEventIds();
+      const live = await this.ledger.liveCapacities(known);
+      for (const eventId of known.filter((id) => !live.has(id))) {
+        await this.store.drop(eventId);
+        this.logger.log({ eventId }, 'event off sale: its inventory left Redis');
+      }
+      for (const [eventId, built] of await this.store.builtCapacities([...live.keys()])) {
+        if (built !== null && built !== live.get(eventId)) await this.rebuilder.rebuild(eventId, 'capacity-changed');
+      }
+    } catch (error) {
+      // Redis or MySQL away: the next tick tries again.
+      this.logger.debug({ err: error }, 'known inventories not tidied');
+    }
   }
 
   async sweepAll(): Promise<number> {
@@ -83,8 +105,9 @@ export class HoldSweeper implements OnApplicationBootstrap, OnApplicationShutdow
     return returned;
   }
 
-  private async reconcileKnown(): Promise<void> {
-    for (const eventId of await this.store.knownEventIds()) {
+  /** Live events only (from MySQL, whatever Redis still lists): nothing is rebuilt for an event off sale. */
+  private async reconcileLive(): Promise<void> {
+    for (const eventId of (await this.ledger.liveCapacities()).keys()) {
       await this.rebuilder
         .rebuild(eventId, 'start-up')
         .catch((error: unknown) => this.logger.warn({ err: error, eventId }, 'start-up rebuild failed'));

@@ -112,38 +112,44 @@ return returned
 `;
 
 /**
- * Rebuilds the free pool from a MySQL snapshot of ticketed seats: free = 1..capacity
- * minus ticketed minus live holds (bookings in flight keep their seats).
- * Refused (-1) if a cancellation happened since the snapshot's generation was read.
- * KEYS free, held, meta, generation. ARGV capacity, now, expectedGeneration, ticketed seat...
+ * The last, short step of a rebuild (SeatPool.rebuild): the free seats of a
+ * MySQL snapshot were written to a staging key in chunks, each its own
+ * command, so Redis served everyone else in between; this swaps them in. The
+ * seats of live holds (bookings in flight) are left out; holds that expired
+ * before the snapshot are dropped (the snapshot knows whether they became
+ * tickets). Refused (-1) if a cancellation happened since the snapshot's
+ * generation was read. The old pool is unlinked (freed in the background).
+ * KEYS free, held, meta, generation, staging. ARGV capacity, snapshotAt, expectedGeneration.
  */
-export const REBUILD_INVENTORY = `
+export const SWAP_IN_REBUILT_POOL = `
 local generation = redis.call('GET', KEYS[4]) or '0'
 if generation ~= ARGV[3] then return -1 end
 if redis.call('HEXISTS', KEYS[3], 'closed') == 1 then return 0 end
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[2])
-local taken = {}
-for i = 4, #ARGV do taken[tonumber(ARGV[i])] = true end
 local live = redis.call('ZRANGE', KEYS[2], 0, -1)
-for i = 1, #live do taken[tonumber(live[i])] = true end
-redis.call('DEL', KEYS[1])
-local capacity = tonumber(ARGV[1])
-local batch = {}
-local free = 0
-for seat = 1, capacity do
-  if not taken[seat] then
-    batch[#batch + 1] = seat
-    batch[#batch + 1] = seat
-    free = free + 1
-    if #batch >= 2000 then
-      redis.call('ZADD', KEYS[1], unpack(batch))
-      batch = {}
-    end
-  end
+for i = 1, #live, 1000 do
+  redis.call('ZREM', KEYS[5], unpack(live, i, math.min(i + 999, #live)))
 end
-if #batch > 0 then redis.call('ZADD', KEYS[1], unpack(batch)) end
-redis.call('HSET', KEYS[3], 'capacity', capacity, 'rebuiltAt', ARGV[2])
-return free
+redis.call('UNLINK', KEYS[1])
+if redis.call('EXISTS', KEYS[5]) == 1 then
+  redis.call('RENAME', KEYS[5], KEYS[1])
+  redis.call('PERSIST', KEYS[1])
+end
+redis.call('HSET', KEYS[3], 'capacity', ARGV[1], 'rebuiltAt', ARGV[2])
+return redis.call('ZCARD', KEYS[1])
+`;
+
+/**
+ * Closes the pool of a cancelled event, in one step: no seat free, none held,
+ * and the meta field `closed` that every other script honours. Bumps the
+ * generation, so a rebuild whose snapshot predates the close is redone (and
+ * then finds the pool closed). KEYS free, held, meta, generation. ARGV now.
+ */
+export const CLOSE_INVENTORY = `
+redis.call('INCR', KEYS[4])
+redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('HSET', KEYS[3], 'closed', ARGV[1])
+return 1
 `;
 
 /**
@@ -151,10 +157,11 @@ return free
  * of a batch, in order, each booking all or nothing (one that does not fit in
  * what is left gets -1 and what was left; a smaller one after it may fit).
  * KEYS free, held, meta. ARGV holdUntil, quantity...
- * Returns {-1} if the pool is missing, else {free after, then per booking: n and its n seats, or -1 and the seats left}.
+ * Returns {-1} if the pool is missing, {-3} if it is closed, else {free after, then per booking: n and its n seats, or -1 and the seats left}.
  */
 export const TAKE_SEATS_FOR_BATCH = `
 if redis.call('EXISTS', KEYS[3]) == 0 then return {-1} end
+if redis.call('HEXISTS', KEYS[3], 'closed') == 1 then return {-3} end
 local available = redis.call('ZCARD', KEYS[1])
 local result = {0}
 for i = 2, #ARGV do
@@ -180,14 +187,19 @@ return result
 `;
 
 /**
- * Closes the pool of a cancelled event, in one step: no seat free, none held,
- * and the meta field `closed` that every other script honours. Bumps the
- * generation, so a rebuild whose snapshot predates the close is redone (and
- * then finds the pool closed). KEYS free, held, meta, generation. ARGV now.
+ * An event off sale (its sale ended, or it was cancelled) leaves Redis: its
+ * seats are unlinked (freed in the background). A closed pool keeps its
+ * `closed` marker for a while (ARGV closedTtlMs), so instances with a stale
+ * copy of the event still find it closed without asking MySQL; after that a
+ * booking finds no pool and the rebuild closes it again from MySQL.
+ * KEYS free, held, meta. ARGV closedTtlMs.
  */
-export const CLOSE_INVENTORY = `
-redis.call('INCR', KEYS[4])
-redis.call('DEL', KEYS[1], KEYS[2])
-redis.call('HSET', KEYS[3], 'closed', ARGV[1])
-return 1
+export const DROP_INVENTORY = `
+redis.call('UNLINK', KEYS[1], KEYS[2])
+if redis.call('HEXISTS', KEYS[3], 'closed') == 1 then
+  redis.call('PEXPIRE', KEYS[3], ARGV[1])
+  return 1
+end
+redis.call('UNLINK', KEYS[3])
+return 0
 `;

@@ -59,6 +59,14 @@ export abstract class SeatInventory {
   /** Rebuilds the event's pool from MySQL (closed if the event is cancelled); returns the free seats. */
   abstract rebuild(eventId: number, reason: string): Promise<number>;
 
+  /**
+   * MySQL now says the event has `capacity` seats: a pool built for another
+   * capacity is rebuilt now, or, if Redis refuses, by the hold sweeper as soon
+   * as it can (and by any instance that finds the pool's capacity stale).
+   * Never throws: the change is committed in MySQL either way.
+   */
+  abstract matchCapacity(eventId: number, capacity: number): Promise<void>;
+
   /** Throws UnknownStrategyError unless `name` is a registered strategy. */
   abstract assertKnownStrategy(name: string): void;
 }

@@ -1,20 +1,33 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import type Redis from 'ioredis';
+import { randomBytes } from 'node:crypto';
 import { SeatguardMetrics } from '../metrics/seatguard-metrics';
 import { REDIS_CLIENT } from '../redis/redis.tokens';
 import { AvailabilityMemo } from './availability-memo';
 import {
   CLOSE_INVENTORY,
+  DROP_INVENTORY,
   MOVE_SEATS_TO_HELD,
-  REBUILD_INVENTORY,
   RELEASE_HELD_SEATS,
   RETURN_CANCELLED_SEATS,
   SETTLE_EXPIRED_HOLDS,
+  SWAP_IN_REBUILT_POOL,
   TAKE_SEATS,
   TAKE_SEATS_FOR_BATCH,
 } from './inventory-scripts';
 import type { BatchTake, SeatShare } from './batching/seat-shares';
 import { KNOWN_INVENTORIES_KEY, seatKeys } from './seat-keys';
+
+/**
+ * Seats written per command while rebuilding a pool: Redis serves other
+ * clients between two chunks, so a rebuild of a large event never holds it
+ * for longer than one chunk's ZADD (well under a millisecond).
+ */
+export const REBUILD_CHUNK_SEATS = 1000;
+/** A staging key left behind by a crashed rebuild disappears by itself. */
+const STAGING_TTL_MS = 10 * 60_000;
+/** How long a dropped, cancelled event's pool still answers "closed" without a MySQL read. */
+const CLOSED_MARKER_TTL_MS = 24 * 3600_000;
 
 export type TakeOutcome =
   | { kind: 'taken'; seats: number[] }
@@ -47,15 +60,16 @@ interface InventoryCommands {
   seatguardReturnCancelled(free: string, held: string, meta: string, gen: string, ...seats: number[]): Promise<number>;
   seatguardSettle(free: string, held: string, meta: string, now: number, ...pairs: (number | string)[]): Promise<number>;
   seatguardClose(free: string, held: string, meta: string, gen: string, now: number): Promise<number>;
-  seatguardRebuild(
+  seatguardDrop(free: string, held: string, meta: string, closedTtlMs: number): Promise<number>;
+  seatguardSwapIn(
     free: string,
     held: string,
     meta: string,
     gen: string,
+    staging: string,
     capacity: number,
-    now: number,
+    snapshotAt: number,
     expectedGen: string,
-    ...ticketed: number[]
   ): Promise<number>;
 }
 
@@ -88,8 +102,9 @@ export class SeatPool implements OnModuleInit {
     define('seatguardRelease', 3, RELEASE_HELD_SEATS);
     define('seatguardReturnCancelled', 4, RETURN_CANCELLED_SEATS);
     define('seatguardSettle', 3, SETTLE_EXPIRED_HOLDS);
-    define('seatguardRebuild', 4, REBUILD_INVENTORY);
+    define('seatguardSwapIn', 5, SWAP_IN_REBUILT_POOL);
     define('seatguardClose', 4, CLOSE_INVENTORY);
+    define('seatguardDrop', 3, DROP_INVENTORY);
   }
 
   /** A recent local observation that `quantity` seats are not there (no round trip), or null. */
@@ -115,6 +130,7 @@ export class SeatPool implements OnModuleInit {
     this.metrics.luaCalls.inc({ script: 'take-batch' });
     const reply = await this.commands.seatguardTakeBatch(k.free, k.held, k.meta, holdUntil, ...quantities);
     if (reply[0] === -1) return { kind: 'missing' };
+    if (reply[0] === -3) return { kind: 'closed' };
     this.memo.record(eventId, reply[0]);
     const shares: SeatShare[] = [];
     let at = 1;
@@ -239,23 +255,88 @@ export class SeatPool implements OnModuleInit {
     return (await this.redis.get(seatKeys(eventId).generation)) ?? '0';
   }
 
-  /** Free seats after the rebuild, or -1 when a cancellation made the snapshot stale. */
+  /**
+   * Free seats after the rebuild, or -1 when a cancellation made the snapshot
+   * stale. The free seats (1..capacity minus `ticketed`) go to a staging key of
+   * this rebuild's own, REBUILD_CHUNK_SEATS per command, then one short script
+   * swaps them in (SWAP_IN_REBUILT_POOL). Bookings go on meanwhile on the old pool.
+   */
   async rebuild(eventId: number, capacity: number, expectedGeneration: string, ticketed: number[]): Promise<number> {
     const k = seatKeys(eventId);
-    this.metrics.luaCalls.inc({ script: 'rebuild' });
-    const free = await this.commands.seatguardRebuild(
-      k.free,
-      k.held,
-      k.meta,
-      k.generation,
-      capacity,
-      Date.now(),
-      expectedGeneration,
-      ...ticketed,
-    );
+    const snapshotAt = Date.now();
+    // Same hash tag as the pool: the swap's RENAME stays on one Redis Cluster slot.
+    const staging = `${k.free}:staging:${randomBytes(8).toString('hex')}`;
+    try {
+      const sold = new Set(ticketed);
+      let chunk: number[] = [];
+      for (let seat = 1; seat <= capacity; seat++) {
+        if (sold.has(seat)) continue;
+        chunk.push(seat, seat);
+        if (chunk.length === 2 * REBUILD_CHUNK_SEATS) {
+          await this.stage(staging, chunk);
+          chunk = [];
+        }
+      }
+      if (chunk.length > 0) await this.stage(staging, chunk);
+      this.metrics.luaCalls.inc({ script: 'rebuild' });
+      const free = await this.commands.seatguardSwapIn(
+        k.free,
+        k.held,
+        k.meta,
+        k.generation,
+        staging,
+        capacity,
+        snapshotAt,
+        expectedGeneration,
+      );
+      this.memo.forget(eventId);
+      if (free >= 0) await this.redis.sadd(KNOWN_INVENTORIES_KEY, String(eventId));
+      return free;
+    } finally {
+      // Renamed away after a swap; left over after a refused or failed one.
+      await this.redis.unlink(staging).catch(() => undefined);
+    }
+  }
+
+  private async stage(staging: string, scoredSeats: number[]): Promise<void> {
+    const replies = (await this.redis
+      .pipeline()
+      .zadd(staging, ...scoredSeats)
+      .pexpire(staging, STAGING_TTL_MS)
+      .exec()) as [Error | null, unknown][];
+    const refused = replies.find(([error]) => error !== null)?.[0];
+    if (refused) throw refused;
+  }
+
+  /** The capacity the pool was last built for, or null if there is no pool. */
+  async builtCapacity(eventId: number): Promise<number | null> {
+    const capacity = await this.redis.hget(seatKeys(eventId).meta, 'capacity');
+    return capacity === null ? null : Number(capacity);
+  }
+
+  /** The capacity each pool was last built for (null: no pool), in one round trip. */
+  async builtCapacities(eventIds: number[]): Promise<Map<number, number | null>> {
+    if (eventIds.length === 0) return new Map();
+    const pipeline = this.redis.pipeline();
+    for (const id of eventIds) pipeline.hget(seatKeys(id).meta, 'capacity');
+    const replies = (await pipeline.exec()) as [Error | null, string | null][];
+    const refused = replies.find(([error]) => error !== null)?.[0];
+    if (refused) throw refused;
+    return new Map(eventIds.map((id, i) => [id, replies[i][1] === null ? null : Number(replies[i][1])]));
+  }
+
+  /**
+   * An event off sale (ended, cancelled) leaves the sweep set and its pool is
+   * dropped (DROP_INVENTORY). Should it come back on sale, its next booking
+   * finds no pool and rebuilds it from MySQL. The generation stays, so a
+   * rebuild in flight meanwhile still sees every cancellation.
+   */
+  async drop(eventId: number): Promise<void> {
+    const k = seatKeys(eventId);
+    await this.redis.srem(KNOWN_INVENTORIES_KEY, String(eventId));
+    this.metrics.luaCalls.inc({ script: 'drop' });
+    await this.commands.seatguardDrop(k.free, k.held, k.meta, CLOSED_MARKER_TTL_MS);
     this.memo.forget(eventId);
-    if (free >= 0) await this.redis.sadd(KNOWN_INVENTORIES_KEY, String(eventId));
-    return free;
   }
 
   /** The event was cancelled: its pool closes for good, on every instance at once (see CLOSE_INVENTORY). */

@@ -104,6 +104,17 @@ export class SeatReservation extends SeatInventory {
     return this.rebuilder.rebuild(eventId, reason);
   }
 
+  async matchCapacity(eventId: number, capacity: number): Promise<void> {
+    try {
+      // A missing pool is built from MySQL by the next booking; only a pool of another size is wrong.
+      const built = await this.pool.builtCapacity(eventId);
+      if (built !== null && built !== capacity) await this.rebuilder.rebuild(eventId, 'capacity-changed');
+    } catch (error) {
+      this.logger.warn({ err: error, eventId }, 'inventory not rebuilt after a capacity change; the hold sweeper retries');
+      this.sweeper.requestReconcile(eventId, 'capacity-changed');
+    }
+  }
+
   assertKnownStrategy(name: string): void {
     this.registry.assertKnown(name);
   }

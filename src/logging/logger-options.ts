@@ -13,7 +13,8 @@ const ALL_ROUTES = { path: '{*path}', method: RequestMethod.ALL };
 /**
  * JSON logs, one request id per request (the caller's X-Request-Id if sane,
  * else a new one; given by the HTTP adapter, see request-id.ts), no secrets:
- * the Authorization header never reaches a log.
+ * the Authorization and Idempotency-Key headers (a key derives its booking's
+ * secret) never reach a log.
  */
 export function loggerOptions(config: AppConfig): Params {
   return {

@@ -13,9 +13,9 @@ interface Panel {
   targets?: { expr: string }[];
 }
 
-/** seatguard_* names used by a PromQL expression, histogram suffixes folded onto the histogram's name. */
+/** The app's names (seatguard_*, and the prom-client defaults process_*, nodejs_*) in a PromQL expression, histogram suffixes folded onto the histogram's name. */
 function metricNamesIn(expr: string): string[] {
-  return [...expr.matchAll(/\bseatguard_[a-z0-9_]+/g)].map((m) => m[0].replace(/_(bucket|count|sum)$/, ''));
+  return [...expr.matchAll(/\b(?:seatguard|process|nodejs)_[a-z0-9_]+/g)].map((m) => m[0].replace(/_(bucket|count|sum)$/, ''));
 }
 
 /** Every series name a panel asks for that the app does not export. */
@@ -53,6 +53,8 @@ describe('Grafana dashboard (docker/grafana)', () => {
       'seatguard_inventory_rebuilds_total',
       'seatguard_seats_returned_total',
       'seatguard_http_request_duration_seconds',
+      'nodejs_eventloop_lag_p99_seconds',
+      'process_resident_memory_bytes',
       ...POOL_GAUGES,
     ]) {
       expect(used).toContain(name);

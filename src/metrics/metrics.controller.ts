@@ -1,5 +1,6 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AdminOnly } from '../auth/admin-only.decorator';
 import { SeatguardMetrics } from './seatguard-metrics';
 
 @ApiTags('operations')
@@ -8,9 +9,13 @@ export class MetricsController {
   constructor(private readonly metrics: SeatguardMetrics) {}
 
   @Get()
-  @ApiOperation({ summary: 'Prometheus metrics (text exposition format)' })
-  @ApiProduces('text/plain')
-  @ApiOkResponse({ description: 'Prometheus text format', schema: { type: 'string' } })
+  @AdminOnly()
+  @ApiOperation({
+    summary: 'Prometheus metrics (text exposition format)',
+    description:
+      'Needs the admin token: a scrape config sends `Authorization: Bearer <ADMIN_TOKEN>` (Prometheus `authorization.credentials_file`).',
+  })
+  @ApiOkResponse({ description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } })
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   scrape(): Promise<string> {
     return this.metrics.registry.metrics();

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
  * Every Prometheus series the service exports. One registry per app instance
@@ -95,6 +95,46 @@ export class SeatguardMetrics {
     registers: [this.registry],
   });
 
+  // The waiting room (src/waiting-room/). Gauges are the last admission step's view, per event.
+  readonly queueJoins = new Counter({
+    name: 'seatguard_queue_joins_total',
+    help: 'Tickets issued by waiting rooms',
+    registers: [this.registry],
+  });
+
+  readonly queueAdmissions = new Counter({
+    name: 'seatguard_queue_admissions_total',
+    help: 'Buyers admitted by waiting rooms (rate() of it: admissions per second)',
+    registers: [this.registry],
+  });
+
+  readonly queueWaiting = new Gauge({
+    name: 'seatguard_queue_waiting',
+    help: 'Tickets waiting in line, per event (the last admission step this instance ran)',
+    labelNames: ['event'] as const,
+    registers: [this.registry],
+  });
+
+  readonly queueUnserved = new Gauge({
+    name: 'seatguard_queue_admitted_unserved',
+    help: 'Admitted buyers who have not used their admission yet, per event, and the limit the stock allows',
+    labelNames: ['event', 'kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly queueWaitSeconds = new Histogram({
+    name: 'seatguard_queue_wait_seconds',
+    help: 'Time from joining a waiting room to admission',
+    buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800],
+    registers: [this.registry],
+  });
+
+  readonly queueSoldOutNotices = new Counter({
+    name: 'seatguard_queue_sold_out_notices_total',
+    help: 'Ticket reads answered sold_out, and rooms closing for lack of stock (kind)',
+    registers: [this.registry],
+  });
+
   readonly bookingBatchSize = new Histogram({
     name: 'seatguard_booking_batch_size',
     help: 'Bookings per group-commit batch that reached MySQL (one transaction each), by strategy',
@@ -104,6 +144,7 @@ export class SeatguardMetrics {
   });
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'seatguard_' });
+    // No prefix: the standard process_* and nodejs_* names that stock Node.js dashboards and alerts query.
+    collectDefaultMetrics({ register: this.registry });
   }
 }

@@ -2,6 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { ADMIN_SECURITY_SCHEME } from '../auth/admin-only.decorator';
 import { BOOKING_SECRET_SCHEME } from '../bookings/booking-access';
+import { QUEUE_SECRET_SCHEME } from '../waiting-room/waiting-room.controller';
 import { RETRY_AFTER_HEADER } from './api-error-responses';
 
 /**
@@ -29,6 +30,10 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addBearerAuth(
       { type: 'http', scheme: 'bearer', description: "The booking's `secret`, returned once in its 201" },
       BOOKING_SECRET_SCHEME,
+    )
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', description: "A queue ticket's `secret`, returned once when joining" },
+      QUEUE_SECRET_SCHEME,
     )
     .build();
   // As package.json says: private, no licence granted. DocumentBuilder.setLicense would add an empty url.

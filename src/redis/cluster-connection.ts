@@ -3,16 +3,19 @@ import type { ConnectionSettings } from './redis-connection';
 
 export interface ClusterSeeds {
   nodes: { host: string; port: number }[];
+  /** rediss:// seeds: every node, and every connection to it, speaks TLS (the config refuses a mix). */
+  tls: boolean;
   username?: string;
   password?: string;
 }
 
-/** `host:port` or `redis://[user][:password@]host:port`; credentials, if any, come from the first seed that has them. */
+/** `host:port`, `redis://[user][:password@]host:port` or `rediss://...`; credentials, if any, come from the first seed that has them. */
 export function parseClusterSeeds(seeds: string[]): ClusterSeeds {
   const parsed = seeds.map((seed) => new URL(seed.includes('://') ? seed : `redis://${seed}`));
   const withPassword = parsed.find((url) => url.password !== '');
   return {
     nodes: parsed.map((url) => ({ host: url.hostname, port: Number(url.port || 6379) })),
+    tls: parsed.some((url) => url.protocol === 'rediss:'),
     username: withPassword?.username ? decodeURIComponent(withPassword.username) : undefined,
     password: withPassword ? decodeURIComponent(withPassword.password) : undefined,
   };
@@ -29,7 +32,7 @@ export function parseClusterSeeds(seeds: string[]): ClusterSeeds {
  * without waiting for a MOVED.
  */
 export function createClusterConnection(seeds: string[], settings: ConnectionSettings, extra: ClusterOptions = {}): Cluster {
-  const { nodes, username, password } = parseClusterSeeds(seeds);
+  const { nodes, username, password, tls } = parseClusterSeeds(seeds);
   const cluster = new Cluster(nodes, {
     enableOfflineQueue: false,
     clusterRetryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
@@ -46,6 +49,8 @@ export function createClusterConnection(seeds: string[], settings: ConnectionSet
       maxRetriesPerRequest: 0,
       commandTimeout: settings.commandTimeoutMs,
       connectTimeout: Math.max(settings.commandTimeoutMs, 1000),
+      // To the seeds and to every node the slot map names.
+      ...(tls ? { tls: { ...settings.tls } } : {}),
     },
     ...extra,
   });

@@ -1,6 +1,7 @@
 import calculateSlot from 'cluster-key-slot';
 import type { Cluster } from 'ioredis';
 import type Redis from 'ioredis';
+import type { TlsFiles } from '../config/tls-files';
 import { DependencyUnavailableError } from '../errors/domain-errors';
 import { isSlotRedirection } from './slot-redirection';
 import { WatchConnectionPool } from './watch-connection-pool';
@@ -13,6 +14,8 @@ export interface ClusterWatchSettings {
   acquireTimeoutMs: number;
   username?: string;
   password?: string;
+  /** Set when the cluster speaks TLS (rediss:// seeds): the WATCH connections dial rediss:// with these files. */
+  tls?: TlsFiles;
 }
 
 /**
@@ -77,9 +80,10 @@ export class ClusterWatchConnections extends WatchConnections {
   private poolOf(master: string): WatchConnectionPool {
     let pool = this.pools.get(master);
     if (!pool) {
-      const { sizePerMaster, commandTimeoutMs, acquireTimeoutMs, username, password } = this.settings;
+      const { sizePerMaster, commandTimeoutMs, acquireTimeoutMs, username, password, tls } = this.settings;
       const credentials = password ? `${encodeURIComponent(username ?? '')}:${encodeURIComponent(password)}@` : '';
-      pool = new WatchConnectionPool(`redis://${credentials}${master}`, sizePerMaster, commandTimeoutMs, acquireTimeoutMs);
+      const scheme = tls ? 'rediss' : 'redis';
+      pool = new WatchConnectionPool(`${scheme}://${credentials}${master}`, sizePerMaster, commandTimeoutMs, acquireTimeoutMs, tls);
       this.pools.set(master, pool);
     }
     return pool;

@@ -15,7 +15,7 @@ export type RedisClient = Redis | Cluster;
 export const isCluster = (client: RedisClient): client is Cluster => (client as Cluster).isCluster === true;
 
 export function createRedisClient(config: RedisConfig, name: string, extra: { subscriber?: boolean } = {}): RedisClient {
-  const settings = { commandTimeoutMs: config.commandTimeoutMs, name };
+  const settings = { commandTimeoutMs: config.commandTimeoutMs, name, tls: config.tls };
   // A subscriber queues its SUBSCRIBE until connected rather than losing it.
   if (config.clusterNodes.length > 0) {
     return createClusterConnection(config.clusterNodes, settings, extra.subscriber ? { enableOfflineQueue: true } : {});

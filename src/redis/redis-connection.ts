@@ -1,8 +1,18 @@
 import Redis, { RedisOptions } from 'ioredis';
+import type { TlsFiles } from '../config/tls-files';
 
 export interface ConnectionSettings {
   commandTimeoutMs: number;
   name: string;
+  /** CA and client certificate for rediss:// URLs (REDIS_TLS_*_FILE). */
+  tls?: TlsFiles;
+}
+
+export const isTlsUrl = (url: string): boolean => /^rediss:\/\//i.test(url);
+
+/** `tls` for a rediss:// URL: verified against `files.ca` when given (else the system CAs), never for redis://. */
+export function tlsOptionsFor(url: string, files: TlsFiles = {}): RedisOptions {
+  return isTlsUrl(url) ? { tls: { ...files } } : {};
 }
 
 /**
@@ -19,6 +29,7 @@ export function createRedisConnection(url: string, settings: ConnectionSettings,
     connectTimeout: Math.max(settings.commandTimeoutMs, 1000),
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
     lazyConnect: false,
+    ...tlsOptionsFor(url, settings.tls),
     ...extra,
   });
   // An 'error' event without a listener would crash the process; reconnects are handled by ioredis.

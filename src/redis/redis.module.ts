@@ -6,20 +6,24 @@ import { parseClusterSeeds } from './cluster-connection';
 import { ClusterWatchConnections } from './cluster-watch-connections';
 import { createRedisClient, isCluster, RedisClient } from './redis-client';
 import { closeQuietly } from './redis-connection';
+import { assertRedisTransports, configuredEndpoints } from './redis-transport-check';
 import { createRedlock } from './redlock.factory';
 import { REDIS_CLIENT, REDIS_WATCH_POOL, REDLOCK } from './redis.tokens';
 import { WatchConnectionPool } from './watch-connection-pool';
 import { WatchConnections } from './watch-connections';
 
 function createWatchConnections(client: RedisClient, config: RedisConfig, booking: BookingConfig): WatchConnections {
-  if (!isCluster(client)) return new WatchConnectionPool(config.url, config.watchPoolSize, config.commandTimeoutMs, booking.deadlineMs);
-  const { username, password } = parseClusterSeeds(config.clusterNodes);
+  if (!isCluster(client)) {
+    return new WatchConnectionPool(config.url, config.watchPoolSize, config.commandTimeoutMs, booking.deadlineMs, config.tls);
+  }
+  const { username, password, tls } = parseClusterSeeds(config.clusterNodes);
   return new ClusterWatchConnections(client, {
     sizePerMaster: config.watchPoolSize,
     commandTimeoutMs: config.commandTimeoutMs,
     acquireTimeoutMs: booking.deadlineMs,
     username,
     password,
+    tls: tls ? config.tls : undefined,
   });
 }
 
@@ -31,7 +35,11 @@ const REDLOCK_CLIENTS = Symbol('REDLOCK_CLIENTS');
     {
       provide: REDIS_CLIENT,
       inject: [redisConfig.KEY],
-      useFactory: (config: RedisConfig) => createRedisClient(config, 'seatguard-main'),
+      // A TLS setting that does not match a server stops the start here, naming the setting.
+      useFactory: async (config: RedisConfig) => {
+        await assertRedisTransports(configuredEndpoints(config), config.tls, Math.max(config.commandTimeoutMs, 1000));
+        return createRedisClient(config, 'seatguard-main');
+      },
     },
     {
       provide: REDIS_WATCH_POOL,
@@ -41,7 +49,7 @@ const REDLOCK_CLIENTS = Symbol('REDLOCK_CLIENTS');
     {
       provide: REDLOCK_CLIENTS,
       inject: [redisConfig.KEY],
-      useFactory: (config: RedisConfig) => createRedlock(config.redlockNodes, config.commandTimeoutMs),
+      useFactory: (config: RedisConfig) => createRedlock(config.redlockNodes, config.commandTimeoutMs, config.tls),
     },
     {
       provide: REDLOCK,

@@ -1,5 +1,6 @@
 import { Redlock } from '@sesamecare-oss/redlock';
 import type Redis from 'ioredis';
+import type { TlsFiles } from '../config/tls-files';
 import { createRedisConnection } from './redis-connection';
 
 /**
@@ -7,8 +8,8 @@ import { createRedisConnection } from './redis-connection';
  * node going away costs a vote, not the process. Acquisition retries are ours
  * (bounded by the request deadline), hence retryCount 0 here.
  */
-export function createRedlock(nodes: string[], commandTimeoutMs: number): { redlock: Redlock; clients: Redis[] } {
-  const clients = nodes.map((url, i) => createRedisConnection(url, { commandTimeoutMs, name: `seatguard-redlock-${i}` }));
+export function createRedlock(nodes: string[], commandTimeoutMs: number, tls?: TlsFiles): { redlock: Redlock; clients: Redis[] } {
+  const clients = nodes.map((url, i) => createRedisConnection(url, { commandTimeoutMs, name: `seatguard-redlock-${i}`, tls }));
   const redlock = new Redlock(clients, {
     driftFactor: 0.01,
     retryCount: 0,

@@ -1,5 +1,6 @@
 import { createPool, Pool } from 'generic-pool';
 import type Redis from 'ioredis';
+import type { TlsFiles } from '../config/tls-files';
 import { closeQuietly, createRedisConnection, whenReady } from './redis-connection';
 import { DependencyUnavailableError } from '../errors/domain-errors';
 import { WatchConnections } from './watch-connections';
@@ -14,13 +15,13 @@ export class WatchConnectionPool extends WatchConnections {
   private readonly pool: Pool<Redis>;
   private lastCreateFailureAt = 0;
 
-  constructor(url: string, size: number, commandTimeoutMs: number, acquireTimeoutMs: number) {
+  constructor(url: string, size: number, commandTimeoutMs: number, acquireTimeoutMs: number, tls?: TlsFiles) {
     super();
     let serial = 0;
     this.pool = createPool<Redis>(
       {
         create: async () => {
-          const client = createRedisConnection(url, { commandTimeoutMs, name: `seatguard-watch-${++serial}` });
+          const client = createRedisConnection(url, { commandTimeoutMs, name: `seatguard-watch-${++serial}`, tls });
           try {
             await whenReady(client, commandTimeoutMs);
             this.lastCreateFailureAt = 0;

@@ -49,7 +49,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics (text exposition format) */
+        /**
+         * Prometheus metrics (text exposition format)
+         * @description Needs the admin token: a scrape config sends `Authorization: Bearer <ADMIN_TOKEN>` (Prometheus `authorization.credentials_file`).
+         */
         get: operations["Metrics_scrape"];
         put?: never;
         post?: never;
@@ -66,7 +69,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness: the process answers (dependencies are not checked) */
+        /**
+         * Liveness: the process answers (dependencies are not checked)
+         * @description With the admin token (`Authorization: Bearer <ADMIN_TOKEN>`) the full terminus report; else only `{"status": ...}`.
+         */
         get: operations["Health_live"];
         put?: never;
         post?: never;
@@ -83,7 +89,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: MySQL answers and Redis accepts a write, each within 1 s, and the instance is not shutting down */
+        /**
+         * Readiness: MySQL answers and Redis accepts a write, each within 1 s, and the instance is not shutting down
+         * @description With the admin token (`Authorization: Bearer <ADMIN_TOKEN>`) the full terminus report; else only `{"status": ...}`.
+         */
         get: operations["Health_ready"];
         put?: never;
         post?: never;
@@ -314,6 +323,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/events/{id}/queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Join an event's waiting room
+         * @description A ticket: its `reference`, its `secret` (shown once), the place in line and a rough wait. Poll GET /queue/{reference} with the secret (or open `page`) until admitted, then book or hold with the admission in the `Queue-Admission` header. Before salesStartAt the room is a pre-queue: at the opening it is admitted in join order (fifo) or in one uniform draw (lottery); later arrivals go to the back. One live ticket per customer.
+         */
+        post: operations["WaitingRoom_join"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/queue/{reference}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A queue ticket: waiting (place, wait), admitted (the admission), sold_out or expired (its owner)
+         * @description Cheap to poll: send the last ETag as If-None-Match and an unchanged ticket answers 304 with no body. `sold_out` reaches every waiting ticket within a second of the last seat; returned seats reopen the room in order.
+         */
+        get: operations["WaitingRoom_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/audit": {
         parameters: {
             query?: never;
@@ -368,7 +417,7 @@ export interface components {
          * @description Stable, machine-readable reason
          * @enum {string}
          */
-        ErrorCode: "SOLD_OUT" | "CUSTOMER_LIMIT_REACHED" | "IDEMPOTENCY_KEY_REUSED" | "BOOKING_NOT_FOUND" | "EVENT_NOT_FOUND" | "DEADLINE_EXCEEDED" | "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "LOCK_QUORUM_UNAVAILABLE" | "INVENTORY_UNSETTLED" | "BOOKING_OUTCOME_UNKNOWN" | "VALIDATION_FAILED" | "INVALID_INPUT" | "SALE_NOT_OPEN" | "SALE_CLOSED" | "EVENT_CANCELLED" | "HOLD_EXPIRED" | "HOLD_NOT_ACTIVE" | "CAPACITY_BELOW_SOLD" | "SEATS_AVAILABLE" | "WAITLIST_ENTRY_NOT_FOUND" | "WAITLIST_FULL" | "WAITLIST_ALREADY_JOINED" | "MALFORMED_JSON" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "UNAUTHORIZED" | "NOT_FOUND" | "INVALID_ID" | "INVALID_IDEMPOTENCY_KEY" | "BAD_BODY" | "INTERNAL" | "ADMIN_SCOPE_MISSING" | "ADMIN_KEY_NOT_FOUND";
+        ErrorCode: "SOLD_OUT" | "CUSTOMER_LIMIT_REACHED" | "IDEMPOTENCY_KEY_REUSED" | "BOOKING_NOT_FOUND" | "EVENT_NOT_FOUND" | "DEADLINE_EXCEEDED" | "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "LOCK_QUORUM_UNAVAILABLE" | "INVENTORY_UNSETTLED" | "BOOKING_OUTCOME_UNKNOWN" | "VALIDATION_FAILED" | "INVALID_INPUT" | "SALE_NOT_OPEN" | "SALE_CLOSED" | "EVENT_CANCELLED" | "HOLD_EXPIRED" | "HOLD_NOT_ACTIVE" | "CAPACITY_BELOW_SOLD" | "SEATS_AVAILABLE" | "WAITLIST_ENTRY_NOT_FOUND" | "WAITLIST_FULL" | "WAITLIST_ALREADY_JOINED" | "QUEUE_REQUIRED" | "ADMISSION_INVALID" | "QUEUE_OFF" | "ALREADY_QUEUED" | "QUEUE_TICKET_NOT_FOUND" | "MALFORMED_JSON" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "UNAUTHORIZED" | "NOT_FOUND" | "INVALID_ID" | "INVALID_IDEMPOTENCY_KEY" | "BAD_BODY" | "INTERNAL" | "ADMIN_SCOPE_MISSING" | "ADMIN_KEY_NOT_FOUND";
         ErrorResponse: {
             /** @example 409 */
             statusCode: number;
@@ -432,6 +481,18 @@ export interface components {
         };
         /** @enum {string} */
         StrategyName: "pessimistic" | "optimistic" | "atomic";
+        /**
+         * @description `off`: no room. `fifo` or `lottery`: bookings and holds need an admission from POST /events/{id}/queue; before salesStartAt the room is a pre-queue, admitted at the opening in join order (`fifo`) or shuffled once (`lottery`)
+         * @enum {string}
+         */
+        QueueMode: "off" | "fifo" | "lottery";
+        QueueSettingsDto: {
+            /**
+             * @description `off`: no room. `fifo` or `lottery`: bookings and holds need an admission from POST /events/{id}/queue; before salesStartAt the room is a pre-queue, admitted at the opening in join order (`fifo`) or shuffled once (`lottery`)
+             * @example fifo
+             */
+            mode: components["schemas"]["QueueMode"];
+        };
         CreateEventDto: {
             /** @example Stadium tour — night 1 */
             name: string;
@@ -472,6 +533,8 @@ export interface components {
              * @example 600000
              */
             checkoutHoldTtlMs?: number;
+            /** @description The waiting room; absent: off */
+            queue?: components["schemas"]["QueueSettingsDto"];
         };
         /**
          * @description The sale window as of this answer
@@ -536,6 +599,7 @@ export interface components {
              * @example null
              */
             cancelledAt: string | null;
+            queue: components["schemas"]["QueueSettingsDto"];
             /**
              * Format: date-time
              * @example 2026-11-22T10:00:00.000Z
@@ -724,6 +788,109 @@ export interface components {
             checkoutHoldTtlMs?: number | null;
             /** @description Raising puts the new seats on sale at once (waiting list first); lowering stops at the highest seat held or sold (409 CAPACITY_BELOW_SOLD) */
             capacity?: number;
+            /** @description Turns the waiting room on or off; buyers already queued keep their place (turning it off lets everyone book) */
+            queue?: components["schemas"]["QueueSettingsDto"];
+        };
+        JoinQueueDto: {
+            /**
+             * Format: email
+             * @description One live ticket per customer and event
+             * @example ada@example.com
+             */
+            customerEmail: string;
+        };
+        /** @enum {string} */
+        QueueStatus: "waiting" | "admitted" | "sold_out" | "expired";
+        AdmissionResponse: {
+            /**
+             * @description Send as the `Queue-Admission` header with ONE booking or hold of this event, for this customer
+             * @example wr1.42.q_42_5mJc0F2Qb1kq6XyV3pTgLw.9f2c1d0a-1.1767225600000.3xQ…
+             */
+            token: string;
+            /**
+             * Format: date-time
+             * @description Unused by then, the admission is lost and the next buyer is admitted
+             */
+            expiresAt: string;
+            /**
+             * @description false once a booking or hold used it
+             * @example true
+             */
+            usable: boolean;
+            /** @example /api/v1/events/42/bookings */
+            book: string;
+            /** @example /api/v1/events/42/holds */
+            hold: string;
+        };
+        QueueTicketResponse: {
+            /** @example q_42_5mJc0F2Qb1kq6XyV3pTgLw */
+            reference: string;
+            /** @example 42 */
+            eventId: number;
+            /** @example waiting */
+            status: components["schemas"]["QueueStatus"];
+            /**
+             * @description Place in the line (1 = next); null when not waiting, and in a lottery before its draw at the opening
+             * @example 118
+             */
+            position: number | null;
+            /**
+             * @description Seconds until admission, roughly; null when not waiting
+             * @example 12
+             */
+            estimatedWaitSeconds: number | null;
+            /**
+             * Format: date-time
+             * @description The opening (salesStartAt) while the room is a pre-queue
+             */
+            opensAt: string | null;
+            /**
+             * @description Poll again after this many milliseconds (If-None-Match makes it a 304)
+             * @example 1000
+             */
+            pollAfterMs: number;
+            /** @description Present when admitted */
+            admission?: components["schemas"]["AdmissionResponse"];
+            /**
+             * @description Shown once: send as `Authorization: Bearer <secret>` to GET /queue/{reference}
+             * @example sN3q…
+             */
+            secret: string;
+            /**
+             * @description The waiting page for this ticket
+             * @example /api/v1/waiting-room#ref=q_42_…&secret=…
+             */
+            page: string;
+        };
+        QueueStatusResponse: {
+            /** @example q_42_5mJc0F2Qb1kq6XyV3pTgLw */
+            reference: string;
+            /** @example 42 */
+            eventId: number;
+            /** @example waiting */
+            status: components["schemas"]["QueueStatus"];
+            /**
+             * @description Place in the line (1 = next); null when not waiting, and in a lottery before its draw at the opening
+             * @example 118
+             */
+            position: number | null;
+            /**
+             * @description Seconds until admission, roughly; null when not waiting
+             * @example 12
+             */
+            estimatedWaitSeconds: number | null;
+            /**
+             * Format: date-time
+             * @description The opening (salesStartAt) while the room is a pre-queue
+             */
+            opensAt: string | null;
+            /**
+             * @description Poll again after this many milliseconds (If-None-Match makes it a 304)
+             * @example 1000
+             */
+            pollAfterMs: number;
+            /** @description Present when admitted */
+            admission?: components["schemas"]["AdmissionResponse"];
         };
         AuditEntryResponse: {
             id: number;
@@ -995,6 +1162,24 @@ export interface operations {
                 };
                 content: {
                     "text/plain": string;
+                };
+            };
+            /** @description UNAUTHORIZED: missing or wrong admin token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description ADMIN_SCOPE_MISSING: an admin key without the `read` scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -1812,6 +1997,8 @@ export interface operations {
             header?: {
                 /** @description Replays with the same key book once and get the same answer. A booking (201) is replayed with the same reference and secret for IDEMPOTENCY_TTL_SECONDS and, from MySQL, after that too; it shows the booking as it is now (a cancelled booking replays as 201 with status `cancelled`). A refusal (409) is replayed for IDEMPOTENCY_ERROR_TTL_SECONDS, after which the key may try again. The same key with another body is refused (422) and leaves the key's answer untouched. The key derives the secret: use a random one (a UUID). */
                 "Idempotency-Key"?: string;
+                /** @description Events with a waiting room (queue.mode fifo or lottery) only: the admission from GET /queue/{reference}, for this customer's e-mail; one booking or hold per admission (a retry with the same Idempotency-Key replays) */
+                "Queue-Admission"?: string;
             };
             path: {
                 /** @description Event id */
@@ -1851,7 +2038,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description SOLD_OUT (with `available` and `requested`), CUSTOMER_LIMIT_REACHED, SALE_NOT_OPEN (with `opensAt`, and Retry-After until then), SALE_CLOSED (with `closedAt`), EVENT_CANCELLED */
+            /** @description SOLD_OUT (with `available` and `requested`), CUSTOMER_LIMIT_REACHED, SALE_NOT_OPEN (with `opensAt`, and Retry-After until then), SALE_CLOSED (with `closedAt`), EVENT_CANCELLED, QUEUE_REQUIRED (the event has a waiting room: `queue` says where to join), ADMISSION_INVALID (`reason`: invalid, expired or used) */
             409: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -2003,6 +2190,8 @@ export interface operations {
             header?: {
                 /** @description As for bookings; a key used for a hold never replays as a booking */
                 "Idempotency-Key"?: string;
+                /** @description Events with a waiting room (queue.mode fifo or lottery) only: the admission from GET /queue/{reference}, for this customer's e-mail; one booking or hold per admission (a retry with the same Idempotency-Key replays) */
+                "Queue-Admission"?: string;
             };
             path: {
                 /** @description Event id */
@@ -2043,7 +2232,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description SOLD_OUT, CUSTOMER_LIMIT_REACHED, SALE_NOT_OPEN (with `opensAt`, and Retry-After until then), SALE_CLOSED (with `closedAt`), EVENT_CANCELLED */
+            /** @description SOLD_OUT, CUSTOMER_LIMIT_REACHED, SALE_NOT_OPEN (with `opensAt`, and Retry-After until then), SALE_CLOSED (with `closedAt`), EVENT_CANCELLED, QUEUE_REQUIRED (the event has a waiting room: `queue` says where to join), ADMISSION_INVALID (`reason`: invalid, expired or used) */
             409: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -2431,6 +2620,140 @@ export interface operations {
                 };
             };
             /** @description EVENT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    WaitingRoom_join: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Event id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JoinQueueDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueueTicketResponse"];
+                };
+            };
+            /** @description INVALID_ID; VALIDATION_FAILED (`details` names every bad field), MALFORMED_JSON or BAD_BODY; nothing was written */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description EVENT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description QUEUE_OFF (book directly), ALREADY_QUEUED (with the live ticket`s `reference`), EVENT_CANCELLED */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body exceeds BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: more than BOOKING_RATE_LIMIT requests (bookings, holds and joins together) from this address in BOOKING_RATE_WINDOW_MS */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    WaitingRoom_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reference: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueueStatusResponse"];
+                };
+            };
+            /** @description QUEUE_TICKET_NOT_FOUND: no such ticket, or the Authorization header does not hold its secret */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -1,6 +1,8 @@
 import { Body, Controller, Delete, HttpCode, Param, Post, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ADMIN_SECURITY_SCHEME } from '../../auth/admin-only.decorator';
+import { ApiQueueAdmissionHeader, QUEUE_CONFLICTS } from '../../waiting-room/queue-admission.openapi';
+import { QueueAdmissionInterceptor } from '../../waiting-room/queue-admission.interceptor';
 import { ParseIdPipe } from '../../http/parse-id.pipe';
 import {
   ApiErrorResponses,
@@ -38,7 +40,9 @@ export class CheckoutController {
 
   @Post('events/:id/holds')
   @PerAddressRateLimit()
-  @UseInterceptors(BookingOutcomeInterceptor)
+  // The waiting room's admission step first (outermost): it sees the booking's final answer.
+  @UseInterceptors(QueueAdmissionInterceptor, BookingOutcomeInterceptor)
+  @ApiQueueAdmissionHeader()
   @ApiOperation({
     summary: 'Hold seats for checkout',
     description:
@@ -51,7 +55,7 @@ export class CheckoutController {
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,
-    schema: { type: 'string', pattern: IDEMPOTENCY_KEY_FORMAT.source, minLength: 1, maxLength: 128 },
+    schema: { type: 'string', pattern: IDEMPOTENCY_KEY_FORMAT.source, minLength: 16, maxLength: 128 },
     description: 'As for bookings; a key used for a hold never replays as a booking',
   })
   @ApiCreatedResponse({ type: BookingResponse, description: 'status held, with reference, secret and expiresAt' })
@@ -59,7 +63,7 @@ export class CheckoutController {
     {
       400: `INVALID_ID, INVALID_IDEMPOTENCY_KEY, INVALID_INPUT (quantity above MAX_TICKETS_PER_BOOKING); ${BODY_VALIDATION_ERROR}`,
       404: 'EVENT_NOT_FOUND',
-      409: `SOLD_OUT, CUSTOMER_LIMIT_REACHED, ${SALE_STATE_CONFLICTS}`,
+      409: `SOLD_OUT, CUSTOMER_LIMIT_REACHED, ${SALE_STATE_CONFLICTS}, ${QUEUE_CONFLICTS}`,
       ...JSON_BODY_ERRORS,
       422: 'IDEMPOTENCY_KEY_REUSED: this key was used with another body',
       429: 'RATE_LIMITED: more than BOOKING_RATE_LIMIT bookings, holds and joins from this client in BOOKING_RATE_WINDOW_MS',

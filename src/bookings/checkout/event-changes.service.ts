@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { bookingConfig, BookingConfig } from '../../config/configuration';
 import { EventResponse } from '../../events/dto/event.response';
 import { UpdateEventDto } from '../../events/dto/update-event.dto';
@@ -7,17 +7,19 @@ import { SeatInventory } from '../../inventory/seat-inventory';
 import { BookingsRepository } from '../persistence/bookings.repository';
 
 /**
- * An admin changing an event on sale. A new capacity reaches the Redis pool
- * by a rebuild from MySQL, which is safe while bookings go on; new seats are
- * offered to the waiting list first (before the rebuild can put them on general
- * sale). A booking in flight over a lowered capacity meets the capacity
- * trigger, which the reservation treats as a stale pool: it rebuilds and takes
- * a seat within the new capacity, or answers SOLD_OUT.
+ * An admin changing an event on sale. New seats are offered to the waiting
+ * list in the capacity change's own transaction: no rebuild (this instance's,
+ * another's, an admin's reconcile) can see the new capacity without the
+ * offers, so none puts an offered seat on general sale. The new capacity then
+ * reaches the Redis pool by a rebuild from MySQL, safe while bookings go on;
+ * if Redis refuses it, the hold sweeper retries, and repeating the PATCH
+ * rebuilds a pool still built for another capacity. A booking in flight over
+ * a lowered capacity meets the capacity trigger, which the reservation treats
+ * as a stale pool: it rebuilds and takes a seat within the new capacity, or
+ * answers SOLD_OUT.
  */
 @Injectable()
 export class EventChangesService {
-  private readonly logger = new Logger(EventChangesService.name);
-
   constructor(
     private readonly events: EventsService,
     private readonly bookings: BookingsRepository,
@@ -26,15 +28,12 @@ export class EventChangesService {
   ) {}
 
   async update(id: number, input: UpdateEventDto): Promise<EventResponse> {
-    const { before, after } = await this.events.update(id, input);
-    if (after.capacity !== before.capacity) {
+    const { after } = await this.events.update(id, input, async (tx, { before, after }) => {
       const added = Array.from({ length: Math.max(0, after.capacity - before.capacity) }, (_, i) => before.capacity + 1 + i);
-      await this.bookings.offerNewSeats(id, added, this.config.waitlistOfferTtlMs);
-      // If Redis is away now, the next booking finds the pool stale or missing and rebuilds it.
-      await this.inventory
-        .rebuild(id, 'capacity-changed')
-        .catch((error: unknown) => this.logger.warn({ err: error, eventId: id }, 'inventory not rebuilt after a capacity change'));
-    }
+      await this.bookings.offerNewSeats(id, added, this.config.waitlistOfferTtlMs, tx);
+    });
+    // Also when MySQL already had this capacity: a repeated PATCH finishes a change whose rebuild failed.
+    if (input.capacity !== undefined) await this.inventory.matchCapacity(id, after.capacity);
     return this.events.respond(after);
   }
 

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Deadline } from '../../concurrency/deadline';
 import { BoundedSql } from '../../database/bounded-sql';
 import { SeatAlreadyTakenError } from '../../inventory/seat-inventory';
+import { EVENT_CANCELLED_SIGNAL, EventCancelledRefusal } from './cancelled-event-refusal';
 import type { BookingStatus, StoredBooking } from '../booking.model';
 import { CustomerLimitExceededError, DuplicateIdempotencyKeyError, NewBooking } from './bookings.repository';
 
@@ -113,6 +114,8 @@ function classifyRefusal(errno: number, state: string, message: string): Error {
     if (message.includes('uq_bookings_event_idempotency_key')) return new DuplicateIdempotencyKeyError();
     return new SeatAlreadyTakenError(refusal);
   }
+  // The cancel triggers (migration CancelIsFinal) before the capacity trigger's 45000: the event is cancelled, not the pool stale.
+  if (state === '45000' && message === EVENT_CANCELLED_SIGNAL) return new EventCancelledRefusal(refusal);
   // The capacity trigger: Redis offered a seat number the event no longer has.
   if (state === '45000') return new SeatAlreadyTakenError(refusal);
   return refusal;

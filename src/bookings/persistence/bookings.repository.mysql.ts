@@ -262,9 +262,10 @@ export class MysqlBookingsRepository extends BookingsRepository {
     return { booking: { ...booking, status, cancelledAt: endedAt, expiresAt: null }, seatsFreed: leftover };
   }
 
-  async offerNewSeats(eventId: number, seats: number[], offerTtlMs: number): Promise<number[]> {
+  async offerNewSeats(eventId: number, seats: number[], offerTtlMs: number, tx?: SqlTransaction): Promise<number[]> {
     if (seats.length === 0) return [];
-    return this.sql.transaction(async (tx) => (await offerToWaitlist(tx, eventId, seats, offerTtlMs)).leftover);
+    if (tx) return (await offerToWaitlist(tx, eventId, seats, offerTtlMs)).leftover;
+    return this.sql.transaction(async (own) => (await offerToWaitlist(own, eventId, seats, offerTtlMs)).leftover);
   }
 
   async expiredHoldIds(limit: number): Promise<number[]> {

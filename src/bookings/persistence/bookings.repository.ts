@@ -1,4 +1,5 @@
 import type { Deadline } from '../../concurrency/deadline';
+import type { SqlTransaction } from '../../database/bounded-sql';
 import type { BookingStatus, StoredBooking } from '../booking.model';
 
 export interface NewBooking {
@@ -80,8 +81,11 @@ export abstract class BookingsRepository {
    * Returns the ended offer, or null if there was none to end.
    */
   abstract leaveWaitlist(entry: WaitlistEntryRef, offerTtlMs: number): Promise<EndedBooking | null>;
-  /** Seats that are new (more capacity) go to the waiting list first; returns those left for general sale. */
-  abstract offerNewSeats(eventId: number, seats: number[], offerTtlMs: number): Promise<number[]>;
+  /**
+   * Seats that are new (more capacity) go to the waiting list first; returns those left for general sale.
+   * Inside `tx` when given (the capacity change's own transaction), else in a transaction of its own.
+   */
+  abstract offerNewSeats(eventId: number, seats: number[], offerTtlMs: number, tx?: SqlTransaction): Promise<number[]>;
   /** Holds whose time is up, oldest first. */
   abstract expiredHoldIds(limit: number): Promise<number[]>;
   abstract findByReference(reference: string, deadline?: Deadline): Promise<StoredBooking | null>;

@@ -1,5 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsInt, IsISO8601, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import { QueueSettingsDto } from './queue-settings.dto';
 import { STRATEGY_NAMES } from '../../inventory/strategies/strategy-name';
 import { STRATEGY_NAME_FORMAT } from './update-strategy.dto';
 
@@ -83,4 +85,11 @@ export class CreateEventDto {
   @Max(MAX_HOLD_TTL_MS)
   @IsInt()
   checkoutHoldTtlMs?: number;
+
+  @ApiPropertyOptional({ type: QueueSettingsDto, description: 'The waiting room; absent: off' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => QueueSettingsDto)
+  @IsObject({ message: 'queue must be an object like {"mode": "fifo"}' })
+  queue?: QueueSettingsDto;
 }

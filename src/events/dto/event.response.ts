@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { STRATEGY_NAMES } from '../../inventory/strategies/strategy-name';
 import type { Event, SeatCounts } from '../event.model';
+import { QueueSettingsDto } from './queue-settings.dto';
 
 function saleStatusOf(event: Event, now: number): EventResponse['saleStatus'] {
   if (event.cancelledAt) return 'cancelled';
@@ -32,6 +33,7 @@ export class EventResponse {
   @ApiProperty({ type: 'integer', example: 600000, nullable: true, description: 'null: CHECKOUT_HOLD_TTL_MS' }) checkoutHoldTtlMs:
     number | null;
   @ApiProperty({ format: 'date-time', example: null, nullable: true, type: String }) cancelledAt: string | null;
+  @ApiProperty({ type: QueueSettingsDto }) queue: QueueSettingsDto;
   @ApiProperty({ format: 'date-time', example: '2026-11-22T10:00:00.000Z' }) createdAt: string;
   @ApiProperty({ format: 'date-time', example: '2026-11-22T10:00:00.000Z' }) updatedAt: string;
 
@@ -54,6 +56,7 @@ export class EventResponse {
       maxPerCustomer: event.maxPerCustomer,
       checkoutHoldTtlMs: event.checkoutHoldTtlMs,
       cancelledAt: event.cancelledAt?.toISOString() ?? null,
+      queue: { mode: event.queueMode },
       createdAt: event.createdAt.toISOString(),
       updatedAt: event.updatedAt.toISOString(),
     };

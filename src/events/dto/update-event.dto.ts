@@ -1,6 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsISO8601, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsInt, IsISO8601, IsObject, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateIf, ValidateNested } from 'class-validator';
 import { MAX_CAPACITY, MAX_HOLD_TTL_MS } from './create-event.dto';
+import { QueueSettingsDto } from './queue-settings.dto';
 
 /** Present and not null: validate it. Absent: leave it. Null (where allowed): clear it. */
 const unlessNull = ValidateIf((_o: unknown, value: unknown) => value !== null && value !== undefined);
@@ -60,4 +62,14 @@ export class UpdateEventDto {
   @Max(MAX_CAPACITY)
   @IsInt()
   capacity?: number;
+
+  @ApiPropertyOptional({
+    type: QueueSettingsDto,
+    description: 'Turns the waiting room on or off; buyers already queued keep their place (turning it off lets everyone book)',
+  })
+  @unlessAbsent
+  @ValidateNested()
+  @Type(() => QueueSettingsDto)
+  @IsObject({ message: 'queue must be an object like {"mode": "fifo"}' })
+  queue?: QueueSettingsDto;
 }

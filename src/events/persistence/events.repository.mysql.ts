@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { Deadline } from '../../concurrency/deadline';
 import { BoundedSql } from '../../database/bounded-sql';
-import type { Event, EventChanges, NewEvent, SeatCounts } from '../event.model';
-import { CapacityBelowSoldError, EventsRepository } from './events.repository';
+import type { Event, EventChanges, NewEvent, QueueMode, SeatCounts } from '../event.model';
+import { CapacityBelowSoldError, ChangeHook, EventsRepository } from './events.repository';
 
 interface EventRow {
   id: number;
@@ -16,12 +16,13 @@ interface EventRow {
   max_per_customer: number | null;
   checkout_hold_ttl_ms: number | null;
   cancelled_at: Date | null;
+  queue_mode: QueueMode;
   created_at: Date;
   updated_at: Date;
 }
 
 const COLUMNS =
-  'id, name, starts_at, sales_start_at, sales_end_at, capacity, price_cents, strategy, max_per_customer, checkout_hold_ttl_ms, cancelled_at, created_at, updated_at';
+  'id, name, starts_at, sales_start_at, sales_end_at, capacity, price_cents, strategy, max_per_customer, checkout_hold_ttl_ms, cancelled_at, queue_mode, created_at, updated_at';
 
 const nullableNumber = (v: number | null): number | null => (v === null ? null : Number(v));
 
@@ -37,6 +38,7 @@ const toModel = (r: EventRow): Event => ({
   maxPerCustomer: nullableNumber(r.max_per_customer),
   checkoutHoldTtlMs: nullableNumber(r.checkout_hold_ttl_ms),
   cancelledAt: r.cancelled_at,
+  queueMode: r.queue_mode,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -50,6 +52,7 @@ const CHANGE_COLUMNS: Record<keyof EventChanges, string> = {
   maxPerCustomer: 'max_per_customer',
   checkoutHoldTtlMs: 'checkout_hold_ttl_ms',
   capacity: 'capacity',
+  queueMode: 'queue_mode',
 };
 
 /** Plain SQL, every wait bounded (BoundedSql); the schema lives in migrations/. */
@@ -61,8 +64,8 @@ export class MysqlEventsRepository extends EventsRepository {
 
   async create(input: NewEvent): Promise<Event> {
     const inserted = await this.sql.query<{ insertId: number }>(
-      `INSERT INTO events (name, starts_at, sales_start_at, sales_end_at, capacity, price_cents, strategy, max_per_customer, checkout_hold_ttl_ms)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO events (name, starts_at, sales_start_at, sales_end_at, capacity, price_cents, strategy, max_per_customer, checkout_hold_ttl_ms, queue_mode)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         input.name,
         input.startsAt,
@@ -73,6 +76,7 @@ export class MysqlEventsRepository extends EventsRepository {
         input.strategy,
         input.maxPerCustomer,
         input.checkoutHoldTtlMs,
+        input.queueMode,
       ],
     );
     // Re-read so server-side defaults (timestamps) come back exactly as stored.
@@ -97,7 +101,7 @@ export class MysqlEventsRepository extends EventsRepository {
     return this.findById(id);
   }
 
-  async update(id: number, changes: EventChanges): Promise<{ before: Event; after: Event } | null> {
+  async update(id: number, changes: EventChanges, alsoInTransaction?: ChangeHook): Promise<{ before: Event; after: Event } | null> {
     return this.sql.transaction(async (tx) => {
       const locked = await tx.query<EventRow[]>(`SELECT ${COLUMNS} FROM events WHERE id = ? FOR UPDATE`, [id]);
       if (locked.length === 0) return null;
@@ -118,7 +122,9 @@ export class MysqlEventsRepository extends EventsRepository {
         ]);
       }
       const after = await tx.query<EventRow[]>(`SELECT ${COLUMNS} FROM events WHERE id = ?`, [id]);
-      return { before, after: toModel(after[0]) };
+      const change = { before, after: toModel(after[0]) };
+      await alsoInTransaction?.(tx, change);
+      return change;
     });
   }
 

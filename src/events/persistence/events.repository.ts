@@ -1,4 +1,5 @@
 import type { Deadline } from '../../concurrency/deadline';
+import type { SqlTransaction } from '../../database/bounded-sql';
 import type { Event, EventChanges, NewEvent, SeatCounts } from '../event.model';
 
 /** Capacity cannot go below a seat number that is held or ticketed. */
@@ -7,6 +8,9 @@ export class CapacityBelowSoldError extends Error {
     super(`seat ${highestSeat} is held or sold`);
   }
 }
+
+/** Work that must commit together with an event's change (the waiting list's offer of new seats). */
+export type ChangeHook = (tx: SqlTransaction, change: { before: Event; after: Event }) => Promise<void>;
 
 /** The events store, as the service layer needs it. */
 export abstract class EventsRepository {
@@ -19,9 +23,10 @@ export abstract class EventsRepository {
    * Applies `changes` in one transaction. A lower capacity is checked against
    * the highest seat held or ticketed while the event row is locked (bookings
    * in flight hold a shared lock on it through their foreign key, so none
-   * slips past): CapacityBelowSoldError if it does not fit.
+   * slips past): CapacityBelowSoldError if it does not fit. `alsoInTransaction`
+   * runs before the commit, so what it writes commits with the change or not at all.
    */
-  abstract update(id: number, changes: EventChanges): Promise<{ before: Event; after: Event } | null>;
+  abstract update(id: number, changes: EventChanges, alsoInTransaction?: ChangeHook): Promise<{ before: Event; after: Event } | null>;
   /** Marks the event cancelled, and every held or confirmed booking with it (tickets deleted). */
   abstract cancel(id: number): Promise<Event | null>;
   /** Seats sold and held per event, for the given events. */

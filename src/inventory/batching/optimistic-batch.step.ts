@@ -29,7 +29,11 @@ export class OptimisticBatchStep implements BatchSeatStep {
       const outcome = await this.connections.withConnection(k.free, async (connection): Promise<BatchTake> => {
         await connection.watch(k.free, k.meta);
         const wanted = quantities.reduce((a, b) => a + b, 0);
-        const { exists, lowest } = await this.pool.peek(eventId, wanted, connection);
+        const { exists, closed, lowest } = await this.pool.peek(eventId, wanted, connection);
+        if (closed) {
+          await connection.unwatch();
+          return { kind: 'closed' };
+        }
         const shares = shareOut(lowest, quantities);
         const seats = takenSeats(shares);
         if (!exists || seats.length === 0) {

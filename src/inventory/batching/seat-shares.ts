@@ -2,7 +2,12 @@
 export type SeatShare = { kind: 'taken'; seats: number[] } | { kind: 'sold-out'; available: number };
 
 /** One batch attempt: every booking's share, or the pool is missing, or another writer got there first. */
-export type BatchTake = { kind: 'taken'; shares: SeatShare[] } | { kind: 'missing' } | { kind: 'conflict'; reason: string };
+export type BatchTake =
+  | { kind: 'taken'; shares: SeatShare[] }
+  | { kind: 'missing' }
+  /** The event was cancelled: its pool is closed for good. */
+  | { kind: 'closed' }
+  | { kind: 'conflict'; reason: string };
 
 /**
  * Shares out the lowest free seats (ascending, as many as the batch asks for

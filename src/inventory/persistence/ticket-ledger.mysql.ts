@@ -23,6 +23,15 @@ export class MysqlTicketLedger extends TicketLedger {
     return new Set(rows.map((r) => Number(r.seat_no)));
   }
 
+  async liveCapacities(ids?: number[]): Promise<Map<number, number>> {
+    if (ids?.length === 0) return new Map();
+    const rows = await this.sql.query<{ id: number; capacity: number }[]>(
+      `SELECT id, capacity FROM events WHERE cancelled_at IS NULL AND (sales_end_at IS NULL OR sales_end_at > ?)${ids ? ' AND id IN (?)' : ''} ORDER BY id`,
+      ids ? [new Date(), ids] : [new Date()],
+    );
+    return new Map(rows.map((r) => [Number(r.id), Number(r.capacity)]));
+  }
+
   async capacityOf(eventId: number): Promise<number | null> {
     const rows = await this.sql.query<{ capacity: number }[]>('SELECT capacity FROM events WHERE id = ?', [eventId]);
     return rows.length ? Number(rows[0].capacity) : null;

@@ -8,4 +8,9 @@ export abstract class TicketLedger {
   abstract capacityOf(eventId: number): Promise<number | null>;
   /** Whether the event is cancelled (its pool must stay closed). */
   abstract isCancelled(eventId: number): Promise<boolean>;
+  /**
+   * The capacity of every live event (not cancelled, its sale not ended) among
+   * `ids`, or of every live event when `ids` is omitted; ended events are left out.
+   */
+  abstract liveCapacities(ids?: number[]): Promise<Map<number, number>>;
 }

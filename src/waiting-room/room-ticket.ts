@@ -1,0 +1,51 @@
+/** A queue ticket as stored in the room (see room-scripts.ts for the short field names). */
+export interface StoredTicket {
+  /** waiting | admitted | using | served | expired */
+  s: 'waiting' | 'admitted' | 'using' | 'served' | 'expired';
+  /** Join sequence (the room's join order). */
+  q: number;
+  /** sha256 of the ticket's secret. */
+  h: string;
+  /** The customer's e-mail. */
+  c: string;
+  /** Joined at (epoch ms, as a string). */
+  j: string;
+  /** Admission valid until (epoch ms, as a string), once admitted. */
+  u?: string;
+  /** The admission's nonce, once admitted. */
+  n?: string;
+  /** Admitted at (epoch ms). */
+  a?: string;
+  /** Admission order: the room's n-th admission. */
+  o?: number;
+}
+
+/** What a read of one ticket finds, with the room around it. */
+export interface TicketView {
+  ticket: StoredTicket;
+  /** 1-based place in the line; null when not waiting. */
+  position: number | null;
+  soldOut: boolean;
+  opened: boolean;
+  /** Admissions per second measured lately, or null before there is a measure. */
+  measuredRate: number | null;
+}
+
+/** What one admission step did. */
+export interface AdmitResult {
+  admitted: number;
+  soldOut: boolean;
+  /** The seat pool is not in Redis (lost with a Redis restart): nothing decided until it is rebuilt. */
+  inventoryUnknown: boolean;
+  /** Admitted and not yet used, after the step. */
+  unserved: number;
+  /** floor((stock - seats in flight) x factor) used by the step. */
+  limit: number;
+  waiting: number;
+  expired: number;
+  admittedTotal: number;
+  /** When each admitted ticket joined (epoch ms): wait times. */
+  joinedAt: number[];
+}
+
+export type ClaimResult = 'taken' | 'replay' | 'unknown' | 'expired' | 'used';

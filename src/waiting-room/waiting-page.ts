@@ -1,0 +1,135 @@
+/**
+ * The waiting page: plain HTML and one small script, served by the app (no
+ * build step, no third-party code). The ticket (reference + secret) arrives in
+ * the URL fragment, which never reaches a server or a log, and is kept in
+ * sessionStorage so a reload keeps working; the fragment is then cleared from
+ * the address bar. Elements carry ids and `data-state` for people and tests alike.
+ */
+export const WAITING_PAGE_HTML = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Waiting room</title>
+<style>
+  body { font-family: system-ui, sans-serif; max-width: 32rem; margin: 3rem auto; padding: 0 1rem; color: #1b1b1b; }
+  h1 { font-size: 1.4rem; }
+  .big { font-size: 2.5rem; font-weight: 700; }
+  .panel { border: 1px solid #ccc; border-radius: .5rem; padding: 1rem 1.25rem; margin: 1rem 0; }
+  .ok { border-color: #2e7d32; background: #edf7ee; }
+  .gone { border-color: #b71c1c; background: #fdecea; }
+  [hidden] { display: none !important; }
+  code { word-break: break-all; font-size: .8rem; }
+</style>
+</head>
+<body data-state="loading">
+<h1>Waiting room</h1>
+<p id="message" role="status" aria-live="polite">Loading your place…</p>
+<form id="join" class="panel" hidden>
+  <label>E-mail <input id="email" type="email" required autocomplete="email"></label>
+  <button type="submit">Join the queue</button>
+</form>
+<div id="waiting" class="panel" hidden>
+  <div>Your place in line</div>
+  <div class="big" id="position">–</div>
+  <div>About <span id="wait">–</span> to go. This page updates by itself; keep it open.</div>
+  <div id="opens" hidden>The sale opens at <span id="opens-at"></span>.</div>
+</div>
+<div id="admitted" class="panel ok" hidden>
+  <strong>It is your turn.</strong> Book or hold your seats before <span id="admitted-until"></span>;
+  after that your turn passes to the next buyer. Your admission (the shop sends it for you, as the
+  <code>Queue-Admission</code> header): <code id="admission"></code>
+  <p id="used" hidden>Your admission has been used.</p>
+</div>
+<div id="sold-out" class="panel gone" hidden><strong>Sold out.</strong> Every seat is taken. If seats come back, this page tells you.</div>
+<div id="expired" class="panel gone" hidden><strong>Your turn has passed.</strong> The admission was not used in time. You can join the queue again.</div>
+<script src="/api/v1/waiting-room/page.js"></script>
+</body>
+</html>
+`;
+
+export const WAITING_PAGE_SCRIPT = `'use strict';
+(function () {
+  var STORE = 'seatguard.queueTicket';
+  var API = '/api/v1';
+  var $ = function (id) { return document.getElementById(id); };
+  var params = new URLSearchParams(location.search);
+  var fragment = new URLSearchParams(location.hash.slice(1));
+  if (fragment.get('ref') && fragment.get('secret')) {
+    sessionStorage.setItem(STORE, JSON.stringify({ ref: fragment.get('ref'), secret: fragment.get('secret') }));
+    history.replaceState(null, '', location.pathname + location.search);
+  }
+  var ticket = JSON.parse(sessionStorage.getItem(STORE) || 'null');
+  var etag = null;
+  var last = null;
+
+  function show(state, message) {
+    document.body.setAttribute('data-state', state);
+    $('message').textContent = message;
+    ['waiting', 'admitted', 'sold-out', 'expired', 'join'].forEach(function (id) { $(id).hidden = id !== state; });
+  }
+  function duration(seconds) {
+    if (seconds === null || seconds === undefined) return '–';
+    if (seconds < 60) return seconds + ' s';
+    return Math.round(seconds / 60) + ' min';
+  }
+  function render(t) {
+    if (t.status === 'waiting') {
+      $('position').textContent = t.position === null ? 'drawn at the opening' : String(t.position);
+      $('wait').textContent = duration(t.estimatedWaitSeconds);
+      $('opens').hidden = !t.opensAt;
+      if (t.opensAt) $('opens-at').textContent = new Date(t.opensAt).toLocaleString();
+      show('waiting', 'You are in the queue.');
+    } else if (t.status === 'admitted') {
+      $('admission').textContent = t.admission.token;
+      $('admitted-until').textContent = new Date(t.admission.expiresAt).toLocaleTimeString();
+      $('used').hidden = t.admission.usable;
+      show('admitted', 'It is your turn: book now.');
+    } else if (t.status === 'sold_out') {
+      show('sold-out', 'Sold out.');
+    } else {
+      show('expired', 'Your turn has passed.');
+    }
+  }
+  function poll() {
+    var headers = { Authorization: 'Bearer ' + ticket.secret };
+    if (etag) headers['If-None-Match'] = etag;
+    fetch(API + '/queue/' + encodeURIComponent(ticket.ref), { headers: headers, cache: 'no-store' })
+      .then(function (res) {
+        if (res.status === 304) return last;
+        if (res.status === 404) { sessionStorage.removeItem(STORE); throw new Error('unknown ticket'); }
+        if (!res.ok) throw new Error('HTTP ' + res.status);
+        etag = res.headers.get('ETag');
+        return res.json();
+      })
+      .then(function (t) { last = t; render(t); setTimeout(poll, t.pollAfterMs || 1000); })
+      .catch(function (error) {
+        if (!sessionStorage.getItem(STORE)) { ticket = null; return start(); }
+        $('message').textContent = 'Connection trouble, retrying… (' + error.message + ')';
+        setTimeout(poll, 2000);
+      });
+  }
+  function start() {
+    if (ticket) return poll();
+    var eventId = params.get('event');
+    if (!eventId) return show('expired', 'No queue ticket here: open the link the shop gave you.');
+    show('join', 'Join the queue for this sale.');
+    $('join').onsubmit = function (e) {
+      e.preventDefault();
+      fetch(API + '/events/' + encodeURIComponent(eventId) + '/queue', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ customerEmail: $('email').value }),
+      })
+        .then(function (res) { return res.json().then(function (body) { return { ok: res.ok, body: body }; }); })
+        .then(function (r) {
+          if (!r.ok) { $('message').textContent = r.body.message; return; }
+          ticket = { ref: r.body.reference, secret: r.body.secret };
+          sessionStorage.setItem(STORE, JSON.stringify(ticket));
+          poll();
+        });
+    };
+  }
+  start();
+})();
+`;
