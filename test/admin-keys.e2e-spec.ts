@@ -53,6 +53,10 @@ describe('admin keys and the audit log', () => {
     const event = await createEvent();
     expect((await send('GET', `/events/${event.id}/bookings`, as(readOnly.key))).status).toBe(200);
     expect((await send('GET', '/admin/audit', as(readOnly.key))).status).toBe(200);
+    // The operator's reads outside /api/v1: the scrape and the detailed readiness report.
+    expect((await fetch(`${apps[0].url}/metrics`, { headers: as(readOnly.key) })).status).toBe(200);
+    const ready = await (await fetch(`${apps[0].url}/health/ready`, { headers: as(readOnly.key) })).json();
+    expect(ready.details).toMatchObject({ mysql: { status: 'up' } });
 
     const refused = await send('PUT', `/events/${event.id}/strategy`, as(readOnly.key), { strategy: 'pessimistic' });
     expect(refused.status).toBe(403);
