@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { Cleanups } from './support/cleanups';
 import { admin } from './support/sale';
 import { RunningApp, startApp } from './support/test-app';
 import { closeTestDb, rows, truncateAll } from './support/test-db';
@@ -14,6 +15,7 @@ interface CreatedKey {
 /** Admin keys with scopes, revoked at once everywhere, and the audit log of every admin change. */
 describe('admin keys and the audit log', () => {
   let apps: RunningApp[];
+  const cleanups = new Cleanups();
   const url = (path: string, app = apps[0]) => `${app.url}/api/v1${path}`;
   const as = (key: string, requestId?: string) => ({
     authorization: `Bearer ${key}`,
@@ -37,10 +39,10 @@ describe('admin keys and the audit log', () => {
     await truncateAll();
     await flushTestRedis();
     // Two instances sharing MySQL and Redis: what one revokes, the other must refuse at once.
-    apps = [await startApp(), await startApp()];
+    apps = [cleanups.later(await startApp()), cleanups.later(await startApp())];
   });
   afterAll(async () => {
-    await Promise.all(apps.map((a) => a.close()));
+    await cleanups.runAll();
     await closeTestDb();
     await closeTestRedis();
   });
@@ -51,6 +53,10 @@ describe('admin keys and the audit log', () => {
     const event = await createEvent();
     expect((await send('GET', `/events/${event.id}/bookings`, as(readOnly.key))).status).toBe(200);
     expect((await send('GET', '/admin/audit', as(readOnly.key))).status).toBe(200);
+    // The operator's reads outside /api/v1: the scrape and the detailed readiness report.
+    expect((await fetch(`${apps[0].url}/metrics`, { headers: as(readOnly.key) })).status).toBe(200);
+    const ready = await (await fetch(`${apps[0].url}/health/ready`, { headers: as(readOnly.key) })).json();
+    expect(ready.details).toMatchObject({ mysql: { status: 'up' } });
 
     const refused = await send('PUT', `/events/${event.id}/strategy`, as(readOnly.key), { strategy: 'pessimistic' });
     expect(refused.status).toBe(403);

@@ -4,6 +4,7 @@ import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { startChildApp } from './support/child-app';
+import { Cleanups } from './support/cleanups';
 import { waitFor } from './support/purchase-loop';
 import { book, createEvent } from './support/sale';
 import { closeTestDb, truncateAll } from './support/test-db';
@@ -66,12 +67,15 @@ describe('OpenTelemetry traces', () => {
   });
 
   it('a booking is one trace with HTTP, MySQL and Redis spans, exported over OTLP to the endpoint set', async () => {
-    const receiver = await startOtlpReceiver();
-    const app = await startChildApp({
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-      OTEL_BSP_SCHEDULE_DELAY: '100',
-      OTEL_SERVICE_NAME: 'seatguard-test',
-    });
+    const cleanups = new Cleanups();
+    const receiver = cleanups.later(await startOtlpReceiver());
+    const app = cleanups.later(
+      await startChildApp({
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        OTEL_BSP_SCHEDULE_DELAY: '100',
+        OTEL_SERVICE_NAME: 'seatguard-test',
+      }),
+    );
     try {
       const event = await createEvent(app.url, { capacity: 5, strategy: 'pessimistic' });
       // The first booking loads the event from MySQL, takes the lock and seats in Redis and writes to MySQL.
@@ -92,8 +96,7 @@ describe('OpenTelemetry traces', () => {
       await fetch(`${app.url}/health/ready`);
       expect(receiver.spans.some((s) => /health/.test(String(s.attributes['http.target'] ?? s.attributes['url.path'] ?? '')))).toBe(false);
     } finally {
-      await app.stop();
-      await receiver.close();
+      await cleanups.runAll();
     }
   });
 

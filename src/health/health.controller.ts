@@ -2,7 +2,9 @@ import { Controller, createParamDecorator, ExecutionContext, Get, HttpException,
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { IncomingHttpHeaders } from 'node:http';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
-import { AdminToken, bearerToken } from '../auth/admin-token';
+import { AdminKeys } from '../auth/admin-keys.service';
+import { allows } from '../auth/admin-scopes';
+import { bearerToken } from '../auth/admin-token';
 import { MysqlHealthIndicator } from './mysql.health';
 import { Readiness } from './readiness';
 import { RedisHealthIndicator } from './redis.health';
@@ -14,7 +16,8 @@ const Authorization = createParamDecorator(
     ctx.switchToHttp().getRequest<{ headers: IncomingHttpHeaders }>().headers.authorization,
 );
 
-const DETAILS = 'With the admin token (`Authorization: Bearer <ADMIN_TOKEN>`) the full terminus report; else only `{"status": ...}`.';
+const DETAILS =
+  'With the admin token or an admin key (`Authorization: Bearer <ADMIN_TOKEN or key>`) the full terminus report; else only `{"status": ...}`.';
 
 /**
  * Probes answer anyone, with the status code and a minimal body: that is all a
@@ -29,7 +32,7 @@ export class HealthController {
     private readonly db: MysqlHealthIndicator,
     private readonly redis: RedisHealthIndicator,
     private readonly readiness: Readiness,
-    private readonly adminToken: AdminToken,
+    private readonly adminKeys: AdminKeys,
   ) {}
 
   @Get('live')
@@ -58,7 +61,9 @@ export class HealthController {
     authorization: string | undefined,
     check: () => Promise<T>,
   ): Promise<T | { status: string }> {
-    if (this.adminToken.matches(bearerToken(authorization))) return check();
+    // ADMIN_TOKEN, or an admin key with the `read` scope (looked up only when a token is sent: probes send none).
+    const principal = await this.adminKeys.authenticate(bearerToken(authorization));
+    if (principal && allows(principal, 'read')) return check();
     try {
       return { status: (await check()).status };
     } catch (error) {

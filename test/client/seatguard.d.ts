@@ -71,7 +71,7 @@ export interface paths {
         };
         /**
          * Liveness: the process answers (dependencies are not checked)
-         * @description With the admin token (`Authorization: Bearer <ADMIN_TOKEN>`) the full terminus report; else only `{"status": ...}`.
+         * @description With the admin token or an admin key (`Authorization: Bearer <ADMIN_TOKEN or key>`) the full terminus report; else only `{"status": ...}`.
          */
         get: operations["Health_live"];
         put?: never;
@@ -91,7 +91,7 @@ export interface paths {
         };
         /**
          * Readiness: MySQL answers and Redis accepts a write, each within 1 s, and the instance is not shutting down
-         * @description With the admin token (`Authorization: Bearer <ADMIN_TOKEN>`) the full terminus report; else only `{"status": ...}`.
+         * @description With the admin token or an admin key (`Authorization: Bearer <ADMIN_TOKEN or key>`) the full terminus report; else only `{"status": ...}`.
          */
         get: operations["Health_ready"];
         put?: never;
