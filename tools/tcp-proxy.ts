@@ -2,8 +2,8 @@ import { once } from 'node:events';
 import { createConnection, createServer, Server, Socket } from 'node:net';
 import { isCommitQuery, MysqlPacketReader, queryText } from './mysql-packets';
 
-/** Stored procedures that run a transaction through COMMIT by themselves (migrations/…-BookInOneCall). */
-const SELF_COMMITTING_CALL = /^\s*CALL\s+`?insert_booking`?\s*\(/i;
+/** Stored procedures that run a transaction through COMMIT by themselves (migrations/…-BookInOneCall, …-BookInBatches). */
+const SELF_COMMITTING_CALL = /^\s*CALL\s+`?insert_bookings?`?\s*\(/i;
 
 export interface TcpProxy {
   port: number;

@@ -6,11 +6,13 @@ import { EventsModule } from '../events/events.module';
 import { InventoryModule } from '../inventory/inventory.module';
 import { sharedRateLimitStorage } from '../rate-limit/shared-rate-limit-storage';
 import { REDIS_CLIENT } from '../redis/redis.tokens';
+import { BookingBatcher } from './batching/booking-batcher';
 import { BookingsController } from './bookings.controller';
 import { BookingsService } from './bookings.service';
 import { IdempotentBookings } from './idempotent-bookings';
 import { BookingOutcomeInterceptor } from './booking-outcome.interceptor';
 import { BookingsRepository } from './persistence/bookings.repository';
+import { BookingBatchWriter } from './persistence/booking-batch-writer.mysql';
 import { MysqlBookingsRepository } from './persistence/bookings.repository.mysql';
 import { BookingAccessResolver } from './booking-access';
 import { OwnedBookingsService } from './owned-bookings.service';
@@ -51,6 +53,8 @@ import { WaitlistService } from './waitlist/waitlist.service';
     WaitlistService,
     { provide: WaitlistRepository, useClass: MysqlWaitlistRepository },
     { provide: BookingsRepository, useClass: MysqlBookingsRepository },
+    BookingBatcher,
+    BookingBatchWriter,
   ],
 })
 export class BookingsModule {}

@@ -5,6 +5,7 @@ import type { Event } from '../events/event.model';
 import type { EventsService } from '../events/events.service';
 import { Reservation, ReserveRequest, SeatInventory } from '../inventory/seat-inventory';
 import { SeatguardMetrics } from '../metrics/seatguard-metrics';
+import type { BookingBatcher } from './batching/booking-batcher';
 import type { StoredBooking } from './booking.model';
 import { secretFor } from './booking-credentials';
 import { BookingsService } from './bookings.service';
@@ -122,7 +123,9 @@ function service() {
   } as ConstructorParameters<typeof BookingsService>[5];
   const redis = new MapRedis();
   const idempotency = new IdempotentBookings(redis as unknown as ConstructorParameters<typeof IdempotentBookings>[0], config);
-  const bookings = new BookingsService(events, inventory, repository, idempotency, new SeatguardMetrics(), config);
+  // Batching off (BOOKING_BATCH_MAX=1): the one-at-a-time path this spec is about.
+  const batcher = { enabled: false } as BookingBatcher;
+  const bookings = new BookingsService(events, inventory, repository, idempotency, new SeatguardMetrics(), config, batcher);
   return { bookings, inventory, repository, redis };
 }
 

@@ -15,14 +15,20 @@ import {
 import { asDependencyFailure } from '../errors/driver-errors';
 import type { Event } from '../events/event.model';
 import { EventsService } from '../events/events.service';
-import { SeatInventory } from '../inventory/seat-inventory';
+import { Reservation, SeatInventory } from '../inventory/seat-inventory';
 import { SeatguardMetrics } from '../metrics/seatguard-metrics';
 import { newReference, secretFor, sha256Hex } from './booking-credentials';
+import { BatchAnswer, BookingBatcher } from './batching/booking-batcher';
 import type { BookingOutcome } from './booking-outcome';
 import type { StoredBooking } from './booking.model';
 import { CreateBookingDto } from './dto/create-booking.dto';
 import { IdempotentBookings } from './idempotent-bookings';
-import { BookingsRepository, CustomerLimitExceededError, DuplicateIdempotencyKeyError } from './persistence/bookings.repository';
+import {
+  BookingsRepository,
+  CustomerLimitExceededError,
+  DuplicateIdempotencyKeyError,
+  NewBooking,
+} from './persistence/bookings.repository';
 
 /** `book`: seats confirmed at once. `hold`: seats held for checkout until confirmed, released or expired. */
 export type BookingMode = 'book' | 'hold';
@@ -51,6 +57,7 @@ export class BookingsService {
     private readonly idempotency: IdempotentBookings,
     private readonly metrics: SeatguardMetrics,
     @Inject(bookingConfig.KEY) private readonly config: BookingConfig,
+    private readonly batcher: BookingBatcher,
   ) {}
 
   async create(eventId: number, input: CreateBookingDto, idempotencyKey?: string, mode: BookingMode = 'book'): Promise<BookingOutcome> {
@@ -128,10 +135,9 @@ export class BookingsService {
     if (refusal) throw refusal;
     await this.checkCustomerLimit(event, input, deadline);
     try {
-      const reserved = await this.inventory.reserve(
-        { eventId: event.id, strategy: event.strategy, quantity: input.quantity, deadline },
-        (seats) => this.write(event, input, idem, seats, mode, deadline),
-      );
+      const reserved = this.batcher.enabled
+        ? await this.reserveInBatch(event, input, idem, mode, deadline)
+        : await this.reserveAlone(event, input, idem, mode, deadline);
       if (reserved.kind === 'sold-out') return { kind: 'sold-out', available: reserved.available, requested: input.quantity };
       return reserved.value;
     } catch (error) {
@@ -143,6 +149,78 @@ export class BookingsService {
       }
       throw error;
     }
+  }
+
+  /** One booking at a time: its own Redis step and its own MySQL transaction. */
+  private reserveAlone(
+    event: Event,
+    input: CreateBookingDto,
+    idem: IdempotencyContext | null,
+    mode: BookingMode,
+    deadline: Deadline,
+  ): Promise<Reservation<BookingOutcome>> {
+    return this.inventory.reserve({ eventId: event.id, strategy: event.strategy, quantity: input.quantity, deadline }, (seats) =>
+      this.write(event, input, idem, seats, mode, deadline),
+    );
+  }
+
+  /**
+   * Group commit (BOOKING_BATCH_MAX > 1): the booking joins its event's next
+   * batch on this instance and gets its own answer from it. A lost COMMIT
+   * reply is settled by this booking's reference, as alone; a booking the
+   * batch could not settle goes alone.
+   */
+  private async reserveInBatch(
+    event: Event,
+    input: CreateBookingDto,
+    idem: IdempotencyContext | null,
+    mode: BookingMode,
+    deadline: Deadline,
+  ): Promise<Reservation<BookingOutcome>> {
+    const reference = newReference();
+    const secret = secretFor(reference, idem);
+    let answer: BatchAnswer;
+    try {
+      answer = await this.batcher.book({
+        eventId: event.id,
+        strategy: event.strategy,
+        quantity: input.quantity,
+        deadline,
+        draft: (seats) => this.newBooking(event, input, idem, seats, mode, reference, secret),
+      });
+    } catch (error) {
+      if (error instanceof AmbiguousCommitError) {
+        return { kind: 'committed', value: await this.resolveAmbiguousCommit(reference, secret, deadline, error) };
+      }
+      throw error;
+    }
+    if (answer.kind === 'alone') return this.reserveAlone(event, input, idem, mode, deadline);
+    if (answer.kind === 'sold-out') return answer;
+    return { kind: 'committed', value: { kind: 'booked', booking: answer.booking, secret } };
+  }
+
+  private newBooking(
+    event: Event,
+    input: CreateBookingDto,
+    idem: IdempotencyContext | null,
+    seats: number[],
+    mode: BookingMode,
+    reference: string,
+    secret: string,
+  ): NewBooking {
+    return {
+      reference,
+      secretHash: sha256Hex(secret),
+      eventId: event.id,
+      customerEmail: input.customerEmail,
+      quantity: input.quantity,
+      seats,
+      strategy: event.strategy,
+      idempotencyKeyHash: idem?.keyHash ?? null,
+      requestHash: idem?.requestHash ?? null,
+      maxPerCustomer: event.maxPerCustomer,
+      holdUntil: mode === 'hold' ? new Date(Math.floor(Date.now()) + (event.checkoutHoldTtlMs ?? this.config.checkoutHoldTtlMs)) : null,
+    };
   }
 
   private async write(
@@ -158,19 +236,7 @@ export class BookingsService {
     deadline.throwIfExpired('writing the booking');
     try {
       const booking = await this.repository.insert(
-        {
-          reference,
-          secretHash: sha256Hex(secret),
-          eventId: event.id,
-          customerEmail: input.customerEmail,
-          quantity: input.quantity,
-          seats,
-          strategy: event.strategy,
-          idempotencyKeyHash: idem?.keyHash ?? null,
-          requestHash: idem?.requestHash ?? null,
-          maxPerCustomer: event.maxPerCustomer,
-          holdUntil: mode === 'hold' ? new Date(Math.floor(Date.now()) + (event.checkoutHoldTtlMs ?? this.config.checkoutHoldTtlMs)) : null,
-        },
+        this.newBooking(event, input, idem, seats, mode, reference, secret),
         // Keep time to ask MySQL what became of a COMMIT whose answer is lost.
         deadline.shortenedBy(Math.min(500, Math.floor(this.config.deadlineMs / 4))),
       );

@@ -87,6 +87,8 @@ export const bookingConfig = registerAs('booking', () => {
     eventReadCacheMs: env.EVENT_READ_CACHE_MS,
     rateLimit: env.BOOKING_RATE_LIMIT,
     rateWindowMs: env.BOOKING_RATE_WINDOW_MS,
+    batchMax: env.BOOKING_BATCH_MAX,
+    batchMaxWaitMs: env.BOOKING_BATCH_MAX_WAIT_MS,
   };
 });
 

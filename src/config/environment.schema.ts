@@ -178,4 +178,15 @@ export class EnvironmentVariables extends DatabaseEnvironment {
   @Transform(toBoolean)
   @IsBoolean()
   RECONCILE_ON_START: boolean = true;
+
+  // Group commit (issue 19): at most this many bookings of one event per batch; 1 = one booking at a time.
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  BOOKING_BATCH_MAX: number = 1;
+
+  // A booking waits at most this long for the batch in flight before its own batch starts beside it.
+  @IsInt()
+  @Min(0)
+  BOOKING_BATCH_MAX_WAIT_MS: number = 50;
 }

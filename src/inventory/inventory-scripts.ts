@@ -133,3 +133,36 @@ if #batch > 0 then redis.call('ZADD', KEYS[1], unpack(batch)) end
 redis.call('HSET', KEYS[3], 'capacity', capacity, 'rebuiltAt', ARGV[2])
 return free
 `;
+
+/**
+ * Group commit, atomic strategy: takes the lowest free seats for every booking
+ * of a batch, in order, each booking all or nothing (one that does not fit in
+ * what is left gets -1 and what was left; a smaller one after it may fit).
+ * KEYS free, held, meta. ARGV holdUntil, quantity...
+ * Returns {-1} if the pool is missing, else {free after, then per booking: n and its n seats, or -1 and the seats left}.
+ */
+export const TAKE_SEATS_FOR_BATCH = `
+if redis.call('EXISTS', KEYS[3]) == 0 then return {-1} end
+local available = redis.call('ZCARD', KEYS[1])
+local result = {0}
+for i = 2, #ARGV do
+  local n = tonumber(ARGV[i])
+  if available < n then
+    result[#result + 1] = -1
+    result[#result + 1] = available
+  else
+    local popped = redis.call('ZPOPMIN', KEYS[1], n)
+    available = available - n
+    result[#result + 1] = n
+    local holds = {}
+    for j = 1, #popped, 2 do
+      result[#result + 1] = tonumber(popped[j])
+      holds[#holds + 1] = ARGV[1]
+      holds[#holds + 1] = popped[j]
+    end
+    redis.call('ZADD', KEYS[2], unpack(holds))
+  end
+end
+result[1] = available
+return result
+`;

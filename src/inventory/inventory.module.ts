@@ -1,5 +1,9 @@
 import { Module } from '@nestjs/common';
 import { LockingModule } from '../locking/locking.module';
+import { AtomicBatchStep } from './batching/atomic-batch.step';
+import { OptimisticBatchStep } from './batching/optimistic-batch.step';
+import { PessimisticBatchStep } from './batching/pessimistic-batch.step';
+import { SeatBatches } from './batching/seat-batches';
 import { FailoverReconciler } from './failover-reconciler';
 import { HoldSweeper } from './hold-sweeper';
 import { InventoryRebuilder } from './inventory-rebuilder';
@@ -34,8 +38,13 @@ export const SEAT_STRATEGY_CLASSES = [PessimisticStrategy, OptimisticStrategy, A
     },
     StrategyRegistry,
     { provide: SeatInventory, useClass: SeatReservation },
+    AtomicBatchStep,
+    PessimisticBatchStep,
+    OptimisticBatchStep,
+    SeatBatches,
   ],
   // StrategyRegistry: for registering a strategy from outside (the test harness's control group).
-  exports: [SeatInventory, StrategyRegistry],
+  // SeatBatches: the group-commit door (a batch's seats in one step).
+  exports: [SeatInventory, StrategyRegistry, SeatBatches],
 })
 export class InventoryModule {}

@@ -10,7 +10,9 @@ import {
   RETURN_CANCELLED_SEATS,
   SETTLE_EXPIRED_HOLDS,
   TAKE_SEATS,
+  TAKE_SEATS_FOR_BATCH,
 } from './inventory-scripts';
+import type { BatchTake, SeatShare } from './batching/seat-shares';
 import { KNOWN_INVENTORIES_KEY, seatKeys } from './seat-keys';
 
 export type TakeOutcome = { kind: 'taken'; seats: number[] } | { kind: 'sold-out'; available: number } | { kind: 'missing' };
@@ -31,6 +33,7 @@ export interface PoolView {
 /** The scripts as ioredis exposes them once defined. */
 interface InventoryCommands {
   seatguardTake(free: string, held: string, meta: string, n: number, holdUntil: number): Promise<number[]>;
+  seatguardTakeBatch(free: string, held: string, meta: string, holdUntil: number, ...quantities: number[]): Promise<number[]>;
   seatguardMove(free: string, held: string, meta: string, holdUntil: number, ...seats: number[]): Promise<number>;
   seatguardRelease(free: string, held: string, meta: string, ...seats: number[]): Promise<number>;
   seatguardReturnCancelled(free: string, held: string, meta: string, gen: string, ...seats: number[]): Promise<number>;
@@ -71,6 +74,7 @@ export class SeatPool implements OnModuleInit {
       if (!(name in this.redis)) this.redis.defineCommand(name, { numberOfKeys, lua });
     };
     define('seatguardTake', 3, TAKE_SEATS);
+    define('seatguardTakeBatch', 3, TAKE_SEATS_FOR_BATCH);
     define('seatguardMove', 3, MOVE_SEATS_TO_HELD);
     define('seatguardRelease', 3, RELEASE_HELD_SEATS);
     define('seatguardReturnCancelled', 4, RETURN_CANCELLED_SEATS);
@@ -92,6 +96,28 @@ export class SeatPool implements OnModuleInit {
     this.memo.record(eventId, available);
     if (status === -2) return { kind: 'sold-out', available };
     return { kind: 'taken', seats };
+  }
+
+  /** Group commit: every booking of a batch takes its seats in one Lua call, each all or nothing. */
+  async takeBatch(eventId: number, quantities: number[], holdUntil: number): Promise<BatchTake> {
+    const k = seatKeys(eventId);
+    this.metrics.luaCalls.inc({ script: 'take-batch' });
+    const reply = await this.commands.seatguardTakeBatch(k.free, k.held, k.meta, holdUntil, ...quantities);
+    if (reply[0] === -1) return { kind: 'missing' };
+    this.memo.record(eventId, reply[0]);
+    const shares: SeatShare[] = [];
+    let at = 1;
+    for (let i = 0; i < quantities.length; i += 1) {
+      const n = reply[at];
+      if (n === -1) {
+        shares.push({ kind: 'sold-out', available: reply[at + 1] });
+        at += 2;
+      } else {
+        shares.push({ kind: 'taken', seats: reply.slice(at + 1, at + 1 + n) });
+        at += 1 + n;
+      }
+    }
+    return { kind: 'taken', shares };
   }
 
   /**

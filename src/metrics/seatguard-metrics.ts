@@ -95,6 +95,14 @@ export class SeatguardMetrics {
     registers: [this.registry],
   });
 
+  readonly bookingBatchSize = new Histogram({
+    name: 'seatguard_booking_batch_size',
+    help: 'Bookings per group-commit batch that reached MySQL (one transaction each), by strategy',
+    labelNames: ['strategy'] as const,
+    buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'seatguard_' });
   }
