@@ -30,6 +30,7 @@ HTTP_SUITES=(
   test/booking-ownership.e2e-spec.ts
   test/checkout.e2e-spec.ts
   test/http-metrics.e2e-spec.ts
+  test/races-and-abuse/cancel-and-waitlist.e2e-spec.ts
 )
 log "HTTP-facing e2e suites on Fastify (HTTP_ADAPTER=fastify)"
 HTTP_ADAPTER=fastify npx jest -c test/jest-e2e.json --ci --runInBand --json --outputFile="$RESULTS/e2e-fastify.json" "${HTTP_SUITES[@]}" || status=1
