@@ -36,6 +36,9 @@ class ScriptedLedger extends TicketLedger {
   async capacityOf(): Promise<number | null> {
     return this.capacity;
   }
+  async isCancelled(): Promise<boolean> {
+    return false;
+  }
 }
 
 describe('inventory rebuild racing a cancellation (real Redis)', () => {
