@@ -16,10 +16,12 @@ describe('bookings under concurrency (real MySQL and Redis)', () => {
     await truncateAll();
     await flushTestRedis();
     // The delay only affects the `unsafe` control group: it widens its read-then-write window.
-    app = await startApp({ UNSAFE_DELAY_MS: '20' }, { testControls: true });
+    // UNSAFE_LIMIT_DELAY_MS: the naive per-customer check of proof 9's control waits this long between its count and its
+    // insert, so that on a busy machine too, bookings arriving one by one still overlap in it.
+    app = await startApp({ UNSAFE_DELAY_MS: '20', UNSAFE_LIMIT_DELAY_MS: '300' }, { testControls: true });
   });
   afterAll(async () => {
-    await app.close();
+    await app?.close();
     await closeTestDb();
     await closeTestRedis();
   });

@@ -355,6 +355,85 @@ describe('checkout', () => {
     ).toBe('cancelled');
   });
 
+  it('holds count under maxPerCustomer: a customer holding 2 of 2 can neither hold nor book more until the hold ends', async () => {
+    const event = await createEvent(app.url, { capacity: 20, strategy: 'optimistic', maxPerCustomer: 2 });
+    const first = await hold(event.id, 'limited@example.com', 2);
+    expect(first.status).toBe(201);
+    expect((await hold(event.id, 'limited@example.com', 1)).body.code).toBe('CUSTOMER_LIMIT_REACHED');
+    expect((await book(app.url, event.id, 1, {}, 'limited@example.com')).body?.code).toBe('CUSTOMER_LIMIT_REACHED');
+    // Concurrent holds of one customer: the limit holds under a race too.
+    const burstHolds = await Promise.all(Array.from({ length: 20 }, () => hold(event.id, 'racing@example.com', 1)));
+    expect(countByStatus(burstHolds as Answer[])).toEqual({ 201: 2, 409: 18 });
+    expect(burstHolds.filter((h) => h.status === 409).every((h) => h.body.code === 'CUSTOMER_LIMIT_REACHED')).toBe(true);
+    // A released hold no longer counts.
+    expect((await release(first)).status).toBe(200);
+    expect((await book(app.url, event.id, 2, {}, 'limited@example.com')).status).toBe(201);
+    expect((await book(app.url, event.id, 1, {}, 'limited@example.com')).body?.code).toBe('CUSTOMER_LIMIT_REACHED');
+  });
+
+  it('the waiting list: an entry wanting more seats than came back keeps its place and is skipped; a lapsed offer passes its seats on', async () => {
+    const event = await createEvent(app.url, { capacity: 4, strategy: 'pessimistic' });
+    const sold = await burst(4, () => book(app.url, event.id, 1));
+    expect(countByStatus(sold)).toEqual({ 201: 4 });
+    const bySeat = new Map(sold.map((a) => [a.body!.seats![0], a]));
+    const join = async (email: string, quantity: number) =>
+      (await (
+        await fetch(api(`/events/${event.id}/waitlist`), {
+          method: 'POST',
+          headers: json,
+          body: JSON.stringify({ customerEmail: email, quantity }),
+        })
+      ).json()) as { reference: string; secret: string };
+    const state = async (entry: { reference: string; secret: string }) =>
+      (await (await fetch(api(`/waitlist/${entry.reference}`), { headers: { authorization: `Bearer ${entry.secret}` } })).json()) as {
+        status: string;
+        offer: { reference: string; seats: number[] } | null;
+      };
+    const cancel = (seat: number) =>
+      fetch(api(`/bookings/${bySeat.get(seat)!.body?.reference}`), { method: 'DELETE', headers: ownerOf(bySeat.get(seat)!) });
+    const [wantsTwo, b, c] = [await join('two@example.com', 2), await join('b@example.com', 1), await join('c@example.com', 1)];
+
+    // One seat back: the head wants two, so it is skipped (keeping its place) and the next entry gets the seat.
+    expect((await cancel(1)).status).toBe(200);
+    expect(await state(wantsTwo)).toMatchObject({ status: 'waiting', offer: null });
+    expect(await state(b)).toMatchObject({ status: 'offered', offer: { seats: [1] } });
+    expect(await state(c)).toMatchObject({ status: 'waiting', offer: null });
+
+    // b's offer lapses (its instant moved into the past: MySQL's clock decides; the sweeper ends it): seat 1 goes on
+    // to c, the head still being skipped; b's place is gone for good.
+    await rows("UPDATE bookings SET expires_at = NOW(3) - INTERVAL 1 SECOND WHERE reference = ? AND status = 'held'", [
+      (await state(b)).offer!.reference,
+    ]);
+    await waitFor('the lapsed offer passed on', async () => (await state(c)).status === 'offered');
+    expect(await state(b)).toMatchObject({ status: 'expired' });
+    expect(await state(c)).toMatchObject({ status: 'offered', offer: { seats: [1] } });
+    expect(await state(wantsTwo)).toMatchObject({ status: 'waiting', offer: null });
+
+    // Two seats at once (more capacity): now the head's turn.
+    expect((await patch(event.id, { capacity: 6 })).status).toBe(200);
+    expect(await state(wantsTwo)).toMatchObject({ status: 'offered', offer: { seats: [5, 6] } });
+    expect(await eventState(event.id)).toMatchObject({ sold: 3, held: 3, available: 0 });
+  });
+
+  it('a seat conflict on the one-call insert (CALL insert_booking): Redis offers a sold seat, MySQL refuses it, the pool is rebuilt and the buyer gets another', async () => {
+    const event = await createEvent(app.url, { capacity: 3, strategy: 'atomic' });
+    const first = await book(app.url, event.id, 1);
+    expect(first.body?.seats).toEqual([1]);
+    // A stale pool (as after a lost Redis write): seat 1, sold in MySQL, is offered again, first in line.
+    await testRedis().zadd(seatKeys(event.id).free, 1, '1');
+    const rebuilds = async () =>
+      Number(
+        /seatguard_inventory_rebuilds_total\{reason="seat-conflict"\} (\d+)/.exec(await (await fetch(`${app.url}/metrics`)).text())?.[1] ??
+          0,
+      );
+    const before = await rebuilds();
+    const second = await book(app.url, event.id, 1);
+    expect(second).toMatchObject({ status: 201, body: { seats: [2] } });
+    // The conflict really happened (the primary key refused seat 1 inside the procedure) and was healed.
+    expect(await rebuilds()).toBe(before + 1);
+    expect(await violationsFor(event.id, 3, [first, second], false)).toEqual([]);
+  });
+
   it('bad input for every checkout route: 4xx naming the problem, nothing written', async () => {
     // The sweeper must not change Redis while the snapshot is compared: neither drop the pool of an earlier test's
     // ended or cancelled event (it does on its next tick) nor settle an earlier burst's seat claims (HOLD_TTL_MS after them).

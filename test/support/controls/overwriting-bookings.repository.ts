@@ -18,8 +18,8 @@ import { CustomerLimitExceededError, NewBooking } from '../../../src/bookings/pe
  */
 export class OverwritingBookingsRepository extends MysqlBookingsRepository {
   private readonly viaProcedure = process.env.UNSAFE_INSERT === 'call';
-  /** UNSAFE_DELAY_MS also widens the naive check's count-then-insert window. */
-  private readonly delayMs = Number(process.env.UNSAFE_DELAY_MS ?? 0);
+  /** UNSAFE_LIMIT_DELAY_MS (default UNSAFE_DELAY_MS) widens the naive check's count-then-insert window. */
+  private readonly delayMs = Number(process.env.UNSAFE_LIMIT_DELAY_MS ?? process.env.UNSAFE_DELAY_MS ?? 0);
 
   protected override inOneCall(booking: NewBooking): boolean {
     if (booking.strategy !== 'unsafe') return super.inOneCall(booking);
