@@ -3,6 +3,7 @@ import { book, burst, countByStatus, createEvent, customerBurst, violationsFor }
 import { closeTestDb, truncateAll } from './support/test-db';
 import { closeTestRedis, flushTestRedis } from './support/test-redis';
 import { STRATEGY_NAMES } from '../src/inventory/strategies/strategy-name';
+import { BATCH_MODES, batchCounters, batchesSince } from './support/batching';
 
 /** Separate processes of the production build sharing one MySQL and one Redis. */
 describe('several app instances', () => {
@@ -21,16 +22,28 @@ describe('several app instances', () => {
     await closeTestRedis();
   });
 
-  it('proof 4: three instances, load spread over them, every strategy: no oversell, sold == capacity', async () => {
-    apps = await Promise.all([startChildApp(), startChildApp(), startChildApp()]);
-    for (const strategy of STRATEGY_NAMES) {
-      const event = await createEvent(apps[0].url, { capacity: 100, strategy });
-      const answers = await burst(300, (i) => book(apps[i % 3].url, event.id, 1));
-      expect({ strategy, counts: countByStatus(answers) }).toEqual({ strategy, counts: { 201: 100, 409: 200 } });
-      expect(await violationsFor(event.id, 100, answers, true)).toEqual([]);
-      process.stdout.write(`[proof 4] ${strategy} over 3 processes: ${JSON.stringify(countByStatus(answers))}\n`);
-    }
-  });
+  it.each(BATCH_MODES)(
+    'proof 4 ($mode): three instances, load spread over them, every strategy: no oversell, sold == capacity',
+    async ({ mode, env }) => {
+      apps = await Promise.all([startChildApp(env), startChildApp(env), startChildApp(env)]);
+      for (const strategy of STRATEGY_NAMES) {
+        const event = await createEvent(apps[0].url, { capacity: 100, strategy });
+        const before = await Promise.all(apps.map((a) => batchCounters(a.url)));
+        const answers = await burst(300, (i) => book(apps[i % 3].url, event.id, 1));
+        const formed = await batchesSince(
+          apps.map((a) => a.url),
+          before,
+        );
+        expect({ strategy, counts: countByStatus(answers) }).toEqual({ strategy, counts: { 201: 100, 409: 200 } });
+        expect(await violationsFor(event.id, 100, answers, true)).toEqual([]);
+        // Batched, the proof counts only if batches of more than one booking formed.
+        expect(mode === 'batched' ? formed.meanSize > 1 : formed.batches === 0).toBe(true);
+        process.stdout.write(
+          `[proof 4] ${strategy} over 3 processes, ${mode}: ${JSON.stringify(countByStatus(answers))}, mean batch ${formed.meanSize.toFixed(1)}\n`,
+        );
+      }
+    },
+  );
 
   it('proof 9 across instances: one customer on two instances, maxPerCustomer 2, every strategy: exactly 2 seats', async () => {
     apps = await Promise.all([startChildApp(), startChildApp()]);
