@@ -7,9 +7,15 @@ import { Reservation, ReserveRequest, SeatInventory } from '../inventory/seat-in
 import { SeatguardMetrics } from '../metrics/seatguard-metrics';
 import type { BookingBatcher } from './batching/booking-batcher';
 import type { StoredBooking } from './booking.model';
+import { secretFor } from './booking-credentials';
 import { BookingsService } from './bookings.service';
-import type { IdempotentBookings } from './idempotent-bookings';
-import { BookingsRepository, CustomerLimitExceededError, NewBooking } from './persistence/bookings.repository';
+import { IdempotentBookings } from './idempotent-bookings';
+import {
+  BookingsRepository,
+  CustomerLimitExceededError,
+  DuplicateIdempotencyKeyError,
+  NewBooking,
+} from './persistence/bookings.repository';
 
 const event: Event = {
   id: 7,
@@ -31,7 +37,10 @@ const event: Event = {
 class FakeInventory extends SeatInventory {
   soldOut = false;
   givenBack = 0;
+  /** Every call, sold out or not: "before touching the inventory" means this stays 0. */
+  reserveCalls = 0;
   async reserve<T>(request: ReserveRequest, commit: (seats: number[]) => Promise<T>): Promise<Reservation<T>> {
+    this.reserveCalls += 1;
     if (this.soldOut) return { kind: 'sold-out', available: 0 };
     const seats = Array.from({ length: request.quantity }, (_, i) => i + 1);
     try {
@@ -45,6 +54,27 @@ class FakeInventory extends SeatInventory {
   freeSeats = () => Promise.resolve(null);
   rebuild = () => Promise.resolve(0);
   assertKnownStrategy = () => undefined;
+}
+
+/**
+ * Redis as a map, for the few commands IdempotentBookings sends (SET PX [NX],
+ * GET, the compare-and-delete script); expiry is not modelled.
+ */
+class MapRedis {
+  readonly values = new Map<string, string>();
+  set(key: string, value: string, _px: 'PX', _ms: number, nx?: 'NX'): Promise<'OK' | null> {
+    if (nx && this.values.has(key)) return Promise.resolve(null);
+    this.values.set(key, value);
+    return Promise.resolve('OK');
+  }
+  get(key: string): Promise<string | null> {
+    return Promise.resolve(this.values.get(key) ?? null);
+  }
+  eval(_script: string, _keys: 1, key: string, expected: string): Promise<number> {
+    if (this.values.get(key) !== expected) return Promise.resolve(0);
+    this.values.delete(key);
+    return Promise.resolve(1);
+  }
 }
 
 /** MySQL as a list; `failInsert` makes the next insert fail the way MySQL would. */
@@ -69,7 +99,8 @@ class InMemoryBookings extends BookingsRepository {
     return row;
   }
   findByReference = async (reference: string) => this.rows.find((r) => r.reference === reference) ?? null;
-  findByIdempotencyKey = async () => null;
+  findByIdempotencyKey = async (eventId: number, keyHash: string) =>
+    this.rows.find((r) => r.eventId === eventId && (r as Partial<NewBooking>).idempotencyKeyHash === keyHash) ?? null;
   findById = async () => null;
   confirmHold = async () => 'ended' as const;
   end = async () => null;
@@ -83,14 +114,19 @@ function service() {
   const inventory = new FakeInventory();
   const repository = new InMemoryBookings();
   const events = { findForBooking: () => Promise.resolve(event) } as unknown as EventsService;
-  const idempotency = {} as IdempotentBookings;
-  const config = { deadlineMs: 1000, maxTicketsPerBooking: 10, checkoutHoldTtlMs: 60_000 } as ConstructorParameters<
-    typeof BookingsService
-  >[5];
+  const config = {
+    deadlineMs: 1000,
+    maxTicketsPerBooking: 10,
+    checkoutHoldTtlMs: 60_000,
+    idempotencyTtlSeconds: 60,
+    idempotencyErrorTtlSeconds: 5,
+  } as ConstructorParameters<typeof BookingsService>[5];
+  const redis = new MapRedis();
+  const idempotency = new IdempotentBookings(redis as unknown as ConstructorParameters<typeof IdempotentBookings>[0], config);
   // Batching off (BOOKING_BATCH_MAX=1): the one-at-a-time path this spec is about.
   const batcher = { enabled: false } as BookingBatcher;
   const bookings = new BookingsService(events, inventory, repository, idempotency, new SeatguardMetrics(), config, batcher);
-  return { bookings, inventory, repository };
+  return { bookings, inventory, repository, redis };
 }
 
 const ada = { customerEmail: 'ada@example.com', quantity: 2 };
@@ -110,9 +146,13 @@ describe('BookingsService', () => {
     const { bookings } = service();
     const before = Date.now();
     const outcome = await bookings.create(event.id, ada, undefined, 'hold');
+    const after = Date.now();
     if (outcome.kind !== 'booked') throw new Error(`expected booked, got ${outcome.kind}`);
     expect(outcome.booking.status).toBe('held');
+    expect(outcome.booking.seats).toEqual([1, 2]);
+    // Bounded on both sides: the hold time (60 s), from the moment of the booking, not a default or a multiple of it.
     expect(outcome.booking.expiresAt!.getTime()).toBeGreaterThanOrEqual(before + 60_000 - 1);
+    expect(outcome.booking.expiresAt!.getTime()).toBeLessThanOrEqual(after + 60_000);
   });
 
   it.each([
@@ -120,10 +160,11 @@ describe('BookingsService', () => {
     [{ salesEndAt: new Date(Date.now() - 1) }, 'SALE_CLOSED'],
     [{ cancelledAt: new Date() }, 'EVENT_CANCELLED'],
   ])('refuses outside the sale window before touching the inventory (%p -> %s)', async (change, code) => {
-    const { bookings, repository } = service();
+    const { bookings, inventory, repository } = service();
     Object.assign(event, change);
     try {
       await expect(bookings.create(event.id, ada)).rejects.toMatchObject({ code, status: 409 });
+      expect(inventory.reserveCalls).toBe(0);
       expect(repository.rows).toEqual([]);
     } finally {
       Object.assign(event, { salesStartAt: null, salesEndAt: null, cancelledAt: null });
@@ -137,8 +178,9 @@ describe('BookingsService', () => {
   });
 
   it('refuses more seats than MAX_TICKETS_PER_BOOKING before touching the inventory', async () => {
-    const { bookings, repository } = service();
+    const { bookings, inventory, repository } = service();
     await expect(bookings.create(event.id, { ...ada, quantity: 11 })).rejects.toBeInstanceOf(InvalidInputError);
+    expect(inventory.reserveCalls).toBe(0);
     expect(repository.rows).toEqual([]);
   });
 
@@ -154,7 +196,11 @@ describe('BookingsService', () => {
     repository.failInsert = () => new AmbiguousCommitError(new Error('connection lost'));
     repository.commitBeforeFailing = true;
     const outcome = await bookings.create(event.id, ada);
-    expect(outcome.kind).toBe('booked');
+    if (outcome.kind !== 'booked') throw new Error(`expected booked, got ${outcome.kind}`);
+    // The answer is what MySQL committed (found by its reference), with the secret whose hash it stored.
+    expect(repository.rows).toHaveLength(1);
+    expect(outcome.booking).toBe(repository.rows[0]);
+    expect(repository.rows[0].secretHash).toBe(sha256(outcome.secret!));
     expect(inventory.givenBack).toBe(0);
   });
 
@@ -172,5 +218,112 @@ describe('BookingsService', () => {
     expect(failure).toBeInstanceOf(DependencyUnavailableError);
     expect(failure).toMatchObject({ status: 503, code: 'MYSQL_UNAVAILABLE' });
     expect(inventory.givenBack).toBe(2);
+  });
+
+  describe('with an Idempotency-Key (IdempotentBookings around the use case)', () => {
+    it('books once: a replay answers the same booking and secret without touching the inventory again', async () => {
+      const { bookings, inventory, repository } = service();
+      const first = await bookings.create(event.id, ada, 'key-1');
+      const again = await bookings.create(event.id, ada, 'key-1');
+      if (first.kind !== 'booked' || again.kind !== 'booked') throw new Error('expected two booked outcomes');
+      expect(inventory.reserveCalls).toBe(1);
+      expect(repository.rows).toHaveLength(1);
+      expect(again.booking.reference).toBe(first.booking.reference);
+      expect(again.secret).toBe(first.secret);
+      expect(repository.rows[0].secretHash).toBe(sha256(first.secret!));
+    });
+
+    it('concurrent requests with one key: one booking, every one answered with it (the Redis claim serialises them)', async () => {
+      const { bookings, inventory, repository } = service();
+      const outcomes = await Promise.all(Array.from({ length: 5 }, () => bookings.create(event.id, ada, 'key-c')));
+      expect(inventory.reserveCalls).toBe(1);
+      expect(repository.rows).toHaveLength(1);
+      for (const o of outcomes) expect(o).toMatchObject({ kind: 'booked', booking: { reference: repository.rows[0].reference } });
+    });
+
+    it('replays a SOLD_OUT answer for the error TTL without asking the inventory again', async () => {
+      const { bookings, inventory } = service();
+      inventory.soldOut = true;
+      expect(await bookings.create(event.id, ada, 'key-s')).toEqual({ kind: 'sold-out', available: 0, requested: 2 });
+      inventory.soldOut = false;
+      expect(await bookings.create(event.id, ada, 'key-s')).toEqual({ kind: 'sold-out', available: 0, requested: 2 });
+      expect(inventory.reserveCalls).toBe(1);
+    });
+
+    it('replays from MySQL when Redis has forgotten the key', async () => {
+      const { bookings, inventory, redis } = service();
+      const first = await bookings.create(event.id, ada, 'key-2');
+      redis.values.clear();
+      const again = await bookings.create(event.id, ada, 'key-2');
+      if (first.kind !== 'booked' || again.kind !== 'booked') throw new Error('expected two booked outcomes');
+      expect(inventory.reserveCalls).toBe(1);
+      expect(again.booking.reference).toBe(first.booking.reference);
+      expect(again.secret).toBe(first.secret);
+    });
+
+    it('refuses the same key with a different body: 422 IDEMPOTENCY_KEY_REUSED, nothing more booked', async () => {
+      const { bookings, inventory, repository } = service();
+      await bookings.create(event.id, ada, 'key-3');
+      await expect(bookings.create(event.id, { ...ada, quantity: 3 }, 'key-3')).rejects.toMatchObject({
+        code: 'IDEMPOTENCY_KEY_REUSED',
+        status: 422,
+      });
+      expect(inventory.reserveCalls).toBe(1);
+      expect(repository.rows).toHaveLength(1);
+    });
+
+    it('different keys are different bookings', async () => {
+      const { bookings, repository } = service();
+      await bookings.create(event.id, ada, 'key-4');
+      await bookings.create(event.id, ada, 'key-5');
+      expect(repository.rows).toHaveLength(2);
+    });
+
+    it("DuplicateIdempotencyKeyError: a concurrent request with the key committed first; the loser gives its seats back and answers the winner's booking", async () => {
+      const { bookings, inventory, repository } = service();
+      let winner: StoredBooking | undefined;
+      repository.failInsert = (b) => {
+        // The winner (another instance, past this one's Redis claim) committed the same key and body a moment ago.
+        const reference = 'bk_winnerwinnerwinner0001';
+        const secret = secretFor(reference, { key: 'key-6', requestHash: b.requestHash! });
+        winner = {
+          ...b,
+          reference,
+          seats: [5, 6],
+          secretHash: sha256(secret),
+          id: 99,
+          status: 'confirmed',
+          expiresAt: null,
+          createdAt: new Date(),
+          cancelledAt: null,
+        };
+        repository.rows.push(winner);
+        return new DuplicateIdempotencyKeyError();
+      };
+      const outcome = await bookings.create(event.id, ada, 'key-6');
+      if (outcome.kind !== 'booked') throw new Error(`expected booked, got ${outcome.kind}`);
+      expect(outcome.booking).toBe(winner);
+      expect(sha256(outcome.secret!)).toBe(winner!.secretHash);
+      expect(inventory.givenBack).toBe(2);
+    });
+
+    it('DuplicateIdempotencyKeyError with a different body under the key: 422, seats given back', async () => {
+      const { bookings, inventory, repository } = service();
+      repository.failInsert = (b) => {
+        repository.rows.push({
+          ...b,
+          requestHash: 'another-body',
+          reference: 'bk_otherotherotherother01',
+          id: 98,
+          status: 'confirmed',
+          expiresAt: null,
+          createdAt: new Date(),
+          cancelledAt: null,
+        });
+        return new DuplicateIdempotencyKeyError();
+      };
+      await expect(bookings.create(event.id, ada, 'key-7')).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
+      expect(inventory.givenBack).toBe(2);
+    });
   });
 });

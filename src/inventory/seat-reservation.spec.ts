@@ -102,6 +102,29 @@ describe('SeatReservation', () => {
     expect(rebuilds).toEqual(['seat-conflict']);
   });
 
+  it('gives up with 503 INVENTORY_UNSETTLED after MAX_SEAT_CONFLICTS (3) seats MySQL already sold, giving each back', async () => {
+    const { reservation, strategy, released, rebuilds } = reservationWith([taken]);
+    let commits = 0;
+    const failure = await reservation
+      .reserve(request(), () => {
+        commits += 1;
+        return Promise.reject(new SeatAlreadyTakenError('dup'));
+      })
+      .catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(InventoryUnsettledError);
+    expect(failure).toMatchObject({ status: 503, code: 'INVENTORY_UNSETTLED' });
+    // Three conflicts are tolerated (each rebuilds and retries); the fourth gives up without another rebuild.
+    expect(commits).toBe(4);
+    expect(strategy.attempts).toBe(4);
+    expect(rebuilds).toEqual(['seat-conflict', 'seat-conflict', 'seat-conflict']);
+    expect(released).toEqual([
+      [1, 2],
+      [1, 2],
+      [1, 2],
+      [1, 2],
+    ]);
+  });
+
   it('never answers "busy": endless contention ends in DEADLINE_EXCEEDED at the deadline', async () => {
     const { reservation, strategy } = reservationWith([{ kind: 'conflict', reason: 'raced' }]);
     await expect(reservation.reserve(request(60), () => Promise.resolve('never'))).rejects.toBeInstanceOf(DeadlineExceededError);

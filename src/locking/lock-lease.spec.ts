@@ -42,8 +42,12 @@ describe('LockLease', () => {
 
   it('a failed extension marks the lease lost (counted once): the holder must not write', async () => {
     const metrics = new SeatguardMetrics();
-    const lease = new LockLease(fakeLock(40, { failExtensions: true }).lock, 40, 30, metrics);
-    await sleep(30);
+    // A long TTL, extended early: only the failed extension (after ~10 ms), not the expiry (after 60 s), can end it.
+    const { lock } = fakeLock(60_000, { failExtensions: true });
+    const lease = new LockLease(lock, 60_000, 59_990, metrics);
+    expect(lease.held).toBe(true);
+    for (const until = Date.now() + 5000; lease.held && Date.now() < until;) await sleep(5);
+    expect(Date.now()).toBeLessThan(lock.expiration);
     expect(lease.held).toBe(false);
     expect(lease.held).toBe(false);
     expect(await lostCount(metrics)).toBe(1);
