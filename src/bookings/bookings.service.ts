@@ -15,10 +15,10 @@ import {
 import { asDependencyFailure } from '../errors/driver-errors';
 import type { Event } from '../events/event.model';
 import { EventsService } from '../events/events.service';
-import { Reservation, SeatInventory } from '../inventory/seat-inventory';
+import { Reservation, SeatInventory, seatsMayBeSold } from '../inventory/seat-inventory';
 import { SeatguardMetrics } from '../metrics/seatguard-metrics';
 import { newReference, secretFor, sha256Hex } from './booking-credentials';
-import { BatchAnswer, BookingBatcher } from './batching/booking-batcher';
+import { BatchAnswer, BatchCommitLost, BookingBatcher } from './batching/booking-batcher';
 import type { BookingOutcome } from './booking-outcome';
 import type { StoredBooking } from './booking.model';
 import { CreateBookingDto } from './dto/create-booking.dto';
@@ -189,10 +189,14 @@ export class BookingsService {
         draft: (seats) => this.newBooking(event, input, idem, seats, mode, reference, secret),
       });
     } catch (error) {
-      if (error instanceof AmbiguousCommitError) {
-        return { kind: 'committed', value: await this.resolveAmbiguousCommit(reference, secret, deadline, error) };
+      if (!(error instanceof BatchCommitLost)) throw error;
+      // Settled by this booking's own reference, as alone; seats that did not sell go back.
+      try {
+        return { kind: 'committed', value: await this.resolveAmbiguousCommit(reference, secret, deadline, error.lost) };
+      } catch (unsettled) {
+        if (!seatsMayBeSold(unsettled)) await this.batcher.giveBack(event.id, error.seats);
+        throw unsettled;
       }
-      throw error;
     }
     if (answer.kind === 'alone') return this.reserveAlone(event, input, idem, mode, deadline);
     if (answer.kind === 'sold-out') return answer;
