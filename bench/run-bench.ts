@@ -34,6 +34,7 @@ import { Deployment, startDeployment } from './deployment';
 import type { LoadPlan, LoadResult } from './load-generator';
 import { Samples, scrape, strategyCounters } from './prometheus-delta';
 import { adapterTargetChecks } from './adapter-checks';
+import { batchingTargetChecks } from './batching-checks';
 import { mysqlPool } from './references/reference-server';
 import { cells, group, markdownTable, medianRun, RunRow, scaleTable, targetChecks, textHeader, textRow } from './report';
 
@@ -314,7 +315,7 @@ async function main(): Promise<number> {
     console.log(`\nMedians of ${o.repeat} (ratios against the references' medians in the same scenario):\n`);
     console.log(textHeader());
     for (const m of medians) console.log(textRow(m));
-    const checks = o.quick ? [] : [...targetChecks(rows), ...adapterTargetChecks(rows)];
+    const checks = o.quick ? [] : [...targetChecks(rows), ...adapterTargetChecks(rows), ...batchingTargetChecks(rows)];
     if (checks.length) {
       console.log('\nTargets:');
       for (const c of checks) console.log(`  ${c.met ? 'met    ' : 'NOT MET'} ${c.what}: ${c.value}`);
