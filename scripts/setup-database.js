@@ -18,9 +18,12 @@ async function main() {
     password: env.MYSQL_ADMIN_PASSWORD || '',
   });
   const user = env.DB_USER || 'seatguard';
-  const databases = [env.DB_NAME || 'seatguard', fresh].filter(Boolean);
+  // A fresh test database gets an empty sibling for the tests' control group (test/support/controls/unguarded-db.ts).
+  const unguarded = fresh && /_test$/.test(fresh) ? `${fresh.replace(/_test$/, '')}_unguarded_test` : undefined;
+  const databases = [env.DB_NAME || 'seatguard', fresh, unguarded].filter(Boolean);
   try {
     if (fresh) await admin.query(`DROP DATABASE IF EXISTS \`${fresh}\``);
+    if (unguarded) await admin.query(`DROP DATABASE IF EXISTS \`${unguarded}\``);
     for (const db of databases) {
       await admin.query(`CREATE DATABASE IF NOT EXISTS \`${db}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
     }

@@ -17,6 +17,8 @@ ensure_load_balancer
 status=0
 log "unit tests (deployment checks included)"
 npx jest --ci --json --outputFile="$RESULTS/unit.json" || status=1
+log "type check (swc runs the suites without checking types; counted as one test)"
+node scripts/typecheck-result.js "$RESULTS/typecheck.json" || status=1
 log "e2e tests (real MySQL and Redis)"
 HTTP_ADAPTER=express npx jest -c test/jest-e2e.json --ci --runInBand --json --outputFile="$RESULTS/e2e.json" || status=1
 # The suites that speak HTTP to the app, once more on the opt-in adapter: same assertions, same answers.
@@ -28,6 +30,7 @@ HTTP_SUITES=(
   test/booking-ownership.e2e-spec.ts
   test/checkout.e2e-spec.ts
   test/http-metrics.e2e-spec.ts
+  test/races-and-abuse/cancel-and-waitlist.e2e-spec.ts
 )
 log "HTTP-facing e2e suites on Fastify (HTTP_ADAPTER=fastify)"
 HTTP_ADAPTER=fastify npx jest -c test/jest-e2e.json --ci --runInBand --json --outputFile="$RESULTS/e2e-fastify.json" "${HTTP_SUITES[@]}" || status=1

@@ -2,6 +2,8 @@ import { ADMIN_TOKEN } from './setup/test-settings';
 import { admin, createEvent, json } from './support/sale';
 import { closeTestDb, rows, snapshot, truncateAll } from './support/test-db';
 import { closeTestRedis, flushTestRedis } from './support/test-redis';
+import { randomBytes } from 'node:crypto';
+import { startExtraRedis } from '../tools/redis-server';
 import { startChildApp } from './support/child-app';
 import { RunningApp, startApp } from './support/test-app';
 
@@ -683,18 +685,42 @@ describe('bad input corpus and abuse', () => {
   });
 
   it('never writes a secret to the logs', async () => {
-    const verbose = await startChildApp({ LOG_LEVEL: 'debug' });
+    // Every kind of secret the app handles is really used: the admin token, a wrong one, a booking's secret (shown
+    // in the 201 and presented back), an Idempotency-Key, and a Redis password in REDIS_URL and REDLOCK_NODES.
+    const redisPassword = `redis-pw-${randomBytes(8).toString('hex')}`;
+    const redis = await startExtraRedis({ password: redisPassword });
+    const idempotencyKey = `idem-${randomBytes(8).toString('hex')}`;
+    let booked: { reference?: string; secret?: string } = {};
     try {
-      await fetch(`${verbose.url}/api/v1/events`, { method: 'POST', headers: admin, body: eventBody({}) });
-      await fetch(`${verbose.url}/api/v1/events`, { method: 'POST', headers: wrongAdmin, body: eventBody({}) });
-      await fetch(`${verbose.url}/api/v1/events/${eventId}/bookings`, { method: 'POST', headers: json, body: '{"quantity":' });
+      const verbose = await startChildApp({ LOG_LEVEL: 'debug', REDIS_URL: redis.url, REDLOCK_NODES: redis.url });
+      try {
+        await fetch(`${verbose.url}/api/v1/events`, { method: 'POST', headers: admin, body: eventBody({}) });
+        await fetch(`${verbose.url}/api/v1/events`, { method: 'POST', headers: wrongAdmin, body: eventBody({}) });
+        await fetch(`${verbose.url}/api/v1/events/${eventId}/bookings`, { method: 'POST', headers: json, body: '{"quantity":' });
+        const res = await fetch(`${verbose.url}/api/v1/events/${eventId}/bookings`, {
+          method: 'POST',
+          headers: { ...json, 'Idempotency-Key': idempotencyKey },
+          body: booking({}),
+        });
+        expect(res.status).toBe(201);
+        booked = (await res.json()) as typeof booked;
+        const read = await fetch(`${verbose.url}/api/v1/bookings/${booked.reference}`, {
+          headers: { authorization: `Bearer ${booked.secret}` },
+        });
+        expect(read.status).toBe(200);
+      } finally {
+        await verbose.stop();
+      }
+      const log = verbose.output();
+      // The request lines were written (so the checks below looked at something), the booking's included.
+      expect(log).toContain('"authorization":"[redacted]"');
+      expect(log).toContain(booked.reference);
+      for (const secret of [ADMIN_TOKEN, 'not-the-admin-token-at-all', booked.secret!, idempotencyKey, redisPassword]) {
+        expect(log).not.toContain(secret);
+      }
+      if (process.env.DB_PASSWORD) expect(log).not.toContain(process.env.DB_PASSWORD);
     } finally {
-      await verbose.stop();
+      await redis.stop();
     }
-    const log = verbose.output();
-    expect(log).toContain('"authorization":"[redacted]"'); // request lines were written, so the checks below looked at something
-    expect(log).not.toContain(ADMIN_TOKEN);
-    expect(log).not.toContain('not-the-admin-token-at-all');
-    if (process.env.DB_PASSWORD) expect(log).not.toContain(process.env.DB_PASSWORD);
   });
 });

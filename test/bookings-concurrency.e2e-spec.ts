@@ -1,5 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Answer } from './support/invariants/sale-invariants';
+import { Answer, saleViolations } from './support/invariants/sale-invariants';
+import { readSaleState } from './support/invariants/read-sale-state';
+import { closeUnguardedDb, prepareUnguardedDatabase, UNGUARDED_DB_NAME, unguardedRows } from './support/controls/unguarded-db';
 import { admin, book, burst, countByStatus, createEvent, customerBurst, ownerOf, violationsFor } from './support/sale';
 import { closeTestDb, rows, truncateAll } from './support/test-db';
 import { closeTestRedis, flushTestRedis, testRedis } from './support/test-redis';
@@ -175,22 +177,44 @@ describe('bookings under concurrency (real MySQL and Redis)', () => {
     );
   });
 
-  it('proof 9 (control group): without the limit the same burst gives the customer 40 seats, which the check would catch', async () => {
-    const event = await createEvent(app.url, { capacity: 100, strategy: 'atomic' });
+  it('proof 9 (control group): the same limit checked naively (count, then insert, no lock) lets the burst past it, and proof 9 would catch it', async () => {
+    // The control keeps maxPerCustomer 2 and checks it, but without the customer's row lock (see
+    // overwriting-bookings.repository.ts): concurrent bookings each count what was committed before any of them.
+    const event = await createEvent(app.url, { capacity: 100, strategy: 'unsafe', maxPerCustomer: 2 });
     const { answers, seatsHeld } = await customerBurst([app.url], event.id, 40, 'greedy@example.com');
-    // What proof 9 asserts fails here, on both counts.
+    // What proof 9 asserts fails here...
+    expect(seatsHeld).toBeGreaterThan(2);
     expect(countByStatus(answers)).not.toEqual({ 201: 2, 409: 38 });
-    expect(seatsHeld).toBe(40);
+    // ...though the limit is there: one more booking, alone, is refused by it. The burst raced the check.
+    expect((await book(app.url, event.id, 1, {}, 'greedy@example.com')).body?.code).toBe('CUSTOMER_LIMIT_REACHED');
+    process.stdout.write(`[proof 9 control] naive limit check: ${JSON.stringify(countByStatus(answers))}, customer holds ${seatsHeld}\n`);
   });
 
-  it('proof 5 (control group): the same checks catch the oversell of the unsafe strategy', async () => {
-    const event = await createEvent(app.url, { capacity: 100, strategy: 'unsafe' });
-    const answers = await burst(300, () => book(app.url, event.id, 1));
-    const violations = await violationsFor(event.id, 100, answers, true);
-    expect(violations.some((v) => v.startsWith('oversold') || v.startsWith('double seat'))).toBe(true);
-    process.stdout.write(
-      `[proof 5] unsafe: ${JSON.stringify(countByStatus(answers))}; checker reported ${violations.length} violations, e.g. "${violations[0]}"\n`,
-    );
+  describe('proof 5 (control group), on a database without the tickets guards', () => {
+    let control: RunningApp;
+    beforeAll(async () => {
+      await prepareUnguardedDatabase();
+      control = await startApp({ UNSAFE_DELAY_MS: '20', DB_NAME: UNGUARDED_DB_NAME, UNSAFE_INSERT: 'call' }, { testControls: true });
+    });
+    afterAll(async () => {
+      await control.close();
+      await closeUnguardedDb();
+    });
+
+    it('the unsafe strategy, booking through the same CALL insert_booking as the app, oversells: tickets > capacity, and the checks catch it', async () => {
+      const event = await createEvent(control.url, { capacity: 100, strategy: 'unsafe' });
+      const answers = await burst(300, () => book(control.url, event.id, 1));
+      const stored = await readSaleState(unguardedRows, event.id, testRedis());
+      const violations = saleViolations({ capacity: 100, answers, ...stored, expectSoldOut: true });
+      // The check a guarded database can never trip: more ticket rows than seats.
+      expect(violations.filter((v) => /^oversold: \d+ tickets for 100 seats$/.test(v))).toHaveLength(1);
+      expect(stored.tickets.length).toBeGreaterThan(100);
+      expect(violations.some((v) => v.startsWith('double seat'))).toBe(true);
+      process.stdout.write(
+        `[proof 5] unsafe via CALL insert_booking: ${JSON.stringify(countByStatus(answers))}, ${stored.tickets.length} tickets for 100 seats; ` +
+          `checker reported ${violations.length} violations, e.g. "${violations[0]}"\n`,
+      );
+    });
   });
 
   it('proof 6: 25 concurrent requests with one Idempotency-Key make one booking and 25 identical answers', async () => {

@@ -7,8 +7,8 @@ import { closeTestRedis, flushTestRedis } from './support/test-redis';
 import { RunningApp, startApp } from './support/test-app';
 import { waitFor } from './support/purchase-loop';
 
-/** Short enough to test, long enough for a burst to finish before the first hold lapses. */
-const HOLD_MS = 2000;
+/** Long: no hold of proof 10 lapses by itself while the test works through it, however slow the machine. */
+const HOLD_MS = 600_000;
 
 interface Hold {
   status: number;
@@ -90,7 +90,12 @@ describe('checkout', () => {
     const h = await hold(event.id);
     expect(h.status).toBe(201);
     expect((await book(app.url, event.id, 1)).status).toBe(409);
-    await sleep(Math.max(0, Date.parse(h.body.expiresAt!) - Date.now()) + 100 + 150);
+    // Polled, not slept for: the sweeper (every 100 ms) ends the hold once MySQL's clock passes expiresAt.
+    await waitFor('the lapsed hold swept', async () => {
+      const [row] = await rows<{ status: string }>('SELECT status FROM bookings WHERE reference = ?', [h.body.reference]);
+      return row.status === 'expired';
+    });
+    expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(h.body.expiresAt!));
     const late = await confirm(h);
     expect(late.status).toBe(410);
     expect((await late.json()).code).toBe('HOLD_EXPIRED');
@@ -140,8 +145,17 @@ describe('checkout', () => {
       }
       for (const offer of offers) expect((await confirm(offer)).status).toBe(200);
 
-      // The last third lapses; the sweeper (any instance) returns their seats.
-      await waitFor('lapsed holds swept', async () => (await eventState(event.id)).held === 0, HOLD_MS + 10_000);
+      // The last third lapses. MySQL's clock alone decides when (expires_at <= NOW(3), for the sweeper and for a
+      // confirm alike), so moving their instant into the past is waiting it out, without racing a short hold time
+      // against ~100 sequential calls on a busy machine. They are still held until the sweeper (any instance) ends them.
+      const stillHeld = await rows<{ n: number }>("SELECT COUNT(*) AS n FROM bookings WHERE event_id = ? AND status = 'held'", [event.id]);
+      expect(Number(stillHeld[0].n)).toBe(toExpire.length);
+      await rows("UPDATE bookings SET expires_at = NOW(3) - INTERVAL 1 SECOND WHERE event_id = ? AND status = 'held'", [event.id]);
+      // Swept in MySQL, then the seats go back to the pool (or to the waiting list): polled until both are done.
+      await waitFor('lapsed holds swept and their seats back on sale', async () => {
+        const state = await eventState(event.id);
+        return state.held === 0 && state.available === 57;
+      });
       for (const h of toExpire.slice(0, 3)) expect((await confirm(h)).status).toBe(410);
       const gone = new Set([...toRelease, ...toExpire].map((h) => h.body.reference));
       expect(await eventState(event.id)).toMatchObject({ sold: 43, held: 0, available: 57 });
@@ -158,16 +172,17 @@ describe('checkout', () => {
     });
   });
 
-  it('a confirm racing the expiry: exactly one of them wins, for each of 200 holds', async () => {
-    const capacity = 200;
-    const event = await createEvent(app.url, { capacity, strategy: 'atomic', checkoutHoldTtlMs: 1000 });
-    const holds = await Promise.all(Array.from({ length: capacity }, () => hold(event.id)));
-    expect(holds.every((h) => h.status === 201)).toBe(true);
-    // Each confirm lands within a few ms of its hold's expiry, while the sweeper runs every 100 ms.
+  /**
+   * `count` holds of 1 s; each confirm is sent at a random instant from `earlyMs` before to `lateMs` after its
+   * hold's expiry. Returns how many confirms won, after checking every answer against what MySQL stored.
+   */
+  const confirmsAtExpiry = async (count: number, earlyMs: number, lateMs: number): Promise<number> => {
+    const event = await createEvent(app.url, { capacity: count, strategy: 'atomic', checkoutHoldTtlMs: 1000 });
+    const holds = await Promise.all(Array.from({ length: count }, () => hold(event.id)));
+    expect(countByStatus(holds as Answer[])).toEqual({ 201: count });
     const answers = await Promise.all(
       holds.map(async (h) => {
-        // Sent from 80 ms before to 10 ms after the expiry: with 200 at once, some land before it, some after.
-        await sleep(Math.max(0, Date.parse(h.body.expiresAt!) - Date.now() + Math.floor(Math.random() * 90) - 80));
+        await sleep(Math.max(0, Date.parse(h.body.expiresAt!) - Date.now() + Math.floor(Math.random() * (earlyMs + lateMs)) - earlyMs));
         return (await confirm(h)).status;
       }),
     );
@@ -187,13 +202,26 @@ describe('checkout', () => {
         : answers[i] !== 410 || row.status !== 'expired' || Number(row.tickets) !== 0;
     });
     expect(mismatched).toEqual([]);
-    const won = answers.filter((s) => s === 200).length;
-    // Both outcomes happened, or this was no race.
-    expect(won).toBeGreaterThan(0);
-    expect(won).toBeLessThan(200);
     const confirmedAnswers = holds.filter((_, i) => answers[i] === 200) as Answer[];
-    expect(await violationsFor(event.id, capacity, confirmedAnswers, false)).toEqual([]);
-    process.stdout.write(`[race] 200 confirms at expiry: ${won} confirmed, ${200 - won} expired; every answer matches MySQL\n`);
+    expect(await violationsFor(event.id, count, confirmedAnswers, false)).toEqual([]);
+    return answers.filter((s) => s === 200).length;
+  };
+
+  it('a confirm racing the expiry: exactly one of them wins, for each hold; both outcomes happen', async () => {
+    // The race must really happen (some confirms win, some lose). A busy machine delays the confirms: each round
+    // that saw only one outcome widens the window on the side that was missing, up to six rounds.
+    let [earlyMs, lateMs] = [80, 10];
+    const rounds: string[] = [];
+    for (let round = 1; round <= 6; round++) {
+      const won = await confirmsAtExpiry(100, earlyMs, lateMs);
+      rounds.push(`-${earlyMs}..+${lateMs} ms: ${won}/100 confirmed`);
+      if (won > 0 && won < 100) break;
+      if (won === 0) earlyMs *= 3;
+      else lateMs *= 3;
+    }
+    process.stdout.write(`[race] confirms at expiry, every answer matches MySQL: ${rounds.join('; ')}\n`);
+    const last = rounds[rounds.length - 1];
+    expect(last).not.toMatch(/: (0|100)\/100/);
   });
 
   it('a sale window: a burst around the opening instant gets no seat before it, SALE_NOT_OPEN with Retry-After and opensAt', async () => {
@@ -201,10 +229,12 @@ describe('checkout', () => {
     const event = await createEvent(app.url, { capacity: 1000, strategy: 'pessimistic', salesStartAt: opensAt.toISOString() });
     expect((await eventState(event.id)).saleStatus).toBe('not-open');
     const answers: { sentAt: number; status: number; code?: string; retryAfter: string | null; opensAt?: string }[] = [];
-    await sleep(opensAt.getTime() - Date.now() - 500);
-    const until = opensAt.getTime() + 500;
+    // Firing from now until enough seats were sold after the opening (or a generous deadline): the burst spans the
+    // opening instant however slow the machine, and nothing depends on how many answers fit in a time window.
+    const giveUpAt = Date.now() + 30_000;
+    const booked = () => answers.filter((a) => a.status === 201).length;
     const fire = async () => {
-      while (Date.now() < until) {
+      while (booked() < 20 && Date.now() < giveUpAt) {
         const sentAt = Date.now();
         const res = await fetch(api(`/events/${event.id}/bookings`), {
           method: 'POST',
@@ -215,12 +245,28 @@ describe('checkout', () => {
         answers.push({ sentAt, status: res.status, code: body.code, retryAfter: res.headers.get('retry-after'), opensAt: body.opensAt });
       }
     };
-    await Promise.all(Array.from({ length: 8 }, fire));
+    // MySQL's own clock watches too: every time it reads, before the opening by its clock, it holds no booking.
+    const seenByMysql: { now: Date; bookings: number }[] = [];
+    const watch = async () => {
+      while (booked() < 20 && Date.now() < giveUpAt) {
+        const [sample] = await rows<{ now: Date; n: number }>('SELECT NOW(3) AS now, COUNT(*) AS n FROM bookings WHERE event_id = ?', [
+          event.id,
+        ]);
+        seenByMysql.push({ now: new Date(sample.now), bookings: Number(sample.n) });
+        await sleep(5);
+      }
+    };
+    await Promise.all([...Array.from({ length: 8 }, fire), watch()]);
     const early = answers.filter((a) => a.status === 409);
-    expect(early.length).toBeGreaterThan(10);
+    // The burst really spanned the opening: refusals before it, bookings after it.
+    expect(early.length).toBeGreaterThan(0);
+    expect(booked()).toBeGreaterThanOrEqual(20);
+    expect(answers.every((a) => a.status === 201 || a.status === 409)).toBe(true);
     expect(early.every((a) => a.code === 'SALE_NOT_OPEN' && a.opensAt === opensAt.toISOString() && Number(a.retryAfter) >= 1)).toBe(true);
-    expect(answers.filter((a) => a.status === 201).length).toBeGreaterThan(10);
-    // MySQL's own timestamps: no booking was made before the opening instant.
+    const beforeOpening = seenByMysql.filter((s) => s.now.getTime() < opensAt.getTime());
+    expect(beforeOpening.length).toBeGreaterThan(0);
+    expect(beforeOpening.filter((s) => s.bookings > 0)).toEqual([]);
+    // The app's timestamps agree: no booking was made before the opening instant.
     const [{ first }] = await rows<{ first: Date }>('SELECT MIN(created_at) AS first FROM bookings WHERE event_id = ?', [event.id]);
     expect(new Date(first).getTime()).toBeGreaterThanOrEqual(opensAt.getTime());
     const closed = await patch(event.id, { salesEndAt: new Date(Date.now() - 1).toISOString() });
@@ -234,11 +280,10 @@ describe('checkout', () => {
     const key = { 'Idempotency-Key': `early-${event.id}` };
     const early = await book(app.url, event.id, 1, key, 'early@example.com');
     expect(early.body?.code).toBe('SALE_NOT_OPEN');
-    await sleep(opensAt.getTime() - Date.now() + 50);
+    await waitFor('the opening instant', () => Date.now() > opensAt.getTime());
     const inTime = await book(app.url, event.id, 1, key, 'early@example.com');
-    expect(inTime.status).toBe(201);
-    expect((await patch(event.id, { salesEndAt: new Date(Date.now() + 100).toISOString() })).status).toBe(200);
-    await sleep(150);
+    expect(inTime).toMatchObject({ status: 201 });
+    expect((await patch(event.id, { salesEndAt: new Date(Date.now() - 1).toISOString() })).status).toBe(200);
     expect((await book(app.url, event.id, 1, {}, 'late@example.com')).body?.code).toBe('SALE_CLOSED');
     expect(await book(app.url, event.id, 1, key, 'early@example.com')).toEqual(inTime);
   });
@@ -312,6 +357,11 @@ describe('checkout', () => {
   it('bad input for every checkout route: 4xx naming the problem, nothing written', async () => {
     const event = await createEvent(app.url, { capacity: 3 });
     const h = await hold(event.id);
+    // No hold of an earlier test may lapse (and be swept) while the snapshot is compared.
+    await waitFor(
+      'no hold about to lapse',
+      async () => (await rows("SELECT 1 FROM bookings WHERE status = 'held' AND expires_at < NOW(3) + INTERVAL 2 MINUTE")).length === 0,
+    );
     const before = await snapshot();
     const cases: [string, string, unknown, Record<string, string>, number, RegExp][] = [
       [

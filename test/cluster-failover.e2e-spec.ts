@@ -4,6 +4,7 @@ import { STRATEGY_NAMES } from '../src/inventory/strategies/strategy-name';
 import { startRedisCluster, LocalRedisCluster } from '../tools/redis-cluster';
 import { startExtraRedis } from '../tools/redis-server';
 import { ChildApp, startChildApp } from './support/child-app';
+import { Cleanups } from './support/cleanups';
 import { answerOf, FAST_RECOVERY, finishSaleReport, notHonestRefusals, openSale, Sale, sold, tally } from './support/drill-sale';
 import { PurchaseLoop } from './support/purchase-loop';
 import { createEvent } from './support/sale';
@@ -25,17 +26,14 @@ const GAP_CODES = ['REDIS_UNAVAILABLE', 'DEADLINE_EXCEEDED'];
  * Redis offering no seat MySQL has sold.
  */
 describe('Redis Cluster failover', () => {
-  const cleanups: (() => Promise<unknown>)[] = [];
-  const later = <T>(thing: T, stop: (t: T) => Promise<unknown>): T => {
-    cleanups.push(() => stop(thing));
-    return thing;
-  };
+  const cleanups = new Cleanups();
+  const later = <T extends object>(thing: T, stop: (t: T) => Promise<unknown>): T => cleanups.later(thing, stop);
 
   beforeAll(async () => {
     await truncateAll();
   });
   afterEach(async () => {
-    while (cleanups.length) await cleanups.pop()!().catch(() => undefined);
+    await cleanups.runAll();
   });
   afterAll(async () => {
     await closeTestDb();

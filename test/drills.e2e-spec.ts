@@ -3,7 +3,8 @@ import { seatKeys } from '../src/inventory/seat-keys';
 import { startExtraRedis, ExtraRedis, WriteRefusal } from '../tools/redis-server';
 import { startTcpProxy, TcpProxy } from '../tools/tcp-proxy';
 import { TEST_REDIS_URL, testEnvironment } from './setup/test-settings';
-import { ChildApp, startChildApp } from './support/child-app';
+import { ChildApp, startChildApp, startChildApps } from './support/child-app';
+import { Cleanups } from './support/cleanups';
 import {
   answerOf,
   describeAttempt,
@@ -33,11 +34,8 @@ const REDIS_REFUSAL_CODES = ['REDIS_UNAVAILABLE', 'LOCK_QUORUM_UNAVAILABLE', 'DE
  * it back, lets the sale finish, and checks the invariants from MySQL.
  */
 describe('fault drills', () => {
-  const cleanups: (() => Promise<unknown>)[] = [];
-  const later = <T extends { stop?: () => Promise<unknown>; close?: () => Promise<unknown> }>(thing: T): T => {
-    cleanups.push(() => (thing.stop ?? thing.close)!.call(thing));
-    return thing;
-  };
+  const cleanups = new Cleanups();
+  const later = <T extends { stop?: () => Promise<unknown>; close?: () => Promise<unknown> }>(thing: T): T => cleanups.later(thing);
   /** Every drill's buyers, so that after each drill every answer they got can be checked for a 5xx. */
   const loads: PurchaseLoop[] = [];
   const openTrackedSale = (o: SaleSetup) =>
@@ -51,7 +49,7 @@ describe('fault drills', () => {
     await flushTestRedis();
   });
   afterEach(async () => {
-    while (cleanups.length) await cleanups.pop()!().catch(() => undefined);
+    await cleanups.runAll();
     // A 500 is a bug, whatever the fault: no drill may produce one (503 is the honest "try again").
     const serverErrors = loads.splice(0).flatMap((l) => l.attempts.filter((a) => a.status >= 500 && a.status !== 503));
     expect(tally(serverErrors.map(answerOf))).toEqual({});
@@ -123,7 +121,7 @@ describe('fault drills', () => {
   });
 
   it('drill 3: kill -9 one of three instances mid-sale and restart it: nothing stranded, sold == capacity', async () => {
-    const apps: ChildApp[] = await Promise.all([0, 1, 2].map(() => startChildApp(FAST_RECOVERY)));
+    const apps: ChildApp[] = await startChildApps(3, FAST_RECOVERY);
     apps.forEach((a) => later(a));
     const sale = await openTrackedSale({
       adminUrl: apps[0].url,

@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { STRATEGY_NAMES } from '../src/inventory/strategies/strategy-name';
 import { LoadBalancer, startLoadBalancer } from '../tools/load-balancer';
-import { ChildApp, startChildApp } from './support/child-app';
+import { ChildApp, startChildApps } from './support/child-app';
 import { Answer } from './support/invariants/sale-invariants';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BATCH_MODES, batchCounters, batchesSince } from './support/batching';
@@ -85,7 +85,7 @@ describe('three instances behind a load balancer (HAProxy)', () => {
     const lbAddress = '127.0.0.3';
     // UNSAFE_DELAY_MS widens the control group's read-then-write window (test controls only).
     const env = { ...limited, ...BATCH_MODES[0].env, TRUST_PROXY: lbAddress, UNSAFE_DELAY_MS: '20' };
-    apps = await Promise.all([0, 1, 2].map(() => startChildApp(env, { testControls: true })));
+    apps = await startChildApps(3, env, { testControls: true });
     lb = await startLoadBalancer(
       apps.map((a) => a.url),
       { sourceAddress: lbAddress },
@@ -93,7 +93,7 @@ describe('three instances behind a load balancer (HAProxy)', () => {
   });
   afterAll(async () => {
     await lb?.stop();
-    await Promise.allSettled(apps.map((a) => a.stop()));
+    await Promise.all(apps.map((a) => a.stop()));
     await closeTestDb();
     await closeTestRedis();
   });
@@ -147,7 +147,7 @@ describe('two batched instances behind a load balancer (group commit)', () => {
   };
 
   beforeAll(async () => {
-    apps = await Promise.all([0, 1].map(() => startChildApp({ ...BATCH_MODES[1].env })));
+    apps = await startChildApps(2, { ...BATCH_MODES[1].env });
     lb = await startLoadBalancer(apps.map((a) => a.url));
   });
   afterAll(async () => {

@@ -60,8 +60,20 @@ describe('migrations under a MySQL named lock (the Kubernetes init step)', () =>
     const run = startMigration();
     let exited = false;
     void run.finished.then(() => (exited = true));
-    await new Promise((r) => setTimeout(r, 1500));
+    // Waiting means: its session sits in GET_LOCK on the migrations lock (MySQL says so), not merely "not done yet".
+    const [[{ holder }]] = await db.query<RowDataPacket[]>('SELECT CONNECTION_ID() AS holder');
+    const waitingInGetLock = async () => {
+      const [sessions] = await db.query<RowDataPacket[]>(
+        "SELECT ID FROM information_schema.PROCESSLIST WHERE ID <> ? AND DB = ? AND INFO LIKE 'SELECT GET_LOCK(%'",
+        [holder, DB_NAME],
+      );
+      return sessions.length === 1;
+    };
+    for (const until = Date.now() + 30_000; !(await waitingInGetLock()) && !exited && Date.now() < until;) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
     expect(exited).toBe(false);
+    expect(await waitingInGetLock()).toBe(true);
     const [tables] = await db.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = ?', [
       DB_NAME,
     ]);

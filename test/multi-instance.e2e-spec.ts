@@ -1,4 +1,4 @@
-import { ChildApp, startChildApp } from './support/child-app';
+import { ChildApp, startChildApps } from './support/child-app';
 import { book, burst, countByStatus, createEvent, customerBurst, violationsFor } from './support/sale';
 import { closeTestDb, truncateAll } from './support/test-db';
 import { closeTestRedis, flushTestRedis } from './support/test-redis';
@@ -14,8 +14,9 @@ describe('several app instances', () => {
     await flushTestRedis();
   });
   afterEach(async () => {
-    await Promise.all(apps.map((a) => a.stop()));
+    const stopping = apps;
     apps = [];
+    await Promise.all(stopping.map((a) => a.stop()));
   });
   afterAll(async () => {
     await closeTestDb();
@@ -25,7 +26,7 @@ describe('several app instances', () => {
   it.each(BATCH_MODES)(
     'proof 4 ($mode): three instances, load spread over them, every strategy: no oversell, sold == capacity',
     async ({ mode, env }) => {
-      apps = await Promise.all([startChildApp(env), startChildApp(env), startChildApp(env)]);
+      apps = await startChildApps(3, env);
       for (const strategy of STRATEGY_NAMES) {
         const event = await createEvent(apps[0].url, { capacity: 100, strategy });
         const before = await Promise.all(apps.map((a) => batchCounters(a.url)));
@@ -46,7 +47,7 @@ describe('several app instances', () => {
   );
 
   it('proof 9 across instances: one customer on two instances, maxPerCustomer 2, every strategy: exactly 2 seats', async () => {
-    apps = await Promise.all([startChildApp(), startChildApp()]);
+    apps = await startChildApps(2);
     for (const strategy of STRATEGY_NAMES) {
       const event = await createEvent(apps[0].url, { capacity: 50, strategy, maxPerCustomer: 2 });
       const { answers, seatsHeld } = await customerBurst(
@@ -65,7 +66,7 @@ describe('several app instances', () => {
 
   it('proof 8: pessimistic locks that expire mid-way (stall longer than the TTL) still never oversell', async () => {
     const stalled = { LOCK_TTL_MS: '200', LOCK_EXTEND_THRESHOLD_MS: '50', TEST_CRITICAL_SECTION_DELAY_MS: '350' };
-    apps = await Promise.all([startChildApp(stalled, { testControls: true }), startChildApp(stalled, { testControls: true })]);
+    apps = await startChildApps(2, stalled, { testControls: true });
     const event = await createEvent(apps[0].url, { capacity: 10, strategy: 'pessimistic' });
     const answers = await burst(24, (i) => book(apps[i % 2].url, event.id, 1));
     expect(countByStatus(answers)).toEqual({ 201: 10, 409: 14 });

@@ -1,5 +1,4 @@
-import { applyDecorators, Body, Controller, Delete, Get, Param, Post, Query, UseGuards, UseInterceptors } from '@nestjs/common';
-import { ThrottlerGuard } from '@nestjs/throttler';
+import { applyDecorators, Body, Controller, Delete, Get, Param, Post, Query, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ADMIN_SECURITY_SCHEME, AdminOnly } from '../auth/admin-only.decorator';
 import { ParseIdPipe } from '../http/parse-id.pipe';
@@ -11,6 +10,7 @@ import {
   SALE_STATE_CONFLICTS,
   SEAT_RESERVATION_UNAVAILABLE,
 } from '../openapi/api-error-responses';
+import { PerAddressRateLimit } from '../rate-limit/per-address-rate-limit';
 import { ApiIdParam } from '../openapi/api-id-param';
 import { AuthorizationHeader, BOOKING_SECRET_SCHEME, BookingAccessResolver } from './booking-access';
 import type { BookingOutcome } from './booking-outcome';
@@ -49,7 +49,7 @@ export class BookingsController {
   ) {}
 
   @Post('events/:id/bookings')
-  @UseGuards(ThrottlerGuard)
+  @PerAddressRateLimit()
   @UseInterceptors(BookingOutcomeInterceptor)
   @ApiOperation({
     summary: 'Book seats',
@@ -80,7 +80,7 @@ export class BookingsController {
       409: `SOLD_OUT (with \`available\` and \`requested\`), CUSTOMER_LIMIT_REACHED, ${SALE_STATE_CONFLICTS}`,
       ...JSON_BODY_ERRORS,
       422: 'IDEMPOTENCY_KEY_REUSED: this key was used with another body',
-      429: 'RATE_LIMITED: more than BOOKING_RATE_LIMIT requests from this client in BOOKING_RATE_WINDOW_MS',
+      429: 'RATE_LIMITED: more than BOOKING_RATE_LIMIT bookings, holds and joins from this client in BOOKING_RATE_WINDOW_MS',
       503: SEAT_RESERVATION_UNAVAILABLE,
     },
     { retryAfter: [409] },

@@ -1,12 +1,8 @@
 import { Module } from '@nestjs/common';
-import { ThrottlerModule } from '@nestjs/throttler';
-import type Redis from 'ioredis';
-import { bookingConfig, BookingConfig } from '../config/configuration';
 import { EventsModule } from '../events/events.module';
 import { InventoryModule } from '../inventory/inventory.module';
-import { sharedRateLimitStorage } from '../rate-limit/shared-rate-limit-storage';
-import { REDIS_CLIENT } from '../redis/redis.tokens';
 import { BookingBatcher } from './batching/booking-batcher';
+import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { BookingsController } from './bookings.controller';
 import { BookingsService } from './bookings.service';
 import { IdempotentBookings } from './idempotent-bookings';
@@ -29,17 +25,8 @@ import { WaitlistService } from './waitlist/waitlist.service';
   imports: [
     EventsModule,
     InventoryModule,
-    // Per client on the booking route only (its guard is there). The client is the guard's
-    // default tracker, req.ip, which TRUST_PROXY makes the address X-Forwarded-For gives
-    // through trusted proxies. Counts live in Redis, so every instance shares them.
-    ThrottlerModule.forRootAsync({
-      inject: [bookingConfig.KEY, REDIS_CLIENT],
-      useFactory: (c: BookingConfig, redis: Redis) => ({
-        throttlers: [{ ttl: c.rateWindowMs, limit: Math.max(1, c.rateLimit) }],
-        skipIf: () => c.rateLimit === 0,
-        storage: sharedRateLimitStorage(redis),
-      }),
-    }),
+    // One budget per client address for bookings, holds and waiting-list joins (@PerAddressRateLimit()).
+    RateLimitModule,
   ],
   controllers: [BookingsController, CheckoutController, WaitlistController, EventAdminController],
   providers: [

@@ -1,3 +1,4 @@
+import { EventCancelledRefusal } from './persistence/cancelled-event-refusal';
 import { createHash } from 'node:crypto';
 import { AmbiguousCommitError } from '../database/bounded-sql';
 import { BookingOutcomeUnknownError, CustomerLimitError, DependencyUnavailableError, InvalidInputError } from '../errors/domain-errors';
@@ -53,6 +54,7 @@ class FakeInventory extends SeatInventory {
   returnCancelled = () => Promise.resolve();
   freeSeats = () => Promise.resolve(null);
   rebuild = () => Promise.resolve(0);
+  close = () => Promise.resolve();
   assertKnownStrategy = () => undefined;
 }
 
@@ -104,6 +106,7 @@ class InMemoryBookings extends BookingsRepository {
   findById = async () => null;
   confirmHold = async () => 'ended' as const;
   end = async () => null;
+  leaveWaitlist = async () => null;
   offerNewSeats = async () => [];
   expiredHoldIds = async () => [];
   liveSeatsOf = async () => 0;
@@ -189,6 +192,14 @@ describe('BookingsService', () => {
     repository.failInsert = () => new CustomerLimitExceededError();
     await expect(bookings.create(event.id, ada)).rejects.toBeInstanceOf(CustomerLimitError);
     expect(inventory.givenBack).toBe(2);
+  });
+
+  it("turns MySQL's cancelled-event refusal into 409 EVENT_CANCELLED, seats given back, nothing stored", async () => {
+    const { bookings, inventory, repository } = service();
+    repository.failInsert = () => new EventCancelledRefusal();
+    await expect(bookings.create(event.id, ada)).rejects.toMatchObject({ code: 'EVENT_CANCELLED', status: 409 });
+    expect(inventory.givenBack).toBe(2);
+    expect(repository.rows).toEqual([]);
   });
 
   it('a lost COMMIT answer that MySQL did commit is a booking', async () => {

@@ -23,6 +23,7 @@ import type { BookingOutcome } from './booking-outcome';
 import type { StoredBooking } from './booking.model';
 import { CreateBookingDto } from './dto/create-booking.dto';
 import { IdempotentBookings } from './idempotent-bookings';
+import { EventCancelledRefusal } from './persistence/cancelled-event-refusal';
 import {
   BookingsRepository,
   CustomerLimitExceededError,
@@ -142,6 +143,8 @@ export class BookingsService {
       return reserved.value;
     } catch (error) {
       if (error instanceof CustomerLimitExceededError) throw new CustomerLimitError(event.maxPerCustomer ?? 0);
+      // MySQL refused it: the event was cancelled after this instance read it (the seats went back to a closed pool).
+      if (error instanceof EventCancelledRefusal) throw new EventCancelledError(event.id);
       if (error instanceof DuplicateIdempotencyKeyError && idem) {
         // A concurrent request with the same key (past its Redis claim) booked first.
         const existing = await this.repository.findByIdempotencyKey(event.id, idem.keyHash, deadline);

@@ -1,6 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { bookingConfig, BookingConfig } from '../config/configuration';
-import { BookingNotFoundError, EventNotFoundError, HoldExpiredError, HoldNotActiveError } from '../errors/domain-errors';
+import {
+  BookingNotFoundError,
+  EventCancelledError,
+  EventNotFoundError,
+  HoldExpiredError,
+  HoldNotActiveError,
+} from '../errors/domain-errors';
 import { afterIdOf, pageOf } from '../events/event-cursor';
 import { EventsRepository } from '../events/persistence/events.repository';
 import { SeatInventory } from '../inventory/seat-inventory';
@@ -8,7 +14,7 @@ import { BookingAccess, findVisible } from './booking-access';
 import { REFERENCE_FORMAT } from './booking-credentials';
 import type { BookingStatus, StoredBooking } from './booking.model';
 import { BookingPageResponse, BookingResponse } from './dto/booking.response';
-import { BookingEnd, BookingsRepository } from './persistence/bookings.repository';
+import { BookingEnd, BookingsRepository, WaitlistEntryRef } from './persistence/bookings.repository';
 
 /**
  * Bookings after they were made: read and cancelled by reference, by their
@@ -51,11 +57,21 @@ export class OwnedBookingsService {
     return result.booking;
   }
 
+  /**
+   * Leaves a waiting-list entry, releasing the hold it was offered (serialized with a confirm and the expiry of
+   * that hold: see the repository); seats no one in line takes go back on sale.
+   */
+  async leaveWaitlist(entry: WaitlistEntryRef): Promise<void> {
+    const ended = await this.repository.leaveWaitlist(entry, this.config.waitlistOfferTtlMs);
+    if (ended) await this.inventory.returnCancelled(ended.booking.eventId, ended.seatsFreed);
+  }
+
   /** held → confirmed by its owner; harmless twice; 410 once the hold has expired. */
   async confirmHold(reference: string, access: BookingAccess): Promise<BookingResponse> {
     const visible = await this.findVisible(reference, access);
     const result = await this.repository.confirmHold(visible.id);
     if (result === 'expired') throw new HoldExpiredError();
+    if (result === 'event-cancelled') throw new EventCancelledError(visible.eventId);
     if (result === 'ended') throw new HoldNotActiveError(visible.status);
     return BookingResponse.from(result, null);
   }

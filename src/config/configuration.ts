@@ -89,6 +89,7 @@ export const bookingConfig = registerAs('booking', () => {
     rateWindowMs: env.BOOKING_RATE_WINDOW_MS,
     batchMax: env.BOOKING_BATCH_MAX,
     batchMaxWaitMs: env.BOOKING_BATCH_MAX_WAIT_MS,
+    waitlistMaxEntriesPerEvent: env.WAITLIST_MAX_ENTRIES_PER_EVENT,
   };
 });
 

@@ -189,4 +189,9 @@ export class EnvironmentVariables extends DatabaseEnvironment {
   @IsInt()
   @Min(0)
   BOOKING_BATCH_MAX_WAIT_MS: number = 50;
+
+  /** Live (waiting or offered) entries one event's waiting list takes; past it, 409 WAITLIST_FULL. */
+  @IsInt()
+  @Min(1)
+  WAITLIST_MAX_ENTRIES_PER_EVENT: number = 10000;
 }

@@ -201,6 +201,26 @@ export class WaitlistEntryNotFoundError extends DomainError {
   }
 }
 
+/** The event's waiting list holds WAITLIST_MAX_ENTRIES_PER_EVENT live entries already. */
+export class WaitlistFullError extends DomainError {
+  readonly code = 'WAITLIST_FULL';
+  readonly status = 409;
+  readonly details: { maxEntries: number };
+  constructor(maxEntries: number) {
+    super(`the waiting list of this event is full (${maxEntries} entries)`);
+    this.details = { maxEntries };
+  }
+}
+
+/** The customer already has a live (waiting or offered) entry for this event: one place per customer. */
+export class WaitlistAlreadyJoinedError extends DomainError {
+  readonly code = 'WAITLIST_ALREADY_JOINED';
+  readonly status = 409;
+  constructor() {
+    super('this customer is already on the waiting list of this event (leave it first to queue again)');
+  }
+}
+
 /** A refusal stored under an Idempotency-Key, answered again to a replay of that key. */
 export class ReplayedRefusalError extends DomainError {
   readonly code: ErrorCode;

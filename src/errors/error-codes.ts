@@ -27,6 +27,8 @@ export const ERROR_CODES = [
   'CAPACITY_BELOW_SOLD',
   'SEATS_AVAILABLE',
   'WAITLIST_ENTRY_NOT_FOUND',
+  'WAITLIST_FULL',
+  'WAITLIST_ALREADY_JOINED',
   // the HTTP layer (src/http/): body parsing, pipes, guards, the rate limiter, unmatched routes
   'MALFORMED_JSON',
   'PAYLOAD_TOO_LARGE',

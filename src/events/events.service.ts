@@ -101,10 +101,20 @@ export class EventsService {
     return result;
   }
 
-  /** Stops the sale and cancels every booking and hold; harmless twice. */
+  /**
+   * Stops the sale and cancels every booking and hold; harmless twice. MySQL
+   * refuses anything live for the event from its commit on (migration
+   * CancelIsFinal); the Redis pool is closed right after, so every instance's
+   * next reservation is EVENT_CANCELLED whatever its cached copy says. If
+   * Redis is away now, MySQL still refuses, and the pool's next rebuild
+   * closes it.
+   */
   async cancel(id: number): Promise<EventResponse> {
     const event = await this.repository.cancel(id);
     if (!event) throw new EventNotFoundError(id);
+    await this.inventory
+      .close(id)
+      .catch((error: unknown) => this.logger.warn({ err: error, eventId: id }, 'pool of a cancelled event not closed yet'));
     await this.cache.changed(event);
     this.logger.log({ eventId: id }, 'event cancelled');
     return this.get(id);

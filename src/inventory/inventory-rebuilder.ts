@@ -33,6 +33,11 @@ export class InventoryRebuilder {
   }
 
   private async run(eventId: number, reason: string): Promise<number> {
+    // A cancelled event's pool stays closed, whoever asks for a rebuild (a lost pool, an admin, a stale seat).
+    if (await this.ledger.isCancelled(eventId)) {
+      await this.store.close(eventId);
+      return 0;
+    }
     for (let attempt = 1; attempt <= MAX_STALE_SNAPSHOTS; attempt++) {
       const generation = await this.store.generation(eventId);
       const capacity = await this.ledger.capacityOf(eventId);

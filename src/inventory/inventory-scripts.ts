@@ -6,9 +6,16 @@
  * number. Holds are scored with their expiry in epoch milliseconds.
  */
 
+/**
+ * A pool is closed (meta field `closed`) when its event is cancelled: every
+ * script that takes seats answers -3, every script that gives seats back
+ * leaves it empty, and a rebuild keeps it closed.
+ */
+
 /** atomic strategy: check availability and take the `n` lowest free seats. KEYS free, held, meta. */
 export const TAKE_SEATS = `
 if redis.call('EXISTS', KEYS[3]) == 0 then return {-1, 0} end
+if redis.call('HEXISTS', KEYS[3], 'closed') == 1 then return {-3, 0} end
 local n = tonumber(ARGV[1])
 local available = redis.call('ZCARD', KEYS[1])
 if available < n then return {-2, available} end
@@ -32,6 +39,7 @@ return result
  */
 export const MOVE_SEATS_TO_HELD = `
 if redis.call('EXISTS', KEYS[3]) == 0 then return -1 end
+if redis.call('HEXISTS', KEYS[3], 'closed') == 1 then return -3 end
 for i = 2, #ARGV do
   if not redis.call('ZSCORE', KEYS[1], ARGV[i]) then return 0 end
 end
@@ -52,6 +60,7 @@ return 1
  */
 export const RELEASE_HELD_SEATS = `
 if redis.call('EXISTS', KEYS[3]) == 0 then return 0 end
+if redis.call('HEXISTS', KEYS[3], 'closed') == 1 then return 0 end
 local returned = 0
 for i = 1, #ARGV do
   if redis.call('ZREM', KEYS[2], ARGV[i]) == 1 then
@@ -70,6 +79,7 @@ return returned
 export const RETURN_CANCELLED_SEATS = `
 redis.call('INCR', KEYS[4])
 if redis.call('EXISTS', KEYS[3]) == 0 then return 0 end
+if redis.call('HEXISTS', KEYS[3], 'closed') == 1 then return 0 end
 for i = 1, #ARGV do
   redis.call('ZREM', KEYS[2], ARGV[i])
   redis.call('ZADD', KEYS[1], ARGV[i], ARGV[i])
@@ -85,6 +95,7 @@ return #ARGV
  */
 export const SETTLE_EXPIRED_HOLDS = `
 if redis.call('EXISTS', KEYS[3]) == 0 then return 0 end
+if redis.call('HEXISTS', KEYS[3], 'closed') == 1 then return 0 end
 local now = tonumber(ARGV[1])
 local returned = 0
 for i = 2, #ARGV, 2 do
@@ -109,6 +120,7 @@ return returned
 export const REBUILD_INVENTORY = `
 local generation = redis.call('GET', KEYS[4]) or '0'
 if generation ~= ARGV[3] then return -1 end
+if redis.call('HEXISTS', KEYS[3], 'closed') == 1 then return 0 end
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[2])
 local taken = {}
 for i = 4, #ARGV do taken[tonumber(ARGV[i])] = true end
@@ -139,10 +151,11 @@ return free
  * of a batch, in order, each booking all or nothing (one that does not fit in
  * what is left gets -1 and what was left; a smaller one after it may fit).
  * KEYS free, held, meta. ARGV holdUntil, quantity...
- * Returns {-1} if the pool is missing, else {free after, then per booking: n and its n seats, or -1 and the seats left}.
+ * Returns {-1} if the pool is missing, {-3} if it is closed (event cancelled), else {free after, then per booking: n and its n seats, or -1 and the seats left}.
  */
 export const TAKE_SEATS_FOR_BATCH = `
 if redis.call('EXISTS', KEYS[3]) == 0 then return {-1} end
+if redis.call('HEXISTS', KEYS[3], 'closed') == 1 then return {-3} end
 local available = redis.call('ZCARD', KEYS[1])
 local result = {0}
 for i = 2, #ARGV do
@@ -165,4 +178,17 @@ for i = 2, #ARGV do
 end
 result[1] = available
 return result
+`;
+
+/**
+ * Closes the pool of a cancelled event, in one step: no seat free, none held,
+ * and the meta field `closed` that every other script honours. Bumps the
+ * generation, so a rebuild whose snapshot predates the close is redone (and
+ * then finds the pool closed). KEYS free, held, meta, generation. ARGV now.
+ */
+export const CLOSE_INVENTORY = `
+redis.call('INCR', KEYS[4])
+redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('HSET', KEYS[3], 'closed', ARGV[1])
+return 1
 `;

@@ -49,7 +49,14 @@ export abstract class SeatInventory {
   /** Seats on general sale now (Redis), or null if the pool is missing (then MySQL decides at the next booking). */
   abstract freeSeats(eventId: number): Promise<number | null>;
 
-  /** Rebuilds the event's pool from MySQL; returns the free seats. */
+  /**
+   * The event was cancelled (MySQL committed it): its pool closes for good in
+   * one step, so every instance's next reservation is EVENT_CANCELLED,
+   * whatever its cached copy of the event says. A rebuild keeps it closed.
+   */
+  abstract close(eventId: number): Promise<void>;
+
+  /** Rebuilds the event's pool from MySQL (closed if the event is cancelled); returns the free seats. */
   abstract rebuild(eventId: number, reason: string): Promise<number>;
 
   /** Throws UnknownStrategyError unless `name` is a registered strategy. */

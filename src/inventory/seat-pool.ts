@@ -4,6 +4,7 @@ import { SeatguardMetrics } from '../metrics/seatguard-metrics';
 import { REDIS_CLIENT } from '../redis/redis.tokens';
 import { AvailabilityMemo } from './availability-memo';
 import {
+  CLOSE_INVENTORY,
   MOVE_SEATS_TO_HELD,
   REBUILD_INVENTORY,
   RELEASE_HELD_SEATS,
@@ -15,7 +16,12 @@ import {
 import type { BatchTake, SeatShare } from './batching/seat-shares';
 import { KNOWN_INVENTORIES_KEY, seatKeys } from './seat-keys';
 
-export type TakeOutcome = { kind: 'taken'; seats: number[] } | { kind: 'sold-out'; available: number } | { kind: 'missing' };
+export type TakeOutcome =
+  | { kind: 'taken'; seats: number[] }
+  | { kind: 'sold-out'; available: number }
+  | { kind: 'missing' }
+  /** The event was cancelled: its pool is closed for good. */
+  | { kind: 'closed' };
 
 /** Another booking changed the pool first; nothing was taken. */
 export interface Conflict {
@@ -25,6 +31,8 @@ export interface Conflict {
 
 export interface PoolView {
   exists: boolean;
+  /** Closed for good (the event was cancelled): nothing is free, nothing can be taken. */
+  closed: boolean;
   available: number;
   /** The `quantity` lowest free seats. */
   lowest: number[];
@@ -38,6 +46,7 @@ interface InventoryCommands {
   seatguardRelease(free: string, held: string, meta: string, ...seats: number[]): Promise<number>;
   seatguardReturnCancelled(free: string, held: string, meta: string, gen: string, ...seats: number[]): Promise<number>;
   seatguardSettle(free: string, held: string, meta: string, now: number, ...pairs: (number | string)[]): Promise<number>;
+  seatguardClose(free: string, held: string, meta: string, gen: string, now: number): Promise<number>;
   seatguardRebuild(
     free: string,
     held: string,
@@ -80,6 +89,7 @@ export class SeatPool implements OnModuleInit {
     define('seatguardReturnCancelled', 4, RETURN_CANCELLED_SEATS);
     define('seatguardSettle', 3, SETTLE_EXPIRED_HOLDS);
     define('seatguardRebuild', 4, REBUILD_INVENTORY);
+    define('seatguardClose', 4, CLOSE_INVENTORY);
   }
 
   /** A recent local observation that `quantity` seats are not there (no round trip), or null. */
@@ -93,6 +103,7 @@ export class SeatPool implements OnModuleInit {
     this.metrics.luaCalls.inc({ script: 'take' });
     const [status, available, ...seats] = await this.commands.seatguardTake(k.free, k.held, k.meta, quantity, holdUntil);
     if (status === -1) return { kind: 'missing' };
+    if (status === -3) return { kind: 'closed' };
     this.memo.record(eventId, available);
     if (status === -2) return { kind: 'sold-out', available };
     return { kind: 'taken', seats };
@@ -104,6 +115,7 @@ export class SeatPool implements OnModuleInit {
     this.metrics.luaCalls.inc({ script: 'take-batch' });
     const reply = await this.commands.seatguardTakeBatch(k.free, k.held, k.meta, holdUntil, ...quantities);
     if (reply[0] === -1) return { kind: 'missing' };
+    if (reply[0] === -3) return { kind: 'closed' };
     this.memo.record(eventId, reply[0]);
     const shares: SeatShare[] = [];
     let at = 1;
@@ -131,14 +143,21 @@ export class SeatPool implements OnModuleInit {
       .exists(k.meta)
       .zcard(k.free)
       .zrange(k.free, 0, String(quantity - 1))
+      .hexists(k.meta, 'closed')
       .exec()) as [Error | null, unknown][];
     // A pipeline reports a refused command inside its replies (on a cluster in failover:
     // CLUSTERDOWN, MOVED...) instead of rejecting; it is the caller's error all the same.
     const refused = replies.find(([error]) => error !== null)?.[0];
     if (refused) throw refused;
-    const [[, exists], [, available], [, lowest]] = replies as [[null, number], [null, number], [null, string[]]];
-    if (exists === 1) this.memo.record(eventId, available);
-    return { exists: exists === 1, available, lowest: lowest.map(Number) };
+    const [[, exists], [, available], [, lowest], [, closed]] = replies as [
+      [null, number],
+      [null, number],
+      [null, string[]],
+      [null, number],
+    ];
+    // A closed pool is empty, but not sold out: never remembered as such (the answer is EVENT_CANCELLED).
+    if (exists === 1 && closed !== 1) this.memo.record(eventId, available);
+    return { exists: exists === 1, closed: closed === 1, available, lowest: lowest.map(Number) };
   }
 
   /**
@@ -148,7 +167,11 @@ export class SeatPool implements OnModuleInit {
   async takeWatched(connection: Redis, eventId: number, quantity: number, holdUntil: number): Promise<TakeOutcome | Conflict> {
     const k = seatKeys(eventId);
     await connection.watch(k.free, k.meta);
-    const { exists, available, lowest } = await this.peek(eventId, quantity, connection);
+    const { exists, closed, available, lowest } = await this.peek(eventId, quantity, connection);
+    if (closed) {
+      await connection.unwatch();
+      return { kind: 'closed' };
+    }
     if (!exists || available < quantity) {
       await connection.unwatch();
       return exists ? { kind: 'sold-out', available } : { kind: 'missing' };
@@ -173,6 +196,7 @@ export class SeatPool implements OnModuleInit {
     this.metrics.luaCalls.inc({ script: 'move' });
     const moved = await this.commands.seatguardMove(k.free, k.held, k.meta, holdUntil, ...seats);
     if (moved === -1) return { kind: 'missing' };
+    if (moved === -3) return { kind: 'closed' };
     if (moved === 0) return { kind: 'conflict', reason: 'seats were taken while the lock was not held' };
     this.memo.record(eventId, availableBefore - seats.length);
     return { kind: 'taken', seats };
@@ -233,6 +257,14 @@ export class SeatPool implements OnModuleInit {
     this.memo.forget(eventId);
     if (free >= 0) await this.redis.sadd(KNOWN_INVENTORIES_KEY, String(eventId));
     return free;
+  }
+
+  /** The event was cancelled: its pool closes for good, on every instance at once (see CLOSE_INVENTORY). */
+  async close(eventId: number): Promise<void> {
+    const k = seatKeys(eventId);
+    this.metrics.luaCalls.inc({ script: 'close' });
+    await this.commands.seatguardClose(k.free, k.held, k.meta, k.generation, Date.now());
+    this.memo.forget(eventId);
   }
 
   async knownEventIds(): Promise<number[]> {

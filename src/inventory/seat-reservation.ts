@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { bookingConfig, BookingConfig } from '../config/configuration';
 import { retryUntilDeadline, RetryableConflict, RetryPolicy } from '../concurrency/retry-until-deadline';
-import { InventoryUnsettledError } from '../errors/domain-errors';
+import { EventCancelledError, InventoryUnsettledError } from '../errors/domain-errors';
 import { SeatguardMetrics } from '../metrics/seatguard-metrics';
 import { HoldSweeper } from './hold-sweeper';
 import { InventoryRebuilder } from './inventory-rebuilder';
@@ -51,6 +51,9 @@ export class SeatReservation extends SeatInventory {
         switch (outcome.kind) {
           case 'sold-out':
             return outcome;
+          case 'closed':
+            // Whatever this instance's copy of the event says: the pool was closed by its cancellation.
+            throw new EventCancelledError(eventId);
           case 'conflict':
             throw new RetryableConflict(outcome.reason);
           case 'missing':
@@ -89,7 +92,12 @@ export class SeatReservation extends SeatInventory {
 
   async freeSeats(eventId: number): Promise<number | null> {
     const view = await this.pool.peek(eventId, 1);
+    if (view.closed) return 0;
     return view.exists ? view.available : null;
+  }
+
+  async close(eventId: number): Promise<void> {
+    await this.pool.close(eventId);
   }
 
   rebuild(eventId: number, reason: string): Promise<number> {

@@ -232,7 +232,7 @@ export interface paths {
         put?: never;
         /**
          * Join the waiting list of a sold-out event
-         * @description Seats that come back (cancellations, released or expired holds, more capacity) are offered in order, as a hold for the entry (WAITLIST_OFFER_TTL_MS); the entry shows it, and its secret confirms it. An entry asking for more seats than came back keeps its place for the next return; entries behind it that fit are served meanwhile.
+         * @description Seats that come back (cancellations, released or expired holds, more capacity) are offered in order, as a hold for the entry (WAITLIST_OFFER_TTL_MS); the entry shows it, and its secret confirms it. An entry asking for more seats than came back keeps its place for the next return; entries behind it that fit are served meanwhile. One live entry per customer and event; at most WAITLIST_MAX_ENTRIES_PER_EVENT live entries per event; the customer's booked, held and offered seats plus the entry's count against maxPerCustomer. Joins spend the same per-address budget as bookings and holds.
          */
         post: operations["Waitlist_join"];
         delete?: never;
@@ -366,7 +366,7 @@ export interface components {
              */
             held: number;
             /**
-             * @description capacity − sold − held
+             * @description capacity − sold − held (0 once cancelled)
              * @example 3760
              */
             available: number;
@@ -401,7 +401,7 @@ export interface components {
          * @description Stable, machine-readable reason
          * @enum {string}
          */
-        ErrorCode: "SOLD_OUT" | "CUSTOMER_LIMIT_REACHED" | "IDEMPOTENCY_KEY_REUSED" | "BOOKING_NOT_FOUND" | "EVENT_NOT_FOUND" | "DEADLINE_EXCEEDED" | "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "LOCK_QUORUM_UNAVAILABLE" | "INVENTORY_UNSETTLED" | "BOOKING_OUTCOME_UNKNOWN" | "VALIDATION_FAILED" | "INVALID_INPUT" | "SALE_NOT_OPEN" | "SALE_CLOSED" | "EVENT_CANCELLED" | "HOLD_EXPIRED" | "HOLD_NOT_ACTIVE" | "CAPACITY_BELOW_SOLD" | "SEATS_AVAILABLE" | "WAITLIST_ENTRY_NOT_FOUND" | "MALFORMED_JSON" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "UNAUTHORIZED" | "NOT_FOUND" | "INVALID_ID" | "INVALID_IDEMPOTENCY_KEY" | "BAD_BODY" | "INTERNAL";
+        ErrorCode: "SOLD_OUT" | "CUSTOMER_LIMIT_REACHED" | "IDEMPOTENCY_KEY_REUSED" | "BOOKING_NOT_FOUND" | "EVENT_NOT_FOUND" | "DEADLINE_EXCEEDED" | "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "LOCK_QUORUM_UNAVAILABLE" | "INVENTORY_UNSETTLED" | "BOOKING_OUTCOME_UNKNOWN" | "VALIDATION_FAILED" | "INVALID_INPUT" | "SALE_NOT_OPEN" | "SALE_CLOSED" | "EVENT_CANCELLED" | "HOLD_EXPIRED" | "HOLD_NOT_ACTIVE" | "CAPACITY_BELOW_SOLD" | "SEATS_AVAILABLE" | "WAITLIST_ENTRY_NOT_FOUND" | "WAITLIST_FULL" | "WAITLIST_ALREADY_JOINED" | "MALFORMED_JSON" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "UNAUTHORIZED" | "NOT_FOUND" | "INVALID_ID" | "INVALID_IDEMPOTENCY_KEY" | "BAD_BODY" | "INTERNAL";
         ErrorResponse: {
             /** @example 409 */
             statusCode: number;
@@ -1491,7 +1491,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description RATE_LIMITED: more than BOOKING_RATE_LIMIT requests from this client in BOOKING_RATE_WINDOW_MS */
+            /** @description RATE_LIMITED: more than BOOKING_RATE_LIMIT bookings, holds and joins from this client in BOOKING_RATE_WINDOW_MS */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1683,7 +1683,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description RATE_LIMITED: more than BOOKING_RATE_LIMIT requests from this client in BOOKING_RATE_WINDOW_MS */
+            /** @description RATE_LIMITED: more than BOOKING_RATE_LIMIT bookings, holds and joins from this client in BOOKING_RATE_WINDOW_MS */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1851,7 +1851,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description SEATS_AVAILABLE (with `available`: book instead), SALE_CLOSED (with `closedAt`), EVENT_CANCELLED */
+            /** @description SEATS_AVAILABLE (with `available`: book instead), SALE_CLOSED (with `closedAt`), EVENT_CANCELLED, WAITLIST_ALREADY_JOINED, WAITLIST_FULL (with `maxEntries`), CUSTOMER_LIMIT_REACHED */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1872,6 +1872,17 @@ export interface operations {
             /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
             415: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: more than BOOKING_RATE_LIMIT bookings, holds and joins from this client in BOOKING_RATE_WINDOW_MS */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

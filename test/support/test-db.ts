@@ -30,7 +30,7 @@ const TABLES = ['events', 'bookings', 'tickets', 'customer_booking_locks', 'wait
 export async function truncateAll(): Promise<void> {
   const db = testDb();
   await db.query('SET FOREIGN_KEY_CHECKS = 0');
-  for (const table of TABLES) await db.query(`TRUNCATE TABLE ${table}`);
+  for (const table of [...TABLES, 'waitlist_join_locks']) await db.query(`TRUNCATE TABLE ${table}`);
   await db.query('SET FOREIGN_KEY_CHECKS = 1');
 }
 

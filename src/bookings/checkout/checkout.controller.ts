@@ -1,5 +1,4 @@
-import { Body, Controller, Delete, HttpCode, Param, Post, UseGuards, UseInterceptors } from '@nestjs/common';
-import { ThrottlerGuard } from '@nestjs/throttler';
+import { Body, Controller, Delete, HttpCode, Param, Post, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ADMIN_SECURITY_SCHEME } from '../../auth/admin-only.decorator';
 import { ParseIdPipe } from '../../http/parse-id.pipe';
@@ -11,6 +10,7 @@ import {
   SALE_STATE_CONFLICTS,
   SEAT_RESERVATION_UNAVAILABLE,
 } from '../../openapi/api-error-responses';
+import { PerAddressRateLimit } from '../../rate-limit/per-address-rate-limit';
 import { ApiIdParam } from '../../openapi/api-id-param';
 import { AuthorizationHeader, BOOKING_SECRET_SCHEME, BookingAccessResolver } from '../booking-access';
 import type { BookingOutcome } from '../booking-outcome';
@@ -37,7 +37,7 @@ export class CheckoutController {
   ) {}
 
   @Post('events/:id/holds')
-  @UseGuards(ThrottlerGuard)
+  @PerAddressRateLimit()
   @UseInterceptors(BookingOutcomeInterceptor)
   @ApiOperation({
     summary: 'Hold seats for checkout',
@@ -62,7 +62,7 @@ export class CheckoutController {
       409: `SOLD_OUT, CUSTOMER_LIMIT_REACHED, ${SALE_STATE_CONFLICTS}`,
       ...JSON_BODY_ERRORS,
       422: 'IDEMPOTENCY_KEY_REUSED: this key was used with another body',
-      429: 'RATE_LIMITED: more than BOOKING_RATE_LIMIT requests from this client in BOOKING_RATE_WINDOW_MS',
+      429: 'RATE_LIMITED: more than BOOKING_RATE_LIMIT bookings, holds and joins from this client in BOOKING_RATE_WINDOW_MS',
       503: SEAT_RESERVATION_UNAVAILABLE,
     },
     { retryAfter: [409] },

@@ -4,6 +4,7 @@ import { BoundedSql } from '../../database/bounded-sql';
 import { SeatAlreadyTakenError } from '../../inventory/seat-inventory';
 import type { BookingStatus, StoredBooking } from '../booking.model';
 import { CustomerLimitExceededError, DuplicateIdempotencyKeyError, NewBooking } from './bookings.repository';
+import { EventCancelledRefusal, isEventCancelledSignal } from './cancelled-event-refusal';
 
 /** One booking of a batch: written, or refused on its own (the others are not affected). */
 export type BatchWrite = { kind: 'written'; booking: StoredBooking } | { kind: 'refused'; error: Error };
@@ -109,6 +110,8 @@ function toWrite(b: NewBooking, result: ProcedureResult, createdAt: Date): Batch
 function classifyRefusal(errno: number, state: string, message: string): Error {
   const refusal = new BatchedBookingRefusal(errno, state, message);
   if (state === '45001') return new CustomerLimitExceededError();
+  // The cancel-is-final triggers (migration CancelIsFinal): the event was cancelled meanwhile.
+  if (isEventCancelledSignal({ sqlState: state, sqlMessage: message })) return new EventCancelledRefusal(refusal);
   if (errno === 1062) {
     if (message.includes('uq_bookings_event_idempotency_key')) return new DuplicateIdempotencyKeyError();
     return new SeatAlreadyTakenError(refusal);

@@ -11,8 +11,10 @@ import {
   DuplicateIdempotencyKeyError,
   EndedBooking,
   NewBooking,
+  WaitlistEntryRef,
 } from './bookings.repository';
-import { offerToWaitlist } from './waitlist-offers.sql';
+import { EventCancelledRefusal, isEventCancelledSignal } from './cancelled-event-refusal';
+import { lockEventShared, offerToWaitlist } from './waitlist-offers.sql';
 import { SeatAlreadyTakenError } from '../../inventory/seat-inventory';
 
 interface BookingRow {
@@ -146,9 +148,10 @@ export class MysqlBookingsRepository extends BookingsRepository {
   /**
    * The customer's turn: the lock row serialises every booking of this
    * customer for this event (on every instance), and under it the count reads
-   * what the previous holder committed (READ COMMITTED).
+   * what the previous holder committed (READ COMMITTED). Protected: the test
+   * harness's control group replaces it with a naive check, to show the proofs catch one.
    */
-  private async claimCustomerQuota(tx: SqlTransaction, b: NewBooking, limit: number): Promise<void> {
+  protected async claimCustomerQuota(tx: SqlTransaction, b: NewBooking, limit: number): Promise<void> {
     await tx.query('SELECT 1 FROM customer_booking_locks WHERE event_id = ? AND customer_email = ? FOR UPDATE', [
       b.eventId,
       b.customerEmail,
@@ -178,13 +181,17 @@ export class MysqlBookingsRepository extends BookingsRepository {
 
   async confirmHold(id: number): Promise<StoredBooking | ConfirmRefusal> {
     return this.sql.transaction(async (tx) => {
+      // The event row first (shared), like every booking write: a cancel in progress is waited for, then refuses this.
+      const [{ event_id: eventId }] = await tx.query<{ event_id: number }[]>('SELECT event_id FROM bookings WHERE id = ?', [id]);
+      if ((await lockEventShared(tx, Number(eventId))).cancelled) return 'event-cancelled';
       // The one conditional UPDATE both a confirm and the expiry sweep race on: MySQL's clock, one winner.
       const confirmed = await tx.query<{ affectedRows: number }>(
         "UPDATE bookings SET status = 'confirmed', expires_at = NULL WHERE id = ? AND status = 'held' AND expires_at > NOW(3)",
         [id],
       );
       if (confirmed.affectedRows === 1) {
-        await tx.query("UPDATE waitlist_entries SET status = 'fulfilled' WHERE offer_booking_id = ?", [id]);
+        // Under the booking's lock: a leave of this entry (which locks the booking first too) waits, then finds it fulfilled.
+        await tx.query("UPDATE waitlist_entries SET status = 'fulfilled' WHERE offer_booking_id = ? AND status = 'offered'", [id]);
       }
       const rows = await tx.query<BookingRow[]>(`SELECT ${COLUMNS} FROM bookings WHERE id = ?`, [id]);
       const booking = toModel(rows[0]);
@@ -194,33 +201,65 @@ export class MysqlBookingsRepository extends BookingsRepository {
   }
 
   async end(id: number, to: BookingEnd, offerTtlMs: number): Promise<EndedBooking | null> {
+    const [owner] = await this.sql.query<{ event_id: number }[]>('SELECT event_id FROM bookings WHERE id = ?', [id]);
+    if (!owner) return null;
     return this.sql.transaction(async (tx) => {
-      // MySQL's clock decides whether a hold has lapsed, in the same locked read.
-      const rows = await tx.query<(BookingRow & { lapsed: number | null })[]>(
-        `SELECT ${COLUMNS}, expires_at <= NOW(3) AS lapsed FROM bookings WHERE id = ? FOR UPDATE`,
-        [id],
-      );
-      if (rows.length === 0) return null;
-      const booking = toModel(rows[0]);
-      const live = booking.status === 'held' || booking.status === 'confirmed';
-      const expiredNow = to !== 'expired' || (booking.status === 'held' && Number(rows[0].lapsed) === 1);
-      if (!live || !expiredNow) return { booking, seatsFreed: [] };
-      const held = await tx.query<{ seat_no: number }[]>('SELECT seat_no FROM tickets WHERE booking_id = ? FOR UPDATE', [id]);
-      await tx.query('DELETE FROM tickets WHERE booking_id = ?', [id]);
-      const endedAt = new Date();
-      // A hold ends released (or expired); a confirmed booking ends cancelled, whichever route asked.
-      const status: BookingStatus = booking.status === 'held' ? (to === 'expired' ? 'expired' : 'released') : 'cancelled';
-      await tx.query('UPDATE bookings SET status = ?, cancelled_at = ?, expires_at = NULL WHERE id = ?', [status, endedAt, id]);
-      // A waiting-list offer that lapses or is released frees its entry's place for good.
-      await tx.query("UPDATE waitlist_entries SET status = 'expired' WHERE offer_booking_id = ? AND status = 'offered'", [id]);
-      const { leftover } = await offerToWaitlist(
-        tx,
-        booking.eventId,
-        held.map((r) => Number(r.seat_no)),
-        offerTtlMs,
-      );
-      return { booking: { ...booking, status, cancelledAt: endedAt, expiresAt: null }, seatsFreed: leftover };
+      await lockEventShared(tx, Number(owner.event_id));
+      return this.endLocked(tx, id, to, offerTtlMs);
     });
+  }
+
+  async leaveWaitlist(entry: WaitlistEntryRef, offerTtlMs: number): Promise<EndedBooking | null> {
+    for (let attempt = 1; ; attempt++) {
+      const result = await this.sql.transaction(async (tx) => {
+        // Lock order of every path that touches an offer: event (shared), the offer's booking, then the entry.
+        await lockEventShared(tx, entry.eventId);
+        if (entry.offerBookingId !== null) await tx.query('SELECT id FROM bookings WHERE id = ? FOR UPDATE', [entry.offerBookingId]);
+        const [row] = await tx.query<{ status: string; offer_booking_id: number | null }[]>(
+          'SELECT status, offer_booking_id FROM waitlist_entries WHERE id = ? FOR UPDATE',
+          [entry.id],
+        );
+        const offerId = row.offer_booking_id === null ? null : Number(row.offer_booking_id);
+        // Offered since it was read: start again, locking that booking first.
+        if (offerId !== entry.offerBookingId) return { retry: offerId } as const;
+        // Fulfilled (confirmed), expired, left or cancelled: leaving changes nothing, a bought booking stays bought.
+        if (row.status !== 'waiting' && row.status !== 'offered') return null;
+        await tx.query("UPDATE waitlist_entries SET status = 'left' WHERE id = ?", [entry.id]);
+        return row.status === 'offered' && offerId !== null ? this.endLocked(tx, offerId, 'released', offerTtlMs) : null;
+      });
+      if (result === null || !('retry' in result)) return result;
+      if (attempt >= 3) throw new Error(`waiting-list entry ${entry.id} kept changing while leaving`);
+      entry = { ...entry, offerBookingId: result.retry };
+    }
+  }
+
+  /** Ends a live booking inside `tx`, the event row already locked (shared) by the caller. */
+  private async endLocked(tx: SqlTransaction, id: number, to: BookingEnd, offerTtlMs: number): Promise<EndedBooking | null> {
+    // MySQL's clock decides whether a hold has lapsed, in the same locked read.
+    const rows = await tx.query<(BookingRow & { lapsed: number | null })[]>(
+      `SELECT ${COLUMNS}, expires_at <= NOW(3) AS lapsed FROM bookings WHERE id = ? FOR UPDATE`,
+      [id],
+    );
+    if (rows.length === 0) return null;
+    const booking = toModel(rows[0]);
+    const live = booking.status === 'held' || booking.status === 'confirmed';
+    const expiredNow = to !== 'expired' || (booking.status === 'held' && Number(rows[0].lapsed) === 1);
+    if (!live || !expiredNow) return { booking, seatsFreed: [] };
+    const held = await tx.query<{ seat_no: number }[]>('SELECT seat_no FROM tickets WHERE booking_id = ? FOR UPDATE', [id]);
+    await tx.query('DELETE FROM tickets WHERE booking_id = ?', [id]);
+    const endedAt = new Date();
+    // A hold ends released (or expired); a confirmed booking ends cancelled, whichever route asked.
+    const status: BookingStatus = booking.status === 'held' ? (to === 'expired' ? 'expired' : 'released') : 'cancelled';
+    await tx.query('UPDATE bookings SET status = ?, cancelled_at = ?, expires_at = NULL WHERE id = ?', [status, endedAt, id]);
+    // A waiting-list offer that lapses or is released frees its entry's place for good.
+    await tx.query("UPDATE waitlist_entries SET status = 'expired' WHERE offer_booking_id = ? AND status = 'offered'", [id]);
+    const { leftover } = await offerToWaitlist(
+      tx,
+      booking.eventId,
+      held.map((r) => Number(r.seat_no)),
+      offerTtlMs,
+    );
+    return { booking: { ...booking, status, cancelledAt: endedAt, expiresAt: null }, seatsFreed: leftover };
   }
 
   async offerNewSeats(eventId: number, seats: number[], offerTtlMs: number): Promise<number[]> {
@@ -281,6 +320,8 @@ function bookingValues(b: NewBooking, status: BookingStatus, createdAt: Date): u
 
 function classifyInsertError(error: unknown): unknown {
   if (error instanceof CustomerLimitExceededError) return error;
+  // Before the capacity trigger's 45000: this one says the event was cancelled, not that the pool is stale.
+  if (isEventCancelledSignal(error)) return new EventCancelledRefusal(error);
   const driver = error as { code?: string; sqlMessage?: string; sqlState?: string };
   if (driver?.code === 'ER_DUP_ENTRY') {
     if (driver.sqlMessage?.includes('uq_bookings_event_idempotency_key')) return new DuplicateIdempotencyKeyError();

@@ -27,7 +27,14 @@ export interface EndedBooking {
 }
 
 /** Why a hold could not be confirmed. */
-export type ConfirmRefusal = 'expired' | 'ended';
+export type ConfirmRefusal = 'expired' | 'ended' | 'event-cancelled';
+
+/** A waiting-list entry as leaving it needs it (its offer, if it had one when read). */
+export interface WaitlistEntryRef {
+  id: number;
+  eventId: number;
+  offerBookingId: number | null;
+}
 
 export interface BookingFilter {
   status?: BookingStatus;
@@ -64,6 +71,15 @@ export abstract class BookingsRepository {
    * only ends a hold whose time is up. Ending an ended booking changes nothing.
    */
   abstract end(id: number, to: BookingEnd, offerTtlMs: number): Promise<EndedBooking | null>;
+  /**
+   * waiting | offered → left, and an offered hold released (its seats offered
+   * to the next in line, the rest in `seatsFreed`), in one transaction that
+   * takes the same locks in the same order as a confirm and an expiry of that
+   * hold: whichever comes first wins, so a confirmed booking is never ended
+   * by a late leave (its entry is `fulfilled`; leaving it changes nothing).
+   * Returns the ended offer, or null if there was none to end.
+   */
+  abstract leaveWaitlist(entry: WaitlistEntryRef, offerTtlMs: number): Promise<EndedBooking | null>;
   /** Seats that are new (more capacity) go to the waiting list first; returns those left for general sale. */
   abstract offerNewSeats(eventId: number, seats: number[], offerTtlMs: number): Promise<number[]>;
   /** Holds whose time is up, oldest first. */

@@ -15,11 +15,20 @@ export interface WaitlistEntry {
   createdAt: Date;
 }
 
+export type NewWaitlistEntry = Pick<WaitlistEntry, 'reference' | 'secretHash' | 'eventId' | 'customerEmail' | 'quantity'>;
+
+/** Why MySQL would not take a join. */
+export type JoinRefusal = 'full' | 'already-joined' | 'event-cancelled';
+
 export abstract class WaitlistRepository {
-  abstract join(entry: Pick<WaitlistEntry, 'reference' | 'secretHash' | 'eventId' | 'customerEmail' | 'quantity'>): Promise<WaitlistEntry>;
+  /**
+   * A new waiting entry, unless the event has `maxEntries` live entries
+   * already, the customer has a live one, or the event is cancelled. Joins of
+   * one event take their turn (a lock row per event), so the cap is exact.
+   */
+  abstract join(entry: NewWaitlistEntry, maxEntries: number): Promise<WaitlistEntry | JoinRefusal>;
   abstract findByReference(reference: string): Promise<WaitlistEntry | null>;
   /** 1 for the head of the queue; null when the entry no longer waits. */
   abstract positionOf(entry: WaitlistEntry): Promise<number | null>;
-  /** waiting or offered → left; returns the entry as it is afterwards. */
-  abstract leave(id: number): Promise<WaitlistEntry>;
+  abstract findById(id: number): Promise<WaitlistEntry>;
 }

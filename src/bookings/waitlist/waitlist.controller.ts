@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiPara
 import { ADMIN_SECURITY_SCHEME } from '../../auth/admin-only.decorator';
 import { ParseIdPipe } from '../../http/parse-id.pipe';
 import { ApiErrorResponses, BODY_VALIDATION_ERROR, DEPENDENCY_UNAVAILABLE, JSON_BODY_ERRORS } from '../../openapi/api-error-responses';
+import { PerAddressRateLimit } from '../../rate-limit/per-address-rate-limit';
 import { ApiIdParam } from '../../openapi/api-id-param';
 import { AuthorizationHeader, BOOKING_SECRET_SCHEME, BookingAccessResolver } from '../booking-access';
 import { CreateBookingDto } from '../dto/create-booking.dto';
@@ -20,20 +21,27 @@ export class WaitlistController {
   ) {}
 
   @Post('events/:id/waitlist')
+  @PerAddressRateLimit()
   @ApiOperation({
     summary: 'Join the waiting list of a sold-out event',
     description:
       'Seats that come back (cancellations, released or expired holds, more capacity) are offered in order, as a hold ' +
       'for the entry (WAITLIST_OFFER_TTL_MS); the entry shows it, and its secret confirms it. An entry asking for more ' +
-      'seats than came back keeps its place for the next return; entries behind it that fit are served meanwhile.',
+      'seats than came back keeps its place for the next return; entries behind it that fit are served meanwhile. ' +
+      'One live entry per customer and event; at most WAITLIST_MAX_ENTRIES_PER_EVENT live entries per event; the ' +
+      "customer's booked, held and offered seats plus the entry's count against maxPerCustomer. Joins spend the same " +
+      'per-address budget as bookings and holds.',
   })
   @ApiIdParam()
   @ApiCreatedResponse({ type: WaitlistEntryResponse })
   @ApiErrorResponses({
     400: `INVALID_ID, INVALID_INPUT; ${BODY_VALIDATION_ERROR}`,
     404: 'EVENT_NOT_FOUND',
-    409: 'SEATS_AVAILABLE (with `available`: book instead), SALE_CLOSED (with `closedAt`), EVENT_CANCELLED',
+    409:
+      'SEATS_AVAILABLE (with `available`: book instead), SALE_CLOSED (with `closedAt`), EVENT_CANCELLED, ' +
+      'WAITLIST_ALREADY_JOINED, WAITLIST_FULL (with `maxEntries`), CUSTOMER_LIMIT_REACHED',
     ...JSON_BODY_ERRORS,
+    429: 'RATE_LIMITED: more than BOOKING_RATE_LIMIT bookings, holds and joins from this client in BOOKING_RATE_WINDOW_MS',
     503: DEPENDENCY_UNAVAILABLE,
   })
   join(@Param('id', new ParseIdPipe()) eventId: number, @Body() body: CreateBookingDto): Promise<WaitlistEntryResponse> {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { BoundedSql } from '../../database/bounded-sql';
-import { WaitlistEntry, WaitlistRepository, WaitlistStatus } from './waitlist-entry';
+import { isEventCancelledSignal } from '../persistence/cancelled-event-refusal';
+import { JoinRefusal, NewWaitlistEntry, WaitlistEntry, WaitlistRepository, WaitlistStatus } from './waitlist-entry';
 
 interface EntryRow {
   id: number;
@@ -34,13 +35,31 @@ export class MysqlWaitlistRepository extends WaitlistRepository {
     super();
   }
 
-  async join(e: Pick<WaitlistEntry, 'reference' | 'secretHash' | 'eventId' | 'customerEmail' | 'quantity'>): Promise<WaitlistEntry> {
-    const inserted = await this.sql.query<{ insertId: number }>(
-      "INSERT INTO waitlist_entries (reference, secret_hash, event_id, customer_email, quantity, status) VALUES (?, ?, ?, ?, ?, 'waiting')",
-      [e.reference, e.secretHash, e.eventId, e.customerEmail, e.quantity],
-    );
-    const rows = await this.sql.query<EntryRow[]>(`SELECT ${COLUMNS} FROM waitlist_entries WHERE id = ?`, [inserted.insertId]);
-    return toModel(rows[0]);
+  async join(e: NewWaitlistEntry, maxEntries: number): Promise<WaitlistEntry | JoinRefusal> {
+    // The event's lock row must exist before the transaction locks it (as for customer_booking_locks).
+    await this.sql.query('INSERT IGNORE INTO waitlist_join_locks (event_id) VALUES (?)', [e.eventId]);
+    try {
+      return await this.sql.transaction(async (tx) => {
+        await tx.query('SELECT 1 FROM waitlist_join_locks WHERE event_id = ? FOR UPDATE', [e.eventId]);
+        const [{ live }] = await tx.query<{ live: number }[]>(
+          "SELECT COUNT(*) AS live FROM waitlist_entries WHERE event_id = ? AND status IN ('waiting', 'offered')",
+          [e.eventId],
+        );
+        if (Number(live) >= maxEntries) return 'full';
+        // The triggers refuse a cancelled event and fill live_customer, whose unique key allows one live entry per customer.
+        const inserted = await tx.query<{ insertId: number }>(
+          "INSERT INTO waitlist_entries (reference, secret_hash, event_id, customer_email, quantity, status) VALUES (?, ?, ?, ?, ?, 'waiting')",
+          [e.reference, e.secretHash, e.eventId, e.customerEmail, e.quantity],
+        );
+        const rows = await tx.query<EntryRow[]>(`SELECT ${COLUMNS} FROM waitlist_entries WHERE id = ?`, [inserted.insertId]);
+        return toModel(rows[0]);
+      });
+    } catch (error) {
+      const driver = error as { code?: string; sqlMessage?: string };
+      if (driver?.code === 'ER_DUP_ENTRY' && driver.sqlMessage?.includes('uq_waitlist_live_customer')) return 'already-joined';
+      if (isEventCancelledSignal(error)) return 'event-cancelled';
+      throw error;
+    }
   }
 
   async findByReference(reference: string): Promise<WaitlistEntry | null> {
@@ -57,8 +76,7 @@ export class MysqlWaitlistRepository extends WaitlistRepository {
     return Number(rows[0].n);
   }
 
-  async leave(id: number): Promise<WaitlistEntry> {
-    await this.sql.query("UPDATE waitlist_entries SET status = 'left' WHERE id = ? AND status IN ('waiting', 'offered')", [id]);
+  async findById(id: number): Promise<WaitlistEntry> {
     const rows = await this.sql.query<EntryRow[]>(`SELECT ${COLUMNS} FROM waitlist_entries WHERE id = ?`, [id]);
     return toModel(rows[0]);
   }

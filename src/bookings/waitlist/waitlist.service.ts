@@ -2,11 +2,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { bookingConfig, BookingConfig } from '../../config/configuration';
 import {
+  CustomerLimitError,
   EventCancelledError,
   InvalidInputError,
   SaleClosedError,
   SeatsAvailableError,
+  WaitlistAlreadyJoinedError,
   WaitlistEntryNotFoundError,
+  WaitlistFullError,
 } from '../../errors/domain-errors';
 import { EventsService } from '../../events/events.service';
 import { SeatInventory } from '../../inventory/seat-inventory';
@@ -44,27 +47,34 @@ export class WaitlistService {
     if (event.salesEndAt && Date.now() >= event.salesEndAt.getTime()) throw new SaleClosedError(event.salesEndAt);
     const free = await this.inventory.freeSeats(eventId);
     if (free !== null && free >= quantity) throw new SeatsAvailableError(free);
+    // maxPerCustomer counts bookings, holds and offers together: a join that could only be offered past it is refused
+    // now (the offer checks again, under its transaction, and skips an entry that would pass it by then).
+    if (event.maxPerCustomer !== null && (await this.bookings.liveSeatsOf(eventId, customerEmail)) + quantity > event.maxPerCustomer) {
+      throw new CustomerLimitError(event.maxPerCustomer);
+    }
     const secret = randomBytes(32).toString('base64url');
-    const entry = await this.entries.join({
-      reference: `wl_${randomBytes(16).toString('base64url')}`,
-      secretHash: sha256Hex(secret),
-      eventId,
-      customerEmail,
-      quantity,
-    });
-    return this.describe(entry, secret);
+    const joined = await this.entries.join(
+      { reference: `wl_${randomBytes(16).toString('base64url')}`, secretHash: sha256Hex(secret), eventId, customerEmail, quantity },
+      this.config.waitlistMaxEntriesPerEvent,
+    );
+    if (joined === 'full') throw new WaitlistFullError(this.config.waitlistMaxEntriesPerEvent);
+    if (joined === 'already-joined') throw new WaitlistAlreadyJoinedError();
+    if (joined === 'event-cancelled') throw new EventCancelledError(eventId);
+    return this.describe(joined, secret);
   }
 
   async get(reference: string, access: BookingAccess): Promise<WaitlistEntryResponse> {
     return this.describe(await this.findVisible(reference, access), null);
   }
 
-  /** Leaving gives up a place, and the hold offered, if any (its seats go to the next in line). */
+  /**
+   * Leaving gives up a place, and the hold offered, if any (its seats go to the next in line). Serialized with a
+   * confirm and the expiry of that hold: an entry whose offer was confirmed first stays `fulfilled`, its booking kept.
+   */
   async leave(reference: string, access: BookingAccess): Promise<WaitlistEntryResponse> {
     const entry = await this.findVisible(reference, access);
-    const left = await this.entries.leave(entry.id);
-    if (entry.status === 'offered' && entry.offerBookingId !== null) await this.owned.end(entry.offerBookingId, 'cancelled');
-    return this.describe(left, null);
+    await this.owned.leaveWaitlist(entry);
+    return this.describe(await this.entries.findById(entry.id), null);
   }
 
   private async describe(entry: WaitlistEntry, secret: string | null): Promise<WaitlistEntryResponse> {

@@ -25,7 +25,7 @@ export class EventResponse {
   saleStatus: 'on-sale' | 'not-open' | 'closed' | 'cancelled';
   @ApiProperty({ type: 'integer', example: 1200, description: 'Seats of confirmed bookings (MySQL)' }) sold: number;
   @ApiProperty({ type: 'integer', example: 40, description: 'Seats in live checkout holds: not on sale, not sold yet' }) held: number;
-  @ApiProperty({ type: 'integer', example: 3760, description: 'capacity − sold − held' }) available: number;
+  @ApiProperty({ type: 'integer', example: 3760, description: 'capacity − sold − held (0 once cancelled)' }) available: number;
   @ApiProperty({ type: 'integer', example: 4900 }) priceCents: number;
   @ApiProperty({ enum: STRATEGY_NAMES, enumName: 'StrategyName', example: 'atomic' }) strategy: string;
   @ApiProperty({ type: 'integer', example: 4, nullable: true }) maxPerCustomer: number | null;
@@ -47,7 +47,8 @@ export class EventResponse {
       capacity: event.capacity,
       sold: counts.sold,
       held: counts.held,
-      available: counts.available ?? Math.max(0, event.capacity - counts.sold - counts.held),
+      // Nothing can be bought from a cancelled event.
+      available: event.cancelledAt ? 0 : (counts.available ?? Math.max(0, event.capacity - counts.sold - counts.held)),
       priceCents: event.priceCents,
       strategy: event.strategy,
       maxPerCustomer: event.maxPerCustomer,

@@ -29,12 +29,12 @@ export class OptimisticBatchStep implements BatchSeatStep {
       const outcome = await this.connections.withConnection(k.free, async (connection): Promise<BatchTake> => {
         await connection.watch(k.free, k.meta);
         const wanted = quantities.reduce((a, b) => a + b, 0);
-        const { exists, lowest } = await this.pool.peek(eventId, wanted, connection);
+        const { exists, closed, lowest } = await this.pool.peek(eventId, wanted, connection);
         const shares = shareOut(lowest, quantities);
         const seats = takenSeats(shares);
-        if (!exists || seats.length === 0) {
+        if (closed || !exists || seats.length === 0) {
           await connection.unwatch();
-          return exists ? { kind: 'taken', shares } : { kind: 'missing' };
+          return closed ? { kind: 'closed' } : exists ? { kind: 'taken', shares } : { kind: 'missing' };
         }
         const committed = await connection
           .multi()

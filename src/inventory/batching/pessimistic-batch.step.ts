@@ -22,7 +22,8 @@ export class PessimisticBatchStep implements BatchSeatStep {
   async take(eventId: number, quantities: number[], holdUntil: number): Promise<BatchTake> {
     const locked = await this.locks.tryWithLock(seatKeys(eventId).lock, async (lease): Promise<BatchTake> => {
       const wanted = quantities.reduce((a, b) => a + b, 0);
-      const { exists, available, lowest } = await this.pool.peek(eventId, wanted);
+      const { exists, closed, available, lowest } = await this.pool.peek(eventId, wanted);
+      if (closed) return { kind: 'closed' };
       if (!exists) return { kind: 'missing' };
       const shares = shareOut(lowest, quantities);
       const seats = takenSeats(shares);
@@ -30,7 +31,7 @@ export class PessimisticBatchStep implements BatchSeatStep {
       if (!lease.held) return { kind: 'conflict', reason: 'event lock lost before the move' };
       const moved = await this.pool.moveToHeld(eventId, seats, holdUntil, available);
       if (moved.kind === 'taken') return { kind: 'taken', shares };
-      return moved.kind === 'conflict' ? moved : { kind: 'missing' };
+      return moved.kind === 'conflict' || moved.kind === 'closed' ? moved : { kind: 'missing' };
     });
     return locked.acquired ? locked.result : { kind: 'conflict', reason: 'event lock is held elsewhere' };
   }

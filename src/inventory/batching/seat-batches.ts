@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { bookingConfig, BookingConfig } from '../../config/configuration';
 import type { Deadline } from '../../concurrency/deadline';
 import { retryUntilDeadline, RetryableConflict, RetryPolicy } from '../../concurrency/retry-until-deadline';
-import { InventoryUnsettledError } from '../../errors/domain-errors';
+import { EventCancelledError, InventoryUnsettledError } from '../../errors/domain-errors';
 import { SeatguardMetrics } from '../../metrics/seatguard-metrics';
 import { InventoryRebuilder } from '../inventory-rebuilder';
 import { SeatPool } from '../seat-pool';
@@ -70,6 +70,8 @@ export class SeatBatches {
           Date.now() + this.config.holdTtlMs,
         );
         if (outcome.kind === 'conflict') throw new RetryableConflict(outcome.reason);
+        // Whatever this instance's copy of the event says: the pool was closed by its cancellation.
+        if (outcome.kind === 'closed') throw new EventCancelledError(eventId);
         if (outcome.kind === 'missing') {
           if (++rebuilds > MAX_REBUILDS) throw new InventoryUnsettledError('the inventory kept disappearing');
           await this.rebuilder.rebuild(eventId, 'missing');

@@ -1,8 +1,9 @@
 /** What one booking of a batch got from the pool: its seats, or "sold out" with what was left for it. */
 export type SeatShare = { kind: 'taken'; seats: number[] } | { kind: 'sold-out'; available: number };
 
-/** One batch attempt: every booking's share, or the pool is missing, or another writer got there first. */
-export type BatchTake = { kind: 'taken'; shares: SeatShare[] } | { kind: 'missing' } | { kind: 'conflict'; reason: string };
+/** One batch attempt: every booking's share, or the pool is missing or closed (event cancelled), or another writer got there first. */
+export type BatchTake =
+  { kind: 'taken'; shares: SeatShare[] } | { kind: 'missing' } | { kind: 'closed' } | { kind: 'conflict'; reason: string };
 
 /**
  * Shares out the lowest free seats (ascending, as many as the batch asks for

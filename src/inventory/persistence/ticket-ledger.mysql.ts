@@ -27,4 +27,11 @@ export class MysqlTicketLedger extends TicketLedger {
     const rows = await this.sql.query<{ capacity: number }[]>('SELECT capacity FROM events WHERE id = ?', [eventId]);
     return rows.length ? Number(rows[0].capacity) : null;
   }
+
+  async isCancelled(eventId: number): Promise<boolean> {
+    const rows = await this.sql.query<{ cancelled: number }[]>('SELECT cancelled_at IS NOT NULL AS cancelled FROM events WHERE id = ?', [
+      eventId,
+    ]);
+    return rows.length > 0 && Number(rows[0].cancelled) === 1;
+  }
 }

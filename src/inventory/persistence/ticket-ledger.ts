@@ -6,4 +6,6 @@ export abstract class TicketLedger {
   abstract ticketedAmong(eventId: number, seats: number[]): Promise<Set<number>>;
   /** The event's capacity, or null if it does not exist. */
   abstract capacityOf(eventId: number): Promise<number | null>;
+  /** Whether the event is cancelled (its pool must stay closed). */
+  abstract isCancelled(eventId: number): Promise<boolean>;
 }

@@ -36,7 +36,8 @@ export class PessimisticStrategy implements SeatStrategy {
 
   private async criticalSection(request: SeatRequest, stillHeld: () => boolean): Promise<AttemptOutcome> {
     const { eventId, quantity, holdUntil } = request;
-    const { exists, available, lowest } = await this.pool.peek(eventId, quantity);
+    const { exists, closed, available, lowest } = await this.pool.peek(eventId, quantity);
+    if (closed) return { kind: 'closed' };
     if (!exists) return { kind: 'missing' };
     if (available < quantity) return { kind: 'sold-out', available };
     this.beforeMove(request);
