@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
 import { EventsModule } from '../events/events.module';
 import { InventoryModule } from '../inventory/inventory.module';
-import { BookingBatcher } from './batching/booking-batcher';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
+import { BookingBatcher } from './batching/booking-batcher';
 import { BookingsController } from './bookings.controller';
 import { BookingsService } from './bookings.service';
 import { IdempotentBookings } from './idempotent-bookings';

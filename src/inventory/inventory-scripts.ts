@@ -147,11 +147,24 @@ return free
 `;
 
 /**
+ * Closes the pool of a cancelled event, in one step: no seat free, none held,
+ * and the meta field `closed` that every other script honours. Bumps the
+ * generation, so a rebuild whose snapshot predates the close is redone (and
+ * then finds the pool closed). KEYS free, held, meta, generation. ARGV now.
+ */
+export const CLOSE_INVENTORY = `
+redis.call('INCR', KEYS[4])
+redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('HSET', KEYS[3], 'closed', ARGV[1])
+return 1
+`;
+
+/**
  * Group commit, atomic strategy: takes the lowest free seats for every booking
  * of a batch, in order, each booking all or nothing (one that does not fit in
  * what is left gets -1 and what was left; a smaller one after it may fit).
  * KEYS free, held, meta. ARGV holdUntil, quantity...
- * Returns {-1} if the pool is missing, {-3} if it is closed (event cancelled), else {free after, then per booking: n and its n seats, or -1 and the seats left}.
+ * Returns {-1} if the pool is missing, {-3} if it is closed, else {free after, then per booking: n and its n seats, or -1 and the seats left}.
  */
 export const TAKE_SEATS_FOR_BATCH = `
 if redis.call('EXISTS', KEYS[3]) == 0 then return {-1} end
@@ -178,17 +191,4 @@ for i = 2, #ARGV do
 end
 result[1] = available
 return result
-`;
-
-/**
- * Closes the pool of a cancelled event, in one step: no seat free, none held,
- * and the meta field `closed` that every other script honours. Bumps the
- * generation, so a rebuild whose snapshot predates the close is redone (and
- * then finds the pool closed). KEYS free, held, meta, generation. ARGV now.
- */
-export const CLOSE_INVENTORY = `
-redis.call('INCR', KEYS[4])
-redis.call('DEL', KEYS[1], KEYS[2])
-redis.call('HSET', KEYS[3], 'closed', ARGV[1])
-return 1
 `;

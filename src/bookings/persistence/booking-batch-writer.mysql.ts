@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import type { Deadline } from '../../concurrency/deadline';
 import { BoundedSql } from '../../database/bounded-sql';
 import { SeatAlreadyTakenError } from '../../inventory/seat-inventory';
+import { EVENT_CANCELLED_SIGNAL, EventCancelledRefusal } from './cancelled-event-refusal';
 import type { BookingStatus, StoredBooking } from '../booking.model';
 import { CustomerLimitExceededError, DuplicateIdempotencyKeyError, NewBooking } from './bookings.repository';
-import { EventCancelledRefusal, isEventCancelledSignal } from './cancelled-event-refusal';
 
 /** One booking of a batch: written, or refused on its own (the others are not affected). */
 export type BatchWrite = { kind: 'written'; booking: StoredBooking } | { kind: 'refused'; error: Error };
@@ -110,12 +110,12 @@ function toWrite(b: NewBooking, result: ProcedureResult, createdAt: Date): Batch
 function classifyRefusal(errno: number, state: string, message: string): Error {
   const refusal = new BatchedBookingRefusal(errno, state, message);
   if (state === '45001') return new CustomerLimitExceededError();
-  // The cancel-is-final triggers (migration CancelIsFinal): the event was cancelled meanwhile.
-  if (isEventCancelledSignal({ sqlState: state, sqlMessage: message })) return new EventCancelledRefusal(refusal);
   if (errno === 1062) {
     if (message.includes('uq_bookings_event_idempotency_key')) return new DuplicateIdempotencyKeyError();
     return new SeatAlreadyTakenError(refusal);
   }
+  // The cancel triggers (migration CancelIsFinal) before the capacity trigger's 45000: the event is cancelled, not the pool stale.
+  if (state === '45000' && message === EVENT_CANCELLED_SIGNAL) return new EventCancelledRefusal(refusal);
   // The capacity trigger: Redis offered a seat number the event no longer has.
   if (state === '45000') return new SeatAlreadyTakenError(refusal);
   return refusal;

@@ -36,30 +36,27 @@ export class MysqlWaitlistRepository extends WaitlistRepository {
   }
 
   async join(e: NewWaitlistEntry, maxEntries: number): Promise<WaitlistEntry | JoinRefusal> {
-    // The event's lock row must exist before the transaction locks it (as for customer_booking_locks).
-    await this.sql.query('INSERT IGNORE INTO waitlist_join_locks (event_id) VALUES (?)', [e.eventId]);
+    let id: number | null;
     try {
-      return await this.sql.transaction(async (tx) => {
-        await tx.query('SELECT 1 FROM waitlist_join_locks WHERE event_id = ? FOR UPDATE', [e.eventId]);
-        const [{ live }] = await tx.query<{ live: number }[]>(
-          "SELECT COUNT(*) AS live FROM waitlist_entries WHERE event_id = ? AND status IN ('waiting', 'offered')",
-          [e.eventId],
-        );
-        if (Number(live) >= maxEntries) return 'full';
-        // The triggers refuse a cancelled event and fill live_customer, whose unique key allows one live entry per customer.
-        const inserted = await tx.query<{ insertId: number }>(
-          "INSERT INTO waitlist_entries (reference, secret_hash, event_id, customer_email, quantity, status) VALUES (?, ?, ?, ?, ?, 'waiting')",
-          [e.reference, e.secretHash, e.eventId, e.customerEmail, e.quantity],
-        );
-        const rows = await tx.query<EntryRow[]>(`SELECT ${COLUMNS} FROM waitlist_entries WHERE id = ?`, [inserted.insertId]);
-        return toModel(rows[0]);
-      });
+      // Lock the event's join row, count, insert, commit: one call (migration JoinWaitlistInOneCall).
+      const [rows] = await this.sql.query<[{ id: number | null }[]]>('CALL join_waitlist(?, ?, ?, ?, ?, ?)', [
+        e.reference,
+        e.secretHash,
+        e.eventId,
+        e.customerEmail,
+        e.quantity,
+        maxEntries,
+      ]);
+      id = rows[0].id === null ? null : Number(rows[0].id);
     } catch (error) {
       const driver = error as { code?: string; sqlMessage?: string };
+      // One live entry per customer: the unique key over live_customer, which the triggers keep.
       if (driver?.code === 'ER_DUP_ENTRY' && driver.sqlMessage?.includes('uq_waitlist_live_customer')) return 'already-joined';
       if (isEventCancelledSignal(error)) return 'event-cancelled';
       throw error;
     }
+    if (id === null) return 'full';
+    return this.findById(id);
   }
 
   async findByReference(reference: string): Promise<WaitlistEntry | null> {

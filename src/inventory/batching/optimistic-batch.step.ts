@@ -30,11 +30,15 @@ export class OptimisticBatchStep implements BatchSeatStep {
         await connection.watch(k.free, k.meta);
         const wanted = quantities.reduce((a, b) => a + b, 0);
         const { exists, closed, lowest } = await this.pool.peek(eventId, wanted, connection);
+        if (closed) {
+          await connection.unwatch();
+          return { kind: 'closed' };
+        }
         const shares = shareOut(lowest, quantities);
         const seats = takenSeats(shares);
-        if (closed || !exists || seats.length === 0) {
+        if (!exists || seats.length === 0) {
           await connection.unwatch();
-          return closed ? { kind: 'closed' } : exists ? { kind: 'taken', shares } : { kind: 'missing' };
+          return exists ? { kind: 'taken', shares } : { kind: 'missing' };
         }
         const committed = await connection
           .multi()

@@ -1,9 +1,13 @@
 /** What one booking of a batch got from the pool: its seats, or "sold out" with what was left for it. */
 export type SeatShare = { kind: 'taken'; seats: number[] } | { kind: 'sold-out'; available: number };
 
-/** One batch attempt: every booking's share, or the pool is missing or closed (event cancelled), or another writer got there first. */
+/** One batch attempt: every booking's share, or the pool is missing, or another writer got there first. */
 export type BatchTake =
-  { kind: 'taken'; shares: SeatShare[] } | { kind: 'missing' } | { kind: 'closed' } | { kind: 'conflict'; reason: string };
+  | { kind: 'taken'; shares: SeatShare[] }
+  | { kind: 'missing' }
+  /** The event was cancelled: its pool is closed for good. */
+  | { kind: 'closed' }
+  | { kind: 'conflict'; reason: string };
 
 /**
  * Shares out the lowest free seats (ascending, as many as the batch asks for
