@@ -65,7 +65,14 @@ describe('several app instances', () => {
   });
 
   it('proof 8: pessimistic locks that expire mid-way (stall longer than the TTL) still never oversell', async () => {
-    const stalled = { LOCK_TTL_MS: '200', LOCK_EXTEND_THRESHOLD_MS: '50', TEST_CRITICAL_SECTION_DELAY_MS: '350' };
+    // One booking at a time: the stall is the control strategy's hook in the one-booking critical section (the batch
+    // step fences a lost lock with the same all-or-nothing move, see pessimistic-batch.step.ts).
+    const stalled = {
+      ...BATCH_MODES[0].env,
+      LOCK_TTL_MS: '200',
+      LOCK_EXTEND_THRESHOLD_MS: '50',
+      TEST_CRITICAL_SECTION_DELAY_MS: '350',
+    };
     apps = await startChildApps(2, stalled, { testControls: true });
     const event = await createEvent(apps[0].url, { capacity: 10, strategy: 'pessimistic' });
     const answers = await burst(24, (i) => book(apps[i % 2].url, event.id, 1));
