@@ -31,6 +31,9 @@ HTTP_SUITES=(
   test/checkout.e2e-spec.ts
   test/http-metrics.e2e-spec.ts
   test/races-and-abuse/cancel-and-waitlist.e2e-spec.ts
+  test/request-tracing.e2e-spec.ts
+  test/admin-keys.e2e-spec.ts
+  test/tracing.e2e-spec.ts
 )
 log "HTTP-facing e2e suites on Fastify (HTTP_ADAPTER=fastify)"
 HTTP_ADAPTER=fastify npx jest -c test/jest-e2e.json --ci --runInBand --json --outputFile="$RESULTS/e2e-fastify.json" "${HTTP_SUITES[@]}" || status=1

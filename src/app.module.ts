@@ -3,6 +3,7 @@ import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
+import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { BookingsModule } from './bookings/bookings.module';
 import { AllExceptionsFilter } from './http/all-exceptions.filter';
@@ -35,6 +36,7 @@ import { RedisModule } from './redis/redis.module';
     HealthModule,
     EventsModule,
     BookingsModule,
+    AuditModule,
   ],
   providers: [
     // Registered here, not in main.ts, so e2e tests run exactly the production pipeline.

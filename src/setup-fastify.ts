@@ -2,11 +2,14 @@ import helmet from '@fastify/helmet';
 import { BadRequestException, INestApplication, UnsupportedMediaTypeException } from '@nestjs/common';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
 import type { AppConfig } from './config/configuration';
 import type { TrustProxySetting } from './config/trust-proxy';
 import type { ErrorCode } from './errors/error-codes';
 import { parseJsonBody } from './http/json-body';
 import { ROUTE_PATTERN, WithRoutePattern } from './http/route-pattern';
+import { enterRequestId } from './logging/request-context';
+import { REQUEST_ID_HEADER, requestIdFrom } from './logging/request-id';
 
 /** Methods whose body Express's stack refuses (415) unless it is JSON. */
 const JSON_ONLY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
@@ -24,6 +27,8 @@ export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
     // Express bounds a path parameter only by Node's header size (16 KiB); Fastify's router answers
     // 414 above 100 characters, before the route could answer its own 400/404.
     routerOptions: { maxParamLength: 16 * 1024 },
+    // request.id: the caller's X-Request-Id if sane, else a UUID, as on Express.
+    genReqId: (req: IncomingMessage) => (req as { id?: string }).id ?? requestIdFrom(req.headers),
   });
 }
 
@@ -42,8 +47,15 @@ export function setupFastify(nestApp: INestApplication, config: AppConfig): void
   // Registered, not awaited: Fastify loads plugins in order before it listens.
   void app.register(helmet, { contentSecurityPolicy: false });
   useJsonOnlyBodies(fastify, config.bodyLimitBytes);
-  fastify.addHook('onRequest', (request, _reply, done) => {
+  fastify.addHook('onRequest', (request, reply, done) => {
     (request.raw as WithRoutePattern)[ROUTE_PATTERN] = request.routeOptions.url;
+    void reply.header(REQUEST_ID_HEADER, request.id);
+    done();
+  });
+  // Right before the route runs (the body is read by then, from the socket's events, outside any context set earlier):
+  // the handler is called from this hook's done(), so everything it starts runs under the request's id.
+  fastify.addHook('preHandler', (request, _reply, done) => {
+    enterRequestId(request.id);
     done();
   });
 }

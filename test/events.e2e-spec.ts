@@ -52,6 +52,7 @@ describe('events API', () => {
       error: 'Not Found',
       message: 'event 999999 does not exist',
       code: 'EVENT_NOT_FOUND',
+      requestId: res.headers.get('x-request-id'),
     });
   });
 

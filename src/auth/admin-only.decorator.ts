@@ -1,10 +1,19 @@
-import { applyDecorators, UseGuards } from '@nestjs/common';
+import { applyDecorators, SetMetadata, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth } from '@nestjs/swagger';
 import { ADMIN_TOKEN_MISSING, ApiErrorResponses } from '../openapi/api-error-responses';
-import { AdminTokenGuard } from './admin-token.guard';
+import type { AdminScope } from './admin-scopes';
+import { AdminTokenGuard, REQUIRED_SCOPE } from './admin-token.guard';
 
 export const ADMIN_SECURITY_SCHEME = 'admin-token';
 
-/** Guard plus its OpenAPI description, so the two never drift apart. */
-export const AdminOnly = () =>
-  applyDecorators(UseGuards(AdminTokenGuard), ApiBearerAuth(ADMIN_SECURITY_SCHEME), ApiErrorResponses({ 401: ADMIN_TOKEN_MISSING }));
+/**
+ * Guard plus its OpenAPI description, so the two never drift apart. `scope`:
+ * what an admin key needs for this route (ADMIN_TOKEN has every scope).
+ */
+export const AdminOnly = (scope: AdminScope = 'read') =>
+  applyDecorators(
+    SetMetadata(REQUIRED_SCOPE, scope),
+    UseGuards(AdminTokenGuard),
+    ApiBearerAuth(ADMIN_SECURITY_SCHEME),
+    ApiErrorResponses({ 401: ADMIN_TOKEN_MISSING, 403: `ADMIN_SCOPE_MISSING: an admin key without the \`${scope}\` scope` }),
+  );

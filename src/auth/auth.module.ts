@@ -1,11 +1,16 @@
 import { Global, Module } from '@nestjs/common';
+import { AdminKeysController } from './admin-keys.controller';
+import { AdminKeys } from './admin-keys.service';
 import { AdminToken } from './admin-token';
 import { AdminTokenGuard } from './admin-token.guard';
+import { AdminKeysRepository } from './persistence/admin-keys.repository';
+import { MysqlAdminKeysRepository } from './persistence/admin-keys.repository.mysql';
 
-/** The admin token, for the guard on admin routes and for routes an admin may also use. */
+/** ADMIN_TOKEN and the named admin keys, for the guard on admin routes and for routes an admin may also use. */
 @Global()
 @Module({
-  providers: [AdminToken, AdminTokenGuard],
-  exports: [AdminToken, AdminTokenGuard],
+  controllers: [AdminKeysController],
+  providers: [AdminToken, AdminKeys, AdminTokenGuard, { provide: AdminKeysRepository, useClass: MysqlAdminKeysRepository }],
+  exports: [AdminToken, AdminKeys, AdminTokenGuard, AdminKeysRepository],
 })
 export class AuthModule {}

@@ -1,6 +1,7 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { map, Observable } from 'rxjs';
 import { soldOutBody } from '../http/error-body';
+import { requestIdOf } from '../logging/request-id';
 import type { BookingOutcome } from './booking-outcome';
 import { BookingResponse } from './dto/booking.response';
 
@@ -20,8 +21,9 @@ export class BookingOutcomeInterceptor implements NestInterceptor<BookingOutcome
     return next.handle().pipe(
       map((outcome) => {
         if (outcome.kind === 'booked') return BookingResponse.from(outcome.booking, outcome.secret);
-        context.switchToHttp().getResponse<StatusSettable>().status(409);
-        return soldOutBody(outcome.available, outcome.requested);
+        const http = context.switchToHttp();
+        http.getResponse<StatusSettable>().status(409);
+        return { ...soldOutBody(outcome.available, outcome.requested), requestId: requestIdOf(http.getRequest()) };
       }),
     );
   }

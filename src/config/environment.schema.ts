@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateBy } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, ValidateBy } from 'class-validator';
 import { trustProxyProblem } from './trust-proxy';
 
 // Reads the raw value: implicit conversion would already have turned "false" into true.
@@ -194,4 +194,16 @@ export class EnvironmentVariables extends DatabaseEnvironment {
   @IsInt()
   @Min(1)
   WAITLIST_MAX_ENTRIES_PER_EVENT: number = 10000;
+
+  // OpenTelemetry: traces are exported over OTLP (http/json) only when this is set; unset, the SDK is never loaded.
+  // The SDK reads the other standard OTEL_* variables itself (OTEL_EXPORTER_OTLP_HEADERS, OTEL_BSP_SCHEDULE_DELAY, ...).
+  @IsUrl(
+    { require_tld: false, protocols: ['http', 'https'], require_protocol: true },
+    { message: 'OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL' },
+  )
+  @IsOptional()
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+
+  @IsString()
+  OTEL_SERVICE_NAME: string = 'seatguard';
 }

@@ -239,3 +239,11 @@ export class InvalidInputError extends DomainError {
   readonly code = 'INVALID_INPUT';
   readonly status = 400;
 }
+
+export class AdminKeyNotFoundError extends DomainError {
+  readonly code = 'ADMIN_KEY_NOT_FOUND';
+  readonly status = 404;
+  constructor(id: number) {
+    super(`admin key ${id} does not exist`);
+  }
+}

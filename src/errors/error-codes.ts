@@ -40,6 +40,9 @@ export const ERROR_CODES = [
   'INVALID_IDEMPOTENCY_KEY',
   'BAD_BODY',
   'INTERNAL',
+  // admin keys and the audit log (src/auth/, src/audit/)
+  'ADMIN_SCOPE_MISSING',
+  'ADMIN_KEY_NOT_FOUND',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

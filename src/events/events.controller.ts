@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, UseInterceptors } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Audited } from '../audit/audited.decorator';
 import { AdminOnly } from '../auth/admin-only.decorator';
 import { ParseIdPipe } from '../http/parse-id.pipe';
 import { ApiErrorResponses, BODY_VALIDATION_ERROR, DEPENDENCY_UNAVAILABLE, JSON_BODY_ERRORS } from '../openapi/api-error-responses';
@@ -25,7 +26,8 @@ export class EventsController {
   ) {}
 
   @Post()
-  @AdminOnly()
+  @AdminOnly('events')
+  @Audited({ action: 'event.create', target: 'event', idFrom: 'result' })
   @ApiOperation({ summary: 'Create an event and put its seats on sale' })
   @ApiCreatedResponse({ type: EventResponse })
   @ApiErrorResponses({ 400: BODY_VALIDATION_ERROR, ...JSON_BODY_ERRORS, 503: DEPENDENCY_UNAVAILABLE })
@@ -53,7 +55,8 @@ export class EventsController {
   }
 
   @Put(':id/strategy')
-  @AdminOnly()
+  @AdminOnly('strategy')
+  @Audited({ action: 'strategy.switch', target: 'event', idFrom: 'param' })
   @ApiIdParam()
   @ApiOperation({ summary: "Switch the event's booking strategy; takes effect at once on every instance" })
   @ApiOkResponse({ type: EventResponse })
@@ -69,7 +72,8 @@ export class EventsController {
 
   @Post(':id/reconcile')
   @HttpCode(200)
-  @AdminOnly()
+  @AdminOnly('strategy')
+  @Audited({ action: 'inventory.reconcile', target: 'event', idFrom: 'param', after: 'result' })
   @ApiIdParam()
   @ApiOperation({ summary: "Rebuild the event's Redis inventory from MySQL" })
   @ApiOkResponse({ type: ReconcileResponse })

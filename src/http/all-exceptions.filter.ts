@@ -3,6 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { asDependencyFailure } from '../errors/driver-errors';
 import { DomainError } from '../errors/domain-errors';
 import type { ErrorCode } from '../errors/error-codes';
+import { requestIdOf } from '../logging/request-id';
 import { domainErrorBody, ErrorBody, errorBody } from './error-body';
 
 const CODES_BY_STATUS: Record<number, ErrorCode> = {
@@ -42,19 +43,24 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const { httpAdapter } = this.adapterHost;
     const response: unknown = host.switchToHttp().getResponse();
     if (httpAdapter.isHeadersSent(response)) return;
+    // Named explicitly (not only through the logging context): a failure before the route, such as a body
+    // that does not parse, happens outside it.
+    const requestId = requestIdOf(host.switchToHttp().getRequest());
     // Health probes keep terminus's own report: operators read which check failed. Not ready is a 503 like any other: it says when to ask again.
     if (exception instanceof HttpException && isHealthReport(exception.getResponse())) {
       if (exception.getStatus() === 503) httpAdapter.setHeader(response, 'Retry-After', String(NOT_READY_RETRY_AFTER_SECONDS));
       httpAdapter.reply(response, exception.getResponse(), exception.getStatus());
       return;
     }
-    const { body, retryAfterSeconds } = this.describe(exception);
+    const { body, retryAfterSeconds } = this.describe(exception, requestId);
     if (retryAfterSeconds !== undefined) httpAdapter.setHeader(response, 'Retry-After', String(retryAfterSeconds));
-    httpAdapter.reply(response, body, body.statusCode);
+    httpAdapter.reply(response, requestId === undefined ? body : { ...body, requestId }, body.statusCode);
   }
 
-  private describe(exception: unknown): { body: ErrorBody; retryAfterSeconds?: number } {
+  private describe(exception: unknown, reqId: string | undefined): { body: ErrorBody; retryAfterSeconds?: number } {
     if (exception instanceof DomainError) {
+      // A 503 the domain names itself (a deadline passed, an unknown outcome) is still a failure an operator must find.
+      if (exception.status >= 500) this.logger.warn({ err: exception, reqId, code: exception.code }, exception.message);
       return { body: domainErrorBody(exception), retryAfterSeconds: exception.retryAfterSeconds };
     }
     if (exception instanceof HttpException) return { body: fromHttpException(exception) };
@@ -62,10 +68,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (bodyParserError) return { body: bodyParserError };
     const dependency = asDependencyFailure(exception);
     if (dependency) {
-      this.logger.warn({ err: exception }, dependency.message);
+      this.logger.warn({ err: exception, reqId }, dependency.message);
       return { body: domainErrorBody(dependency), retryAfterSeconds: dependency.retryAfterSeconds };
     }
-    this.logger.error({ err: exception }, 'unhandled error');
+    this.logger.error({ err: exception, reqId }, 'unhandled error');
     return { body: errorBody(500, 'internal error', 'INTERNAL') };
   }
 }

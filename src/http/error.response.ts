@@ -15,4 +15,9 @@ export class ErrorResponse {
   @ApiPropertyOptional({ format: 'date-time', description: 'When the sale opens (SALE_NOT_OPEN)' }) opensAt?: string;
   @ApiPropertyOptional({ format: 'date-time', description: 'When the sale closed (SALE_CLOSED)' }) closedAt?: string;
   @ApiPropertyOptional({ type: 'integer', description: 'Highest seat held or sold (CAPACITY_BELOW_SOLD)' }) highestSeat?: number;
+  @ApiPropertyOptional({
+    example: '0b6f5c1e-8d0e-4e55-9a57-0c6c4fd3a0a9',
+    description: "The request's id, also in the X-Request-Id header and in every log line of the request",
+  })
+  requestId?: string;
 }

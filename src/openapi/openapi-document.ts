@@ -18,7 +18,14 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
     )
     .setVersion('1.0')
     .addServer('/', 'The server this document is served from (the API under /api/v1, probes and metrics at the root)')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' }, ADMIN_SECURITY_SCHEME)
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        description: 'ADMIN_TOKEN, or an admin key (`sgk_…`, POST /api/v1/admin/keys) with the scope the operation names',
+      },
+      ADMIN_SECURITY_SCHEME,
+    )
     .addBearerAuth(
       { type: 'http', scheme: 'bearer', description: "The booking's `secret`, returned once in its 201" },
       BOOKING_SECRET_SCHEME,

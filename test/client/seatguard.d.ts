@@ -4,6 +4,44 @@
  */
 
 export interface paths {
+    "/api/v1/admin/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Admin keys, oldest first, revoked ones included (never the keys themselves) */
+        get: operations["AdminKeys_list"];
+        put?: never;
+        /**
+         * Create a named admin key with scopes; the key is in this answer only
+         * @description Usable at once on every instance.
+         */
+        post: operations["AdminKeys_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke an admin key: refused at once by every instance (again: 200, unchanged) */
+        delete: operations["AdminKeys_revoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/metrics": {
         parameters: {
             query?: never;
@@ -276,10 +314,122 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audit log of admin changes, newest first, a page at a time */
+        get: operations["Audit_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @enum {string} */
+        AdminScope: "read" | "events" | "strategy" | "webhooks" | "keys";
+        CreateAdminKeyDto: {
+            /** @example deploy-bot */
+            name: string;
+            /**
+             * @example [
+             *       "read",
+             *       "strategy"
+             *     ]
+             */
+            scopes: components["schemas"]["AdminScope"][];
+        };
+        CreatedAdminKeyResponse: {
+            id: number;
+            name: string;
+            scopes: components["schemas"]["AdminScope"][];
+            /** @example ADMIN_TOKEN */
+            createdBy: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            revokedAt: string | null;
+            /**
+             * @description The key, shown this once: only its SHA-256 is stored
+             * @example sgk_Xq3…
+             */
+            key: string;
+        };
+        /**
+         * @description Stable, machine-readable reason
+         * @enum {string}
+         */
+        ErrorCode: "SOLD_OUT" | "CUSTOMER_LIMIT_REACHED" | "IDEMPOTENCY_KEY_REUSED" | "BOOKING_NOT_FOUND" | "EVENT_NOT_FOUND" | "DEADLINE_EXCEEDED" | "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "LOCK_QUORUM_UNAVAILABLE" | "INVENTORY_UNSETTLED" | "BOOKING_OUTCOME_UNKNOWN" | "VALIDATION_FAILED" | "INVALID_INPUT" | "SALE_NOT_OPEN" | "SALE_CLOSED" | "EVENT_CANCELLED" | "HOLD_EXPIRED" | "HOLD_NOT_ACTIVE" | "CAPACITY_BELOW_SOLD" | "SEATS_AVAILABLE" | "WAITLIST_ENTRY_NOT_FOUND" | "WAITLIST_FULL" | "WAITLIST_ALREADY_JOINED" | "MALFORMED_JSON" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "UNAUTHORIZED" | "NOT_FOUND" | "INVALID_ID" | "INVALID_IDEMPOTENCY_KEY" | "BAD_BODY" | "INTERNAL" | "ADMIN_SCOPE_MISSING" | "ADMIN_KEY_NOT_FOUND";
+        ErrorResponse: {
+            /** @example 409 */
+            statusCode: number;
+            /** @example Conflict */
+            error: string;
+            /** @example sold out: no seats left */
+            message: string;
+            /**
+             * @description Stable, machine-readable reason
+             * @example SOLD_OUT
+             */
+            code?: components["schemas"]["ErrorCode"];
+            /** @description One line per invalid field (400) */
+            details?: string[];
+            /**
+             * @description Seats left (SOLD_OUT)
+             * @example 0
+             */
+            available?: number;
+            /**
+             * @description Seats asked for (SOLD_OUT)
+             * @example 2
+             */
+            requested?: number;
+            /**
+             * Format: date-time
+             * @description When the sale opens (SALE_NOT_OPEN)
+             */
+            opensAt?: string;
+            /**
+             * Format: date-time
+             * @description When the sale closed (SALE_CLOSED)
+             */
+            closedAt?: string;
+            /** @description Highest seat held or sold (CAPACITY_BELOW_SOLD) */
+            highestSeat?: number;
+            /**
+             * @description The request's id, also in the X-Request-Id header and in every log line of the request
+             * @example 0b6f5c1e-8d0e-4e55-9a57-0c6c4fd3a0a9
+             */
+            requestId?: string;
+        };
+        AdminKeyResponse: {
+            id: number;
+            name: string;
+            scopes: components["schemas"]["AdminScope"][];
+            /** @example ADMIN_TOKEN */
+            createdBy: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            revokedAt: string | null;
+        };
+        AdminKeyPageResponse: {
+            items: components["schemas"]["AdminKeyResponse"][];
+            /**
+             * @description Pass as ?cursor= for the next page; null on the last page
+             * @example MjA
+             */
+            nextCursor: string | null;
+        };
         /** @enum {string} */
         StrategyName: "pessimistic" | "optimistic" | "atomic";
         CreateEventDto: {
@@ -396,48 +546,6 @@ export interface components {
              * @example 2026-11-22T10:00:00.000Z
              */
             updatedAt: string;
-        };
-        /**
-         * @description Stable, machine-readable reason
-         * @enum {string}
-         */
-        ErrorCode: "SOLD_OUT" | "CUSTOMER_LIMIT_REACHED" | "IDEMPOTENCY_KEY_REUSED" | "BOOKING_NOT_FOUND" | "EVENT_NOT_FOUND" | "DEADLINE_EXCEEDED" | "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "LOCK_QUORUM_UNAVAILABLE" | "INVENTORY_UNSETTLED" | "BOOKING_OUTCOME_UNKNOWN" | "VALIDATION_FAILED" | "INVALID_INPUT" | "SALE_NOT_OPEN" | "SALE_CLOSED" | "EVENT_CANCELLED" | "HOLD_EXPIRED" | "HOLD_NOT_ACTIVE" | "CAPACITY_BELOW_SOLD" | "SEATS_AVAILABLE" | "WAITLIST_ENTRY_NOT_FOUND" | "WAITLIST_FULL" | "WAITLIST_ALREADY_JOINED" | "MALFORMED_JSON" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "UNAUTHORIZED" | "NOT_FOUND" | "INVALID_ID" | "INVALID_IDEMPOTENCY_KEY" | "BAD_BODY" | "INTERNAL";
-        ErrorResponse: {
-            /** @example 409 */
-            statusCode: number;
-            /** @example Conflict */
-            error: string;
-            /** @example sold out: no seats left */
-            message: string;
-            /**
-             * @description Stable, machine-readable reason
-             * @example SOLD_OUT
-             */
-            code?: components["schemas"]["ErrorCode"];
-            /** @description One line per invalid field (400) */
-            details?: string[];
-            /**
-             * @description Seats left (SOLD_OUT)
-             * @example 0
-             */
-            available?: number;
-            /**
-             * @description Seats asked for (SOLD_OUT)
-             * @example 2
-             */
-            requested?: number;
-            /**
-             * Format: date-time
-             * @description When the sale opens (SALE_NOT_OPEN)
-             */
-            opensAt?: string;
-            /**
-             * Format: date-time
-             * @description When the sale closed (SALE_CLOSED)
-             */
-            closedAt?: string;
-            /** @description Highest seat held or sold (CAPACITY_BELOW_SOLD) */
-            highestSeat?: number;
         };
         EventPageResponse: {
             items: components["schemas"]["EventResponse"][];
@@ -617,6 +725,42 @@ export interface components {
             /** @description Raising puts the new seats on sale at once (waiting list first); lowering stops at the highest seat held or sold (409 CAPACITY_BELOW_SOLD) */
             capacity?: number;
         };
+        AuditEntryResponse: {
+            id: number;
+            /** Format: date-time */
+            at: string;
+            /**
+             * @description `ADMIN_TOKEN` or `key:<id>:<name>`
+             * @example key:3:deploy-bot
+             */
+            actor: string;
+            /** @description The admin key used; null for ADMIN_TOKEN */
+            actorKeyId: number | null;
+            /** @example strategy.switch */
+            action: string;
+            /** @enum {string} */
+            targetType: "event" | "admin-key";
+            /** @example 12 */
+            targetId: string | null;
+            /** @description X-Request-Id of the request that made the change */
+            requestId: string | null;
+            /** @description The target before the change (null for a create) */
+            before: {
+                [key: string]: unknown;
+            } | null;
+            /** @description The target after the change */
+            after: {
+                [key: string]: unknown;
+            } | null;
+        };
+        AuditPageResponse: {
+            items: components["schemas"]["AuditEntryResponse"][];
+            /**
+             * @description Pass as ?cursor= for the next (older) page; null on the last page
+             * @example MjA
+             */
+            nextCursor: string | null;
+        };
     };
     responses: never;
     parameters: never;
@@ -626,6 +770,215 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    AdminKeys_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminKeyPageResponse"];
+                };
+            };
+            /** @description VALIDATION_FAILED (limit) or INVALID_INPUT (a cursor this API did not return) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or wrong admin token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description ADMIN_SCOPE_MISSING: an admin key without the `keys` scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    AdminKeys_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateAdminKeyDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedAdminKeyResponse"];
+                };
+            };
+            /** @description VALIDATION_FAILED (`details` names every bad field), MALFORMED_JSON or BAD_BODY; nothing was written */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or wrong admin token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description ADMIN_SCOPE_MISSING: an admin key without the `keys` scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body exceeds BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    AdminKeys_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Event id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminKeyResponse"];
+                };
+            };
+            /** @description INVALID_ID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or wrong admin token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description ADMIN_SCOPE_MISSING: an admin key without the `keys` scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description ADMIN_KEY_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     Metrics_scrape: {
         parameters: {
             query?: never;
@@ -1026,6 +1379,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description ADMIN_SCOPE_MISSING: an admin key without the `events` scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description PAYLOAD_TOO_LARGE: the body exceeds BODY_LIMIT */
             413: {
                 headers: {
@@ -1150,6 +1512,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description ADMIN_SCOPE_MISSING: an admin key without the `events` scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description EVENT_NOT_FOUND */
             404: {
                 headers: {
@@ -1241,6 +1612,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description ADMIN_SCOPE_MISSING: an admin key without the `strategy` scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description EVENT_NOT_FOUND */
             404: {
                 headers: {
@@ -1319,6 +1699,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description ADMIN_SCOPE_MISSING: an admin key without the `strategy` scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description EVENT_NOT_FOUND */
             404: {
                 headers: {
@@ -1379,6 +1768,15 @@ export interface operations {
             };
             /** @description UNAUTHORIZED: missing or wrong admin token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description ADMIN_SCOPE_MISSING: an admin key without the `read` scope */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2023,8 +2421,78 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description ADMIN_SCOPE_MISSING: an admin key without the `events` scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description EVENT_NOT_FOUND */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    Audit_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPageResponse"];
+                };
+            };
+            /** @description VALIDATION_FAILED (limit) or INVALID_INPUT (a cursor this API did not return) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or wrong admin token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description ADMIN_SCOPE_MISSING: an admin key without the `read` scope */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

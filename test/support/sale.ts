@@ -17,6 +17,14 @@ export async function createEvent(baseUrl: string, body: Record<string, unknown>
   return (await res.json()) as { id: number; capacity: number };
 }
 
+/** An answer without its request id (each request has its own): for comparing a replay with the first answer. */
+export function withoutRequestId(answer: Answer): Answer {
+  if (!answer.body || typeof answer.body !== 'object') return answer;
+  const body: Record<string, unknown> = { ...answer.body };
+  delete body.requestId;
+  return { ...answer, body };
+}
+
 export async function book(
   baseUrl: string,
   eventId: number,

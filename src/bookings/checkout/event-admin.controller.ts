@@ -1,5 +1,6 @@
 import { Body, Controller, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Audited } from '../../audit/audited.decorator';
 import { AdminOnly } from '../../auth/admin-only.decorator';
 import { EventResponse } from '../../events/dto/event.response';
 import { UpdateEventDto } from '../../events/dto/update-event.dto';
@@ -15,7 +16,8 @@ export class EventAdminController {
   constructor(private readonly changes: EventChangesService) {}
 
   @Patch(':id')
-  @AdminOnly()
+  @AdminOnly('events')
+  @Audited({ action: 'event.update', target: 'event', idFrom: 'param' })
   @ApiIdParam()
   @ApiOperation({
     summary: 'Change an event on sale',
@@ -37,7 +39,8 @@ export class EventAdminController {
 
   @Post(':id/cancel')
   @HttpCode(200)
-  @AdminOnly()
+  @AdminOnly('events')
+  @Audited({ action: 'event.cancel', target: 'event', idFrom: 'param' })
   @ApiIdParam()
   @ApiOperation({ summary: 'Cancel the event: sales stop (409 EVENT_CANCELLED), every booking and hold is cancelled' })
   @ApiOkResponse({ type: EventResponse })
