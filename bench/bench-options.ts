@@ -20,10 +20,33 @@ export const FASTIFY_TARGETS = [
   'optimistic-fastify',
   'atomic-fastify',
 ] as const;
-export type Target = (typeof TARGETS)[number] | (typeof FASTIFY_TARGETS)[number];
-const KNOWN_TARGETS: readonly Target[] = [...TARGETS, ...FASTIFY_TARGETS];
+/**
+ * The strategies with group commit on (issue 19): an app started with BOOKING_BATCH_MAX=BENCH_BATCH_MAX.
+ * The plain strategy targets run with BOOKING_BATCH_MAX=1 (one booking at a time), so both are in one table.
+ */
+export const BATCHED_TARGETS = [
+  'pessimistic-batched',
+  'optimistic-batched',
+  'atomic-batched',
+  'pessimistic-batched-fastify',
+  'optimistic-batched-fastify',
+  'atomic-batched-fastify',
+] as const;
+/** Bookings per batch at most on the batched targets' app. */
+export const BENCH_BATCH_MAX = 256;
+export type Target = (typeof TARGETS)[number] | (typeof FASTIFY_TARGETS)[number] | (typeof BATCHED_TARGETS)[number];
+const KNOWN_TARGETS: readonly Target[] = [...TARGETS, ...FASTIFY_TARGETS, ...BATCHED_TARGETS];
 /** The app's own targets on the default adapter; each has a `-fastify` twin. */
-const APP_TARGETS: readonly Target[] = ['app-live', 'event-read', 'pessimistic', 'optimistic', 'atomic'];
+const APP_TARGETS: readonly Target[] = [
+  'app-live',
+  'event-read',
+  'pessimistic',
+  'optimistic',
+  'atomic',
+  'pessimistic-batched',
+  'optimistic-batched',
+  'atomic-batched',
+];
 /** Servers of their own that book (raw, lock-or-429) or only answer (the two no-op floors). */
 export const REFERENCES: readonly Target[] = ['raw', 'lock-or-429', 'noop-http', 'noop-nest'];
 /** Targets that sell nothing: the floors and the app's read and no-op routes; measured for throughput only. */
@@ -48,6 +71,14 @@ export function targetAdapter(target: Target): Adapter {
 export function targetBase(target: Target): Target {
   return target.replace(/-fastify$/, '') as Target;
 }
+
+/** The event's strategy of a booking target: `atomic` for `atomic-batched-fastify`. */
+export function targetStrategy(target: Target): string {
+  return targetBase(target).replace(/-batched$/, '');
+}
+
+/** Whether the target runs on the app with group commit on. */
+export const targetBatched = (target: Target): boolean => targetBase(target).endsWith('-batched');
 
 /** Each of the app's targets on each of `adapters` (references stay as they are), in the given order. */
 function onAdapters(targets: Target[], adapters: Adapter[]): Target[] {

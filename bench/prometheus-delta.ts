@@ -29,6 +29,9 @@ export interface StrategyCounters {
   /** Mean time of a booking (all answers) and of a MySQL transaction, in ms: how much of a booking is the write. */
   meanBookingMs: number;
   meanTransactionMs: number;
+  /** Group commit: bookings per batch that reached MySQL (0 when one at a time), and MySQL transaction time per booking written. */
+  meanBatchSize: number;
+  transactionMsPerBooking: number;
 }
 
 function sum(before: Samples, after: Samples, matches: (key: string) => boolean): number {
@@ -60,6 +63,10 @@ export function strategyCounters(before: Samples, after: Samples, strategy: stri
       break;
     }
   }
+  const batches = s('seatguard_booking_batch_size_count', `strategy="${strategy}"`);
+  const batchedBookings = s('seatguard_booking_batch_size_sum', `strategy="${strategy}"`);
+  const transactions = s('seatguard_db_transaction_seconds_count');
+  const transactionSeconds = s('seatguard_db_transaction_seconds_sum');
   return {
     watchAborts: s('seatguard_watch_aborts_total'),
     lockContended: s('seatguard_lock_events_total', 'event="contended"'),
@@ -72,5 +79,8 @@ export function strategyCounters(before: Samples, after: Samples, strategy: stri
     seatsReturned: s('seatguard_seats_returned_total'),
     meanBookingMs: mean(before, after, 'seatguard_booking_duration_seconds', `strategy="${strategy}"`),
     meanTransactionMs: mean(before, after, 'seatguard_db_transaction_seconds', ''),
+    meanBatchSize: batches ? batchedBookings / batches : 0,
+    // One at a time, a booking is one transaction; batched, a transaction writes the whole batch.
+    transactionMsPerBooking: (transactionSeconds * 1000) / Math.max(1, batchedBookings || transactions),
   };
 }

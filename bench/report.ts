@@ -85,6 +85,8 @@ function counterText(c: StrategyCounters | null): string {
   if (c.seatsReturned) parts.push(`returned ${c.seatsReturned}`);
   if (c.meanTransactionMs)
     parts.push(`mean booking ${c.meanBookingMs.toFixed(1)} ms, MySQL transaction ${c.meanTransactionMs.toFixed(1)} ms`);
+  if (c.meanBatchSize) parts.push(`mean batch ${c.meanBatchSize.toFixed(1)}`);
+  if (c.transactionMsPerBooking) parts.push(`MySQL ${c.transactionMsPerBooking.toFixed(2)} ms per booking`);
   return parts.join('; ');
 }
 

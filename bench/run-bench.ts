@@ -25,12 +25,16 @@ import {
   Target,
   targetAdapter,
   targetBase,
+  targetBatched,
+  targetStrategy,
+  BENCH_BATCH_MAX,
 } from './bench-options';
 import { perBooking, snapshot } from './component-usage';
 import { Deployment, startDeployment } from './deployment';
 import type { LoadPlan, LoadResult } from './load-generator';
 import { Samples, scrape, strategyCounters } from './prometheus-delta';
 import { adapterTargetChecks } from './adapter-checks';
+import { batchingTargetChecks } from './batching-checks';
 import { mysqlPool } from './references/reference-server';
 import { cells, group, markdownTable, medianRun, RunRow, scaleTable, targetChecks, textHeader, textRow } from './report';
 
@@ -61,12 +65,18 @@ async function generateLoad(plan: LoadPlan): Promise<LoadResult> {
   return JSON.parse(stdout) as LoadResult;
 }
 
-/** `app` runs on Express (the default), `app-fastify` with HTTP_ADAPTER=fastify, started only when a target needs it. */
-type ServerName = 'app' | 'app-fastify' | 'raw' | 'lock-or-429' | 'noop-http' | 'noop-nest';
+/**
+ * `app` runs on Express (the default), `app-fastify` with HTTP_ADAPTER=fastify, started only when a target needs it;
+ * both book one at a time. `app-batched(-fastify)`: the same with group commit on (the `-batched` targets).
+ */
+type AppServerName = 'app' | 'app-fastify' | 'app-batched' | 'app-batched-fastify';
+type ServerName = AppServerName | 'raw' | 'lock-or-429' | 'noop-http' | 'noop-nest';
+
+const appServerOf = (target: Target): AppServerName =>
+  `app${targetBatched(target) ? '-batched' : ''}${targetAdapter(target) === 'fastify' ? '-fastify' : ''}` as AppServerName;
 
 /** The app process a target of the app runs on. */
-const appFor = (target: Target, servers: Record<ServerName, Server>): Server =>
-  targetAdapter(target) === 'fastify' ? servers['app-fastify'] : servers.app;
+const appFor = (target: Target, servers: Record<ServerName, Server>): Server => servers[appServerOf(target)];
 
 /** The floors and the app's cheapest routes: throughput only, nothing sold. */
 async function runNonBooking(s: Scenario, target: Target, repeat: number, servers: Record<ServerName, Server>): Promise<RunRow> {
@@ -140,7 +150,12 @@ async function runOne(
   const entry = deployment?.url ?? server.url;
   const appUrls = deployment ? deployment.apps.map((a) => a.url) : [app.url];
   // Reference events live in the same tables; the app builds their Redis inventory at creation.
-  const eventIds = await createEvents(deployment ?? app, s, isReference ? 'atomic' : targetBase(target), `${s.name} ${target} #${repeat}`);
+  const eventIds = await createEvents(
+    deployment ?? app,
+    s,
+    isReference ? 'atomic' : targetStrategy(target),
+    `${s.name} ${target} #${repeat}`,
+  );
   const before = isReference ? null : await scrapeAll(appUrls);
   const usage = async () =>
     deployment &&
@@ -155,7 +170,7 @@ async function runOne(
   const load = await generateLoad({ baseUrl: entry, eventIds, requests: s.requests, connections: s.connections, quantity: 1 });
   const peakKb = rss.stop();
   const usageAfter = await usage();
-  const counters = before ? strategyCounters(before, await scrapeAll(appUrls), targetBase(target)) : null;
+  const counters = before ? strategyCounters(before, await scrapeAll(appUrls), targetStrategy(target)) : null;
 
   const created: Answer[] = load.created.map((body) => ({ status: 201, body: JSON.parse(body) as Answer['body'] }));
   const capacity = s.seatsPerEvent * s.events;
@@ -205,7 +220,10 @@ async function runScenario(
 ): Promise<void> {
   const s = scenario(name, o);
   // The deployments run the default adapter: a -fastify strategy target is not run on them.
-  const strategies = o.targets.filter((t) => !REFERENCES.includes(t) && !NON_BOOKING.includes(t) && targetAdapter(t) === 'express');
+  // Nor a -batched one (the deployments' instances run the app's default batching).
+  const strategies = o.targets.filter(
+    (t) => !REFERENCES.includes(t) && !NON_BOOKING.includes(t) && targetAdapter(t) === 'express' && !targetBatched(t),
+  );
   for (const target of name === 'scale' ? o.targets.filter((t) => REFERENCES.includes(t)) : o.targets) {
     report(await runOne(s, target, repeat, servers, db, redis));
   }
@@ -255,9 +273,15 @@ async function main(): Promise<number> {
     );
     console.log(`load generator, app, MySQL and Redis share this machine; ${o.repeat} run(s) of each; medians below\n`);
     const profiling = o.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-    servers.app = await startServer('src/main.js', { ...env, ...PRODUCTION_SETTINGS, HTTP_ADAPTER: 'express' }, profiling);
-    if (o.targets.some((t) => targetAdapter(t) === 'fastify')) {
-      servers['app-fastify'] = await startServer('src/main.js', { ...env, ...PRODUCTION_SETTINGS, HTTP_ADAPTER: 'fastify' }, profiling);
+    const oneAtATime = { BOOKING_BATCH_MAX: '1' };
+    const batched = { BOOKING_BATCH_MAX: String(BENCH_BATCH_MAX) };
+    servers.app = await startServer('src/main.js', { ...env, ...PRODUCTION_SETTINGS, ...oneAtATime, HTTP_ADAPTER: 'express' }, profiling);
+    const appsNeeded = new Set(o.targets.filter((t) => !REFERENCES.includes(t)).map(appServerOf));
+    for (const name of ['app-fastify', 'app-batched', 'app-batched-fastify'] as const) {
+      if (!appsNeeded.has(name)) continue;
+      const adapter = name.endsWith('-fastify') ? 'fastify' : 'express';
+      const batching = name.startsWith('app-batched') ? batched : oneAtATime;
+      servers[name] = await startServer('src/main.js', { ...env, ...PRODUCTION_SETTINGS, ...batching, HTTP_ADAPTER: adapter }, profiling);
     }
     const wanted = (t: Target) => o.targets.includes(t);
     if (wanted('raw')) servers.raw = await startServer('bench/references/raw-server.js', env);
@@ -291,7 +315,7 @@ async function main(): Promise<number> {
     console.log(`\nMedians of ${o.repeat} (ratios against the references' medians in the same scenario):\n`);
     console.log(textHeader());
     for (const m of medians) console.log(textRow(m));
-    const checks = o.quick ? [] : [...targetChecks(rows), ...adapterTargetChecks(rows)];
+    const checks = o.quick ? [] : [...targetChecks(rows), ...adapterTargetChecks(rows), ...batchingTargetChecks(rows)];
     if (checks.length) {
       console.log('\nTargets:');
       for (const c of checks) console.log(`  ${c.met ? 'met    ' : 'NOT MET'} ${c.what}: ${c.value}`);

@@ -8,9 +8,19 @@ import { closeTestRedis, flushTestRedis, testRedis } from './support/test-redis'
 import { RunningApp, startApp } from './support/test-app';
 import { seatKeys } from '../src/inventory/seat-keys';
 import { STRATEGY_NAMES as SAFE } from '../src/inventory/strategies/strategy-name';
+import { BATCH_MODES, BatchMode, batchCounters, batchesSince } from './support/batching';
+
+/** Seats given back after a failed write (compensation), from the app's /metrics. */
+async function seatsReturned(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return Number(/seatguard_seats_returned_total\{reason="compensation"\} (\d+)/.exec(text)?.[1] ?? 0);
+}
 
 describe('bookings under concurrency (real MySQL and Redis)', () => {
   let app: RunningApp;
+  /** The same app with group commit on (issue 19): the flash and switch proofs run on both. */
+  let batchedApp: RunningApp;
+  const appFor = (mode: BatchMode): RunningApp => (mode === 'batched' ? batchedApp : app);
 
   beforeAll(async () => {
     await truncateAll();
@@ -18,85 +28,156 @@ describe('bookings under concurrency (real MySQL and Redis)', () => {
     // The delay only affects the `unsafe` control group: it widens its read-then-write window.
     // UNSAFE_LIMIT_DELAY_MS: the naive per-customer check of proof 9's control waits this long between its count and its
     // insert, so that on a busy machine too, bookings arriving one by one still overlap in it.
-    app = await startApp({ UNSAFE_DELAY_MS: '20', UNSAFE_LIMIT_DELAY_MS: '300' }, { testControls: true });
+    const controls = { UNSAFE_DELAY_MS: '20', UNSAFE_LIMIT_DELAY_MS: '300' };
+    app = await startApp({ ...controls, ...BATCH_MODES[0].env }, { testControls: true });
+    batchedApp = await startApp({ ...controls, ...BATCH_MODES[1].env }, { testControls: true });
   });
   afterAll(async () => {
     await app?.close();
+    await batchedApp?.close();
     await closeTestDb();
     await closeTestRedis();
   });
 
-  describe.each(SAFE)('%s', (strategy) => {
-    it('proof 1: 300 buyers, 100 seats: exactly 100 booked, 200 sold out, nothing else', async () => {
-      const event = await createEvent(app.url, { capacity: 100, strategy });
-      const answers = await burst(300, () => book(app.url, event.id, 1));
-      expect(countByStatus(answers)).toEqual({ 201: 100, 409: 200 });
-      expect(answers.filter((a) => a.status === 409).every((a) => a.body?.code === 'SOLD_OUT')).toBe(true);
-      expect(await violationsFor(event.id, 100, answers, true)).toEqual([]);
-      const seats = (await rows<{ seat_no: number }>('SELECT seat_no FROM tickets WHERE event_id = ? ORDER BY seat_no', [event.id])).map(
-        (r) => r.seat_no,
-      );
-      expect(seats).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
-      const shown = await (await fetch(`${app.url}/api/v1/events/${event.id}`)).json();
-      expect(shown).toMatchObject({ sold: 100, available: 0 });
-      process.stdout.write(`[proof 1] ${strategy}: ${JSON.stringify(countByStatus(answers))}, tickets ${seats.length}/100\n`);
-    });
+  /** A proof with group commit on proves batching only if batches of more than one booking formed. */
+  async function expectBatchesFormed(mode: BatchMode, run: () => Promise<void>): Promise<string> {
+    const before = await batchCounters(appFor(mode).url);
+    await run();
+    const formed = await batchesSince([appFor(mode).url], [before]);
+    if (mode === 'batched') expect(formed.meanSize).toBeGreaterThan(1);
+    else expect(formed.batches).toBe(0);
+    return mode === 'batched' ? `, ${formed.batches} batches of ${formed.meanSize.toFixed(1)} on average` : '';
+  }
 
-    it('proof 2: mixed quantities 1-4 for 97 seats, then a final wave of singles: sold == capacity, never more', async () => {
-      const event = await createEvent(app.url, { capacity: 97, strategy });
-      const first = await burst(120, (i) => book(app.url, event.id, (i % 4) + 1));
-      const wave = await burst(60, () => book(app.url, event.id, 1));
-      const answers = [...first, ...wave];
-      expect(await violationsFor(event.id, 97, answers, true)).toEqual([]);
-      const booked = answers.filter((a) => a.status === 201).reduce((n, a) => n + (a.body?.seats?.length ?? 0), 0);
-      expect(booked).toBe(97);
-      process.stdout.write(`[proof 2] ${strategy}: ${JSON.stringify(countByStatus(answers))}, seats booked ${booked}/97\n`);
-    });
-  });
-
-  it('proof 3: the strategy switched among all three every few ms while 600 buyers race for 200 seats', async () => {
-    const event = await createEvent(app.url, { capacity: 200, strategy: 'atomic' });
-    let done = false;
-    let switches = 0;
-    const refusedSwitches: number[] = [];
-    const switcher = (async () => {
-      while (!done) {
-        const strategy = SAFE[switches % SAFE.length];
-        const res = await fetch(`${app.url}/api/v1/events/${event.id}/strategy`, {
-          method: 'PUT',
-          headers: admin,
-          body: JSON.stringify({ strategy }),
+  describe.each(BATCH_MODES.map((m) => m.mode))('%s', (mode) => {
+    describe.each(SAFE)('%s', (strategy) => {
+      it('proof 1: 300 buyers, 100 seats: exactly 100 booked, 200 sold out, nothing else', async () => {
+        const { url } = appFor(mode);
+        const event = await createEvent(url, { capacity: 100, strategy });
+        let answers: Answer[] = [];
+        const batches = await expectBatchesFormed(mode, async () => {
+          answers = await burst(300, () => book(url, event.id, 1));
         });
-        if (res.status !== 200) refusedSwitches.push(res.status);
-        switches++;
-        await sleep(3);
-      }
-    })();
-    const answers = await burst(600, () => book(app.url, event.id, 1));
-    done = true;
-    await switcher;
-    expect(refusedSwitches).toEqual([]);
-    expect(switches).toBeGreaterThan(SAFE.length);
-    expect(countByStatus(answers)).toEqual({ 201: 200, 409: 400 });
-    expect(await violationsFor(event.id, 200, answers, true)).toEqual([]);
-    const used = new Set(answers.filter((a) => a.status === 201).map((a) => (a.body as { strategy?: string }).strategy));
-    expect(used.size).toBeGreaterThan(1);
-    process.stdout.write(
-      `[proof 3] ${switches} switches, strategies used ${[...used].join(',')}: ${JSON.stringify(countByStatus(answers))}\n`,
-    );
+        expect(countByStatus(answers)).toEqual({ 201: 100, 409: 200 });
+        expect(answers.filter((a) => a.status === 409).every((a) => a.body?.code === 'SOLD_OUT')).toBe(true);
+        expect(await violationsFor(event.id, 100, answers, true)).toEqual([]);
+        const seats = (await rows<{ seat_no: number }>('SELECT seat_no FROM tickets WHERE event_id = ? ORDER BY seat_no', [event.id])).map(
+          (r) => r.seat_no,
+        );
+        expect(seats).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+        const shown = await (await fetch(`${url}/api/v1/events/${event.id}`)).json();
+        expect(shown).toMatchObject({ sold: 100, available: 0 });
+        process.stdout.write(
+          `[proof 1] ${strategy} ${mode}: ${JSON.stringify(countByStatus(answers))}, tickets ${seats.length}/100${batches}\n`,
+        );
+      });
+
+      it('proof 2: mixed quantities 1-4 for 97 seats, then a final wave of singles: sold == capacity, never more', async () => {
+        const { url } = appFor(mode);
+        const event = await createEvent(url, { capacity: 97, strategy });
+        let answers: Answer[] = [];
+        const batches = await expectBatchesFormed(mode, async () => {
+          const first = await burst(120, (i) => book(url, event.id, (i % 4) + 1));
+          const wave = await burst(60, () => book(url, event.id, 1));
+          answers = [...first, ...wave];
+        });
+        expect(await violationsFor(event.id, 97, answers, true)).toEqual([]);
+        const booked = answers.filter((a) => a.status === 201).reduce((n, a) => n + (a.body?.seats?.length ?? 0), 0);
+        expect(booked).toBe(97);
+        process.stdout.write(
+          `[proof 2] ${strategy} ${mode}: ${JSON.stringify(countByStatus(answers))}, seats booked ${booked}/97${batches}\n`,
+        );
+      });
+    });
   });
 
-  describe.each(SAFE)('%s', (strategy) => {
-    it('proof 9: one customer, 40 concurrent single-seat bookings, maxPerCustomer 2: exactly 2 seats, the rest CUSTOMER_LIMIT_REACHED', async () => {
-      const event = await createEvent(app.url, { capacity: 100, strategy, maxPerCustomer: 2 });
-      const { answers, seatsHeld } = await customerBurst([app.url], event.id, 40, 'greedy@example.com');
-      expect(countByStatus(answers)).toEqual({ 201: 2, 409: 38 });
-      expect(answers.filter((a) => a.status === 409).every((a) => a.body?.code === 'CUSTOMER_LIMIT_REACHED')).toBe(true);
-      expect(seatsHeld).toBe(2);
-      // Seats taken by the 38 refused bookings went back: every seat is free or ticketed.
-      expect(await violationsFor(event.id, 100, answers, false)).toEqual([]);
-      process.stdout.write(`[proof 9] ${strategy}: ${JSON.stringify(countByStatus(answers))}, customer holds ${seatsHeld}\n`);
-    });
+  it.each(BATCH_MODES.map((m) => m.mode))(
+    'proof 3 (%s): the strategy switched among all three every few ms while 600 buyers race for 200 seats',
+    async (mode) => {
+      const { url } = appFor(mode);
+      const event = await createEvent(url, { capacity: 200, strategy: 'atomic' });
+      let done = false;
+      let switches = 0;
+      const refusedSwitches: number[] = [];
+      const switcher = (async () => {
+        while (!done) {
+          const strategy = SAFE[switches % SAFE.length];
+          const res = await fetch(`${url}/api/v1/events/${event.id}/strategy`, {
+            method: 'PUT',
+            headers: admin,
+            body: JSON.stringify({ strategy }),
+          });
+          if (res.status !== 200) refusedSwitches.push(res.status);
+          switches++;
+          await sleep(3);
+        }
+      })();
+      const answers = await burst(600, () => book(url, event.id, 1));
+      done = true;
+      await switcher;
+      expect(refusedSwitches).toEqual([]);
+      expect(switches).toBeGreaterThan(SAFE.length);
+      expect(countByStatus(answers)).toEqual({ 201: 200, 409: 400 });
+      expect(await violationsFor(event.id, 200, answers, true)).toEqual([]);
+      const used = new Set(answers.filter((a) => a.status === 201).map((a) => (a.body as { strategy?: string }).strategy));
+      expect(used.size).toBeGreaterThan(1);
+      process.stdout.write(
+        `[proof 3] ${mode}: ${switches} switches, strategies used ${[...used].join(',')}: ${JSON.stringify(countByStatus(answers))}\n`,
+      );
+    },
+  );
+
+  describe.each(BATCH_MODES.map((m) => m.mode))('%s', (mode) => {
+    it.each(SAFE)(
+      'proof 9 (%s): one customer, 40 concurrent single-seat bookings, maxPerCustomer 2: exactly 2 seats, the rest CUSTOMER_LIMIT_REACHED',
+      async (strategy) => {
+        const { url } = appFor(mode);
+        const event = await createEvent(url, { capacity: 100, strategy, maxPerCustomer: 2 });
+        const { answers, seatsHeld } = await customerBurst([url], event.id, 40, 'greedy@example.com');
+        expect(countByStatus(answers)).toEqual({ 201: 2, 409: 38 });
+        expect(answers.filter((a) => a.status === 409).every((a) => a.body?.code === 'CUSTOMER_LIMIT_REACHED')).toBe(true);
+        expect(seatsHeld).toBe(2);
+        // Seats taken by the 38 refused bookings went back: every seat is free or ticketed.
+        expect(await violationsFor(event.id, 100, answers, false)).toEqual([]);
+        process.stdout.write(`[proof 9] ${strategy} ${mode}: ${JSON.stringify(countByStatus(answers))}, customer holds ${seatsHeld}\n`);
+      },
+    );
+
+    it.each(SAFE)(
+      'group commit (%s): one booking of a batch refused (customer limit), every other booking of it booked',
+      async (strategy) => {
+        const { url } = appFor(mode);
+        // The greedy customer's two bookings both pass the early check (nothing booked yet) and meet in MySQL, among
+        // 28 other buyers of the same instant: only the transaction can refuse one, and must refuse only that one. If the
+        // first commits before the second is even checked, the early check refuses it instead: then the sale is run again.
+        let returned = 0;
+        for (let round = 1; round <= 3 && returned === 0; round += 1) {
+          const event = await createEvent(url, { capacity: 100, strategy, maxPerCustomer: 1 });
+          const returnedBefore = await seatsReturned(url);
+          let answers: Answer[] = [];
+          const greedyAt = [10, 20];
+          const batches = await expectBatchesFormed(mode, async () => {
+            answers = await burst(30, (i) =>
+              book(url, event.id, 1, {}, greedyAt.includes(i) ? 'greedy@example.com' : `buyer${i}-${event.id}@example.com`),
+            );
+          });
+          const greedy = greedyAt.map((i) => answers[i]);
+          const others = answers.filter((_, i) => !greedyAt.includes(i));
+          expect(countByStatus(greedy)).toEqual({ 201: 1, 409: 1 });
+          expect(greedy.find((a) => a.status === 409)?.body?.code).toBe('CUSTOMER_LIMIT_REACHED');
+          expect(countByStatus(others)).toEqual({ 201: 28 });
+          expect(await violationsFor(event.id, 100, answers, false)).toEqual([]);
+          // The refused booking's seat is back on sale at once.
+          expect(await (await fetch(`${url}/api/v1/events/${event.id}`)).json()).toMatchObject({ sold: 29, available: 71 });
+          // Refused after taking a seat (by the transaction, not the early check): its seat was given back.
+          returned = (await seatsReturned(url)) - returnedBefore;
+          process.stdout.write(
+            `[group commit] ${strategy} ${mode} round ${round}: greedy ${JSON.stringify(countByStatus(greedy))}, others ${JSON.stringify(countByStatus(others))}, seats given back ${returned}${batches}\n`,
+          );
+        }
+        expect(returned).toBe(1);
+      },
+    );
   });
 
   it('proof 9 (control group): the same limit checked naively (count, then insert, no lock) lets the burst past it, and proof 9 would catch it', async () => {

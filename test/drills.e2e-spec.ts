@@ -24,6 +24,7 @@ import { json } from './support/sale';
 import { closeTestDb, truncateAll } from './support/test-db';
 import { closeTestRedis, flushTestRedis } from './support/test-redis';
 import { metricsScraper } from './support/metrics-scraper';
+import { BATCH_MODES } from './support/batching';
 
 const MYSQL_STALL_CODES = ['MYSQL_UNAVAILABLE', 'DEADLINE_EXCEEDED'];
 const REDIS_REFUSAL_CODES = ['REDIS_UNAVAILABLE', 'LOCK_QUORUM_UNAVAILABLE', 'DEADLINE_EXCEEDED'];
@@ -303,19 +304,29 @@ describe('fault drills', () => {
     },
   );
 
-  it.each(['pessimistic', 'atomic'])(
-    'drill 8 (%s): the reply to COMMIT is lost: the committed booking is found and told, a replay gets it too; nothing double-sold or stranded',
-    async (strategy) => {
+  it.each([
+    ['pessimistic', 'one at a time'],
+    ['atomic', 'one at a time'],
+    ['pessimistic', 'batched'],
+    ['atomic', 'batched'],
+  ] as const)(
+    'drill 8 (%s, %s): the reply to COMMIT is lost: the committed booking is found and told, a replay gets it too; nothing double-sold or stranded',
+    async (strategy, mode) => {
+      const batching = BATCH_MODES.find((m) => m.mode === mode)!.env;
       const DROPS = 5;
       const env = testEnvironment();
       const proxy: TcpProxy = later(await startTcpProxy(env.DB_HOST, Number(env.DB_PORT)));
-      const app = later(await startChildApp({ ...FAST_RECOVERY, DB_PORT: String(proxy.port), DB_CONNECT_TIMEOUT_MS: '1000' }));
+      const app = later(await startChildApp({ ...FAST_RECOVERY, ...batching, DB_PORT: String(proxy.port), DB_CONNECT_TIMEOUT_MS: '1000' }));
       const sale = await openTrackedSale({ adminUrl: app.url, urls: () => [app.url], capacity: 80, strategy, workers: 6, firstSales: 15 });
       const { capacity, load } = sale;
 
-      // Aimed at booking transactions: a lost reply to the hold sweeper's COMMIT would test something else.
+      // Aimed at booking transactions: a lost reply to the hold sweeper's COMMIT would test something else. Batched,
+      // at batches of several bookings: every buyer of a batch whose reply is lost must get the answer MySQL committed.
+      const bookingsIn = (q: string) => q.match(/reference/g)?.length ?? 0;
       proxy.dropNextCommitReplies(DROPS, (queries) =>
-        queries.some((q) => /^\s*(INSERT INTO `?bookings`?|CALL `?insert_booking`?)/i.test(q)),
+        mode === 'batched'
+          ? queries.some((q) => /^\s*CALL `?insert_bookings`?/i.test(q) && bookingsIn(q) >= 2)
+          : queries.some((q) => /^\s*(INSERT INTO `?bookings`?|CALL `?insert_booking`?\s*\()/i.test(q)),
       );
       await waitFor(`${DROPS} COMMIT replies dropped`, () => proxy.droppedCommitReplies === DROPS);
       const violations = await finishSaleReport(sale, TEST_REDIS_URL);
@@ -342,7 +353,7 @@ describe('fault drills', () => {
         }
       }
       process.stdout.write(
-        `[drill 8 ${strategy}] ${DROPS} COMMIT replies dropped; answers other than 201/409: ${JSON.stringify(tally(load.attempts.filter((a) => a.status !== 201 && a.status !== 409).map(answerOf)))}; sold ${await sold(sale.eventId)}/${capacity}\n`,
+        `[drill 8 ${strategy} ${mode}] ${DROPS} COMMIT replies dropped${mode === 'batched' ? ' (batches of 2+ bookings each)' : ''}; answers other than 201/409: ${JSON.stringify(tally(load.attempts.filter((a) => a.status !== 201 && a.status !== 409).map(answerOf)))}; sold ${await sold(sale.eventId)}/${capacity}\n`,
       );
       // MySQL stayed reachable, so the app can ask it whether the COMMIT landed and answer 201 on the spot; a 503
       // would say "nothing was booked" (README) about a booking that was.

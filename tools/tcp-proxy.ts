@@ -133,8 +133,9 @@ class ProxiedConnection {
         if (this.commits.take(this.transaction)) this.awaitingCommitReply = this.transaction;
         this.transaction = [];
       } else if (SELF_COMMITTING_CALL.test(sql)) {
-        // A whole transaction in one statement (the app's booking procedure): its reply is a COMMIT's reply.
-        if (this.commits.take([sql])) this.awaitingCommitReply = [sql];
+        // A whole transaction in one statement (the app's booking procedures): its reply is a COMMIT's reply.
+        // The filter sees the whole call (a batch's bookings are in its arguments); the report keeps its start.
+        if (this.commits.take([queryText(packet, packet.payload.length) ?? sql])) this.awaitingCommitReply = [sql];
       } else if (/^\s*(BEGIN|START TRANSACTION)\b/i.test(sql)) {
         this.transaction = [sql];
       } else if (/^\s*ROLLBACK\s*;?\s*$/i.test(sql)) {

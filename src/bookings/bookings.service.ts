@@ -19,7 +19,7 @@ import { EventsService } from '../events/events.service';
 import { Reservation, SeatInventory } from '../inventory/seat-inventory';
 import { SeatguardMetrics } from '../metrics/seatguard-metrics';
 import { newReference, secretFor, sha256Hex } from './booking-credentials';
-import { BatchAnswer, BookingBatcher } from './batching/booking-batcher';
+import { BatchAnswer, BatchCommitLost, BookingBatcher } from './batching/booking-batcher';
 import type { BookingOutcome } from './booking-outcome';
 import type { StoredBooking } from './booking.model';
 import { CreateBookingDto } from './dto/create-booking.dto';
@@ -184,23 +184,21 @@ export class BookingsService {
     const reference = newReference();
     const secret = secretFor(reference, idem);
     let answer: BatchAnswer;
-    let taken: number[] = [];
     try {
       answer = await this.batcher.book({
         eventId: event.id,
         strategy: event.strategy,
         quantity: input.quantity,
         deadline,
-        draft: (seats) => this.newBooking(event, input, idem, (taken = seats), mode, reference, secret),
+        draft: (seats) => this.newBooking(event, input, idem, seats, mode, reference, secret),
       });
     } catch (error) {
-      if (error instanceof AmbiguousCommitError) {
-        const settled = this.settleLostCommit(event.id, reference, taken, secret, deadline, error, () =>
-          this.batcher.giveBack(event.id, taken),
-        );
-        return { kind: 'committed', value: await settled };
-      }
-      throw error;
+      if (!(error instanceof BatchCommitLost)) throw error;
+      // Settled by this booking's own reference, as alone (LostCommitSettler); seats that did not sell go back.
+      const settled = this.settleLostCommit(event.id, reference, error.seats, secret, deadline, error.lost, () =>
+        this.batcher.giveBack(event.id, error.seats),
+      );
+      return { kind: 'committed', value: await settled };
     }
     if (answer.kind === 'alone') return this.reserveAlone(event, input, idem, mode, deadline);
     if (answer.kind === 'sold-out') {

@@ -72,6 +72,7 @@ export class NaturalBatches<I, R> {
       else this.armTimer(key, lane);
       if (lane.queue.length === 0 && lane.inFlight === 0) this.lanes.delete(key);
     }, this.options.maxWaitMs);
+    lane.timer.unref();
   }
 
   private startNext(key: string): void {

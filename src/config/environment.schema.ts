@@ -228,7 +228,7 @@ export class EnvironmentVariables extends DatabaseEnvironment {
   @IsInt()
   @Min(1)
   @Max(1000)
-  BOOKING_BATCH_MAX: number = 1;
+  BOOKING_BATCH_MAX: number = 128;
 
   // A booking waits at most this long for the batch in flight before its own batch starts beside it.
   @IsInt()

@@ -28,6 +28,20 @@ export interface BatchMember {
 }
 
 /**
+ * The batch's COMMIT reached MySQL and its answer was lost: each booking of
+ * it is settled by its own reference (`lost` says which connection sent it);
+ * `seats` are this booking's, still held until MySQL says whether they sold.
+ */
+export class BatchCommitLost extends Error {
+  constructor(
+    readonly lost: AmbiguousCommitError,
+    readonly seats: number[],
+  ) {
+    super(lost.message, { cause: lost });
+  }
+}
+
+/**
  * What the batch answers one booking. `alone`: this booking could not be
  * settled in the batch (a seat MySQL already had, a deadlock, a strategy
  * without a batch step) and nothing of it was written: it goes the
@@ -72,14 +86,14 @@ export class BookingBatcher {
     );
   }
 
-  /** Seats of a batch member that turned out not booked (a lost COMMIT settled as "not committed"): back on sale. */
-  giveBack(eventId: number, seats: number[]): Promise<void> {
-    return this.seats.giveBack(eventId, seats);
-  }
-
   book(member: BatchMember): Promise<BatchAnswer> {
     if (!this.seats.supports(member.strategy)) return Promise.resolve({ kind: 'alone' });
     return this.batches.submit(`${member.eventId}:${member.strategy}`, member);
+  }
+
+  /** Seats of a booking the batch took and that turned out not sold (its lost COMMIT settled as not committed). */
+  giveBack(eventId: number, seats: number[]): Promise<void> {
+    return this.seats.giveBack(eventId, seats);
   }
 
   private async run(waiting: Pending<BatchMember, BatchAnswer>[]): Promise<void> {
@@ -119,7 +133,7 @@ export class BookingBatcher {
     } catch (error) {
       if (error instanceof AmbiguousCommitError) {
         // The seats may be sold: they stay held, and each booking is settled by its reference.
-        taken.forEach(({ pending }) => pending.reject(error));
+        taken.forEach(({ pending, seats }) => pending.reject(new BatchCommitLost(error, seats)));
         return;
       }
       await this.seats.giveBack(
