@@ -1,5 +1,5 @@
 import { ChildApp, startChildApps } from './support/child-app';
-import { book, burst, countByStatus, createEvent, customerBurst, violationsFor } from './support/sale';
+import { book, bookRetrying503, burst, countByStatus, createEvent, customerBurst, violationsFor } from './support/sale';
 import { closeTestDb, truncateAll } from './support/test-db';
 import { closeTestRedis, flushTestRedis } from './support/test-redis';
 import { STRATEGY_NAMES } from '../src/inventory/strategies/strategy-name';
@@ -26,7 +26,7 @@ describe('several app instances', () => {
     apps = await startChildApps(3);
     for (const strategy of STRATEGY_NAMES) {
       const event = await createEvent(apps[0].url, { capacity: 100, strategy });
-      const answers = await burst(300, (i) => book(apps[i % 3].url, event.id, 1));
+      const answers = await burst(300, (i) => bookRetrying503(apps[i % 3].url, event.id, 1));
       expect({ strategy, counts: countByStatus(answers) }).toEqual({ strategy, counts: { 201: 100, 409: 200 } });
       expect(await violationsFor(event.id, 100, answers, true)).toEqual([]);
       process.stdout.write(`[proof 4] ${strategy} over 3 processes: ${JSON.stringify(countByStatus(answers))}\n`);
