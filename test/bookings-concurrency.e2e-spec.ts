@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Answer, saleViolations } from './support/invariants/sale-invariants';
 import { readSaleState } from './support/invariants/read-sale-state';
 import { closeUnguardedDb, prepareUnguardedDatabase, UNGUARDED_DB_NAME, unguardedRows } from './support/controls/unguarded-db';
-import { admin, book, burst, countByStatus, createEvent, customerBurst, ownerOf, violationsFor } from './support/sale';
+import { admin, book, bookRetrying503, burst, countByStatus, createEvent, customerBurst, ownerOf, violationsFor } from './support/sale';
 import { closeTestDb, rows, truncateAll } from './support/test-db';
 import { closeTestRedis, flushTestRedis, testRedis } from './support/test-redis';
 import { RunningApp, startApp } from './support/test-app';
@@ -29,7 +29,7 @@ describe('bookings under concurrency (real MySQL and Redis)', () => {
   describe.each(SAFE)('%s', (strategy) => {
     it('proof 1: 300 buyers, 100 seats: exactly 100 booked, 200 sold out, nothing else', async () => {
       const event = await createEvent(app.url, { capacity: 100, strategy });
-      const answers = await burst(300, () => book(app.url, event.id, 1));
+      const answers = await burst(300, () => bookRetrying503(app.url, event.id, 1));
       expect(countByStatus(answers)).toEqual({ 201: 100, 409: 200 });
       expect(answers.filter((a) => a.status === 409).every((a) => a.body?.code === 'SOLD_OUT')).toBe(true);
       expect(await violationsFor(event.id, 100, answers, true)).toEqual([]);
@@ -44,8 +44,8 @@ describe('bookings under concurrency (real MySQL and Redis)', () => {
 
     it('proof 2: mixed quantities 1-4 for 97 seats, then a final wave of singles: sold == capacity, never more', async () => {
       const event = await createEvent(app.url, { capacity: 97, strategy });
-      const first = await burst(120, (i) => book(app.url, event.id, (i % 4) + 1));
-      const wave = await burst(60, () => book(app.url, event.id, 1));
+      const first = await burst(120, (i) => bookRetrying503(app.url, event.id, (i % 4) + 1));
+      const wave = await burst(60, () => bookRetrying503(app.url, event.id, 1));
       const answers = [...first, ...wave];
       expect(await violationsFor(event.id, 97, answers, true)).toEqual([]);
       const booked = answers.filter((a) => a.status === 201).reduce((n, a) => n + (a.body?.seats?.length ?? 0), 0);
@@ -72,7 +72,7 @@ describe('bookings under concurrency (real MySQL and Redis)', () => {
         await sleep(3);
       }
     })();
-    const answers = await burst(600, () => book(app.url, event.id, 1));
+    const answers = await burst(600, () => bookRetrying503(app.url, event.id, 1));
     done = true;
     await switcher;
     expect(refusedSwitches).toEqual([]);
