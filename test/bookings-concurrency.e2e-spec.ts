@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Answer, saleViolations } from './support/invariants/sale-invariants';
 import { readSaleState } from './support/invariants/read-sale-state';
 import { closeUnguardedDb, prepareUnguardedDatabase, UNGUARDED_DB_NAME, unguardedRows } from './support/controls/unguarded-db';
-import { admin, book, burst, countByStatus, createEvent, customerBurst, ownerOf, violationsFor } from './support/sale';
+import { admin, book, bookRetrying503, burst, countByStatus, createEvent, customerBurst, ownerOf, violationsFor } from './support/sale';
 import { closeTestDb, rows, truncateAll } from './support/test-db';
 import { closeTestRedis, flushTestRedis, testRedis } from './support/test-redis';
 import { RunningApp, startApp } from './support/test-app';
@@ -56,7 +56,7 @@ describe('bookings under concurrency (real MySQL and Redis)', () => {
         const event = await createEvent(url, { capacity: 100, strategy });
         let answers: Answer[] = [];
         const batches = await expectBatchesFormed(mode, async () => {
-          answers = await burst(300, () => book(url, event.id, 1));
+          answers = await burst(300, () => bookRetrying503(url, event.id, 1));
         });
         expect(countByStatus(answers)).toEqual({ 201: 100, 409: 200 });
         expect(answers.filter((a) => a.status === 409).every((a) => a.body?.code === 'SOLD_OUT')).toBe(true);
@@ -77,8 +77,8 @@ describe('bookings under concurrency (real MySQL and Redis)', () => {
         const event = await createEvent(url, { capacity: 97, strategy });
         let answers: Answer[] = [];
         const batches = await expectBatchesFormed(mode, async () => {
-          const first = await burst(120, (i) => book(url, event.id, (i % 4) + 1));
-          const wave = await burst(60, () => book(url, event.id, 1));
+          const first = await burst(120, (i) => bookRetrying503(url, event.id, (i % 4) + 1));
+          const wave = await burst(60, () => bookRetrying503(url, event.id, 1));
           answers = [...first, ...wave];
         });
         expect(await violationsFor(event.id, 97, answers, true)).toEqual([]);
@@ -112,7 +112,15 @@ describe('bookings under concurrency (real MySQL and Redis)', () => {
           await sleep(3);
         }
       })();
-      const answers = await burst(600, () => book(url, event.id, 1));
+      // Six waves of 100 buyers, each let go only after one more switch has landed: the sale and the switches
+      // interleave however slow the machine is (the switcher's few ms are not what makes the race happen).
+      const afterSwitches = async (n: number) => {
+        while (switches < n && !done) await sleep(1);
+      };
+      const answers = await burst(600, async (i) => {
+        await afterSwitches(Math.floor(i / 100));
+        return bookRetrying503(url, event.id, 1);
+      });
       done = true;
       await switcher;
       expect(refusedSwitches).toEqual([]);

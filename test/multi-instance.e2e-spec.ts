@@ -1,5 +1,5 @@
 import { ChildApp, startChildApps } from './support/child-app';
-import { book, burst, countByStatus, createEvent, customerBurst, violationsFor } from './support/sale';
+import { book, bookRetrying503, burst, countByStatus, createEvent, customerBurst, violationsFor } from './support/sale';
 import { closeTestDb, truncateAll } from './support/test-db';
 import { closeTestRedis, flushTestRedis } from './support/test-redis';
 import { STRATEGY_NAMES } from '../src/inventory/strategies/strategy-name';
@@ -31,7 +31,7 @@ describe('several app instances', () => {
       for (const strategy of STRATEGY_NAMES) {
         const event = await createEvent(apps[0].url, { capacity: 100, strategy });
         const before = await Promise.all(apps.map((a) => batchCounters(a.url)));
-        const answers = await burst(300, (i) => book(apps[i % 3].url, event.id, 1));
+        const answers = await burst(300, (i) => bookRetrying503(apps[i % 3].url, event.id, 1));
         const formed = await batchesSince(
           apps.map((a) => a.url),
           before,

@@ -60,6 +60,17 @@ export async function customerBurst(
   return { answers, seatsHeld: Number(held[0].n ?? 0) };
 }
 
+/**
+ * `book`, retried on 503 as a client would (an overloaded machine may answer DEADLINE_EXCEEDED or a dependency's
+ * 503): the proofs count final answers, which are 201 or 409. A 503 on the last try is returned as is.
+ */
+export async function bookRetrying503(baseUrl: string, eventId: number, quantity: number, tries = 5): Promise<Answer> {
+  for (let attempt = 1; ; attempt++) {
+    const answer = await book(baseUrl, eventId, quantity);
+    if (answer.status !== 503 || attempt >= tries) return answer;
+  }
+}
+
 /** The header that proves ownership of a booking: its secret, from the 201. */
 export function ownerOf(answer: Answer): Record<string, string> {
   return { authorization: `Bearer ${answer.body?.secret}` };
