@@ -9,10 +9,11 @@ import { RunningApp, startApp } from './support/test-app';
 import { seatKeys } from '../src/inventory/seat-keys';
 import { STRATEGY_NAMES as SAFE } from '../src/inventory/strategies/strategy-name';
 import { BATCH_MODES, BatchMode, batchCounters, batchesSince } from './support/batching';
+import { metricsScraper } from './support/metrics-scraper';
 
 /** Seats given back after a failed write (compensation), from the app's /metrics. */
 async function seatsReturned(url: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
+  const text = await (await fetch(`${url}/metrics`, { headers: metricsScraper })).text();
   return Number(/seatguard_seats_returned_total\{reason="compensation"\} (\d+)/.exec(text)?.[1] ?? 0);
 }
 

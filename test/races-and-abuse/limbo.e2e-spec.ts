@@ -144,7 +144,7 @@ describe('races and abuse: SOLD_OUT only when it is true (issue 23, item 1)', ()
 
   /** One booking per transaction, and group commit (a lost batch COMMIT settles each booking by its reference). */
   const BOOKING_PATHS = [
-    ['one at a time', {}],
+    ['one at a time', { BOOKING_BATCH_MAX: '1' }],
     ['group commit', { BOOKING_BATCH_MAX: '8' }],
   ] as const;
 

@@ -108,13 +108,20 @@ export class BookingBatcher {
     const deadline = earliest(batch.map((p) => p.item.deadline));
     const shares = await this.seats.take({ eventId, strategy, quantities: batch.map((p) => p.item.quantity), deadline });
     const taken: { pending: Pending<BatchMember, BatchAnswer>; seats: number[] }[] = [];
+    const turnedAway: { pending: Pending<BatchMember, BatchAnswer>; available: number }[] = [];
     batch.forEach((pending, i) => {
       const share: SeatShare = shares[i];
-      if (share.kind === 'sold-out') pending.resolve({ kind: 'sold-out', available: share.available });
+      if (share.kind === 'sold-out') turnedAway.push({ pending, available: share.available });
       else taken.push({ pending, seats: share.seats });
     });
-    if (taken.length === 0) return;
-    await this.write(eventId, strategy, taken, deadline);
+    let givenBack = 0;
+    try {
+      if (taken.length > 0) givenBack = await this.write(eventId, strategy, taken, deadline);
+    } finally {
+      // Seats this batch took and gave back (a booking MySQL refused) may fit a member it turned away: SOLD_OUT
+      // would not be true, so that member tries again alone, on the pool as it is now.
+      turnedAway.forEach(({ pending, available }) => pending.resolve(givenBack > 0 ? { kind: 'alone' } : { kind: 'sold-out', available }));
+    }
   }
 
   private async write(
@@ -122,7 +129,7 @@ export class BookingBatcher {
     strategy: string,
     taken: { pending: Pending<BatchMember, BatchAnswer>; seats: number[] }[],
     deadline: Deadline,
-  ): Promise<void> {
+  ): Promise<number> {
     let writes;
     try {
       const rows = taken.map(({ pending, seats }) => pending.item.draft(seats));
@@ -134,25 +141,21 @@ export class BookingBatcher {
       if (error instanceof AmbiguousCommitError) {
         // The seats may be sold: they stay held, and each booking is settled by its reference.
         taken.forEach(({ pending, seats }) => pending.reject(new BatchCommitLost(error, seats)));
-        return;
+        return 0;
       }
-      await this.seats.giveBack(
-        eventId,
-        taken.flatMap((t) => t.seats),
-      );
+      const all = taken.flatMap((t) => t.seats);
+      await this.seats.giveBack(eventId, all);
       if (batchRolledBack(error)) {
         this.logger.warn({ eventId, err: error }, 'booking batch rolled back; its bookings go one at a time');
         taken.forEach(({ pending }) => pending.resolve({ kind: 'alone' }));
       } else {
         taken.forEach(({ pending }) => pending.reject(error));
       }
-      return;
+      return all.length;
     }
     // Refused bookings' seats go back before their buyers hear, as on the one-at-a-time path.
-    await this.seats.giveBack(
-      eventId,
-      writes.flatMap((write, i) => (write.kind === 'refused' ? taken[i].seats : [])),
-    );
+    const refused = writes.flatMap((write, i) => (write.kind === 'refused' ? taken[i].seats : []));
+    await this.seats.giveBack(eventId, refused);
     writes.forEach((write, i) => {
       const { pending } = taken[i];
       if (write.kind === 'written') pending.resolve({ kind: 'booked', booking: write.booking });
@@ -160,6 +163,7 @@ export class BookingBatcher {
       else if (write.error instanceof SeatAlreadyTakenError) pending.resolve({ kind: 'alone' });
       else pending.reject(write.error);
     });
+    return refused.length;
   }
 }
 
