@@ -26,7 +26,8 @@ import { closeTestRedis, flushTestRedis } from './support/test-redis';
 import { metricsScraper } from './support/metrics-scraper';
 import { BATCH_MODES } from './support/batching';
 
-const MYSQL_STALL_CODES = ['MYSQL_UNAVAILABLE', 'DEADLINE_EXCEEDED'];
+// Honest answers to a MySQL stall: unavailable, out of time, or (a statement sent into the stall) outcome unknown and seats in limbo.
+const MYSQL_STALL_CODES = ['MYSQL_UNAVAILABLE', 'DEADLINE_EXCEEDED', 'BOOKING_OUTCOME_UNKNOWN', 'SEATS_IN_LIMBO'];
 const REDIS_REFUSAL_CODES = ['REDIS_UNAVAILABLE', 'LOCK_QUORUM_UNAVAILABLE', 'DEADLINE_EXCEEDED'];
 
 /**
@@ -252,9 +253,12 @@ describe('fault drills', () => {
       const late = overlapping.filter((a) => a.ms > DEADLINE_MS + MARGIN_MS).map(describeAttempt);
       const slowest = Math.max(...overlapping.map((a) => a.ms));
       process.stdout.write(
-        `[drill 6 ${strategy}] ${during.length} attempts answered during the ${STALL_MS} ms stall; slowest attempt in flight during it ${slowest} ms (limit ${DEADLINE_MS + MARGIN_MS}); sold ${await sold(sale.eventId)}/${capacity}\n`,
+        `[drill 6 ${strategy}] ${during.length} attempts answered during the ${STALL_MS} ms stall, ${overlapping.filter((a) => a.status === 503).length} refusals of attempts that met it; slowest attempt in flight during it ${slowest} ms (limit ${DEADLINE_MS + MARGIN_MS}); sold ${await sold(sale.eventId)}/${capacity}\n`,
       );
-      expect({ late, notHonest: notHonestRefusals(during, MYSQL_STALL_CODES), ready, live, violations }).toEqual({
+      const refused = overlapping.filter((a) => a.status === 503);
+      // During the stall only honest refusals; around it, nothing but answers and honest refusals.
+      const checked = [...new Set([...during, ...overlapping.filter((a) => a.status !== 201 && a.status !== 409)])];
+      expect({ late, notHonest: notHonestRefusals(checked, MYSQL_STALL_CODES), ready, live, violations }).toEqual({
         late: [],
         notHonest: {},
         ready: 503,
@@ -262,7 +266,9 @@ describe('fault drills', () => {
         violations: {},
       });
       // Six buyers over four seconds with a two-second deadline: refusals must have been heard, or nothing was tested.
-      expect(during.length).toBeGreaterThanOrEqual(3);
+      // (Counted among the attempts that met the stall: with group commit the buyers wait in step, so their answers
+      // can land on the resume itself rather than strictly inside the window.)
+      expect(refused.length).toBeGreaterThanOrEqual(3);
     },
   );
 
