@@ -56,6 +56,9 @@ export async function startLoadBalancer(upstreams: string[], options: LoadBalanc
     '  balance roundrobin',
     '  option httpchk GET /health/ready',
     '  http-check expect status 200',
+    // A busy instance answers its readiness late, not never: only a refused or failing check takes it out
+    // (without this, a check slower than `inter` under a burst marks a healthy instance down).
+    '  timeout check 3s',
     `  default-server inter 500ms fall 2 rise 1 source ${sourceAddress}`,
     ...servers,
     '',
