@@ -17,6 +17,7 @@ import {
 } from './inventory-scripts';
 import type { BatchTake, SeatShare } from './batching/seat-shares';
 import { KNOWN_INVENTORIES_KEY, seatKeys } from './seat-keys';
+import { defineLuaCommands } from '../redis/lua-commands';
 
 /**
  * Seats written per command while rebuilding a pool: Redis serves other
@@ -98,18 +99,17 @@ export class SeatPool implements OnModuleInit {
   }
 
   onModuleInit(): void {
-    const define = (name: keyof InventoryCommands, numberOfKeys: number, lua: string) => {
-      if (!(name in this.redis)) this.redis.defineCommand(name, { numberOfKeys, lua });
-    };
-    define('seatguardTake', 3, TAKE_SEATS);
-    define('seatguardTakeBatch', 3, TAKE_SEATS_FOR_BATCH);
-    define('seatguardMove', 3, MOVE_SEATS_TO_HELD);
-    define('seatguardRelease', 3, RELEASE_HELD_SEATS);
-    define('seatguardReturnCancelled', 4, RETURN_CANCELLED_SEATS);
-    define('seatguardSettle', 3, SETTLE_EXPIRED_HOLDS);
-    define('seatguardSwapIn', 5, SWAP_IN_REBUILT_POOL);
-    define('seatguardClose', 4, CLOSE_INVENTORY);
-    define('seatguardDrop', 3, DROP_INVENTORY);
+    defineLuaCommands<keyof InventoryCommands>(this.redis, {
+      seatguardTake: [3, TAKE_SEATS],
+      seatguardTakeBatch: [3, TAKE_SEATS_FOR_BATCH],
+      seatguardMove: [3, MOVE_SEATS_TO_HELD],
+      seatguardRelease: [3, RELEASE_HELD_SEATS],
+      seatguardReturnCancelled: [4, RETURN_CANCELLED_SEATS],
+      seatguardSettle: [3, SETTLE_EXPIRED_HOLDS],
+      seatguardSwapIn: [5, SWAP_IN_REBUILT_POOL],
+      seatguardClose: [4, CLOSE_INVENTORY],
+      seatguardDrop: [3, DROP_INVENTORY],
+    });
   }
 
   /** A recent local observation that `quantity` seats are not there (no round trip), or null. */

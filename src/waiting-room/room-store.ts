@@ -5,6 +5,7 @@ import { REDIS_CLIENT } from '../redis/redis.tokens';
 import { ACTIVE_ROOMS_KEY, roomKeys } from './room-keys';
 import { ADMIT, CLAIM_ADMISSION, JOIN_ROOM, OPEN_ROOM, READ_TICKET, SETTLE_ADMISSION } from './room-scripts';
 import type { AdmitResult, ClaimResult, StoredTicket, TicketView } from './room-ticket';
+import { defineLuaCommands } from '../redis/lua-commands';
 
 type Reply = (string | number)[];
 
@@ -29,15 +30,14 @@ export class RoomStore implements OnModuleInit {
   }
 
   onModuleInit(): void {
-    const define = (name: keyof RoomCommands, numberOfKeys: number, lua: string) => {
-      if (!(name in this.redis)) this.redis.defineCommand(name, { numberOfKeys, lua });
-    };
-    define('seatguardRoomJoin', 4, JOIN_ROOM);
-    define('seatguardRoomRead', 3, READ_TICKET);
-    define('seatguardRoomOpen', 2, OPEN_ROOM);
-    define('seatguardRoomAdmit', 7, ADMIT);
-    define('seatguardRoomClaim', 4, CLAIM_ADMISSION);
-    define('seatguardRoomSettle', 4, SETTLE_ADMISSION);
+    defineLuaCommands<keyof RoomCommands>(this.redis, {
+      seatguardRoomJoin: [4, JOIN_ROOM],
+      seatguardRoomRead: [3, READ_TICKET],
+      seatguardRoomOpen: [2, OPEN_ROOM],
+      seatguardRoomAdmit: [7, ADMIT],
+      seatguardRoomClaim: [4, CLAIM_ADMISSION],
+      seatguardRoomSettle: [4, SETTLE_ADMISSION],
+    });
   }
 
   /** A new ticket at the back of the line, or the customer's live ticket's reference. */
