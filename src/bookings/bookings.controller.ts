@@ -107,23 +107,23 @@ export class BookingsController {
     404: NO_SUCH_EVENT,
     503: DEPENDENCY_UNAVAILABLE,
   })
-  list(@Param('id', new ParseIdPipe()) eventId: number, @Query() query: ListBookingsQuery): Promise<BookingPageResponse> {
-    return this.owned.listForEvent(eventId, query);
+  async list(@Param('id', new ParseIdPipe()) eventId: number, @Query() query: ListBookingsQuery): Promise<BookingPageResponse> {
+    return BookingPageResponse.from(await this.owned.listForEvent(eventId, query));
   }
 
   @Get('bookings/:reference')
   @OwnerOrAdmin()
   @ApiOperation({ summary: 'One booking (its owner or the admin)' })
   @ApiOkResponse({ type: BookingResponse, description: 'The booking, without its secret' })
-  get(@Param('reference') reference: string, @AuthorizationHeader() authorization: string | undefined): Promise<BookingResponse> {
-    return this.owned.get(reference, this.access.fromAuthorization(authorization));
+  async get(@Param('reference') reference: string, @AuthorizationHeader() authorization: string | undefined): Promise<BookingResponse> {
+    return BookingResponse.from(await this.owned.get(reference, this.access.fromAuthorization(authorization)), null);
   }
 
   @Delete('bookings/:reference')
   @OwnerOrAdmin()
   @ApiOperation({ summary: 'Cancel a booking; its seats go back on sale (its owner or the admin)' })
   @ApiOkResponse({ type: BookingResponse, description: 'The booking, status cancelled (also if it already was)' })
-  cancel(@Param('reference') reference: string, @AuthorizationHeader() authorization: string | undefined): Promise<BookingResponse> {
-    return this.owned.cancel(reference, this.access.fromAuthorization(authorization));
+  async cancel(@Param('reference') reference: string, @AuthorizationHeader() authorization: string | undefined): Promise<BookingResponse> {
+    return BookingResponse.from(await this.owned.cancel(reference, this.access.fromAuthorization(authorization)), null);
   }
 }

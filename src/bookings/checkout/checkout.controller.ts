@@ -93,8 +93,8 @@ export class CheckoutController {
     410: 'HOLD_EXPIRED: its seats are back on sale, or about to be',
     503: DEPENDENCY_UNAVAILABLE,
   })
-  confirm(@Param('reference') reference: string, @AuthorizationHeader() authorization: string | undefined): Promise<BookingResponse> {
-    return this.owned.confirmHold(reference, this.access.fromAuthorization(authorization));
+  async confirm(@Param('reference') reference: string, @AuthorizationHeader() authorization: string | undefined): Promise<BookingResponse> {
+    return BookingResponse.from(await this.owned.confirmHold(reference, this.access.fromAuthorization(authorization)), null);
   }
 
   @Delete('holds/:reference')
@@ -107,7 +107,7 @@ export class CheckoutController {
     404: 'BOOKING_NOT_FOUND (also for a wrong or missing secret: these routes never answer 401)',
     503: DEPENDENCY_UNAVAILABLE,
   })
-  release(@Param('reference') reference: string, @AuthorizationHeader() authorization: string | undefined): Promise<BookingResponse> {
-    return this.owned.cancel(reference, this.access.fromAuthorization(authorization), 'released');
+  async release(@Param('reference') reference: string, @AuthorizationHeader() authorization: string | undefined): Promise<BookingResponse> {
+    return BookingResponse.from(await this.owned.cancel(reference, this.access.fromAuthorization(authorization), 'released'), null);
   }
 }
