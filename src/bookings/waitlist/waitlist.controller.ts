@@ -44,8 +44,8 @@ export class WaitlistController {
     429: 'RATE_LIMITED: more than BOOKING_RATE_LIMIT bookings, holds and joins from this client in BOOKING_RATE_WINDOW_MS',
     503: DEPENDENCY_UNAVAILABLE,
   })
-  join(@Param('id', new ParseIdPipe()) eventId: number, @Body() body: CreateBookingDto): Promise<WaitlistEntryResponse> {
-    return this.waitlist.join(eventId, body.customerEmail, body.quantity);
+  async join(@Param('id', new ParseIdPipe()) eventId: number, @Body() body: CreateBookingDto): Promise<WaitlistEntryResponse> {
+    return WaitlistEntryResponse.from(await this.waitlist.join(eventId, body.customerEmail, body.quantity));
   }
 
   @Get('waitlist/:reference')
@@ -59,8 +59,11 @@ export class WaitlistController {
     404: 'WAITLIST_ENTRY_NOT_FOUND (also for a wrong or missing secret: these routes never answer 401)',
     503: DEPENDENCY_UNAVAILABLE,
   })
-  get(@Param('reference') reference: string, @AuthorizationHeader() authorization: string | undefined): Promise<WaitlistEntryResponse> {
-    return this.waitlist.get(reference, this.access.fromAuthorization(authorization));
+  async get(
+    @Param('reference') reference: string,
+    @AuthorizationHeader() authorization: string | undefined,
+  ): Promise<WaitlistEntryResponse> {
+    return WaitlistEntryResponse.from(await this.waitlist.get(reference, this.access.fromAuthorization(authorization)));
   }
 
   @Delete('waitlist/:reference')
@@ -74,7 +77,10 @@ export class WaitlistController {
     404: 'WAITLIST_ENTRY_NOT_FOUND (also for a wrong or missing secret: these routes never answer 401)',
     503: DEPENDENCY_UNAVAILABLE,
   })
-  leave(@Param('reference') reference: string, @AuthorizationHeader() authorization: string | undefined): Promise<WaitlistEntryResponse> {
-    return this.waitlist.leave(reference, this.access.fromAuthorization(authorization));
+  async leave(
+    @Param('reference') reference: string,
+    @AuthorizationHeader() authorization: string | undefined,
+  ): Promise<WaitlistEntryResponse> {
+    return WaitlistEntryResponse.from(await this.waitlist.leave(reference, this.access.fromAuthorization(authorization)));
   }
 }
