@@ -11,38 +11,13 @@ import {
 import type { BookingOutcome } from './booking-outcome';
 import type { StoredBooking } from './booking.model';
 import { IdempotentBookings } from './idempotent-bookings';
+import { MapRedis } from '../testing/map-redis';
 
-/**
- * Redis as a map, for the commands IdempotentBookings sends: SET PX [NX], GET
- * and the compare-and-delete script. Remembers the TTL each key was last set
- * with; expiry itself is a test's `forget`.
- */
-class MapRedis {
-  readonly values = new Map<string, string>();
-  readonly ttls = new Map<string, number>();
-  /** The next plain SET (the answer, not the claim) fails, as a Redis gone away would. */
-  failAnswerSet = false;
-  set(key: string, value: string, _px: 'PX', ms: number, nx?: 'NX'): Promise<'OK' | null> {
-    if (nx && this.values.has(key)) return Promise.resolve(null);
-    if (!nx && this.failAnswerSet) return Promise.reject(new Error('connect ECONNREFUSED'));
-    this.values.set(key, value);
-    this.ttls.set(key, ms);
-    return Promise.resolve('OK');
-  }
-  get(key: string): Promise<string | null> {
-    return Promise.resolve(this.values.get(key) ?? null);
-  }
-  eval(_script: string, _keys: 1, key: string, expected: string): Promise<number> {
-    if (this.values.get(key) !== expected) return Promise.resolve(0);
-    this.values.delete(key);
-    return Promise.resolve(1);
-  }
-  /** What is stored under the one key a test uses. */
-  entry(): Record<string, unknown> | undefined {
-    const [raw] = [...this.values.values()];
-    return raw === undefined ? undefined : (JSON.parse(raw) as Record<string, unknown>);
-  }
-}
+/** What is stored under the one key a spec uses. */
+const entryOf = (redis: MapRedis): Record<string, unknown> | undefined => {
+  const [raw] = [...redis.values.values()];
+  return raw === undefined ? undefined : (JSON.parse(raw) as Record<string, unknown>);
+};
 
 const config = { deadlineMs: 1000, idempotencyTtlSeconds: 60, idempotencyErrorTtlSeconds: 5 } as ConstructorParameters<
   typeof IdempotentBookings
@@ -97,7 +72,7 @@ describe('IdempotentBookings', () => {
       const first = run({ book: () => gate.promise });
       await until(() => redis.values.size === 1);
       expect([...redis.values.keys()]).toEqual(['{event:7}:idem:k1']);
-      expect(redis.entry()).toMatchObject({ state: 'pending', hash: 'h1', owner: expect.any(String) });
+      expect(entryOf(redis)).toMatchObject({ state: 'pending', hash: 'h1', owner: expect.any(String) });
       expect(redis.ttls.get('{event:7}:idem:k1')).toBe(config.deadlineMs + 2000);
       gate.resolve(booked);
       await first;
@@ -108,7 +83,7 @@ describe('IdempotentBookings', () => {
     it('stores only a marker (no booking, no secret) for IDEMPOTENCY_TTL_SECONDS, and answers the outcome', async () => {
       const { redis, run } = subject();
       expect(await run()).toBe(booked);
-      expect(redis.entry()).toEqual({ state: 'booked', hash: 'h1' });
+      expect(entryOf(redis)).toEqual({ state: 'booked', hash: 'h1' });
       expect(redis.ttls.get('{event:7}:idem:k1')).toBe(60_000);
     });
 
@@ -126,7 +101,7 @@ describe('IdempotentBookings', () => {
       const again: BookingOutcome = { ...booked, secret: 'other' };
       expect(await run({ replay: () => Promise.resolve(null), book: () => Promise.resolve(again) })).toBe(again);
       expect(calls()).toEqual({ book: 2, replay: 1 });
-      expect(redis.entry()).toEqual({ state: 'booked', hash: 'h1' });
+      expect(entryOf(redis)).toEqual({ state: 'booked', hash: 'h1' });
     });
 
     it('an answer Redis fails to store is still answered (best effort: the next replay asks MySQL)', async () => {
@@ -134,7 +109,7 @@ describe('IdempotentBookings', () => {
       redis.failAnswerSet = true;
       expect(await run()).toBe(booked);
       // The claim is left to expire: a replay meanwhile waits for it, then asks MySQL.
-      expect(redis.entry()).toMatchObject({ state: 'pending' });
+      expect(entryOf(redis)).toMatchObject({ state: 'pending' });
     });
   });
 
@@ -142,7 +117,7 @@ describe('IdempotentBookings', () => {
     it('stores the sold-out answer for IDEMPOTENCY_ERROR_TTL_SECONDS and replays it without booking', async () => {
       const { redis, run, calls } = subject();
       expect(await run({ book: () => Promise.resolve(soldOut) })).toBe(soldOut);
-      expect(redis.entry()).toEqual({ state: 'sold-out', hash: 'h1', available: 1, requested: 2 });
+      expect(entryOf(redis)).toEqual({ state: 'sold-out', hash: 'h1', available: 1, requested: 2 });
       expect(redis.ttls.get('{event:7}:idem:k1')).toBe(5_000);
       expect(await run()).toEqual(soldOut);
       expect(calls()).toEqual({ book: 1, replay: 0 });
@@ -162,7 +137,7 @@ describe('IdempotentBookings', () => {
       const { redis, run, calls } = subject();
       const refusal = new SoldOutError(0, 2);
       await expect(run({ book: () => Promise.reject(refusal) })).rejects.toBe(refusal);
-      expect(redis.entry()).toEqual({
+      expect(entryOf(redis)).toEqual({
         state: 'refused',
         hash: 'h1',
         code: 'SOLD_OUT',

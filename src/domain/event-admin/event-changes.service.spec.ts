@@ -6,6 +6,7 @@ import { EventsService } from '../events/events.service';
 import { CapacityBelowSoldError as CapacityBelowSold, ChangeHook, EventsRepository } from '../events/persistence/events.repository';
 import type { SeatInventory } from '../inventory/seat-inventory';
 import type { BookingsRepository } from '../bookings/persistence/bookings.repository';
+import { anEvent } from '../testing/an-event';
 import { EventChangesService } from './event-changes.service';
 
 /**
@@ -53,22 +54,7 @@ class InMemoryEvents implements Partial<EventsRepository> {
 
 function subject() {
   const mysql = new InMemoryEvents();
-  mysql.events.set(7, {
-    id: 7,
-    name: 'Gig',
-    startsAt: new Date('2027-06-01T19:00:00Z'),
-    salesStartAt: new Date('2027-03-01T10:00:00Z'),
-    salesEndAt: null,
-    capacity: 10,
-    priceCents: 0,
-    strategy: 'atomic',
-    maxPerCustomer: null,
-    checkoutHoldTtlMs: null,
-    queueMode: 'off',
-    cancelledAt: null,
-    createdAt: new Date('2026-11-01T00:00:00Z'),
-    updatedAt: new Date('2026-11-01T00:00:00Z'),
-  });
+  mysql.events.set(7, anEvent({ salesStartAt: new Date('2027-03-01T10:00:00Z') }));
   const offers: { eventId: number; seats: number[]; ttlMs: number; tx: SqlTransaction | undefined }[] = [];
   const bookings = {
     offerNewSeats: async (eventId: number, seats: number[], ttlMs: number, tx?: SqlTransaction) => {

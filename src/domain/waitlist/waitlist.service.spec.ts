@@ -8,6 +8,7 @@ import { sha256Hex } from '../bookings/booking-credentials';
 import type { StoredBooking } from '../bookings/booking.model';
 import { OwnedBookingsService } from '../bookings/owned-bookings.service';
 import type { BookingsRepository, EndedBooking, WaitlistEntryRef } from '../bookings/persistence/bookings.repository';
+import { anEvent } from '../testing/an-event';
 import { JoinRefusal, NewWaitlistEntry, WaitlistEntry, WaitlistRepository } from './waitlist-entry';
 import { WAITLIST_REFERENCE_FORMAT, WaitlistService } from './waitlist.service';
 
@@ -88,23 +89,6 @@ class InMemoryMysql {
   }
 }
 
-const baseEvent: Event = {
-  id: 7,
-  name: 'Gig',
-  startsAt: new Date('2027-06-01T19:00:00Z'),
-  salesStartAt: null,
-  salesEndAt: null,
-  capacity: 10,
-  priceCents: 0,
-  strategy: 'atomic',
-  maxPerCustomer: null,
-  checkoutHoldTtlMs: null,
-  queueMode: 'off',
-  cancelledAt: null,
-  createdAt: new Date(),
-  updatedAt: new Date(),
-};
-
 function subject(event: Partial<Event> = {}) {
   const mysql = new InMemoryMysql();
   const pool = {
@@ -115,7 +99,7 @@ function subject(event: Partial<Event> = {}) {
     reconcileLater: () => undefined,
   };
   const inventory = pool as unknown as SeatInventory;
-  const cache = { get: async (id: number) => (id === 7 ? { ...baseEvent, ...event } : null) } as unknown as EventCache;
+  const cache = { get: async (id: number) => (id === 7 ? anEvent(event) : null) } as unknown as EventCache;
   const events = new EventsService({} as EventsRepository, cache, inventory);
   const config = {
     maxTicketsPerBooking: 4,
