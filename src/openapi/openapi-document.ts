@@ -118,7 +118,7 @@ export const TAG_DESCRIPTIONS: Record<string, string> = {
     'with the admission',
   admin: 'Named admin keys with scopes, and the audit log of admin changes',
   health: 'Liveness and readiness probes for the orchestrator',
-  operations: 'Prometheus metrics',
+  operations: 'Prometheus metrics, for a scraper holding ADMIN_TOKEN or an admin key (any scope)',
 };
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head', 'trace'] as const;
