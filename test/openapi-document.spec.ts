@@ -108,12 +108,12 @@ function operationsOf(document: OpenAPIObject): [string, Operation][] {
 }
 
 /** operationIds (`<Controller>_<method>`) of every handler that answers with an ETag, read from the controllers themselves. */
-function etagReadsOfTheControllers(): string[] {
+async function etagReadsOfTheControllers(): Promise<string[]> {
   const etagInterceptors: unknown[] = [CacheableReadInterceptor, QueueStatusEtagInterceptor];
   const files = readdirSync(join(ROOT, 'src'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.controller.ts'));
   const found: string[] = [];
   for (const file of files) {
-    for (const exported of Object.values(require(join(ROOT, 'src', file)) as Record<string, unknown>)) {
+    for (const exported of Object.values((await import(join(ROOT, 'src', file))) as Record<string, unknown>)) {
       if (typeof exported !== 'function' || !exported.name.endsWith('Controller')) continue;
       for (const method of Object.getOwnPropertyNames(exported.prototype)) {
         const handler = (exported.prototype as Record<string, unknown>)[method];
@@ -202,8 +202,8 @@ describe('the OpenAPI document says', () => {
     expect(() => codesNamedIn('the event is gone', 404)).toThrow(/names no error code/);
   });
 
-  it('304 on exactly the reads that answer with an ETag, with If-None-Match as their header', () => {
-    const etagReads = etagReadsOfTheControllers();
+  it('304 on exactly the reads that answer with an ETag, with If-None-Match as their header', async () => {
+    const etagReads = await etagReadsOfTheControllers();
     expect(etagReads).toEqual(['Events_get', 'Events_list', 'WaitingRoom_status']);
     const with304 = operationsOf(document)
       .filter(([, op]) => '304' in op.responses)
