@@ -57,7 +57,7 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
       {
         type: 'http',
         scheme: 'bearer',
-        bearerFormat: 'opaque',
+        bearerFormat: '32 base64url characters',
         description: "A queue ticket's `secret`, returned once when joining the waiting room",
       },
       QUEUE_SECRET_SCHEME,
