@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Answer } from './support/invariants/sale-invariants';
 import { STRATEGY_NAMES } from '../src/inventory/strategies/strategy-name';
-import { admin, book, burst, countByStatus, createEvent, json, ownerOf, violationsFor } from './support/sale';
+import { admin, book, bookRetrying503, burst, countByStatus, createEvent, json, ownerOf, violationsFor } from './support/sale';
 import { closeTestDb, rows, snapshot, truncateAll } from './support/test-db';
 import { closeTestRedis, flushTestRedis, testRedis } from './support/test-redis';
 import { KNOWN_INVENTORIES_KEY, seatKeys } from '../src/inventory/seat-keys';
@@ -292,7 +292,7 @@ describe('checkout', () => {
     expect(await book(app.url, event.id, 1, key, 'early@example.com')).toEqual(inTime);
   });
 
-  it('capacity changed on sale: a raise goes on sale at once (waiting list first); a lower stops at the highest seat held or sold', async () => {
+  it('capacity changed on sale: lowering below the highest seat sold is refused; freed seats beyond the new capacity are not sold again', async () => {
     const event = await createEvent(app.url, { capacity: 40, strategy: 'atomic' });
     const first = await burst(60, () => book(app.url, event.id, 1));
     expect(countByStatus(first)).toEqual({ 201: 40, 409: 20 });
@@ -306,41 +306,82 @@ describe('checkout', () => {
     expect((await patch(event.id, { capacity: 30 })).status).toBe(200);
     expect(await eventState(event.id)).toMatchObject({ capacity: 30, sold: 30, available: 0 });
     expect(countByStatus(await burst(10, () => book(app.url, event.id, 1)))).toEqual({ 409: 10 });
+  });
 
-    // Under load, with the strategy switched in between: raise to 70, then lower as far as allowed.
-    const kept = first.filter((a) => a.status === 201 && !top.includes(a));
-    // A client retries a 503 (an overloaded machine may answer DEADLINE_EXCEEDED); every buyer ends with 201 or SOLD_OUT.
-    const bookRetrying503 = async (): Promise<Answer> => {
-      for (let attempt = 1; ; attempt++) {
-        const answer = await book(app.url, event.id, 1);
-        if (answer.status !== 503 || attempt === 5) return answer;
-      }
-    };
-    const load = burst(120, (i) => sleep(i % 40).then(bookRetrying503));
-    await sleep(15);
+  /**
+   * Capacity 70 with seats 1..30 sold, the strategy switched; `buyers` book one seat each (retrying a 503 like a
+   * client) and the capacity is lowered to 45 once MySQL holds a ticket for seat `lowerOnceSeat` or above, while the
+   * load runs. Returns the answer to the lowering, the buyers' answers and whether the lowering really met the load
+   * (a buyer sent before it was answered and answered after it was sent).
+   */
+  const lowerTo45UnderLoad = async (buyers: number, lowerOnceSeat: number) => {
+    const event = await createEvent(app.url, { capacity: 30, strategy: 'atomic' });
+    const kept = await burst(30, () => book(app.url, event.id, 1));
+    expect(countByStatus(kept)).toEqual({ 201: 30 });
     expect((await patch(event.id, { capacity: 70 })).status).toBe(200);
-    expect(
-      (
-        await fetch(api(`/events/${event.id}/strategy`), {
-          method: 'PUT',
-          headers: admin,
-          body: JSON.stringify({ strategy: 'optimistic' }),
-        })
-      ).status,
-    ).toBe(200);
-    const lowered = await patch(event.id, { capacity: 45 });
-    expect([200, 409]).toContain(lowered.status);
+    const strategy = await fetch(api(`/events/${event.id}/strategy`), {
+      method: 'PUT',
+      headers: admin,
+      body: JSON.stringify({ strategy: 'optimistic' }),
+    });
+    expect(strategy.status).toBe(200);
+    const timed: { sentAt: number; at: number; answer: Answer }[] = [];
+    const load = burst(buyers, async () => {
+      const sentAt = Date.now();
+      const answer = await bookRetrying503(app.url, event.id, 1);
+      timed.push({ sentAt, at: Date.now(), answer });
+      return answer;
+    });
+    await waitFor(`a ticket for seat ${lowerOnceSeat} or above`, async () => {
+      const [{ highest }] = await rows<{ highest: number | null }>('SELECT MAX(seat_no) AS highest FROM tickets WHERE event_id = ?', [
+        event.id,
+      ]);
+      return Number(highest ?? 0) >= lowerOnceSeat;
+    });
+    const lowerSentAt = Date.now();
+    const res = await patch(event.id, { capacity: 45 });
+    const lowered = { status: res.status, body: (await res.json()) as { code?: string; highestSeat?: number } };
+    const loweredAt = Date.now();
     const answers = await load;
+    const overlapped = timed.some((t) => t.sentAt <= loweredAt && t.at >= lowerSentAt);
     const capacity = Number((await eventState(event.id)).capacity);
-    expect(capacity).toBe(lowered.status === 200 ? 45 : 70);
     const [{ highest }] = await rows<{ highest: number }>('SELECT MAX(seat_no) AS highest FROM tickets WHERE event_id = ?', [event.id]);
     expect(Number(highest)).toBeLessThanOrEqual(capacity);
-    expect(answers.every((a) => a.status === 201 || a.body?.code === 'SOLD_OUT')).toBe(true);
-    // Whatever the load left (it may have come before the raise), demand now exceeds supply: the event sells out exactly.
-    const rest = await burst(80, bookRetrying503);
+    expect(answers.filter((a) => a.status !== 201 && a.body?.code !== 'SOLD_OUT')).toEqual([]);
+    // Whatever the load left, demand now exceeds supply: the event sells out exactly at its capacity.
+    const rest = await burst(80, () => bookRetrying503(app.url, event.id, 1));
     expect(rest.filter((a) => a.status !== 201 && a.body?.code !== 'SOLD_OUT')).toEqual([]);
     expect(await violationsFor(event.id, capacity, [...kept, ...answers, ...rest], true)).toEqual([]);
-    process.stdout.write(`[capacity] lowered to 45: ${lowered.status}; final capacity ${capacity}, sold out exactly\n`);
+    return { lowered, answers, capacity, overlapped };
+  };
+
+  // Each answer to a lowering under load forced in its own case (seats go lowest first): both are always exercised.
+  it('capacity lowered under load, allowed: buyers who cannot reach seat 46 are booking while it is lowered to 45 (200)', async () => {
+    // 15 buyers for seats 31..45: the lowering waits for the first of them to commit and is sent while the rest book.
+    // If the machine answered them all before the lowering went out, the round is run again (the race must happen).
+    let result: Awaited<ReturnType<typeof lowerTo45UnderLoad>> | undefined;
+    for (let round = 1; round <= 3 && !result?.overlapped; round++) result = await lowerTo45UnderLoad(15, 31);
+    expect(result!.overlapped).toBe(true);
+    expect(result!.lowered.status).toBe(200);
+    expect(result!.capacity).toBe(45);
+    expect(countByStatus(result!.answers)).toEqual({ 201: 15 });
+    process.stdout.write(
+      `[capacity] lowered to 45 under load of 15 buyers: ${result!.lowered.status}; final capacity 45, sold out exactly\n`,
+    );
+  });
+
+  it('capacity lowered under load, refused: once a buyer holds seat 46 or above, lowering to 45 is 409 CAPACITY_BELOW_SOLD', async () => {
+    let result: Awaited<ReturnType<typeof lowerTo45UnderLoad>> | undefined;
+    for (let round = 1; round <= 3 && !result?.overlapped; round++) result = await lowerTo45UnderLoad(120, 46);
+    expect(result!.overlapped).toBe(true);
+    expect(result!.lowered.status).toBe(409);
+    expect(result!.lowered.body.code).toBe('CAPACITY_BELOW_SOLD');
+    expect(result!.lowered.body.highestSeat).toBeGreaterThanOrEqual(46);
+    expect(result!.capacity).toBe(70);
+    expect(countByStatus(result!.answers)).toEqual({ 201: 40, 409: 80 });
+    process.stdout.write(
+      `[capacity] lowered to 45 under load of 120 buyers: ${result!.lowered.status} (highest seat ${result!.lowered.body.highestSeat}); final capacity 70, sold out exactly\n`,
+    );
   });
 
   it('a cancelled event: sales stop, bookings and holds are cancelled, its waiting list too', async () => {
