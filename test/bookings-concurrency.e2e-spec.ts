@@ -10,6 +10,7 @@ import { seatKeys } from '../src/inventory/seat-keys';
 import { STRATEGY_NAMES as SAFE } from '../src/inventory/strategies/strategy-name';
 import { BATCH_MODES, BatchMode, batchCounters, batchesSince } from './support/batching';
 import { metricsScraper } from './support/metrics-scraper';
+import { waitFor } from './support/wait-for';
 
 /** Seats given back after a failed write (compensation), from the app's /metrics. */
 async function seatsReturned(url: string): Promise<number> {
@@ -164,14 +165,13 @@ describe('bookings under concurrency (real MySQL and Redis)', () => {
           });
           if (res.status !== 200) refusedSwitches.push(res.status);
           switches++;
+          // Pacing, not a wait: the switches go on while the waves book.
           await sleep(3);
         }
       })();
       // Six waves of 100 buyers, each let go only after one more switch has landed: the sale and the switches
       // interleave however slow the machine is (the switcher's few ms are not what makes the race happen).
-      const afterSwitches = async (n: number) => {
-        while (switches < n && !done) await sleep(1);
-      };
+      const afterSwitches = (n: number) => waitFor(`${n} strategy switches`, () => switches >= n || done, 60_000);
       const answers = await burst(600, async (i) => {
         await afterSwitches(Math.floor(i / 100));
         return bookRetrying503(url, event.id, 1);
