@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import type { BookingOutcome } from '../../../src/bookings/booking-outcome';
-import { IdempotentBookings } from '../../../src/bookings/idempotent-bookings';
-import type { Deadline } from '../../../src/concurrency/deadline';
+import type { BookingOutcome } from '../../../src/domain/bookings/booking-outcome';
+import { IdempotentBookings } from '../../../src/domain/bookings/idempotent-bookings';
+import type { Deadline } from '../../../src/platform/concurrency/deadline';
 
 /**
  * Proof 6's control (CONTROL_FAULTS=naive-idempotency): no claim on the key,

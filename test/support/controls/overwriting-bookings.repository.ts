@@ -1,14 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { SqlTransaction } from '../../../src/database/bounded-sql';
-import { MysqlBookingsRepository } from '../../../src/bookings/persistence/bookings.repository.mysql';
+import type { SqlTransaction } from '../../../src/platform/database/bounded-sql';
+import { MysqlBookingsRepository } from '../../../src/domain/bookings/persistence/bookings.repository.mysql';
 import {
   BookingEnd,
   ConfirmRefusal,
   CustomerLimitExceededError,
   EndedBooking,
   NewBooking,
-} from '../../../src/bookings/persistence/bookings.repository';
-import type { StoredBooking } from '../../../src/bookings/booking.model';
+} from '../../../src/domain/bookings/persistence/bookings.repository';
+import type { StoredBooking } from '../../../src/domain/bookings/booking.model';
 import { controlFaults } from './control-faults';
 
 /**
