@@ -169,11 +169,13 @@ describe('bookings under concurrency (real MySQL and Redis)', () => {
           await sleep(3);
         }
       })();
-      // Six waves of 100 buyers, each let go only after one more switch has landed: the sale and the switches
-      // interleave however slow the machine is (the switcher's few ms are not what makes the race happen).
+      // Thirty waves of 20 buyers, each let go only after one more switch has landed: the sale and the switches
+      // interleave however slow the machine is (the switcher's few ms are not what makes the race happen). Waves
+      // are small because with group commit a wave of 100 is one batch, and a switch can take longer than the
+      // whole sale: six waves of 100 then all booked between two switches, under one strategy.
       const afterSwitches = (n: number) => waitFor(`${n} strategy switches`, () => switches >= n || done, 60_000);
       const answers = await burst(600, async (i) => {
-        await afterSwitches(Math.floor(i / 100));
+        await afterSwitches(Math.floor(i / 20));
         return bookRetrying503(url, event.id, 1);
       });
       done = true;
