@@ -8,6 +8,7 @@ function limboWithPool() {
   const shared = new Map<string, number>();
   const pool = {
     redisAway: false,
+    onUnsettledTake: () => undefined,
     markInLimbo: (_eventId: number, id: string, seats: number) => (shared.set(id, seats), Promise.resolve()),
     clearLimbo: (_eventId: number, id: string) => (shared.delete(id), Promise.resolve()),
     seatsInLimbo: () => Promise.resolve([...shared.values()].reduce((a, b) => a + b, 0)),
