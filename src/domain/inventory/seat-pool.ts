@@ -92,7 +92,15 @@ interface InventoryCommands {
     ttlMs: number,
     ...quantities: number[]
   ): Promise<number[]>;
-  seatguardMove(free: string, held: string, meta: string, record: string, holdUntil: number, ttlMs: number, ...seats: number[]): Promise<number>;
+  seatguardMove(
+    free: string,
+    held: string,
+    meta: string,
+    record: string,
+    holdUntil: number,
+    ttlMs: number,
+    ...seats: number[]
+  ): Promise<number>;
   seatguardCancelTake(free: string, held: string, meta: string, record: string, ttlMs: number): Promise<number>;
   seatguardRelease(free: string, held: string, meta: string, ...seats: number[]): Promise<number>;
   seatguardReturnCancelled(free: string, held: string, meta: string, gen: string, ...seats: number[]): Promise<number>;

@@ -70,14 +70,25 @@ export class SeatsInLimbo implements OnApplicationShutdown {
 
   add(eventId: number, seats: number[], committed: CommittedCheck): void {
     if (seats.length === 0) return;
-    this.enter({ id: randomUUID(), eventId, count: seats.length, seats, committed, releasePending: false }, Date.now() + this.config.holdTtlMs);
+    this.enter(
+      { id: randomUUID(), eventId, count: seats.length, seats, committed, releasePending: false },
+      Date.now() + this.config.holdTtlMs,
+    );
   }
 
   /** A take whose outcome is unknown (its reply and its cancel were lost): `seats` count as in limbo until `cancel` succeeds or `until`. */
   addLostTake(eventId: number, seats: number, cancel: () => Promise<number>, until: number): void {
     if (seats <= 0) return;
     this.enter(
-      { id: randomUUID(), eventId, count: seats, seats: [], committed: async () => false, releasePending: true, lostTake: { cancel, until } },
+      {
+        id: randomUUID(),
+        eventId,
+        count: seats,
+        seats: [],
+        committed: () => Promise.resolve(false),
+        releasePending: true,
+        lostTake: { cancel, until },
+      },
       until,
     );
   }
