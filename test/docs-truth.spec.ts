@@ -5,16 +5,16 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { getMetadataStorage } from 'class-validator';
-import { EnvironmentVariables } from '../src/config/environment.schema';
-import type { BoundedSql } from '../src/database/bounded-sql';
-import { PoolUsageMetrics } from '../src/metrics/pool-usage.metrics';
-import { SeatguardMetrics } from '../src/metrics/seatguard-metrics';
-import type { WatchConnections } from '../src/redis/watch-connections';
+import { EnvironmentVariables } from '../src/platform/config/environment.schema';
+import type { BoundedSql } from '../src/platform/database/bounded-sql';
+import { PoolUsageMetrics } from '../src/platform/metrics/pool-usage.metrics';
+import { SeatguardMetrics } from '../src/platform/metrics/seatguard-metrics';
+import type { WatchConnections } from '../src/platform/redis/watch-connections';
 
 const ROOT = join(__dirname, '..');
 const OPERATIONS = 'docs/operations.md';
 /** The files that create the app's metrics; the test builds them as the app does (see registeredMetrics). */
-const METRIC_FILES = ['src/metrics/seatguard-metrics.ts', 'src/metrics/pool-usage.metrics.ts'];
+const METRIC_FILES = ['src/platform/metrics/seatguard-metrics.ts', 'src/platform/metrics/pool-usage.metrics.ts'];
 /** Top-level folders whose paths, written in backticks in the docs, must exist. */
 const CHECKED_ROOTS = ['src', 'test', 'bench', 'tools', 'scripts', 'docker', 'migrations', 'docs', '.ci'];
 
