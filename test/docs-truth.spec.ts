@@ -138,6 +138,34 @@ export function linkProblems(
   return problems;
 }
 
+/** The sections of design.md a citation may name: `N` (## N.), `N.M` (### N.M) and `1.K`, the invariants. */
+export function designSections(design: string): Set<string> {
+  const found = new Set<string>();
+  for (const m of design.matchAll(/^## (\d+)\. /gm)) found.add(m[1]);
+  for (const m of design.matchAll(/^### (\d+\.\d+) /gm)) found.add(m[1]);
+  for (const m of section(design, '1. Invariants').matchAll(/^(\d+)\. \*\*/gm)) found.add(`1.${m[1]}`);
+  return found;
+}
+
+/** Citations `design.md §N[.M]` in `text` that name no section of design.md. */
+export function citationProblems(path: string, text: string, sections: Set<string>): string[] {
+  return [...text.matchAll(/design\.md §(\d+(?:\.\d+)?)/g)]
+    .filter((m) => !sections.has(m[1]))
+    .map((m) => `${path}: cites design.md §${m[1]}, which does not exist`);
+}
+
+/** Text files under the folders that cite the design (code, tests, tools, docs, deployment). */
+function citingFiles(dir = ROOT, depth = 0): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = join(dir, name);
+    if (depth === 0 && !['src', 'test', 'bench', 'tools', 'scripts', 'docker', 'docs', 'README.md', 'CONTRIBUTING.md'].includes(name))
+      return [];
+    if (statSync(full).isDirectory()) return citingFiles(full, depth + 1);
+    // This spec's own fixtures cite a section that does not exist on purpose.
+    return /\.(ts|md|sh|ya?ml|json|js)$/.test(name) && full !== __filename ? [relative(ROOT, full)] : [];
+  });
+}
+
 async function registeredMetrics(): Promise<string[]> {
   const metrics = new SeatguardMetrics();
   const idle = () => ({ inUse: 0, idle: 0, waiting: 0 });
@@ -242,6 +270,20 @@ describe('the docs are true', () => {
       expect(anchorOf('2.3 Reservations: the short Redis claim')).toBe('23-reservations-the-short-redis-claim');
       expect(anchorOf('HTTP adapter: Express or Fastify')).toBe('http-adapter-express-or-fastify');
       expect(anchorOf('`seatguard` — design')).toBe('seatguard--design');
+    });
+  });
+  describe('citations of the design', () => {
+    it('every "docs/design.md §N" in code, tests, tools and docs names a section that exists', () => {
+      const sections = designSections(read('docs/design.md'));
+      expect(citingFiles().flatMap((f) => citationProblems(f, read(f), sections))).toEqual([]);
+    });
+
+    it('knows the sections, and fails on one that does not exist', () => {
+      const sections = designSections(read('docs/design.md'));
+      expect([...sections]).toEqual(expect.arrayContaining(['1', '1.7', '1.9', '2.7', '3.1', '5.2', '6']));
+      expect(citationProblems('src/x.ts', 'see docs/design.md §1.7 and docs/design.md §42.1', sections)).toEqual([
+        'src/x.ts: cites design.md §42.1, which does not exist',
+      ]);
     });
   });
 });
