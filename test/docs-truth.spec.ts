@@ -1,6 +1,7 @@
 // The documentation kept true by a test: every variable of the environment schema is in .env.example and in
 // the configuration table of docs/operations.md (which lists nothing else), every metric the app registers is
-// in its metrics table (which lists nothing else), and every link and repository path in the docs resolves.
+// in its metrics table (which lists nothing else), every error code is in the table of docs/api.md, every link and
+// repository path in the docs resolves, and every "docs/design.md §N" cited anywhere names a section that exists.
 // Each check is a pure function over text, so each also proves below, on a damaged copy, that it can fail.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -10,9 +11,11 @@ import type { BoundedSql } from '../src/platform/database/bounded-sql';
 import { PoolUsageMetrics } from '../src/platform/metrics/pool-usage.metrics';
 import { SeatguardMetrics } from '../src/platform/metrics/seatguard-metrics';
 import type { WatchConnections } from '../src/platform/redis/watch-connections';
+import { ERROR_CODES } from '../src/shared/errors/error-codes';
 
 const ROOT = join(__dirname, '..');
 const OPERATIONS = 'docs/operations.md';
+const API = 'docs/api.md';
 /** The files that create the app's metrics; the test builds them as the app does (see registeredMetrics). */
 const METRIC_FILES = ['src/platform/metrics/seatguard-metrics.ts', 'src/platform/metrics/pool-usage.metrics.ts'];
 /** Top-level folders whose paths, written in backticks in the docs, must exist. */
@@ -83,6 +86,15 @@ export function metricProblems(registered: string[], operations: string): string
   return [
     ...registered.filter((name) => !rows.some((row) => covers(row, name))).map((n) => `${n}: registered, missing from the metrics table`),
     ...rows.filter((row) => !registered.some((name) => covers(row, name))).map((r) => `${r}: in the metrics table, not registered`),
+  ];
+}
+
+/** What is wrong between the error codes the API can answer and the error-code table of api.md. */
+export function errorCodeProblems(codes: readonly string[], api: string): string[] {
+  const rows = firstCellNames(section(api, 'Error codes'));
+  return [
+    ...minus([...codes], rows).map((c) => `${c}: an error code, missing from the table of ${API}`),
+    ...minus(rows, [...codes]).map((c) => `${c}: in the table of ${API}, not an error code`),
   ];
 }
 
@@ -246,6 +258,26 @@ describe('the docs are true', () => {
           operations,
         ),
       ).toEqual(['seatguard_queue_waiting: in the metrics table, not registered']);
+    });
+  });
+
+  describe('error codes', () => {
+    it('every code of src/shared/errors/error-codes.ts is in the table of docs/api.md, which lists nothing else', () => {
+      expect(errorCodeProblems(ERROR_CODES, read(API))).toEqual([]);
+    });
+
+    it('fails naming a code the table misses, and a row that is no code', () => {
+      const withoutRow = read(API).replace(/^\| `SEATS_IN_LIMBO` .*\n/m, '');
+      expect(errorCodeProblems(ERROR_CODES, withoutRow)).toEqual([`SEATS_IN_LIMBO: an error code, missing from the table of ${API}`]);
+      expect(errorCodeProblems([...ERROR_CODES, 'NEW_CODE'], read(API))).toEqual([
+        `NEW_CODE: an error code, missing from the table of ${API}`,
+      ]);
+      expect(
+        errorCodeProblems(
+          ERROR_CODES.filter((c) => c !== 'INTERNAL'),
+          read(API),
+        ),
+      ).toEqual([`INTERNAL: in the table of ${API}, not an error code`]);
     });
   });
 
