@@ -224,8 +224,13 @@ describe('fault drills', () => {
     );
   });
 
-  /** Drill 6's limits: the app must answer within DEADLINE_MS + MARGIN_MS even when MySQL answers nothing. */
-  const STALL = { STALL_MS: 4000, DEADLINE_MS: 2000, MARGIN_MS: 500, QUERY_TIMEOUT_MS: 1000 };
+  /**
+   * Drill 6's limits: the app must answer within DEADLINE_MS + MARGIN_MS even when MySQL answers nothing. The
+   * margin is what a busy 2-core machine adds between the app's answer and the test's clock (2.6 s was seen at
+   * load 16 with 500 ms); it stays below STALL_MS, so a buyer who met the stall's start and waited for MySQL
+   * instead of the deadline (at least STALL_MS) is still late.
+   */
+  const STALL = { STALL_MS: 4000, DEADLINE_MS: 2000, MARGIN_MS: 1500, QUERY_TIMEOUT_MS: 1000 };
 
   it.each(['pessimistic', 'atomic'])(
     'drill 6 (%s): MySQL stalled (connections open, nothing answers): 503 within the deadline, not ready but live; resumed, the sale finishes',
