@@ -115,6 +115,8 @@ export interface BenchOptions {
   outDir: string;
   /** Run the app under --cpu-prof and summarise the profile at the end. */
   profile: boolean;
+  /** Control run: the app's targets book on the test harness's `unsafe` strategy; the run must then fail its invariant check. */
+  control: boolean;
 }
 
 const HELP = `npm run bench -- [options]
@@ -133,7 +135,9 @@ const HELP = `npm run bench -- [options]
   --deployments=a,b       what scale runs the strategies on, of ${DEPLOYMENTS.join(', ')}: 1 or 3 instances
                           behind HAProxy, one redis-server or a Redis Cluster (3+3) (default all; --quick: 1x-redis)
   --out=DIR               where JSON results go (default bench/results)
-  --profile               run the app with --cpu-prof; prints where its CPU time went`;
+  --profile               run the app with --cpu-prof; prints where its CPU time went
+  --control               every booking target of the app books on the unsafe strategy (the test harness's build):
+                          shows the invariant check catches an oversell, so the run must fail (flash and spread only)`;
 
 function list<T extends string>(value: string | undefined, allowed: readonly T[], what: string, fallback = allowed): T[] {
   if (!value) return [...fallback];
@@ -171,6 +175,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       deployments: { type: 'string' },
       out: { type: 'string' },
       profile: { type: 'boolean', default: false },
+      control: { type: 'boolean', default: false },
     },
   });
   if (values.help) {
@@ -193,7 +198,10 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     deployments: values.deployments || !quick ? list(values.deployments, DEPLOYMENTS, 'deployment') : ['1x-redis'],
     outDir: values.out ?? 'bench/results',
     profile: values.profile ?? false,
+    control: values.control ?? false,
   };
+  // The deployments of `scale` run the production build, which has no unsafe strategy.
+  if (options.control && options.scenarios.includes('scale')) throw new Error('--control runs the flash and spread scenarios only');
   if (options.seats % options.events !== 0)
     throw new Error(`--seats (${options.seats}) must split evenly over --events (${options.events})`);
   return options;
@@ -205,14 +213,23 @@ export interface Scenario {
   seatsPerEvent: number;
   requests: number;
   connections: number;
+  /** The app's events book on `unsafe` (--control). */
+  control: boolean;
 }
 
 export function scenario(name: ScenarioName, o: BenchOptions): Scenario {
   switch (name) {
     case 'flash':
-      return { name, events: 1, seatsPerEvent: o.seats, requests: o.requests, connections: o.connections };
+      return { name, events: 1, seatsPerEvent: o.seats, requests: o.requests, connections: o.connections, control: o.control };
     case 'spread':
-      return { name, events: o.events, seatsPerEvent: o.seats / o.events, requests: o.requests, connections: o.connections };
+      return {
+        name,
+        events: o.events,
+        seatsPerEvent: o.seats / o.events,
+        requests: o.requests,
+        connections: o.connections,
+        control: o.control,
+      };
     case 'scale':
       // Several events, so that on a cluster every master has hot slots.
       return {
@@ -221,6 +238,7 @@ export function scenario(name: ScenarioName, o: BenchOptions): Scenario {
         seatsPerEvent: (o.seats * o.scale) / o.events,
         requests: o.requests * o.scale,
         connections: o.connections,
+        control: o.control,
       };
   }
 }

@@ -153,7 +153,7 @@ async function runOne(
   const eventIds = await createEvents(
     deployment ?? app,
     s,
-    isReference ? 'atomic' : targetStrategy(target),
+    isReference ? 'atomic' : s.control ? 'unsafe' : targetStrategy(target),
     `${s.name} ${target} #${repeat}`,
   );
   const before = isReference ? null : await scrapeAll(appUrls);
@@ -269,19 +269,22 @@ async function main(): Promise<number> {
   try {
     const host = await machine(db, redis);
     console.log(
-      `seatguard bench: ${host.cpus} × ${host.cpuModel}, ${host.memoryGiB} GiB, Node ${host.node}, MySQL ${host.mysql}, Redis ${host.redis}`,
+      `seatguard bench${o.control ? ' (CONTROL: unsafe strategy, must fail)' : ''}: ${host.cpus} × ${host.cpuModel}, ${host.memoryGiB} GiB, Node ${host.node}, MySQL ${host.mysql}, Redis ${host.redis}`,
     );
     console.log(`load generator, app, MySQL and Redis share this machine; ${o.repeat} run(s) of each; medians below\n`);
     const profiling = o.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
     const oneAtATime = { BOOKING_BATCH_MAX: '1' };
     const batched = { BOOKING_BATCH_MAX: String(BENCH_BATCH_MAX) };
-    servers.app = await startServer('src/main.js', { ...env, ...PRODUCTION_SETTINGS, ...oneAtATime, HTTP_ADAPTER: 'express' }, profiling);
+    // The control run's app is the test harness's build (production has no unsafe strategy), as the soak's control.
+    const appScript = o.control ? 'test/support/controls/main.js' : 'src/main.js';
+    const appSettings = o.control ? { ...PRODUCTION_SETTINGS, NODE_ENV: 'development', UNSAFE_DELAY_MS: '5' } : PRODUCTION_SETTINGS;
+    servers.app = await startServer(appScript, { ...env, ...appSettings, ...oneAtATime, HTTP_ADAPTER: 'express' }, profiling);
     const appsNeeded = new Set(o.targets.filter((t) => !REFERENCES.includes(t)).map(appServerOf));
     for (const name of ['app-fastify', 'app-batched', 'app-batched-fastify'] as const) {
       if (!appsNeeded.has(name)) continue;
       const adapter = name.endsWith('-fastify') ? 'fastify' : 'express';
       const batching = name.startsWith('app-batched') ? batched : oneAtATime;
-      servers[name] = await startServer('src/main.js', { ...env, ...PRODUCTION_SETTINGS, ...batching, HTTP_ADAPTER: adapter }, profiling);
+      servers[name] = await startServer(appScript, { ...env, ...appSettings, ...batching, HTTP_ADAPTER: adapter }, profiling);
     }
     const wanted = (t: Target) => o.targets.includes(t);
     if (wanted('raw')) servers.raw = await startServer('bench/references/raw-server.js', env);
