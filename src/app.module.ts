@@ -8,7 +8,7 @@ import { AuthModule } from './auth/auth.module';
 import { BookingsModule } from './bookings/bookings.module';
 import { AllExceptionsFilter } from './http/all-exceptions.filter';
 import { createValidationPipe } from './http/validation.pipe';
-import { appConfig, bookingConfig, databaseConfig, redisConfig, waitingRoomConfig } from './config/configuration';
+import { appConfig, bookingConfig, databaseConfig, redisConfig, waitingRoomConfig, webhookConfig } from './config/configuration';
 import { validateEnvironment } from './config/validate-environment';
 import { DatabaseModule } from './database/database.module';
 import { typeOrmRootOptions } from './database/typeorm-root-options';
@@ -18,6 +18,7 @@ import { loggerOptions } from './logging/logger-options';
 import { MetricsModule } from './metrics/metrics.module';
 import { RedisModule } from './redis/redis.module';
 import { WaitingRoomModule } from './waiting-room/waiting-room.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({
   imports: [
@@ -25,7 +26,7 @@ import { WaitingRoomModule } from './waiting-room/waiting-room.module';
       isGlobal: true,
       cache: true,
       validate: validateEnvironment,
-      load: [appConfig, redisConfig, databaseConfig, bookingConfig, waitingRoomConfig],
+      load: [appConfig, redisConfig, databaseConfig, bookingConfig, waitingRoomConfig, webhookConfig],
     }),
     // imports/providers spelled out: nestjs-pino 4's types see Nest 12's ModuleMetadata as any (deep import).
     LoggerModule.forRootAsync({ imports: [], providers: [], inject: [appConfig.KEY], useFactory: loggerOptions }),
@@ -39,6 +40,7 @@ import { WaitingRoomModule } from './waiting-room/waiting-room.module';
     BookingsModule,
     AuditModule,
     WaitingRoomModule,
+    WebhooksModule,
   ],
   providers: [
     // Registered here, not in main.ts, so e2e tests run exactly the production pipeline.

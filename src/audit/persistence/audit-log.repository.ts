@@ -1,4 +1,4 @@
-export type AuditTargetType = 'event' | 'admin-key';
+export type AuditTargetType = 'event' | 'admin-key' | 'webhook-endpoint' | 'webhook-delivery';
 
 export interface AuditEntry {
   id: number;
