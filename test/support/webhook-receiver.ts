@@ -11,7 +11,7 @@ export interface ReceivedWebhook {
   id: string;
   type: string;
   data: Record<string, unknown>;
-  /** What the receiver answered. */
+  /** What the receiver answered; 0 when the sender was gone before the answer (a killed process): not processed. */
   status: number;
 }
 
@@ -30,6 +30,8 @@ export class WebhookReceiver {
   behaviour: ReceiverBehaviour = () => ({ status: 200 });
   private server: Server | undefined;
   private readonly tries = new Map<string, number>();
+  /** Requests being answered right now. */
+  inFlight = 0;
 
   async start(): Promise<string> {
     this.server = createServer((req, res) => {
@@ -42,9 +44,13 @@ export class WebhookReceiver {
           const tryOfThisId = (this.tries.get(parsed.id) ?? 0) + 1;
           this.tries.set(parsed.id, tryOfThisId);
           const { status, delayMs } = this.behaviour({ ...parsed, tryOfThisId });
+          this.inFlight++;
           if (delayMs) await sleep(delayMs);
-          this.received.push({ at: Date.now(), headers: req.headers, body, id: parsed.id, type: parsed.type, data: parsed.data, status });
-          res.writeHead(status, { 'content-type': 'text/plain' }).end(String(status));
+          this.inFlight--;
+          // A receiver that commits its work with its 2xx: a sender that is gone has not been told, so it was not processed.
+          const answered = req.socket.destroyed ? 0 : status;
+          this.received.push({ at: Date.now(), headers: req.headers, body, id: parsed.id, type: parsed.type, data: parsed.data, status: answered });
+          if (answered) res.writeHead(status, { 'content-type': 'text/plain' }).end(String(status));
         })();
       });
     });
@@ -55,7 +61,7 @@ export class WebhookReceiver {
   /** Webhooks answered 2xx, first receipt of each id only (what a receiver that drops duplicates processes). */
   accepted(): ReceivedWebhook[] {
     const seen = new Set<string>();
-    return this.received.filter((w) => w.status < 300 && !seen.has(w.id) && seen.add(w.id));
+    return this.received.filter((w) => w.status >= 200 && w.status < 300 && !seen.has(w.id) && seen.add(w.id));
   }
 
   async stop(): Promise<void> {
