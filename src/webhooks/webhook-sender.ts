@@ -43,7 +43,11 @@ export class WebhookSender {
     } catch (error) {
       const cause = (error as { cause?: { code?: string } }).cause?.code;
       const name = (error as Error).name;
-      return { ok: false, statusCode: null, error: name === 'TimeoutError' ? `no answer within ${request.timeoutMs} ms` : (cause ?? (error as Error).message) };
+      return {
+        ok: false,
+        statusCode: null,
+        error: name === 'TimeoutError' ? `no answer within ${request.timeoutMs} ms` : (cause ?? (error as Error).message),
+      };
     }
   }
 }

@@ -20,7 +20,8 @@ describe('webhook signature (HMAC-SHA256 over "<t>.<body>", Stripe-style header)
     expect(verifyWebhookSignature('whsec_b', body, header, now)).toBe(false);
     expect(verifyWebhookSignature('whsec_a', `${body} `, header, now)).toBe(false);
     expect(verifyWebhookSignature('whsec_a', body, header.replace(`t=${now}`, `t=${now + 1}`), now)).toBe(false);
-    for (const bad of [undefined, '', 't=x,v1=00', `t=${now}`, `t=${now},v1=zz`]) expect(verifyWebhookSignature('whsec_a', body, bad, now)).toBe(false);
+    for (const bad of [undefined, '', 't=x,v1=00', `t=${now}`, `t=${now},v1=zz`])
+      expect(verifyWebhookSignature('whsec_a', body, bad, now)).toBe(false);
   });
 
   it('accepts any of several v1 signatures (a receiver mid-rotation)', () => {
@@ -40,7 +41,14 @@ describe('retryDelayMs', () => {
 
 describe('webhookBody', () => {
   it('wraps the outbox payload with the webhook id, type and ISO times', () => {
-    const out = JSON.parse(webhookBody('wh_1', 'hold.created', new Date('2026-12-01T10:00:00Z'), '{"at":"2026-12-01 10:00:00.123","quantity":2}'));
-    expect(out).toEqual({ id: 'wh_1', type: 'hold.created', occurredAt: '2026-12-01T10:00:00.000Z', data: { at: '2026-12-01T10:00:00.123Z', quantity: 2 } });
+    const out = JSON.parse(
+      webhookBody('wh_1', 'hold.created', new Date('2026-12-01T10:00:00Z'), '{"at":"2026-12-01 10:00:00.123","quantity":2}'),
+    );
+    expect(out).toEqual({
+      id: 'wh_1',
+      type: 'hold.created',
+      occurredAt: '2026-12-01T10:00:00.000Z',
+      data: { at: '2026-12-01T10:00:00.123Z', quantity: 2 },
+    });
   });
 });

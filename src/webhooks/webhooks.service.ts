@@ -1,11 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { afterIdOf, pageOf } from '../events/event-cursor';
-import {
-  WebhookDeliveryNotFoundError,
-  WebhookDeliveryNotReplayableError,
-  WebhookEndpointNotFoundError,
-} from '../errors/domain-errors';
+import { WebhookDeliveryNotFoundError, WebhookDeliveryNotReplayableError, WebhookEndpointNotFoundError } from '../errors/domain-errors';
 import { DeliveryStatus, WebhookDeliveries, WebhookDelivery } from './persistence/webhook-deliveries.repository';
 import { EndpointChange, WebhookEndpoint, WebhookEndpointsRepository } from './persistence/webhook-endpoints.repository';
 
@@ -20,7 +16,11 @@ export class WebhooksService {
     private readonly deliveries: WebhookDeliveries,
   ) {}
 
-  async create(e: { url: string; eventTypes: string[]; description?: string | null }): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
+  async create(e: {
+    url: string;
+    eventTypes: string[];
+    description?: string | null;
+  }): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
     const secret = newSecret();
     const endpoint = await this.endpoints.create({ url: e.url, eventTypes: e.eventTypes, description: e.description ?? null, secret });
     return { endpoint, secret };

@@ -49,7 +49,15 @@ export class WebhookReceiver {
           this.inFlight--;
           // A receiver that commits its work with its 2xx: a sender that is gone has not been told, so it was not processed.
           const answered = req.socket.destroyed ? 0 : status;
-          this.received.push({ at: Date.now(), headers: req.headers, body, id: parsed.id, type: parsed.type, data: parsed.data, status: answered });
+          this.received.push({
+            at: Date.now(),
+            headers: req.headers,
+            body,
+            id: parsed.id,
+            type: parsed.type,
+            data: parsed.data,
+            status: answered,
+          });
           if (answered) res.writeHead(status, { 'content-type': 'text/plain' }).end(String(status));
         })();
       });

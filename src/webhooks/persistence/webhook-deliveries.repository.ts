@@ -105,7 +105,9 @@ export class WebhookDeliveries {
         [limit],
       );
       if (rows.length === 0) return 0;
-      const endpoints = await tx.query<{ id: number; event_types: string }[]>('SELECT id, event_types FROM webhook_endpoints WHERE enabled = 1');
+      const endpoints = await tx.query<{ id: number; event_types: string }[]>(
+        'SELECT id, event_types FROM webhook_endpoints WHERE enabled = 1',
+      );
       const deliveries: unknown[][] = [];
       const streams = new Map<string, [number, number]>();
       for (const row of rows) {
@@ -117,10 +119,7 @@ export class WebhookDeliveries {
         }
       }
       if (deliveries.length > 0) {
-        await tx.query(
-          'INSERT IGNORE INTO webhook_deliveries (outbox_id, endpoint_id, event_id, webhook_id, type) VALUES ?',
-          [deliveries],
-        );
+        await tx.query('INSERT IGNORE INTO webhook_deliveries (outbox_id, endpoint_id, event_id, webhook_id, type) VALUES ?', [deliveries]);
         await tx.query('INSERT IGNORE INTO webhook_streams (endpoint_id, event_id) VALUES ?', [[...streams.values()]]);
       }
       await tx.query('UPDATE webhook_outbox SET dispatched_at = NOW(3) WHERE id IN (?)', [rows.map((r) => r.id)]);
@@ -261,8 +260,14 @@ export class WebhookDeliveries {
   async list(filter: { endpointId?: number; status?: DeliveryStatus }, afterId: number, limit: number): Promise<WebhookDelivery[]> {
     const where = ['d.id > ?'];
     const values: unknown[] = [afterId];
-    if (filter.endpointId !== undefined) where.push('d.endpoint_id = ?') && values.push(filter.endpointId);
-    if (filter.status !== undefined) where.push('d.status = ?') && values.push(filter.status);
+    if (filter.endpointId !== undefined) {
+      where.push('d.endpoint_id = ?');
+      values.push(filter.endpointId);
+    }
+    if (filter.status !== undefined) {
+      where.push('d.status = ?');
+      values.push(filter.status);
+    }
     const rows = await this.sql.query<DeliveryRow[]>(
       `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries d JOIN webhook_outbox o ON o.id = d.outbox_id
         WHERE ${where.join(' AND ')} ORDER BY d.id LIMIT ?`,

@@ -80,13 +80,19 @@ export class WebhookEndpointsRepository {
   }
 
   async update(id: number, change: EndpointChange): Promise<WebhookEndpoint | null> {
-    const sets: string[] = [];
-    const values: unknown[] = [];
-    if (change.url !== undefined) sets.push('url = ?') && values.push(change.url);
-    if (change.eventTypes !== undefined) sets.push('event_types = ?') && values.push(change.eventTypes.join(','));
-    if (change.description !== undefined) sets.push('description = ?') && values.push(change.description);
-    if (change.enabled !== undefined) sets.push('enabled = ?') && values.push(change.enabled ? 1 : 0);
-    if (sets.length > 0) await this.sql.query(`UPDATE webhook_endpoints SET ${sets.join(', ')} WHERE id = ?`, [...values, id]);
+    const columns: [string, unknown][] = [
+      ['url', change.url],
+      ['event_types', change.eventTypes?.join(',')],
+      ['description', change.description],
+      ['enabled', change.enabled === undefined ? undefined : change.enabled ? 1 : 0],
+    ];
+    const sets = columns.filter(([, value]) => value !== undefined);
+    if (sets.length > 0) {
+      await this.sql.query(`UPDATE webhook_endpoints SET ${sets.map(([column]) => `${column} = ?`).join(', ')} WHERE id = ?`, [
+        ...sets.map(([, value]) => value),
+        id,
+      ]);
+    }
     return this.findById(id);
   }
 
