@@ -320,7 +320,7 @@ export class EnvironmentVariables extends DatabaseEnvironment {
   @Max(256)
   WEBHOOK_CONCURRENCY: number = 16;
 
-  // Delivered (and dead) deliveries and their outbox rows are purged after this many hours.
+  // Delivered deliveries and their outbox rows are purged after this many hours (dead letters stay until replayed).
   @IsInt()
   @Min(1)
   @Max(24 * 365)
