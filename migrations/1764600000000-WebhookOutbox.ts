@@ -120,6 +120,9 @@ export class WebhookOutbox1764600000000 implements MigrationInterface {
         DECLARE v_live INT;
         DECLARE v_capacity INT;
         IF NEW.status IN ('held', 'confirmed') THEN
+          -- The count's row first: its lock (held to COMMIT) orders this event's booking transactions, so their
+          -- outbox ids are in commit order and the fan-out never sees a later one before an earlier one.
+          UPDATE event_live_seats SET live_seats = live_seats + NEW.quantity WHERE event_id = NEW.event_id;
           IF EXISTS (SELECT 1 FROM webhook_endpoints WHERE enabled = 1) THEN
             INSERT INTO webhook_outbox (event_id, type, payload) VALUES (NEW.event_id,
               IF(NEW.status = 'held', 'hold.created', 'booking.confirmed'),
@@ -127,7 +130,6 @@ export class WebhookOutbox1764600000000 implements MigrationInterface {
                           'seats', JSON_EXTRACT(NEW.seats, '$'), 'customerEmail', NEW.customer_email,
                           'expiresAt', NEW.expires_at, 'at', NEW.created_at));
           END IF;
-          UPDATE event_live_seats SET live_seats = live_seats + NEW.quantity WHERE event_id = NEW.event_id;
           SELECT l.live_seats, e.capacity INTO v_live, v_capacity
             FROM event_live_seats l JOIN events e ON e.id = l.event_id WHERE l.event_id = NEW.event_id;
           IF v_live >= v_capacity AND v_live - NEW.quantity < v_capacity

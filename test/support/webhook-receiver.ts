@@ -30,8 +30,11 @@ export class WebhookReceiver {
   behaviour: ReceiverBehaviour = () => ({ status: 200 });
   private server: Server | undefined;
   private readonly tries = new Map<string, number>();
-  /** Requests being answered right now. */
+  /** Requests being answered right now, and requests begun so far. */
   inFlight = 0;
+  started = 0;
+  private generation = 0;
+  private cutOff = new AbortController();
 
   async start(): Promise<string> {
     this.server = createServer((req, res) => {
@@ -44,11 +47,14 @@ export class WebhookReceiver {
           const tryOfThisId = (this.tries.get(parsed.id) ?? 0) + 1;
           this.tries.set(parsed.id, tryOfThisId);
           const { status, delayMs } = this.behaviour({ ...parsed, tryOfThisId });
+          // A receiver that commits its work with its 2xx: a request cut off by abortInFlight (its sender was
+          // killed, nobody hears the answer) was not processed.
+          const generation = this.generation;
           this.inFlight++;
-          if (delayMs) await sleep(delayMs);
+          this.started++;
+          if (delayMs) await sleep(delayMs, undefined, { signal: this.cutOff.signal }).catch(() => undefined);
           this.inFlight--;
-          // A receiver that commits its work with its 2xx: a sender that is gone has not been told, so it was not processed.
-          const answered = req.socket.destroyed ? 0 : status;
+          const answered = generation !== this.generation ? 0 : status;
           this.received.push({
             at: Date.now(),
             headers: req.headers,
@@ -70,6 +76,18 @@ export class WebhookReceiver {
   accepted(): ReceivedWebhook[] {
     const seen = new Set<string>();
     return this.received.filter((w) => w.status >= 200 && w.status < 300 && !seen.has(w.id) && seen.add(w.id));
+  }
+
+  /**
+   * The sender of every request being answered now is gone (a test killed it): those requests end at once
+   * and count as not processed (status 0). Returns how many there were.
+   */
+  abortInFlight(): number {
+    const cut = this.inFlight;
+    this.generation++;
+    this.cutOff.abort();
+    this.cutOff = new AbortController();
+    return cut;
   }
 
   async stop(): Promise<void> {
