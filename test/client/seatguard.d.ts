@@ -203,11 +203,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One booking (its owner or the admin) */
+        /** One booking (its owner or an admin) */
         get: operations["Bookings_get"];
         put?: never;
         post?: never;
-        /** Cancel a booking; its seats go back on sale (its owner or the admin) */
+        /** Cancel a booking; its seats go back on sale (its owner or an admin) */
         delete: operations["Bookings_cancel"];
         options?: never;
         head?: never;
@@ -243,7 +243,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Confirm a hold: the same seats, now sold. Harmless twice. (The hold's owner, or the admin.) */
+        /** Confirm a hold: the same seats, now sold. Harmless twice. (The hold's owner, or an admin.) */
         post: operations["Checkout_confirm"];
         delete?: never;
         options?: never;
@@ -261,7 +261,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Release a hold at once: its seats go to the waiting list or back on sale */
+        /** Release a hold at once: its seats go to the waiting list or back on sale (the hold's owner, or an admin) */
         delete: operations["Checkout_release"];
         options?: never;
         head?: never;
@@ -295,11 +295,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A waiting-list entry, its position and its offer (its owner or the admin) */
+        /** A waiting-list entry, its position and its offer (its owner or an admin) */
         get: operations["Waitlist_get"];
         put?: never;
         post?: never;
-        /** Leave the waiting list (and release the hold offered, if any) */
+        /** Leave the waiting list and release the hold offered, if any (its owner or an admin) */
         delete: operations["Waitlist_leave"];
         options?: never;
         head?: never;
@@ -478,35 +478,6 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** @enum {string} */
-        AdminScope: "read" | "events" | "strategy" | "webhooks" | "keys";
-        CreateAdminKeyDto: {
-            /** @example deploy-bot */
-            name: string;
-            /**
-             * @example [
-             *       "read",
-             *       "strategy"
-             *     ]
-             */
-            scopes: components["schemas"]["AdminScope"][];
-        };
-        CreatedAdminKeyResponse: {
-            id: number;
-            name: string;
-            scopes: components["schemas"]["AdminScope"][];
-            /** @example ADMIN_TOKEN */
-            createdBy: string;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            revokedAt: string | null;
-            /**
-             * @description The key, shown this once: only its SHA-256 is stored
-             * @example sgk_Xq3…
-             */
-            key: string;
-        };
         /**
          * @description Stable, machine-readable reason
          * @enum {string}
@@ -553,6 +524,35 @@ export interface components {
              * @example 0b6f5c1e-8d0e-4e55-9a57-0c6c4fd3a0a9
              */
             requestId?: string;
+        };
+        /** @enum {string} */
+        AdminScope: "read" | "events" | "strategy" | "webhooks" | "keys";
+        CreateAdminKeyDto: {
+            /** @example deploy-bot */
+            name: string;
+            /**
+             * @example [
+             *       "read",
+             *       "strategy"
+             *     ]
+             */
+            scopes: components["schemas"]["AdminScope"][];
+        };
+        CreatedAdminKeyResponse: {
+            id: number;
+            name: string;
+            scopes: components["schemas"]["AdminScope"][];
+            /** @example ADMIN_TOKEN */
+            createdBy: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            revokedAt: string | null;
+            /**
+             * @description The key, shown this once: only its SHA-256 is stored
+             * @example sgk_Xq3…
+             */
+            key: string;
         };
         AdminKeyResponse: {
             id: number;
@@ -1000,7 +1000,7 @@ export interface components {
             /** @example strategy.switch */
             action: string;
             /** @enum {string} */
-            targetType: "event" | "admin-key" | "webhook-endpoint" | "webhook-delivery";
+            targetType: "event" | "admin-key" | "booking" | "waitlist-entry" | "webhook-endpoint" | "webhook-delivery";
             /** @example 12 */
             targetId: string | null;
             /** @description X-Request-Id of the request that made the change */
@@ -1149,7 +1149,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "VALIDATION_FAILED" | "INVALID_INPUT";
+                    };
                 };
             };
             /** @description UNAUTHORIZED: missing or wrong admin token */
@@ -1158,7 +1161,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    };
                 };
             };
             /** @description ADMIN_SCOPE_MISSING: an admin key without the `keys` scope */
@@ -1167,7 +1173,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "ADMIN_SCOPE_MISSING";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
@@ -1178,7 +1187,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
                 };
             };
         };
@@ -1210,7 +1222,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "BAD_BODY";
+                    };
                 };
             };
             /** @description UNAUTHORIZED: missing or wrong admin token */
@@ -1219,7 +1234,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    };
                 };
             };
             /** @description ADMIN_SCOPE_MISSING: an admin key without the `keys` scope */
@@ -1228,7 +1246,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "ADMIN_SCOPE_MISSING";
+                    };
                 };
             };
             /** @description PAYLOAD_TOO_LARGE: the body exceeds BODY_LIMIT */
@@ -1237,7 +1258,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "PAYLOAD_TOO_LARGE";
+                    };
                 };
             };
             /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
@@ -1246,7 +1270,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
@@ -1257,7 +1284,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
                 };
             };
         };
@@ -1288,7 +1318,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "INVALID_ID";
+                    };
                 };
             };
             /** @description UNAUTHORIZED: missing or wrong admin token */
@@ -1297,7 +1330,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    };
                 };
             };
             /** @description ADMIN_SCOPE_MISSING: an admin key without the `keys` scope */
@@ -1306,7 +1342,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "ADMIN_SCOPE_MISSING";
+                    };
                 };
             };
             /** @description ADMIN_KEY_NOT_FOUND */
@@ -1315,7 +1354,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "ADMIN_KEY_NOT_FOUND";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
@@ -1326,7 +1368,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
                 };
             };
         };
@@ -1355,7 +1400,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    };
                 };
             };
             /** @description ADMIN_SCOPE_MISSING: an admin key without the `read` scope */
@@ -1364,7 +1412,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "ADMIN_SCOPE_MISSING";
+                    };
                 };
             };
         };
@@ -1674,7 +1725,10 @@ export interface operations {
                 /** @description nextCursor of the previous page */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The ETag of the answer the client already has: 304 with no body while it is still current */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1682,11 +1736,24 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description Validator of this answer: send it back in If-None-Match to get 304 while nothing changed */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["EventPageResponse"];
                 };
+            };
+            /** @description Not modified: the answer whose ETag was sent in If-None-Match is still current (no body) */
+            304: {
+                headers: {
+                    /** @description Validator of this answer: send it back in If-None-Match to get 304 while nothing changed */
+                    ETag?: string;
+                    /** @description As on the 200 */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description VALIDATION_FAILED (limit) or INVALID_INPUT (a cursor this API did not return) */
             400: {
@@ -1694,7 +1761,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "VALIDATION_FAILED" | "INVALID_INPUT";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
@@ -1705,7 +1775,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
                 };
             };
         };
@@ -1737,7 +1810,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "BAD_BODY";
+                    };
                 };
             };
             /** @description UNAUTHORIZED: missing or wrong admin token */
@@ -1746,7 +1822,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    };
                 };
             };
             /** @description ADMIN_SCOPE_MISSING: an admin key without the `events` scope */
@@ -1755,7 +1834,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "ADMIN_SCOPE_MISSING";
+                    };
                 };
             };
             /** @description PAYLOAD_TOO_LARGE: the body exceeds BODY_LIMIT */
@@ -1764,7 +1846,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "PAYLOAD_TOO_LARGE";
+                    };
                 };
             };
             /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
@@ -1773,7 +1858,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
@@ -1784,7 +1872,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
                 };
             };
         };
@@ -1792,7 +1883,10 @@ export interface operations {
     Events_get: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of the answer the client already has: 304 with no body while it is still current */
+                "If-None-Match"?: string;
+            };
             path: {
                 /** @description Event id */
                 id: number;
@@ -1803,11 +1897,24 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description Validator of this answer: send it back in If-None-Match to get 304 while nothing changed */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["EventResponse"];
                 };
+            };
+            /** @description Not modified: the answer whose ETag was sent in If-None-Match is still current (no body) */
+            304: {
+                headers: {
+                    /** @description Validator of this answer: send it back in If-None-Match to get 304 while nothing changed */
+                    ETag?: string;
+                    /** @description As on the 200 */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description INVALID_ID: the id is not a positive integer */
             400: {
@@ -1815,7 +1922,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "INVALID_ID";
+                    };
                 };
             };
             /** @description EVENT_NOT_FOUND */
@@ -1824,7 +1934,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "EVENT_NOT_FOUND";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
@@ -1835,7 +1948,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
                 };
             };
         };
@@ -1870,7 +1986,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "INVALID_ID" | "VALIDATION_FAILED" | "MALFORMED_JSON" | "BAD_BODY";
+                    };
                 };
             };
             /** @description UNAUTHORIZED: missing or wrong admin token */
@@ -1879,7 +1998,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    };
                 };
             };
             /** @description ADMIN_SCOPE_MISSING: an admin key without the `events` scope */
@@ -1888,7 +2010,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "ADMIN_SCOPE_MISSING";
+                    };
                 };
             };
             /** @description EVENT_NOT_FOUND */
@@ -1897,7 +2022,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "EVENT_NOT_FOUND";
+                    };
                 };
             };
             /** @description CAPACITY_BELOW_SOLD (with `highestSeat`) */
@@ -1906,7 +2034,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "CAPACITY_BELOW_SOLD";
+                    };
                 };
             };
             /** @description PAYLOAD_TOO_LARGE: the body exceeds BODY_LIMIT */
@@ -1915,7 +2046,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "PAYLOAD_TOO_LARGE";
+                    };
                 };
             };
             /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
@@ -1924,7 +2058,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
@@ -1935,7 +2072,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
                 };
             };
         };
@@ -1970,7 +2110,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "INVALID_ID" | "VALIDATION_FAILED" | "MALFORMED_JSON" | "BAD_BODY";
+                    };
                 };
             };
             /** @description UNAUTHORIZED: missing or wrong admin token */
@@ -1979,7 +2122,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    };
                 };
             };
             /** @description ADMIN_SCOPE_MISSING: an admin key without the `strategy` scope */
@@ -1988,7 +2134,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "ADMIN_SCOPE_MISSING";
+                    };
                 };
             };
             /** @description EVENT_NOT_FOUND */
@@ -1997,7 +2146,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "EVENT_NOT_FOUND";
+                    };
                 };
             };
             /** @description PAYLOAD_TOO_LARGE: the body exceeds BODY_LIMIT */
@@ -2006,7 +2158,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "PAYLOAD_TOO_LARGE";
+                    };
                 };
             };
             /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
@@ -2015,7 +2170,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
@@ -2026,7 +2184,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
                 };
             };
         };
@@ -2057,7 +2218,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "INVALID_ID";
+                    };
                 };
             };
             /** @description UNAUTHORIZED: missing or wrong admin token */
@@ -2066,7 +2230,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    };
                 };
             };
             /** @description ADMIN_SCOPE_MISSING: an admin key without the `strategy` scope */
@@ -2075,7 +2242,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "ADMIN_SCOPE_MISSING";
+                    };
                 };
             };
             /** @description EVENT_NOT_FOUND */
@@ -2084,7 +2254,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "EVENT_NOT_FOUND";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe; INVENTORY_UNSETTLED */
@@ -2095,7 +2268,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN" | "INVENTORY_UNSETTLED";
+                    };
                 };
             };
         };
@@ -2133,7 +2309,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "INVALID_ID" | "VALIDATION_FAILED" | "INVALID_INPUT";
+                    };
                 };
             };
             /** @description UNAUTHORIZED: missing or wrong admin token */
@@ -2142,7 +2321,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    };
                 };
             };
             /** @description ADMIN_SCOPE_MISSING: an admin key without the `read` scope */
@@ -2151,7 +2333,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "ADMIN_SCOPE_MISSING";
+                    };
                 };
             };
             /** @description EVENT_NOT_FOUND */
@@ -2160,7 +2345,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "EVENT_NOT_FOUND";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
@@ -2171,7 +2359,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
                 };
             };
         };
@@ -2180,10 +2371,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Replays with the same key book once and get the same answer. A booking (201) is replayed with the same reference and secret for IDEMPOTENCY_TTL_SECONDS and, from MySQL, after that too; it shows the booking as it is now (a cancelled booking replays as 201 with status `cancelled`). A refusal (409) is replayed for IDEMPOTENCY_ERROR_TTL_SECONDS, after which the key may try again. The same key with another body is refused (422) and leaves the key's answer untouched. The key derives the secret: use a random one (a UUID). */
-                "Idempotency-Key"?: string;
                 /** @description Events with a waiting room (queue.mode fifo or lottery) only: the admission from GET /queue/{reference}, for this customer's e-mail; one booking or hold per admission (a retry with the same Idempotency-Key replays) */
                 "Queue-Admission"?: string;
+                /** @description Replays with the same key book once and get the same answer. A booking (201) is replayed with the same reference and secret for IDEMPOTENCY_TTL_SECONDS and, from MySQL, after that too; it shows the booking as it is now (a cancelled booking replays as 201 with status `cancelled`). A refusal (409) is replayed for IDEMPOTENCY_ERROR_TTL_SECONDS, after which the key may try again. The same key with another body is refused (422) and leaves the key's answer untouched. The key derives the secret: use a random one (a UUID). */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description Event id */
@@ -2211,7 +2402,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "INVALID_ID" | "INVALID_IDEMPOTENCY_KEY" | "INVALID_INPUT" | "VALIDATION_FAILED" | "MALFORMED_JSON" | "BAD_BODY";
+                    };
                 };
             };
             /** @description EVENT_NOT_FOUND */
@@ -2220,7 +2414,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "EVENT_NOT_FOUND";
+                    };
                 };
             };
             /** @description SOLD_OUT (with `available` and `requested`), CUSTOMER_LIMIT_REACHED, SALE_NOT_OPEN (with `opensAt`, and Retry-After until then), SALE_CLOSED (with `closedAt`), EVENT_CANCELLED, QUEUE_REQUIRED (the event has a waiting room: `queue` says where to join), ADMISSION_INVALID (`reason`: invalid, expired or used) */
@@ -2231,7 +2428,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "SOLD_OUT" | "CUSTOMER_LIMIT_REACHED" | "SALE_NOT_OPEN" | "SALE_CLOSED" | "EVENT_CANCELLED" | "QUEUE_REQUIRED" | "ADMISSION_INVALID";
+                    };
                 };
             };
             /** @description PAYLOAD_TOO_LARGE: the body exceeds BODY_LIMIT */
@@ -2240,7 +2440,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "PAYLOAD_TOO_LARGE";
+                    };
                 };
             };
             /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
@@ -2249,7 +2452,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
+                    };
                 };
             };
             /** @description IDEMPOTENCY_KEY_REUSED: this key was used with another body */
@@ -2258,7 +2464,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "IDEMPOTENCY_KEY_REUSED";
+                    };
                 };
             };
             /** @description RATE_LIMITED: more than BOOKING_RATE_LIMIT bookings, holds and joins from this client in BOOKING_RATE_WINDOW_MS */
@@ -2269,7 +2478,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE, LOCK_QUORUM_UNAVAILABLE, DEADLINE_EXCEEDED, INVENTORY_UNSETTLED: nothing was taken; BOOKING_OUTCOME_UNKNOWN: retry with the same Idempotency-Key to learn whether it was; SEATS_IN_LIMBO: not sold out yet, seats wait for MySQL to settle other bookings, retry after Retry-After */
@@ -2280,7 +2492,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "LOCK_QUORUM_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "INVENTORY_UNSETTLED" | "BOOKING_OUTCOME_UNKNOWN" | "SEATS_IN_LIMBO";
+                    };
                 };
             };
         };
@@ -2305,13 +2520,16 @@ export interface operations {
                     "application/json": components["schemas"]["BookingResponse"];
                 };
             };
-            /** @description BOOKING_NOT_FOUND: no such booking, or the Authorization header holds neither its secret nor the admin token */
+            /** @description BOOKING_NOT_FOUND: no such booking, or the Authorization header holds neither its secret nor ADMIN_TOKEN nor a live admin key with the `read` scope */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "BOOKING_NOT_FOUND";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
@@ -2322,7 +2540,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
                 };
             };
         };
@@ -2347,13 +2568,16 @@ export interface operations {
                     "application/json": components["schemas"]["BookingResponse"];
                 };
             };
-            /** @description BOOKING_NOT_FOUND: no such booking, or the Authorization header holds neither its secret nor the admin token */
+            /** @description BOOKING_NOT_FOUND: no such booking, or the Authorization header holds neither its secret nor ADMIN_TOKEN nor a live admin key with the `events` scope */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "BOOKING_NOT_FOUND";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
@@ -2364,7 +2588,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
                 };
             };
         };
@@ -2373,10 +2600,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description As for bookings; a key used for a hold never replays as a booking */
-                "Idempotency-Key"?: string;
                 /** @description Events with a waiting room (queue.mode fifo or lottery) only: the admission from GET /queue/{reference}, for this customer's e-mail; one booking or hold per admission (a retry with the same Idempotency-Key replays) */
                 "Queue-Admission"?: string;
+                /** @description As for bookings; a key used for a hold never replays as a booking */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description Event id */
@@ -2405,7 +2632,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "INVALID_ID" | "INVALID_IDEMPOTENCY_KEY" | "INVALID_INPUT" | "VALIDATION_FAILED" | "MALFORMED_JSON" | "BAD_BODY";
+                    };
                 };
             };
             /** @description EVENT_NOT_FOUND */
@@ -2414,10 +2644,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "EVENT_NOT_FOUND";
+                    };
                 };
             };
-            /** @description SOLD_OUT, CUSTOMER_LIMIT_REACHED, SALE_NOT_OPEN (with `opensAt`, and Retry-After until then), SALE_CLOSED (with `closedAt`), EVENT_CANCELLED, QUEUE_REQUIRED (the event has a waiting room: `queue` says where to join), ADMISSION_INVALID (`reason`: invalid, expired or used) */
+            /** @description SOLD_OUT (with `available` and `requested`), CUSTOMER_LIMIT_REACHED, SALE_NOT_OPEN (with `opensAt`, and Retry-After until then), SALE_CLOSED (with `closedAt`), EVENT_CANCELLED, QUEUE_REQUIRED (the event has a waiting room: `queue` says where to join), ADMISSION_INVALID (`reason`: invalid, expired or used) */
             409: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -2425,7 +2658,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "SOLD_OUT" | "CUSTOMER_LIMIT_REACHED" | "SALE_NOT_OPEN" | "SALE_CLOSED" | "EVENT_CANCELLED" | "QUEUE_REQUIRED" | "ADMISSION_INVALID";
+                    };
                 };
             };
             /** @description PAYLOAD_TOO_LARGE: the body exceeds BODY_LIMIT */
@@ -2434,7 +2670,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "PAYLOAD_TOO_LARGE";
+                    };
                 };
             };
             /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
@@ -2443,7 +2682,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
+                    };
                 };
             };
             /** @description IDEMPOTENCY_KEY_REUSED: this key was used with another body */
@@ -2452,7 +2694,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "IDEMPOTENCY_KEY_REUSED";
+                    };
                 };
             };
             /** @description RATE_LIMITED: more than BOOKING_RATE_LIMIT bookings, holds and joins from this client in BOOKING_RATE_WINDOW_MS */
@@ -2463,7 +2708,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE, LOCK_QUORUM_UNAVAILABLE, DEADLINE_EXCEEDED, INVENTORY_UNSETTLED: nothing was taken; BOOKING_OUTCOME_UNKNOWN: retry with the same Idempotency-Key to learn whether it was; SEATS_IN_LIMBO: not sold out yet, seats wait for MySQL to settle other bookings, retry after Retry-After */
@@ -2474,7 +2722,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "LOCK_QUORUM_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "INVENTORY_UNSETTLED" | "BOOKING_OUTCOME_UNKNOWN" | "SEATS_IN_LIMBO";
+                    };
                 };
             };
         };
@@ -2499,13 +2750,16 @@ export interface operations {
                     "application/json": components["schemas"]["BookingResponse"];
                 };
             };
-            /** @description BOOKING_NOT_FOUND (also for a wrong or missing secret: these routes never answer 401) */
+            /** @description BOOKING_NOT_FOUND: no such booking, or the Authorization header holds neither its secret nor ADMIN_TOKEN nor a live admin key with the `events` scope */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "BOOKING_NOT_FOUND";
+                    };
                 };
             };
             /** @description HOLD_NOT_ACTIVE: released or cancelled; EVENT_CANCELLED: the event was cancelled (MySQL refuses the confirmation) */
@@ -2514,7 +2768,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "HOLD_NOT_ACTIVE" | "EVENT_CANCELLED";
+                    };
                 };
             };
             /** @description HOLD_EXPIRED: its seats are back on sale, or about to be */
@@ -2523,7 +2780,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "HOLD_EXPIRED";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
@@ -2534,7 +2794,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
                 };
             };
         };
@@ -2559,13 +2822,16 @@ export interface operations {
                     "application/json": components["schemas"]["BookingResponse"];
                 };
             };
-            /** @description BOOKING_NOT_FOUND (also for a wrong or missing secret: these routes never answer 401) */
+            /** @description BOOKING_NOT_FOUND: no such booking, or the Authorization header holds neither its secret nor ADMIN_TOKEN nor a live admin key with the `events` scope */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "BOOKING_NOT_FOUND";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
@@ -2576,7 +2842,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
                 };
             };
         };
@@ -2611,7 +2880,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "INVALID_ID" | "INVALID_INPUT" | "VALIDATION_FAILED" | "MALFORMED_JSON" | "BAD_BODY";
+                    };
                 };
             };
             /** @description EVENT_NOT_FOUND */
@@ -2620,7 +2892,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "EVENT_NOT_FOUND";
+                    };
                 };
             };
             /** @description SEATS_AVAILABLE (with `available`: book instead), SALE_CLOSED (with `closedAt`), EVENT_CANCELLED, WAITLIST_ALREADY_JOINED, WAITLIST_FULL (with `maxEntries`), CUSTOMER_LIMIT_REACHED */
@@ -2629,7 +2904,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "SEATS_AVAILABLE" | "SALE_CLOSED" | "EVENT_CANCELLED" | "WAITLIST_ALREADY_JOINED" | "WAITLIST_FULL" | "CUSTOMER_LIMIT_REACHED";
+                    };
                 };
             };
             /** @description PAYLOAD_TOO_LARGE: the body exceeds BODY_LIMIT */
@@ -2638,7 +2916,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "PAYLOAD_TOO_LARGE";
+                    };
                 };
             };
             /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
@@ -2647,7 +2928,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
+                    };
                 };
             };
             /** @description RATE_LIMITED: more than BOOKING_RATE_LIMIT bookings, holds and joins from this client in BOOKING_RATE_WINDOW_MS */
@@ -2658,7 +2942,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
@@ -2669,7 +2956,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
                 };
             };
         };
@@ -2693,13 +2983,16 @@ export interface operations {
                     "application/json": components["schemas"]["WaitlistEntryResponse"];
                 };
             };
-            /** @description WAITLIST_ENTRY_NOT_FOUND (also for a wrong or missing secret: these routes never answer 401) */
+            /** @description WAITLIST_ENTRY_NOT_FOUND: no such entry, or the Authorization header holds neither its secret nor ADMIN_TOKEN nor a live admin key with the `read` scope */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "WAITLIST_ENTRY_NOT_FOUND";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
@@ -2710,7 +3003,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
                 };
             };
         };
@@ -2735,13 +3031,16 @@ export interface operations {
                     "application/json": components["schemas"]["WaitlistEntryResponse"];
                 };
             };
-            /** @description WAITLIST_ENTRY_NOT_FOUND (also for a wrong or missing secret: these routes never answer 401) */
+            /** @description WAITLIST_ENTRY_NOT_FOUND: no such entry, or the Authorization header holds neither its secret nor ADMIN_TOKEN nor a live admin key with the `events` scope */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "WAITLIST_ENTRY_NOT_FOUND";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
@@ -2752,7 +3051,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
                 };
             };
         };
@@ -2783,7 +3085,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "INVALID_ID";
+                    };
                 };
             };
             /** @description UNAUTHORIZED: missing or wrong admin token */
@@ -2792,7 +3097,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    };
                 };
             };
             /** @description ADMIN_SCOPE_MISSING: an admin key without the `events` scope */
@@ -2801,7 +3109,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "ADMIN_SCOPE_MISSING";
+                    };
                 };
             };
             /** @description EVENT_NOT_FOUND */
@@ -2810,7 +3121,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "EVENT_NOT_FOUND";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
@@ -2821,7 +3135,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
                 };
             };
         };
@@ -2856,7 +3173,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "INVALID_ID" | "VALIDATION_FAILED" | "MALFORMED_JSON" | "BAD_BODY";
+                    };
                 };
             };
             /** @description EVENT_NOT_FOUND */
@@ -2865,7 +3185,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "EVENT_NOT_FOUND";
+                    };
                 };
             };
             /** @description QUEUE_OFF (book directly), ALREADY_QUEUED (with the live ticket`s `reference`), EVENT_CANCELLED */
@@ -2874,7 +3197,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "QUEUE_OFF" | "ALREADY_QUEUED" | "EVENT_CANCELLED";
+                    };
                 };
             };
             /** @description PAYLOAD_TOO_LARGE: the body exceeds BODY_LIMIT */
@@ -2883,7 +3209,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "PAYLOAD_TOO_LARGE";
+                    };
                 };
             };
             /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
@@ -2892,7 +3221,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
+                    };
                 };
             };
             /** @description RATE_LIMITED: more than BOOKING_RATE_LIMIT requests (bookings, holds and joins together) from this address in BOOKING_RATE_WINDOW_MS */
@@ -2903,7 +3235,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
@@ -2914,7 +3249,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
                 };
             };
         };
@@ -2922,7 +3260,10 @@ export interface operations {
     WaitingRoom_status: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of the answer the client already has: 304 with no body while it is still current */
+                "If-None-Match"?: string;
+            };
             path: {
                 reference: string;
             };
@@ -2932,11 +3273,24 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description Validator of this answer: send it back in If-None-Match to get 304 while nothing changed */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["QueueStatusResponse"];
                 };
+            };
+            /** @description Not modified: the answer whose ETag was sent in If-None-Match is still current (no body) */
+            304: {
+                headers: {
+                    /** @description Validator of this answer: send it back in If-None-Match to get 304 while nothing changed */
+                    ETag?: string;
+                    /** @description As on the 200 */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description QUEUE_TICKET_NOT_FOUND: no such ticket, or the Authorization header does not hold its secret */
             404: {
@@ -2944,7 +3298,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "QUEUE_TICKET_NOT_FOUND";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
@@ -2955,7 +3312,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
                 };
             };
         };
@@ -2987,7 +3347,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "VALIDATION_FAILED" | "INVALID_INPUT";
+                    };
                 };
             };
             /** @description UNAUTHORIZED: missing or wrong admin token */
@@ -2996,7 +3359,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    };
                 };
             };
             /** @description ADMIN_SCOPE_MISSING: an admin key without the `read` scope */
@@ -3005,7 +3371,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "ADMIN_SCOPE_MISSING";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
@@ -3016,7 +3385,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
                 };
             };
         };
@@ -3048,7 +3420,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "VALIDATION_FAILED" | "INVALID_INPUT";
+                    };
                 };
             };
             /** @description UNAUTHORIZED: missing or wrong admin token */
@@ -3057,7 +3432,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    };
                 };
             };
             /** @description ADMIN_SCOPE_MISSING: an admin key without the `read` scope */
@@ -3066,7 +3444,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "ADMIN_SCOPE_MISSING";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
@@ -3077,7 +3458,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
                 };
             };
         };
@@ -3109,7 +3493,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "BAD_BODY";
+                    };
                 };
             };
             /** @description UNAUTHORIZED: missing or wrong admin token */
@@ -3118,7 +3505,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    };
                 };
             };
             /** @description ADMIN_SCOPE_MISSING: an admin key without the `webhooks` scope */
@@ -3127,7 +3517,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "ADMIN_SCOPE_MISSING";
+                    };
                 };
             };
             /** @description PAYLOAD_TOO_LARGE: the body exceeds BODY_LIMIT */
@@ -3136,7 +3529,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "PAYLOAD_TOO_LARGE";
+                    };
                 };
             };
             /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
@@ -3145,7 +3541,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
@@ -3156,7 +3555,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
                 };
             };
         };
@@ -3187,7 +3589,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "INVALID_ID";
+                    };
                 };
             };
             /** @description UNAUTHORIZED: missing or wrong admin token */
@@ -3196,7 +3601,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    };
                 };
             };
             /** @description ADMIN_SCOPE_MISSING: an admin key without the `read` scope */
@@ -3205,7 +3613,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "ADMIN_SCOPE_MISSING";
+                    };
                 };
             };
             /** @description WEBHOOK_ENDPOINT_NOT_FOUND */
@@ -3214,7 +3625,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "WEBHOOK_ENDPOINT_NOT_FOUND";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
@@ -3225,7 +3639,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
                 };
             };
         };
@@ -3257,7 +3674,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "INVALID_ID";
+                    };
                 };
             };
             /** @description UNAUTHORIZED: missing or wrong admin token */
@@ -3266,7 +3686,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    };
                 };
             };
             /** @description ADMIN_SCOPE_MISSING: an admin key without the `webhooks` scope */
@@ -3275,7 +3698,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "ADMIN_SCOPE_MISSING";
+                    };
                 };
             };
             /** @description WEBHOOK_ENDPOINT_NOT_FOUND */
@@ -3284,7 +3710,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "WEBHOOK_ENDPOINT_NOT_FOUND";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
@@ -3295,7 +3724,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
                 };
             };
         };
@@ -3330,7 +3762,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "INVALID_ID" | "VALIDATION_FAILED" | "MALFORMED_JSON" | "BAD_BODY";
+                    };
                 };
             };
             /** @description UNAUTHORIZED: missing or wrong admin token */
@@ -3339,7 +3774,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    };
                 };
             };
             /** @description ADMIN_SCOPE_MISSING: an admin key without the `webhooks` scope */
@@ -3348,7 +3786,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "ADMIN_SCOPE_MISSING";
+                    };
                 };
             };
             /** @description WEBHOOK_ENDPOINT_NOT_FOUND */
@@ -3357,7 +3798,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "WEBHOOK_ENDPOINT_NOT_FOUND";
+                    };
                 };
             };
             /** @description PAYLOAD_TOO_LARGE: the body exceeds BODY_LIMIT */
@@ -3366,7 +3810,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "PAYLOAD_TOO_LARGE";
+                    };
                 };
             };
             /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
@@ -3375,7 +3822,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
@@ -3386,7 +3836,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
                 };
             };
         };
@@ -3417,7 +3870,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "INVALID_ID";
+                    };
                 };
             };
             /** @description UNAUTHORIZED: missing or wrong admin token */
@@ -3426,7 +3882,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    };
                 };
             };
             /** @description ADMIN_SCOPE_MISSING: an admin key without the `webhooks` scope */
@@ -3435,7 +3894,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "ADMIN_SCOPE_MISSING";
+                    };
                 };
             };
             /** @description WEBHOOK_ENDPOINT_NOT_FOUND */
@@ -3444,7 +3906,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "WEBHOOK_ENDPOINT_NOT_FOUND";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
@@ -3455,7 +3920,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
                 };
             };
         };
@@ -3490,7 +3958,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "VALIDATION_FAILED" | "INVALID_INPUT";
+                    };
                 };
             };
             /** @description UNAUTHORIZED: missing or wrong admin token */
@@ -3499,7 +3970,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    };
                 };
             };
             /** @description ADMIN_SCOPE_MISSING: an admin key without the `read` scope */
@@ -3508,7 +3982,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "ADMIN_SCOPE_MISSING";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
@@ -3519,7 +3996,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
                 };
             };
         };
@@ -3550,7 +4030,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "INVALID_ID";
+                    };
                 };
             };
             /** @description UNAUTHORIZED: missing or wrong admin token */
@@ -3559,7 +4042,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    };
                 };
             };
             /** @description ADMIN_SCOPE_MISSING: an admin key without the `webhooks` scope */
@@ -3568,7 +4054,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "ADMIN_SCOPE_MISSING";
+                    };
                 };
             };
             /** @description WEBHOOK_DELIVERY_NOT_FOUND */
@@ -3577,7 +4066,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "WEBHOOK_DELIVERY_NOT_FOUND";
+                    };
                 };
             };
             /** @description WEBHOOK_DELIVERY_NOT_REPLAYABLE: it is pending or delivered, not dead */
@@ -3586,7 +4078,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "WEBHOOK_DELIVERY_NOT_REPLAYABLE";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
@@ -3597,7 +4092,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
                 };
             };
         };
