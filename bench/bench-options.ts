@@ -32,10 +32,17 @@ export const BATCHED_TARGETS = [
   'optimistic-batched-fastify',
   'atomic-batched-fastify',
 ] as const;
+/**
+ * Webhooks (issue 24): the same app and strategy as the target without `-webhooks`, with one webhook endpoint
+ * registered for the run (a local receiver answering 204), so every booking writes its outbox row and the
+ * app's worker delivers it during the load: the outbox's cost on the booking path, beside the same target without.
+ */
+export const WEBHOOK_TARGETS = ['atomic-webhooks', 'atomic-batched-webhooks'] as const;
 /** Bookings per batch at most on the batched targets' app. */
 export const BENCH_BATCH_MAX = 256;
-export type Target = (typeof TARGETS)[number] | (typeof FASTIFY_TARGETS)[number] | (typeof BATCHED_TARGETS)[number];
-const KNOWN_TARGETS: readonly Target[] = [...TARGETS, ...FASTIFY_TARGETS, ...BATCHED_TARGETS];
+export type Target =
+  (typeof TARGETS)[number] | (typeof FASTIFY_TARGETS)[number] | (typeof BATCHED_TARGETS)[number] | (typeof WEBHOOK_TARGETS)[number];
+const KNOWN_TARGETS: readonly Target[] = [...TARGETS, ...FASTIFY_TARGETS, ...BATCHED_TARGETS, ...WEBHOOK_TARGETS];
 /** The app's own targets on the default adapter; each has a `-fastify` twin. */
 const APP_TARGETS: readonly Target[] = [
   'app-live',
@@ -74,11 +81,19 @@ export function targetBase(target: Target): Target {
 
 /** The event's strategy of a booking target: `atomic` for `atomic-batched-fastify`. */
 export function targetStrategy(target: Target): string {
-  return targetBase(target).replace(/-batched$/, '');
+  return targetBase(target)
+    .replace(/-webhooks$/, '')
+    .replace(/-batched$/, '');
 }
 
+/** Whether the target runs with a webhook endpoint registered (the outbox written and delivered). */
+export const targetWebhooks = (target: Target): boolean => targetBase(target).endsWith('-webhooks');
+
 /** Whether the target runs on the app with group commit on. */
-export const targetBatched = (target: Target): boolean => targetBase(target).endsWith('-batched');
+export const targetBatched = (target: Target): boolean =>
+  targetBase(target)
+    .replace(/-webhooks$/, '')
+    .endsWith('-batched');
 
 /** Each of the app's targets on each of `adapters` (references stay as they are), in the given order. */
 function onAdapters(targets: Target[], adapters: Adapter[]): Target[] {
