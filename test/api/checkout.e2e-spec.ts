@@ -20,7 +20,7 @@ interface Hold {
 /**
  * Checkout: holds (confirm, release, expiry, from MySQL's clock), sale
  * windows, changing and cancelling an event on sale, the waiting list. Every
- * proof ends with DESIGN §1 checked from MySQL and Redis.
+ * proof ends with docs/design.md §1 checked from MySQL and Redis.
  */
 describe('checkout', () => {
   let app: RunningApp;

@@ -31,7 +31,7 @@ const MYSQL_STALL_CODES = ['MYSQL_UNAVAILABLE', 'DEADLINE_EXCEEDED', 'BOOKING_OU
 const REDIS_REFUSAL_CODES = ['REDIS_UNAVAILABLE', 'LOCK_QUORUM_UNAVAILABLE', 'DEADLINE_EXCEEDED'];
 
 /**
- * DESIGN §1 under faults. Every drill starts its own processes (app
+ * docs/design.md §1 under faults. Every drill starts its own processes (app
  * instances, redis-servers, a TCP proxy in front of MySQL), breaks one, brings
  * it back, lets the sale finish, and checks the invariants from MySQL.
  */
@@ -390,7 +390,7 @@ describe('fault drills', () => {
         `[drill 8 ${strategy} ${mode}] ${DROPS} COMMIT replies dropped${mode === 'batched' ? ' (batches of 2+ bookings each)' : ''}; answers other than 201/409: ${JSON.stringify(tally(load.attempts.filter((a) => a.status !== 201 && a.status !== 409).map(answerOf)))}; sold ${await sold(sale.eventId)}/${capacity}\n`,
       );
       // MySQL stayed reachable, so the app can ask it whether the COMMIT landed and answer 201 on the spot; a 503
-      // would say "nothing was booked" (README) about a booking that was.
+      // would say "nothing was booked" (docs/design.md §5.1) about a booking that was.
       const toldUnavailable = tally(load.attempts.filter((a) => a.code === 'MYSQL_UNAVAILABLE').map(answerOf));
       expect({
         dropped: proxy.droppedCommitReplies,

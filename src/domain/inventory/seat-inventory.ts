@@ -54,7 +54,7 @@ export abstract class SeatInventory {
 
   /**
    * Before a SOLD_OUT is told (on a path that takes seats without `reserve`, like group commit):
-   * throws SeatsInLimboError if seats in limbo could still serve `quantity` (DESIGN §1 invariant 7).
+   * throws SeatsInLimboError if seats in limbo could still serve `quantity` (docs/design.md §1.7).
    */
   abstract assertSoldOut(eventId: number, quantity: number, available: number): Promise<void>;
 

@@ -32,7 +32,7 @@ interface InLimbo {
  * not sold, they go back to the pool (releaseHeld: only seats still held, so
  * exactly once even if the hold sweeper got there first).
  *
- * `seatsOf` is what makes SOLD_OUT true (DESIGN §1 invariant 7): while seats
+ * `seatsOf` is what makes SOLD_OUT true (docs/design.md §1.7): while seats
  * of an event are in limbo, a buyer they could serve is told 503
  * SEATS_IN_LIMBO, not SOLD_OUT. Each instance settles what it put in limbo,
  * and shares the count through the event's limbo set in Redis (each entry

@@ -100,7 +100,7 @@ export const bookingConfig = registerAs('booking', () => {
   };
 });
 
-/** The waiting room (issue 20, DESIGN §6). */
+/** The waiting room (issue 20, docs/design.md §6). */
 export const waitingRoomConfig = registerAs('waitingRoom', () => {
   const env = environment();
   return {

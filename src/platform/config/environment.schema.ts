@@ -111,7 +111,7 @@ export class EnvironmentVariables extends DatabaseEnvironment {
   @IsString()
   CORS_ORIGINS: string = '';
 
-  // The same API on either; Fastify is the opt-in for throughput (README, "HTTP adapter").
+  // The same API on either; Fastify is the opt-in for throughput (docs/operations.md, "HTTP adapter").
   @IsIn(['express', 'fastify'])
   HTTP_ADAPTER: 'express' | 'fastify' = 'express';
 

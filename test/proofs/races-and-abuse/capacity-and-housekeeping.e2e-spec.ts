@@ -27,7 +27,7 @@ async function soldOutEvent(url: string, capacity: number): Promise<number> {
 
 /**
  * Issue 23, item 5: a capacity change is exact. Each test reproduces what
- * main did before (numbers in the README's failure table).
+ * main did before (numbers in the failure table of docs/operations.md).
  */
 describe('races and abuse: capacity changes are exact', () => {
   const cleanups: (() => Promise<unknown>)[] = [];

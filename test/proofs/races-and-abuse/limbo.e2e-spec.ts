@@ -12,7 +12,7 @@ import { RunningApp, startApp } from '../../support/test-app';
 import type { Answer } from '../../../tools/invariants/sale-invariants';
 
 /**
- * Issue 23, item 1: SOLD_OUT only when it is true (DESIGN §1 invariant 7).
+ * Issue 23, item 1: SOLD_OUT only when it is true (docs/design.md §1.7).
  * Every test runs the real app in this process with MySQL behind a TCP proxy
  * (tools/tcp-proxy.ts) that can refuse, stall, or drop the reply to a COMMIT,
  * so the shared MariaDB itself is never stopped.
