@@ -111,7 +111,7 @@ describe('fault drills', () => {
     // Seats taken by the failed bookings were given back: free + sold accounts for every seat.
     const redis = new Redis(TEST_REDIS_URL);
     const free = await redis.zcard(seatKeys(eventId).free);
-    const held = await redis.zcard(seatKeys(eventId).held);
+    const held = await redis.zcard(seatKeys(eventId).reserved);
     redis.disconnect();
     expect(free + soldDuringCut).toBeGreaterThanOrEqual(capacity - 8); // at most the 8 in flight are held
     expect(held - soldDuringCut).toBeLessThanOrEqual(8);
@@ -326,7 +326,7 @@ describe('fault drills', () => {
       const sale = await openTrackedSale({ adminUrl: app.url, urls: () => [app.url], capacity: 80, strategy, workers: 6, firstSales: 15 });
       const { capacity, load } = sale;
 
-      // Aimed at booking transactions: a lost reply to the hold sweeper's COMMIT would test something else. Batched,
+      // Aimed at booking transactions: a lost reply to the checkout-hold sweeper's COMMIT would test something else. Batched,
       // at batches of several bookings: every buyer of a batch whose reply is lost must get the answer MySQL committed.
       const bookingsIn = (q: string) => q.match(/reference/g)?.length ?? 0;
       proxy.dropNextCommitReplies(DROPS, (queries) =>

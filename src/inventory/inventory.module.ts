@@ -5,7 +5,7 @@ import { OptimisticBatchStep } from './batching/optimistic-batch.step';
 import { PessimisticBatchStep } from './batching/pessimistic-batch.step';
 import { SeatBatches } from './batching/seat-batches';
 import { FailoverReconciler } from './failover-reconciler';
-import { HoldSweeper } from './hold-sweeper';
+import { ReservationSweeper } from './reservation-sweeper';
 import { InventoryRebuilder } from './inventory-rebuilder';
 import { TicketLedger } from './persistence/ticket-ledger';
 import { MysqlTicketLedger } from './persistence/ticket-ledger.mysql';
@@ -28,7 +28,7 @@ export const SEAT_STRATEGY_CLASSES = [PessimisticStrategy, OptimisticStrategy, A
   providers: [
     SeatPool,
     InventoryRebuilder,
-    HoldSweeper,
+    ReservationSweeper,
     SeatsInLimbo,
     FailoverReconciler,
     { provide: TicketLedger, useClass: MysqlTicketLedger },

@@ -7,7 +7,7 @@ const EXPIRY_BATCH = 200;
 
 /**
  * Ends checkout holds whose time is up, on every instance, every
- * HOLD_SWEEP_INTERVAL_MS: seats come back within expiresAt + the interval.
+ * SWEEP_INTERVAL_MS: seats come back within expiresAt + the interval.
  * Instances racing on one hold are fine: ending is a locked, conditional
  * transaction (one of them ends it, the others find it ended), and a confirm
  * racing the expiry meets the same row (one winner).
@@ -27,7 +27,7 @@ export class CheckoutExpiry implements OnApplicationBootstrap, OnApplicationShut
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => {
       this.sweeping ??= this.sweep().finally(() => (this.sweeping = undefined));
-    }, this.config.holdSweepIntervalMs);
+    }, this.config.sweepIntervalMs);
     this.timer.unref();
   }
 

@@ -3,7 +3,8 @@ import type { Deadline } from '../../concurrency/deadline';
 import { BoundedSql } from '../../database/bounded-sql';
 import { LostCommitSettler } from '../../database/lost-commit-settler';
 import type { Event, EventChanges, NewEvent, QueueMode, SeatCounts } from '../event.model';
-import { CapacityBelowSoldError, ChangeHook, EventsRepository } from './events.repository';
+import { CapacityBelowSoldError } from '../../errors/domain-errors';
+import { ChangeHook, EventsRepository } from './events.repository';
 
 interface EventRow {
   id: number;

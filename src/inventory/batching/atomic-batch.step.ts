@@ -10,7 +10,7 @@ export class AtomicBatchStep implements BatchSeatStep {
 
   constructor(private readonly pool: SeatPool) {}
 
-  take(eventId: number, quantities: number[], holdUntil: number): Promise<BatchTake> {
-    return this.pool.takeBatch(eventId, quantities, holdUntil);
+  take(eventId: number, quantities: number[], reservedUntil: number): Promise<BatchTake> {
+    return this.pool.takeBatch(eventId, quantities, reservedUntil);
   }
 }

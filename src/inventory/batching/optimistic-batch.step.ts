@@ -23,7 +23,7 @@ export class OptimisticBatchStep implements BatchSeatStep {
     private readonly metrics: SeatguardMetrics,
   ) {}
 
-  async take(eventId: number, quantities: number[], holdUntil: number): Promise<BatchTake> {
+  async take(eventId: number, quantities: number[], reservedUntil: number): Promise<BatchTake> {
     const k = seatKeys(eventId);
     try {
       const outcome = await this.connections.withConnection(k.free, async (connection): Promise<BatchTake> => {
@@ -43,7 +43,7 @@ export class OptimisticBatchStep implements BatchSeatStep {
         const committed = await connection
           .multi()
           .zrem(k.free, ...seats)
-          .zadd(k.held, ...seats.flatMap((seat) => [holdUntil, seat]))
+          .zadd(k.reserved, ...seats.flatMap((seat) => [reservedUntil, seat]))
           .exec();
         if (committed === null) return { kind: 'conflict', reason: 'pool changed between WATCH and EXEC' };
         return { kind: 'taken', shares };

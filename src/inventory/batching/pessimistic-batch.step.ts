@@ -19,7 +19,7 @@ export class PessimisticBatchStep implements BatchSeatStep {
     private readonly pool: SeatPool,
   ) {}
 
-  async take(eventId: number, quantities: number[], holdUntil: number): Promise<BatchTake> {
+  async take(eventId: number, quantities: number[], reservedUntil: number): Promise<BatchTake> {
     const locked = await this.locks.tryWithLock(seatKeys(eventId).lock, async (lease): Promise<BatchTake> => {
       const wanted = quantities.reduce((a, b) => a + b, 0);
       const { exists, closed, available, lowest } = await this.pool.peek(eventId, wanted);
@@ -29,7 +29,7 @@ export class PessimisticBatchStep implements BatchSeatStep {
       const seats = takenSeats(shares);
       if (seats.length === 0) return { kind: 'taken', shares };
       if (!lease.held) return { kind: 'conflict', reason: 'event lock lost before the move' };
-      const moved = await this.pool.moveToHeld(eventId, seats, holdUntil, available);
+      const moved = await this.pool.moveToReserved(eventId, seats, reservedUntil, available);
       if (moved.kind === 'taken') return { kind: 'taken', shares };
       return moved.kind === 'conflict' || moved.kind === 'closed' ? moved : { kind: 'missing' };
     });

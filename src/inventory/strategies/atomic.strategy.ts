@@ -9,7 +9,7 @@ export class AtomicStrategy implements SeatStrategy {
 
   constructor(private readonly pool: SeatPool) {}
 
-  attempt({ eventId, quantity, holdUntil }: SeatRequest): Promise<AttemptOutcome> {
-    return this.pool.take(eventId, quantity, holdUntil);
+  attempt({ eventId, quantity, reservedUntil }: SeatRequest): Promise<AttemptOutcome> {
+    return this.pool.take(eventId, quantity, reservedUntil);
   }
 }

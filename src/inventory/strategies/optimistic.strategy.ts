@@ -29,18 +29,18 @@ export class OptimisticStrategy implements SeatStrategy {
     this.turns = new EventTurns(pool, 'waiting for an optimistic attempt');
   }
 
-  async attempt({ eventId, quantity, holdUntil, deadline }: SeatRequest): Promise<AttemptOutcome> {
-    const outcome = await this.turns.take({ eventId, quantity, holdUntil, deadline }, () =>
-      this.watchedAttempt(eventId, quantity, holdUntil),
+  async attempt({ eventId, quantity, reservedUntil, deadline }: SeatRequest): Promise<AttemptOutcome> {
+    const outcome = await this.turns.take({ eventId, quantity, reservedUntil, deadline }, () =>
+      this.watchedAttempt(eventId, quantity, reservedUntil),
     );
     if (outcome.kind === 'conflict') this.metrics.watchAborts.inc();
     return outcome;
   }
 
-  private async watchedAttempt(eventId: number, quantity: number, holdUntil: number): Promise<AttemptOutcome> {
+  private async watchedAttempt(eventId: number, quantity: number, reservedUntil: number): Promise<AttemptOutcome> {
     try {
       return await this.connections.withConnection(seatKeys(eventId).free, (connection) =>
-        this.pool.takeWatched(connection, eventId, quantity, holdUntil),
+        this.pool.takeWatched(connection, eventId, quantity, reservedUntil),
       );
     } catch (error) {
       if (isSlotRedirection(error)) return { kind: 'conflict', reason: "the event's slot moved to another master" };

@@ -6,7 +6,7 @@ export interface SeatRequest {
   quantity: number;
   deadline: Deadline;
   /** Epoch ms until which taken seats stay reserved for this request. */
-  holdUntil: number;
+  reservedUntil: number;
 }
 
 /** One try: seats taken, sold out, inventory missing, or lost a race (try again after a backoff). */

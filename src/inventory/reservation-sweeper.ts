@@ -8,7 +8,7 @@ const SWEEP_BATCH = 500;
 
 /**
  * Gives back seats whose holder vanished (a crashed process, a lost reply from
- * Redis): once a hold has expired, MySQL decides: a ticket exists, the hold is
+ * Redis): once a reservation has expired, MySQL decides: a ticket exists, the reservation is
  * dropped; none, the seat returns to the pool. Every tick it also keeps the
  * set of known pools tidy: events off sale (ended, cancelled) leave it, and a
  * pool built for another capacity than MySQL's (a rebuild that failed after a
@@ -16,8 +16,8 @@ const SWEEP_BATCH = 500;
  * every live event, so a crash before this start strands nothing.
  */
 @Injectable()
-export class HoldSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(HoldSweeper.name);
+export class ReservationSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(ReservationSweeper.name);
   private timer: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
   /** Event -> why its rebuild was asked for. */
@@ -37,7 +37,7 @@ export class HoldSweeper implements OnApplicationBootstrap, OnApplicationShutdow
     }
     this.timer = setInterval(() => {
       this.sweeping ??= this.tick().finally(() => (this.sweeping = undefined));
-    }, this.booking.holdSweepIntervalMs);
+    }, this.booking.sweepIntervalMs);
     this.timer.unref();
   }
 
@@ -90,18 +90,18 @@ export class HoldSweeper implements OnApplicationBootstrap, OnApplicationShutdow
       }
     } catch (error) {
       // Redis or MySQL away: the next tick tries again.
-      this.logger.debug({ err: error }, 'hold sweep skipped');
+      this.logger.debug({ err: error }, 'reservation sweep skipped');
     }
     return returned;
   }
 
   async sweepEvent(eventId: number): Promise<number> {
     const now = Date.now();
-    const expired = await this.store.expiredHolds(eventId, now, SWEEP_BATCH);
+    const expired = await this.store.expiredReservations(eventId, now, SWEEP_BATCH);
     if (expired.length === 0) return 0;
     const ticketed = await this.ledger.ticketedAmong(eventId, expired);
     const returned = await this.store.settleExpired(eventId, now, expired, ticketed);
-    if (returned > 0) this.logger.warn({ eventId, returned }, 'expired holds returned to the pool');
+    if (returned > 0) this.logger.warn({ eventId, returned }, 'expired reservations returned to the pool');
     return returned;
   }
 
