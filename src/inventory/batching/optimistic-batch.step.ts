@@ -7,6 +7,7 @@ import { seatKeys } from '../seat-keys';
 import { SeatPool } from '../seat-pool';
 import type { BatchSeatStep } from './batch-seat-step';
 import { BatchTake, shareOut, takenSeats } from './seat-shares';
+import type { StrategyName } from '../strategies/strategy-name';
 
 /**
  * optimistic: one WATCH/MULTI/EXEC for the batch, on a connection of its own:
@@ -15,7 +16,7 @@ import { BatchTake, shareOut, takenSeats } from './seat-shares';
  */
 @Injectable()
 export class OptimisticBatchStep implements BatchSeatStep {
-  readonly strategy = 'optimistic';
+  readonly strategy: StrategyName = 'optimistic';
 
   constructor(
     @Inject(REDIS_WATCH_POOL) private readonly connections: WatchConnections,

@@ -4,6 +4,7 @@ import { seatKeys } from '../seat-keys';
 import { SeatPool } from '../seat-pool';
 import type { BatchSeatStep } from './batch-seat-step';
 import { BatchTake, shareOut, takenSeats } from './seat-shares';
+import type { StrategyName } from '../strategies/strategy-name';
 
 /**
  * pessimistic: one Redlock acquisition for the batch; inside it, read the
@@ -12,7 +13,7 @@ import { BatchTake, shareOut, takenSeats } from './seat-shares';
  */
 @Injectable()
 export class PessimisticBatchStep implements BatchSeatStep {
-  readonly strategy = 'pessimistic';
+  readonly strategy: StrategyName = 'pessimistic';
 
   constructor(
     private readonly locks: DistributedLockService,

@@ -18,7 +18,9 @@ import { AttemptOutcome, SeatRequest, SeatStrategy } from './seat-strategy';
  */
 @Injectable()
 export class OptimisticStrategy implements SeatStrategy {
-  readonly name = 'optimistic';
+  /** Its name in the API, in MySQL's events.strategy and in every list derived from STRATEGY_NAMES. */
+  static readonly strategyName = 'optimistic';
+  readonly name = OptimisticStrategy.strategyName;
   private readonly turns: EventTurns;
 
   constructor(

@@ -15,7 +15,9 @@ import { AttemptOutcome, SeatRequest, SeatStrategy } from './seat-strategy';
  */
 @Injectable()
 export class PessimisticStrategy implements SeatStrategy {
-  readonly name = 'pessimistic';
+  /** Its name in the API, in MySQL's events.strategy and in every list derived from STRATEGY_NAMES. */
+  static readonly strategyName = 'pessimistic';
+  readonly name = PessimisticStrategy.strategyName;
   private readonly turns: EventTurns;
 
   constructor(

@@ -17,8 +17,9 @@ export type AttemptOutcome = TakeOutcome | Conflict;
  * under concurrency: a lock, a WATCH, a script. Retrying, rebuilding a missing
  * pool and giving seats back are SeatReservation's, the same for every strategy.
  *
- * Adding a strategy: one class implementing this, one entry in
- * `inventory.module.ts`'s SEAT_STRATEGY_CLASSES.
+ * Adding a strategy: one class implementing this (with a static
+ * `strategyName`), its spec, one entry in `strategy-name.ts`'s
+ * SEAT_STRATEGY_CLASSES.
  */
 export interface SeatStrategy {
   readonly name: string;

@@ -11,7 +11,8 @@ import type { AttemptOutcome, SeatRequest, SeatStrategy } from '../../../src/inv
  * UNSAFE_DELAY_MS widens the read-then-write window.
  */
 export class UnsafeStrategy implements SeatStrategy {
-  readonly name = 'unsafe';
+  static readonly strategyName = 'unsafe';
+  readonly name = UnsafeStrategy.strategyName;
 
   constructor(
     private readonly pool: SeatPool,
