@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { appConfig, AppConfig, bookingConfig, BookingConfig } from '../config/configuration';
+import { RepeatingTask } from '../concurrency/repeating-task';
 import { InventoryRebuilder } from './inventory-rebuilder';
 import { SeatPool } from './seat-pool';
 import { TicketLedger } from './persistence/ticket-ledger';
@@ -18,8 +19,7 @@ const SWEEP_BATCH = 500;
 @Injectable()
 export class ReservationSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ReservationSweeper.name);
-  private timer: NodeJS.Timeout | undefined;
-  private sweeping: Promise<void> | undefined;
+  private readonly loop: RepeatingTask;
   /** Event -> why its rebuild was asked for. */
   private readonly reconcileRequested = new Map<number, string>();
 
@@ -29,21 +29,21 @@ export class ReservationSweeper implements OnApplicationBootstrap, OnApplication
     private readonly rebuilder: InventoryRebuilder,
     @Inject(bookingConfig.KEY) private readonly booking: BookingConfig,
     @Inject(appConfig.KEY) private readonly app: AppConfig,
-  ) {}
+  ) {
+    this.loop = new RepeatingTask(() => this.tick(), this.booking.sweepIntervalMs, (error) =>
+      this.logger.warn({ err: error }, 'reservation sweep failed'),
+    );
+  }
 
   onApplicationBootstrap(): void {
     if (this.app.reconcileOnStart) {
       void this.reconcileLive().catch((error: unknown) => this.logger.warn({ err: error }, 'start-up reconciliation failed'));
     }
-    this.timer = setInterval(() => {
-      this.sweeping ??= this.tick().finally(() => (this.sweeping = undefined));
-    }, this.booking.sweepIntervalMs);
-    this.timer.unref();
+    this.loop.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.sweeping;
+    await this.loop.stop();
   }
 
   /** Redis may not match MySQL (Redis was away, a failover lost writes): rebuild on the next tick. */
