@@ -1,7 +1,7 @@
 import { createParamDecorator, ExecutionContext, Injectable } from '@nestjs/common';
 import type { IncomingHttpHeaders } from 'node:http';
 import { AdminToken, bearerToken } from '../auth/admin-token';
-import { secretMatches } from './booking-credentials';
+import { secretMatches } from '../shared/credentials';
 
 export const BOOKING_SECRET_SCHEME = 'booking-secret';
 

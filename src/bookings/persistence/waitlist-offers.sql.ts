@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import type { SqlTransaction } from '../../database/bounded-sql';
+import { newReference } from '../booking-credentials';
 
 /** Seats offered to one waiting-list entry, as a hold made for it. */
 export interface WaitlistOffer {
@@ -70,7 +70,7 @@ export async function offerToWaitlist(
       `INSERT INTO bookings (reference, secret_hash, event_id, customer_email, quantity, status, expires_at, strategy, seats, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, 'held', ?, 'waitlist', ?, ?, ?)`,
       [
-        `bk_${randomBytes(16).toString('base64url')}`,
+        newReference(),
         entry.secret_hash,
         eventId,
         entry.customer_email,

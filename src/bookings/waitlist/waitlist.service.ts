@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
 import { bookingConfig, BookingConfig } from '../../config/configuration';
 import {
   CustomerLimitError,
@@ -13,7 +12,7 @@ import {
 } from '../../errors/domain-errors';
 import { EventsService } from '../../events/events.service';
 import { SeatInventory } from '../../inventory/seat-inventory';
-import { sha256Hex } from '../booking-credentials';
+import { newReference, newSecret, sha256Hex } from '../../shared/credentials';
 import { BookingAccess, findVisible } from '../booking-access';
 import { OwnedBookingsService } from '../owned-bookings.service';
 import { BookingsRepository } from '../persistence/bookings.repository';
@@ -52,9 +51,9 @@ export class WaitlistService {
     if (event.maxPerCustomer !== null && (await this.bookings.liveSeatsOf(eventId, customerEmail)) + quantity > event.maxPerCustomer) {
       throw new CustomerLimitError(event.maxPerCustomer);
     }
-    const secret = randomBytes(32).toString('base64url');
+    const secret = newSecret();
     const joined = await this.entries.join(
-      { reference: `wl_${randomBytes(16).toString('base64url')}`, secretHash: sha256Hex(secret), eventId, customerEmail, quantity },
+      { reference: newReference('wl_'), secretHash: sha256Hex(secret), eventId, customerEmail, quantity },
       this.config.waitlistMaxEntriesPerEvent,
     );
     if (joined === 'full') throw new WaitlistFullError(this.config.waitlistMaxEntriesPerEvent);
