@@ -3,8 +3,6 @@ import { bookingConfig, BookingConfig } from '../../config/configuration';
 import {
   CustomerLimitError,
   EventCancelledError,
-  InvalidInputError,
-  SaleClosedError,
   SeatsAvailableError,
   WaitlistAlreadyJoinedError,
   WaitlistEntryNotFoundError,
@@ -13,6 +11,7 @@ import {
 import { EventsService } from '../../events/events.service';
 import { SeatInventory } from '../../inventory/seat-inventory';
 import { newReference, newSecret, sha256Hex } from '../../shared/credentials';
+import { assertQuantityAllowed, saleRefusal } from '../sale-rules';
 import { BookingAccess, findVisible } from '../booking-access';
 import { OwnedBookingsService } from '../owned-bookings.service';
 import { BookingsRepository } from '../persistence/bookings.repository';
@@ -39,11 +38,10 @@ export class WaitlistService {
   ) {}
 
   async join(eventId: number, customerEmail: string, quantity: number): Promise<WaitlistEntryResponse> {
-    if (quantity > this.config.maxTicketsPerBooking)
-      throw new InvalidInputError(`quantity must not be greater than ${this.config.maxTicketsPerBooking}`);
+    assertQuantityAllowed(quantity, this.config.maxTicketsPerBooking);
     const event = await this.events.findForBooking(eventId);
-    if (event.cancelledAt) throw new EventCancelledError(eventId);
-    if (event.salesEndAt && Date.now() >= event.salesEndAt.getTime()) throw new SaleClosedError(event.salesEndAt);
+    const refusal = saleRefusal(event, Date.now(), 'allowed'); // a buyer may queue before the sale opens
+    if (refusal) throw refusal;
     const free = await this.inventory.freeSeats(eventId);
     if (free !== null && free >= quantity) throw new SeatsAvailableError(free);
     // maxPerCustomer counts bookings, holds and offers together: a join that could only be offered past it is refused
