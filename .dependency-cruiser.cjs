@@ -1,19 +1,19 @@
 // Layer rules for seatguard, checked by `npm run depcruise` (and by test/static-checks.spec.ts in
 // `npm test` / `npm run test:all`). Paths are relative to the repository root. Where the layout is
-// moving (issue 12: src/common/http -> src/http, inventory-keys/peek-pool -> seat-keys/seat-pool)
+// moving (issue 12: src/common/http -> src/platform/http, inventory-keys/peek-pool -> seat-keys/seat-pool)
 // a rule names both the old and the new place, so it holds before and after the move.
 
 /** The HTTP edge: exception filter, pipes, middleware, error bodies and their OpenAPI shapes. */
-const HTTP_EDGE = '^src/(common/)?http/';
+const HTTP_EDGE = '^src/(common/|platform/)?http/';
 /** Express itself, at run time or as types only. */
 const EXPRESS = '(^|/)node_modules/(@types/express|express|@nestjs/platform-express)/';
 /** Either HTTP stack (Express or Fastify), their middleware and plugins, at run time or as types only. */
 const HTTP_STACK =
   '(^|/)node_modules/(@types/express|express|@nestjs/platform-express|helmet|fastify|@fastify/[^/]+|@nestjs/platform-fastify)/';
 /** The bootstrap files that choose and set up the HTTP adapter (HTTP_ADAPTER); nothing else knows which runs. */
-const HTTP_BOOTSTRAP = '^src/(http-adapter|setup-express|setup-fastify)\\.ts$';
+const HTTP_BOOTSTRAP = '^src/app/(http-adapter|setup-express|setup-fastify)\\.ts$';
 /** The Redis seat layout and the raw Redis seat access: inventory's own business. */
-const SEAT_INTERNALS = '^src/inventory/(seat-keys|seat-pool|inventory-keys|peek-pool)\\.ts$';
+const SEAT_INTERNALS = '^src/domain/inventory/(seat-keys|seat-pool|inventory-keys|peek-pool)\\.ts$';
 
 const { join } = require('node:path');
 
@@ -38,17 +38,17 @@ module.exports = {
       name: 'seat-internals-only-in-inventory',
       severity: 'error',
       comment:
-        'Only src/inventory/ knows how seats are laid out in Redis and touches them directly; everybody else ' +
+        'Only src/domain/inventory/ knows how seats are laid out in Redis and touches them directly; everybody else ' +
         'goes through the inventory port. The test harness and the bench may look underneath.',
-      from: { path: '^src/', pathNot: '^src/inventory/' },
+      from: { path: '^src/', pathNot: '^src/domain/inventory/' },
       to: { path: SEAT_INTERNALS },
     },
     {
       name: 'inventory-below-bookings-and-events',
       severity: 'error',
       comment: 'Inventory is the lower layer: bookings and events use it, never the other way round.',
-      from: { path: '^src/inventory/' },
-      to: { path: '^src/(bookings|events)/' },
+      from: { path: '^src/domain/inventory/' },
+      to: { path: '^src/domain/(bookings|events)/' },
     },
     {
       name: 'no-http-below-the-edge',
@@ -56,14 +56,14 @@ module.exports = {
       comment:
         'Services, inventory and persistence return domain results; status codes, error bodies, pipes, ' +
         'express and the platform adapter belong to controllers and the HTTP edge.',
-      from: { path: ['\\.service\\.ts$', '^src/inventory/', '^src/(bookings|events)/persistence/'] },
+      from: { path: ['\\.service\\.ts$', '^src/domain/inventory/', '^src/domain/(bookings|events)/persistence/'] },
       to: { path: [HTTP_EDGE, EXPRESS] },
     },
     {
       name: 'http-stack-only-in-bootstrap',
       severity: 'error',
       comment:
-        'Only src/http-adapter.ts and the setup-express/setup-fastify files beside it import express, fastify, their ' +
+        'Only src/app/http-adapter.ts and the setup-express/setup-fastify files beside it import express, fastify, their ' +
         'platform adapters or plugins; everything else (the exception filter, middleware, the test harness) speaks to ' +
         "Nest's INestApplication and HttpAdapterHost, so it runs the same on either adapter.",
       from: { path: ['^src/', '^test/support/'], pathNot: [HTTP_BOOTSTRAP, '\\.spec\\.ts$'] },
@@ -72,8 +72,8 @@ module.exports = {
     {
       name: 'typeorm-only-in-database',
       severity: 'error',
-      comment: 'TypeORM is one adapter: only src/database/ (and the migrations) may import it.',
-      from: { path: '^src/', pathNot: '^src/database/' },
+      comment: 'TypeORM is one adapter: only src/platform/database/ (and the migrations) may import it.',
+      from: { path: '^src/', pathNot: '^src/platform/database/' },
       to: { path: '(^|/)node_modules/typeorm/' },
     },
     {
@@ -83,7 +83,7 @@ module.exports = {
       from: {
         orphan: true,
         path: '^src/',
-        pathNot: ['\\.d\\.ts$', '\\.spec\\.ts$', '^src/main\\.ts$', '^src/database/data-source\\.ts$'],
+        pathNot: ['\\.d\\.ts$', '\\.spec\\.ts$', '^src/main\\.ts$', '^src/platform/database/data-source\\.ts$'],
       },
       to: {},
     },

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { STRATEGY_NAMES, type StrategyName } from '../src/inventory/strategies/strategy-name';
+import { STRATEGY_NAMES, type StrategyName } from '../src/domain/inventory/strategies/strategy-name';
 
 /** Every production strategy is a bench target, on each adapter, one at a time and batched (from STRATEGY_NAMES). */
 const fastify = <T extends string>(targets: readonly T[]) => targets.map((t) => `${t}-fastify` as const);

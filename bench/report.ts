@@ -1,5 +1,5 @@
 /** Rows, medians, ratios and the checks against the performance targets. */
-import { STRATEGY_NAMES } from '../src/inventory/strategies/strategy-name';
+import { STRATEGY_NAMES } from '../src/domain/inventory/strategies/strategy-name';
 import type { DeploymentName, ScenarioName, Target } from './bench-options';
 import type { PerBooking } from './component-usage';
 import type { StrategyCounters } from './prometheus-delta';

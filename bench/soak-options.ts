@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { STRATEGY_NAMES } from '../src/inventory/strategies/strategy-name';
+import { STRATEGY_NAMES } from '../src/domain/inventory/strategies/strategy-name';
 import { positive } from './bench-options';
 
 /** The soak switches events among every production strategy. */

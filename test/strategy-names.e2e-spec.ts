@@ -1,4 +1,4 @@
-import { STRATEGY_NAMES } from '../src/inventory/strategies/strategy-name';
+import { STRATEGY_NAMES } from '../src/domain/inventory/strategies/strategy-name';
 import { UnsafeStrategy } from './support/controls/unsafe.strategy';
 import { closeTestDb, rows } from './support/test-db';
 
@@ -13,7 +13,7 @@ const HARNESS_ONLY = [UnsafeStrategy.strategyName];
 describe('strategy names: the registry and MySQL agree', () => {
   afterAll(closeTestDb);
 
-  it("every registered strategy passes the events.strategy CHECK and fits the column, and the CHECK allows no other name", async () => {
+  it('every registered strategy passes the events.strategy CHECK and fits the column, and the CHECK allows no other name', async () => {
     const [check] = await rows<{ clause: string }>(
       `SELECT CHECK_CLAUSE AS clause FROM information_schema.CHECK_CONSTRAINTS
         WHERE CONSTRAINT_SCHEMA = DATABASE() AND CONSTRAINT_NAME = 'chk_events_strategy'`,

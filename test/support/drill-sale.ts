@@ -1,17 +1,22 @@
 /**
- * The sale every fault drill runs (test/drills.e2e-spec.ts, test/cluster-failover.e2e-spec.ts):
+ * The sale every fault drill runs (test/drills/drills.e2e-spec.ts, test/drills/cluster-failover.e2e-spec.ts):
  * an event on sale with buyers at work, finished and checked against DESIGN §1, and the
  * tallies a drill reports its answers with.
  */
 import Redis from 'ioredis';
-import { FreePoolReader, readSaleState } from './invariants/read-sale-state';
-import { saleViolations } from './invariants/sale-invariants';
+import { FreePoolReader, readSaleState } from '../../tools/invariants/read-sale-state';
+import { saleViolations } from '../../tools/invariants/sale-invariants';
 import { Attempt, PurchaseLoop, waitFor } from './purchase-loop';
 import { createEvent } from './sale';
 import { rows } from './test-db';
 
 /** Short holds so a seat stranded by a crash is back on sale within the drill. */
-export const FAST_RECOVERY = { RESERVATION_TTL_MS: '3000', SWEEP_INTERVAL_MS: '300', BOOKING_DEADLINE_MS: '2000', EVENT_CACHE_TTL_MS: '500' };
+export const FAST_RECOVERY = {
+  RESERVATION_TTL_MS: '3000',
+  SWEEP_INTERVAL_MS: '300',
+  BOOKING_DEADLINE_MS: '2000',
+  EVENT_CACHE_TTL_MS: '500',
+};
 
 export interface Sale {
   eventId: number;
