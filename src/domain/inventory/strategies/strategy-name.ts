@@ -7,7 +7,7 @@ import { PessimisticStrategy } from './pessimistic.strategy';
  * StrategyRegistry picks among them, and every list of strategy names derives from STRATEGY_NAMES (validation
  * and OpenAPI enums, bench and soak targets, the drills, the e2e suites). What cannot derive from it is
  * checked against it: the MySQL CHECK on events.strategy (a migration must widen it:
- * test/strategy-names.e2e-spec.ts) and the docs (src/domain/inventory/strategies/strategy-names.spec.ts).
+ * test/api/strategy-names.e2e-spec.ts) and the docs (src/domain/inventory/strategies/strategy-names.spec.ts).
  *
  * Adding a strategy: one class implementing SeatStrategy (with its static `strategyName`), its spec, one
  * entry here; then the tests name whatever else disagrees. Tests may register more at run time (the

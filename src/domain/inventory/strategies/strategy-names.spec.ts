@@ -25,7 +25,7 @@ function docs(): { file: string; text: string }[] {
 
 /**
  * Lists of strategy names that cannot import STRATEGY_NAMES are checked against it: the docs here, the API's
- * name format in src/domain/events/dto/update-strategy.dto.spec.ts, MySQL's CHECK in test/strategy-names.e2e-spec.ts
+ * name format in src/domain/events/dto/update-strategy.dto.spec.ts, MySQL's CHECK in test/api/strategy-names.e2e-spec.ts
  * (against the live database). Each failure names the list that disagrees.
  */
 describe('STRATEGY_NAMES, the one list of production strategies', () => {

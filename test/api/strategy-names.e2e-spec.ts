@@ -1,6 +1,6 @@
-import { STRATEGY_NAMES } from '../src/domain/inventory/strategies/strategy-name';
-import { UnsafeStrategy } from './support/controls/unsafe.strategy';
-import { closeTestDb, rows } from './support/test-db';
+import { STRATEGY_NAMES } from '../../src/domain/inventory/strategies/strategy-name';
+import { UnsafeStrategy } from '../support/controls/unsafe.strategy';
+import { closeTestDb, rows } from '../support/test-db';
 
 /** Names MySQL accepts that no production class registers: the test harness's control group only. */
 const HARNESS_ONLY = [UnsafeStrategy.strategyName];
