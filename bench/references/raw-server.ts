@@ -13,12 +13,12 @@ const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 redis.defineCommand('seatguardTake', { numberOfKeys: 3, lua: TAKE_SEATS });
 const take = (redis as unknown as { seatguardTake: TakeSeats }).seatguardTake.bind(redis);
 const db = mysqlPool();
-const holdMs = Number(process.env.RESERVATION_TTL_MS ?? 30000);
+const reservationMs = Number(process.env.RESERVATION_TTL_MS ?? 30000);
 
 listen(
   serveBookings(async (eventId, quantity, customerEmail) => {
     const k = seatKeys(eventId);
-    const [status, available, ...seats] = await take(k.free, k.reserved, k.meta, quantity, Date.now() + holdMs);
+    const [status, available, ...seats] = await take(k.free, k.reserved, k.meta, quantity, Date.now() + reservationMs);
     if (status === -1) return { status: 503, body: { code: 'INVENTORY_MISSING' } };
     if (status === -2) return { status: 409, body: { code: 'SOLD_OUT', available } };
     const booking = await callInsertBooking(db, eventId, customerEmail, seats, 'raw');
