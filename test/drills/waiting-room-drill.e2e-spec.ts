@@ -6,6 +6,7 @@ import { admin, createEvent } from '../support/sale';
 import { ChildApp, startChildApps } from '../support/child-app';
 import { closeTestDb, rows, truncateAll } from '../support/test-db';
 import { AdmissionBoundSampler, fifoViolations, QueuedSale, roomTickets } from '../../tools/waiting-room/queued-sale';
+import { stopAll } from '../support/cleanups';
 
 const SEATS = 30;
 const JOINS = 150;
@@ -44,7 +45,7 @@ describe('waiting room drill: an instance killed and Redis restarted mid-queue',
   });
   afterAll(async () => {
     await lb?.stop();
-    await Promise.allSettled(apps.map((a) => a.stop()));
+    await stopAll(apps, (a) => a.stop());
     probe.disconnect();
     await redis.stop();
     await closeTestDb();
