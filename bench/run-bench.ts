@@ -27,6 +27,7 @@ import {
   targetBase,
   targetBatched,
   targetStrategy,
+  targetWebhooks,
   BENCH_BATCH_MAX,
 } from './bench-options';
 import { perBooking, snapshot } from './component-usage';
@@ -35,6 +36,7 @@ import type { LoadPlan, LoadResult } from './load-generator';
 import { Samples, scrape, strategyCounters } from './prometheus-delta';
 import { adapterTargetChecks } from './adapter-checks';
 import { batchingTargetChecks } from './batching-checks';
+import { withWebhookEndpoint } from './webhook-sink';
 import { mysqlPool } from './references/reference-server';
 import { cells, group, markdownTable, medianRun, RunRow, scaleTable, targetChecks, textHeader, textRow } from './report';
 
@@ -167,7 +169,8 @@ async function runOne(
     );
   const usageBefore = await usage();
   const rss = new RssSampler(server.proc.pid);
-  const load = await generateLoad({ baseUrl: entry, eventIds, requests: s.requests, connections: s.connections, quantity: 1 });
+  const plan: LoadPlan = { baseUrl: entry, eventIds, requests: s.requests, connections: s.connections, quantity: 1 };
+  const load = targetWebhooks(target) ? await withWebhookEndpoint(db, () => generateLoad(plan)) : await generateLoad(plan);
   const peakKb = rss.stop();
   const usageAfter = await usage();
   const counters = before ? strategyCounters(before, await scrapeAll(appUrls), targetStrategy(target)) : null;
@@ -222,7 +225,7 @@ async function runScenario(
   // The deployments run the default adapter: a -fastify strategy target is not run on them.
   // Nor a -batched one (the deployments' instances run the app's default batching).
   const strategies = o.targets.filter(
-    (t) => !REFERENCES.includes(t) && !NON_BOOKING.includes(t) && targetAdapter(t) === 'express' && !targetBatched(t),
+    (t) => !REFERENCES.includes(t) && !NON_BOOKING.includes(t) && targetAdapter(t) === 'express' && !targetBatched(t) && !targetWebhooks(t),
   );
   for (const target of name === 'scale' ? o.targets.filter((t) => REFERENCES.includes(t)) : o.targets) {
     report(await runOne(s, target, repeat, servers, db, redis));

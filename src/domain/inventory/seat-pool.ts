@@ -9,10 +9,10 @@ import {
   CANCEL_TAKE,
   CLOSE_INVENTORY,
   DROP_INVENTORY,
-  MOVE_SEATS_TO_HELD,
-  RELEASE_HELD_SEATS,
+  MOVE_SEATS_TO_RESERVED,
+  RELEASE_RESERVED_SEATS,
   RETURN_CANCELLED_SEATS,
-  SETTLE_EXPIRED_HOLDS,
+  SETTLE_EXPIRED_RESERVATIONS,
   SWAP_IN_REBUILT_POOL,
   TAKE_SEATS,
   TAKE_SEATS_FOR_BATCH,
@@ -37,15 +37,15 @@ const STAGING_TTL_MS = 10 * 60_000;
 /** How long a dropped, cancelled event's pool still answers "closed" without a MySQL read. */
 const CLOSED_MARKER_TTL_MS = 24 * 3600_000;
 /**
- * A take record outlives its hold by this much: a cancel sent (or retried)
- * while the hold lasts always finds it, and so does a take that runs late.
+ * A take record outlives its reservation by this much: a cancel sent (or
+ * retried) while the reservation lasts always finds it, and so does a take that runs late.
  */
 const TAKE_RECORD_MARGIN_MS = 5_000;
 
 /**
  * Who settles a take whose reply was lost and whose cancel could not reach
  * Redis either: `cancel` is to be retried (it is idempotent) and, until it
- * succeeds, `seats` seats of the event count as in limbo (SeatsInLimbo).
+ * succeeds or `until`, `seats` seats of the event count as in limbo (SeatsInLimbo).
  */
 export type UnsettledTakeHandler = (eventId: number, seats: number, cancel: () => Promise<number>, until: number) => void;
 
@@ -82,34 +82,42 @@ export interface PoolView {
 
 /** The scripts as ioredis exposes them once defined. */
 interface InventoryCommands {
-  seatguardTake(free: string, held: string, meta: string, record: string, n: number, holdUntil: number, ttlMs: number): Promise<number[]>;
-  seatguardTakeBatch(
+  seatguardTake(
     free: string,
-    held: string,
+    reserved: string,
     meta: string,
     record: string,
-    holdUntil: number,
+    n: number,
+    reservedUntil: number,
+    ttlMs: number,
+  ): Promise<number[]>;
+  seatguardTakeBatch(
+    free: string,
+    reserved: string,
+    meta: string,
+    record: string,
+    reservedUntil: number,
     ttlMs: number,
     ...quantities: number[]
   ): Promise<number[]>;
   seatguardMove(
     free: string,
-    held: string,
+    reserved: string,
     meta: string,
     record: string,
-    holdUntil: number,
+    reservedUntil: number,
     ttlMs: number,
     ...seats: number[]
   ): Promise<number>;
-  seatguardCancelTake(free: string, held: string, meta: string, record: string, ttlMs: number): Promise<number>;
-  seatguardRelease(free: string, held: string, meta: string, ...seats: number[]): Promise<number>;
-  seatguardReturnCancelled(free: string, held: string, meta: string, gen: string, ...seats: number[]): Promise<number>;
-  seatguardSettle(free: string, held: string, meta: string, now: number, ...pairs: (number | string)[]): Promise<number>;
-  seatguardClose(free: string, held: string, meta: string, gen: string, now: number): Promise<number>;
-  seatguardDrop(free: string, held: string, meta: string, closedTtlMs: number): Promise<number>;
+  seatguardCancelTake(free: string, reserved: string, meta: string, record: string, ttlMs: number): Promise<number>;
+  seatguardRelease(free: string, reserved: string, meta: string, ...seats: number[]): Promise<number>;
+  seatguardReturnCancelled(free: string, reserved: string, meta: string, gen: string, ...seats: number[]): Promise<number>;
+  seatguardSettle(free: string, reserved: string, meta: string, now: number, ...pairs: (number | string)[]): Promise<number>;
+  seatguardClose(free: string, reserved: string, meta: string, gen: string, now: number): Promise<number>;
+  seatguardDrop(free: string, reserved: string, meta: string, closedTtlMs: number): Promise<number>;
   seatguardSwapIn(
     free: string,
-    held: string,
+    reserved: string,
     meta: string,
     gen: string,
     staging: string,
@@ -143,11 +151,11 @@ export class SeatPool implements OnModuleInit {
     defineLuaCommands<keyof InventoryCommands>(this.redis, {
       seatguardTake: [4, TAKE_SEATS],
       seatguardTakeBatch: [4, TAKE_SEATS_FOR_BATCH],
-      seatguardMove: [4, MOVE_SEATS_TO_HELD],
+      seatguardMove: [4, MOVE_SEATS_TO_RESERVED],
       seatguardCancelTake: [4, CANCEL_TAKE],
-      seatguardRelease: [3, RELEASE_HELD_SEATS],
+      seatguardRelease: [3, RELEASE_RESERVED_SEATS],
       seatguardReturnCancelled: [4, RETURN_CANCELLED_SEATS],
-      seatguardSettle: [3, SETTLE_EXPIRED_HOLDS],
+      seatguardSettle: [3, SETTLE_EXPIRED_RESERVATIONS],
       seatguardSwapIn: [5, SWAP_IN_REBUILT_POOL],
       seatguardClose: [4, CLOSE_INVENTORY],
       seatguardDrop: [3, DROP_INVENTORY],
@@ -160,12 +168,12 @@ export class SeatPool implements OnModuleInit {
   }
 
   /** Checks and takes the lowest free seats in one server-side step (Lua). */
-  async take(eventId: number, quantity: number, holdUntil: number): Promise<TakeOutcome | Conflict> {
+  async take(eventId: number, quantity: number, reservedUntil: number): Promise<TakeOutcome | Conflict> {
     const k = seatKeys(eventId);
     this.metrics.luaCalls.inc({ script: 'take' });
-    const record = this.takeRecord(eventId, holdUntil);
+    const record = this.takeRecord(eventId, reservedUntil);
     const [status, available, ...seats] = await this.settledIfUnanswered(eventId, quantity, record, () =>
-      this.commands.seatguardTake(k.free, k.held, k.meta, record.key, quantity, holdUntil, record.ttlMs),
+      this.commands.seatguardTake(k.free, k.reserved, k.meta, record.key, quantity, reservedUntil, record.ttlMs),
     );
     // Only a reply nobody waits for any more can say this: its take was cancelled before it ran.
     if (status === -4) return { kind: 'conflict', reason: 'take cancelled before it ran' };
@@ -177,13 +185,13 @@ export class SeatPool implements OnModuleInit {
   }
 
   /** Group commit: every booking of a batch takes its seats in one Lua call, each all or nothing. */
-  async takeBatch(eventId: number, quantities: number[], holdUntil: number): Promise<BatchTake> {
+  async takeBatch(eventId: number, quantities: number[], reservedUntil: number): Promise<BatchTake> {
     const k = seatKeys(eventId);
     this.metrics.luaCalls.inc({ script: 'take-batch' });
-    const record = this.takeRecord(eventId, holdUntil);
+    const record = this.takeRecord(eventId, reservedUntil);
     const wanted = quantities.reduce((a, b) => a + b, 0);
     const reply = await this.settledIfUnanswered(eventId, wanted, record, () =>
-      this.commands.seatguardTakeBatch(k.free, k.held, k.meta, record.key, holdUntil, record.ttlMs, ...quantities),
+      this.commands.seatguardTakeBatch(k.free, k.reserved, k.meta, record.key, reservedUntil, record.ttlMs, ...quantities),
     );
     if (reply[0] === -4) return { kind: 'conflict', reason: 'take cancelled before it ran' };
     if (reply[0] === -1) return { kind: 'missing' };
@@ -236,9 +244,9 @@ export class SeatPool implements OnModuleInit {
    * WATCH, read, MULTI/EXEC on `connection`, which must be this attempt's own
    * (WATCH state belongs to a connection). A nil EXEC is a conflict.
    */
-  async takeWatched(connection: Redis, eventId: number, quantity: number, holdUntil: number): Promise<TakeOutcome | Conflict> {
+  async takeWatched(connection: Redis, eventId: number, quantity: number, reservedUntil: number): Promise<TakeOutcome | Conflict> {
     const k = seatKeys(eventId);
-    const record = this.takeRecord(eventId, holdUntil);
+    const record = this.takeRecord(eventId, reservedUntil);
     await connection.watch(k.free, k.meta, record.key);
     const { exists, closed, available, lowest } = await this.peek(eventId, quantity, connection);
     if (closed) {
@@ -249,22 +257,22 @@ export class SeatPool implements OnModuleInit {
       await connection.unwatch();
       return exists ? { kind: 'sold-out', available } : { kind: 'missing' };
     }
-    const committed = await this.execWatchedTake(connection, eventId, lowest, holdUntil, record);
+    const committed = await this.execWatchedTake(connection, eventId, lowest, reservedUntil, record);
     if (committed === null) return { kind: 'conflict', reason: 'pool changed between WATCH and EXEC' };
     this.memo.record(eventId, available - quantity);
     return { kind: 'taken', seats: lowest };
   }
 
   /**
-   * Moves exactly these seats from free to held, or nothing if any of them is
+   * Moves exactly these seats from free to reserved, or nothing if any of them is
    * no longer free: the pessimistic strategy's fence if its lock was lost.
    */
-  async moveToHeld(eventId: number, seats: number[], holdUntil: number, availableBefore: number): Promise<TakeOutcome | Conflict> {
+  async moveToReserved(eventId: number, seats: number[], reservedUntil: number, availableBefore: number): Promise<TakeOutcome | Conflict> {
     const k = seatKeys(eventId);
     this.metrics.luaCalls.inc({ script: 'move' });
-    const record = this.takeRecord(eventId, holdUntil);
+    const record = this.takeRecord(eventId, reservedUntil);
     const moved = await this.settledIfUnanswered(eventId, seats.length, record, () =>
-      this.commands.seatguardMove(k.free, k.held, k.meta, record.key, holdUntil, record.ttlMs, ...seats),
+      this.commands.seatguardMove(k.free, k.reserved, k.meta, record.key, reservedUntil, record.ttlMs, ...seats),
     );
     if (moved === -4) return { kind: 'conflict', reason: 'take cancelled before it ran' };
     if (moved === -1) return { kind: 'missing' };
@@ -276,13 +284,13 @@ export class SeatPool implements OnModuleInit {
 
   /**
    * The watched transaction of an optimistic take (WATCH on `connection`, including `record.key`, already sent):
-   * moves `seats` from free to held and writes the take record; null if the pool (or the record: a cancel) changed.
+   * moves `seats` from free to reserved and writes the take record; null if the pool (or the record: a cancel) changed.
    */
   async execWatchedTake(
     connection: Redis,
     eventId: number,
     seats: number[],
-    holdUntil: number,
+    reservedUntil: number,
     record: TakeRecord,
   ): Promise<[Error | null, unknown][] | null> {
     const k = seatKeys(eventId);
@@ -290,17 +298,17 @@ export class SeatPool implements OnModuleInit {
       connection
         .multi()
         .zrem(k.free, ...seats)
-        .zadd(k.held, ...seats.flatMap((seat) => [holdUntil, seat]))
+        .zadd(k.reserved, ...seats.flatMap((seat) => [reservedUntil, seat]))
         .set(record.key, seats.join(','), 'PX', record.ttlMs)
         .exec(),
     );
   }
 
   /** A fresh take record for one attempt (its key carries the event's hash tag). */
-  takeRecord(eventId: number, holdUntil: number): TakeRecord {
+  takeRecord(eventId: number, reservedUntil: number): TakeRecord {
     return {
       key: seatKeys(eventId).take(randomBytes(8).toString('hex')),
-      ttlMs: Math.max(holdUntil - Date.now(), 0) + TAKE_RECORD_MARGIN_MS,
+      ttlMs: Math.max(reservedUntil - Date.now(), 0) + TAKE_RECORD_MARGIN_MS,
     };
   }
 
@@ -316,7 +324,7 @@ export class SeatPool implements OnModuleInit {
   async cancelTake(eventId: number, record: TakeRecord): Promise<number> {
     const k = seatKeys(eventId);
     this.metrics.luaCalls.inc({ script: 'cancel-take' });
-    const returned = await this.commands.seatguardCancelTake(k.free, k.held, k.meta, record.key, record.ttlMs);
+    const returned = await this.commands.seatguardCancelTake(k.free, k.reserved, k.meta, record.key, record.ttlMs);
     this.memo.forget(eventId);
     this.metrics.seatsReturned.inc({ reason: 'lost-take' }, returned);
     return returned;
@@ -344,11 +352,11 @@ export class SeatPool implements OnModuleInit {
   }
 
   /** Compensation: seats of a booking that failed go back (only those still held). */
-  async releaseHeld(eventId: number, seats: number[]): Promise<number> {
+  async releaseReserved(eventId: number, seats: number[]): Promise<number> {
     if (seats.length === 0) return 0;
     const k = seatKeys(eventId);
     this.metrics.luaCalls.inc({ script: 'release' });
-    const returned = await this.commands.seatguardRelease(k.free, k.held, k.meta, ...seats);
+    const returned = await this.commands.seatguardRelease(k.free, k.reserved, k.meta, ...seats);
     this.memo.forget(eventId);
     this.metrics.seatsReturned.inc({ reason: 'compensation' }, returned);
     return returned;
@@ -357,13 +365,13 @@ export class SeatPool implements OnModuleInit {
   async returnCancelled(eventId: number, seats: number[]): Promise<void> {
     const k = seatKeys(eventId);
     this.metrics.luaCalls.inc({ script: 'return-cancelled' });
-    const returned = await this.commands.seatguardReturnCancelled(k.free, k.held, k.meta, k.generation, ...seats);
+    const returned = await this.commands.seatguardReturnCancelled(k.free, k.reserved, k.meta, k.generation, ...seats);
     this.memo.forget(eventId);
     this.metrics.seatsReturned.inc({ reason: 'cancellation' }, returned);
   }
 
-  async expiredHolds(eventId: number, now: number, limit: number): Promise<number[]> {
-    const members = await this.redis.zrangebyscore(seatKeys(eventId).held, '-inf', now, 'LIMIT', 0, limit);
+  async expiredReservations(eventId: number, now: number, limit: number): Promise<number[]> {
+    const members = await this.redis.zrangebyscore(seatKeys(eventId).reserved, '-inf', now, 'LIMIT', 0, limit);
     return members.map(Number);
   }
 
@@ -371,15 +379,16 @@ export class SeatPool implements OnModuleInit {
     const k = seatKeys(eventId);
     const pairs = seats.flatMap((s) => [s, ticketed.has(s) ? '1' : '0']);
     this.metrics.luaCalls.inc({ script: 'settle' });
-    const returned = await this.commands.seatguardSettle(k.free, k.held, k.meta, now, ...pairs);
+    const returned = await this.commands.seatguardSettle(k.free, k.reserved, k.meta, now, ...pairs);
     this.memo.forget(eventId);
+    // The label value predates the name "reservation"; kept so dashboards and recorded series stay continuous.
     this.metrics.seatsReturned.inc({ reason: 'expired-hold' }, returned);
     return returned;
   }
 
   /**
    * Shares "these seats are in limbo" with every instance, until `until` (ms)
-   * at the latest (by then their Redis claim has expired and the hold sweeper
+   * at the latest (by then their Redis claim has expired and the reservation sweeper
    * settles them), so that no instance says SOLD_OUT about them.
    */
   async markInLimbo(eventId: number, id: string, seats: number, until: number): Promise<void> {
@@ -438,7 +447,7 @@ export class SeatPool implements OnModuleInit {
       this.metrics.luaCalls.inc({ script: 'rebuild' });
       const free = await this.commands.seatguardSwapIn(
         k.free,
-        k.held,
+        k.reserved,
         k.meta,
         k.generation,
         staging,
@@ -491,7 +500,7 @@ export class SeatPool implements OnModuleInit {
     const k = seatKeys(eventId);
     await this.redis.srem(KNOWN_INVENTORIES_KEY, String(eventId));
     this.metrics.luaCalls.inc({ script: 'drop' });
-    await this.commands.seatguardDrop(k.free, k.held, k.meta, CLOSED_MARKER_TTL_MS);
+    await this.commands.seatguardDrop(k.free, k.reserved, k.meta, CLOSED_MARKER_TTL_MS);
     this.memo.forget(eventId);
   }
 
@@ -499,7 +508,7 @@ export class SeatPool implements OnModuleInit {
   async close(eventId: number): Promise<void> {
     const k = seatKeys(eventId);
     this.metrics.luaCalls.inc({ script: 'close' });
-    await this.commands.seatguardClose(k.free, k.held, k.meta, k.generation, Date.now());
+    await this.commands.seatguardClose(k.free, k.reserved, k.meta, k.generation, Date.now());
     this.memo.forget(eventId);
   }
 

@@ -84,8 +84,8 @@ export const bookingConfig = registerAs('booking', () => {
     maxTicketsPerBooking: env.MAX_TICKETS_PER_BOOKING,
     lockTtlMs: env.LOCK_TTL_MS,
     lockExtendThresholdMs: env.LOCK_EXTEND_THRESHOLD_MS,
-    holdTtlMs: env.HOLD_TTL_MS,
-    holdSweepIntervalMs: env.HOLD_SWEEP_INTERVAL_MS,
+    reservationTtlMs: env.RESERVATION_TTL_MS,
+    sweepIntervalMs: env.SWEEP_INTERVAL_MS,
     checkoutHoldTtlMs: env.CHECKOUT_HOLD_TTL_MS,
     waitlistOfferTtlMs: env.WAITLIST_OFFER_TTL_MS,
     idempotencyTtlSeconds: env.IDEMPOTENCY_TTL_SECONDS,
@@ -100,7 +100,7 @@ export const bookingConfig = registerAs('booking', () => {
   };
 });
 
-/** The waiting room (issue 20, DESIGN §6). */
+/** The waiting room (issue 20, docs/design.md §6). */
 export const waitingRoomConfig = registerAs('waitingRoom', () => {
   const env = environment();
   return {
@@ -112,8 +112,24 @@ export const waitingRoomConfig = registerAs('waitingRoom', () => {
   };
 });
 
+/** Webhook delivery (issue 24, docs/webhooks.md). */
+export const webhookConfig = registerAs('webhooks', () => {
+  const env = environment();
+  return {
+    workerEnabled: env.WEBHOOK_WORKER_ENABLED,
+    pollIntervalMs: env.WEBHOOK_POLL_INTERVAL_MS,
+    maxAttempts: env.WEBHOOK_MAX_ATTEMPTS,
+    backoffBaseMs: env.WEBHOOK_BACKOFF_BASE_MS,
+    backoffMaxMs: env.WEBHOOK_BACKOFF_MAX_MS,
+    timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+    concurrency: env.WEBHOOK_CONCURRENCY,
+    retentionMs: env.WEBHOOK_RETENTION_HOURS * 3_600_000,
+  };
+});
+
 export type AppConfig = ReturnType<typeof appConfig>;
 export type RedisConfig = ReturnType<typeof redisConfig>;
 export type DatabaseConfig = ReturnType<typeof databaseConfig>;
 export type BookingConfig = ReturnType<typeof bookingConfig>;
 export type WaitingRoomConfig = ReturnType<typeof waitingRoomConfig>;
+export type WebhookConfig = ReturnType<typeof webhookConfig>;

@@ -126,7 +126,7 @@ export class BookingOutcomeUnknownError extends DomainError {
 /**
  * Not sold out: the seats a buyer would need are in limbo, taken by bookings
  * whose COMMIT answer MySQL lost and which are settled as soon as MySQL
- * answers again (DESIGN §1 invariant 7). A short "try again".
+ * answers again (docs/design.md §1.7). A short "try again".
  */
 export class SeatsInLimboError extends DomainError {
   readonly code = 'SEATS_IN_LIMBO';
@@ -208,6 +208,7 @@ export class HoldNotActiveError extends DomainError {
   }
 }
 
+/** Capacity cannot go below a seat number that is held or ticketed (thrown by the events repository, in the transaction that checks it). */
 export class CapacityBelowSoldError extends DomainError {
   readonly code = 'CAPACITY_BELOW_SOLD';
   readonly status = 409;
@@ -281,5 +282,30 @@ export class AdminKeyNotFoundError extends DomainError {
   readonly status = 404;
   constructor(id: number) {
     super(`admin key ${id} does not exist`);
+  }
+}
+
+export class WebhookEndpointNotFoundError extends DomainError {
+  readonly code = 'WEBHOOK_ENDPOINT_NOT_FOUND';
+  readonly status = 404;
+  constructor(id: number) {
+    super(`webhook endpoint ${id} does not exist`);
+  }
+}
+
+export class WebhookDeliveryNotFoundError extends DomainError {
+  readonly code = 'WEBHOOK_DELIVERY_NOT_FOUND';
+  readonly status = 404;
+  constructor(id: number) {
+    super(`webhook delivery ${id} does not exist`);
+  }
+}
+
+/** Only a dead letter is replayed: a pending one is on its way already, a delivered one arrived. */
+export class WebhookDeliveryNotReplayableError extends DomainError {
+  readonly code = 'WEBHOOK_DELIVERY_NOT_REPLAYABLE';
+  readonly status = 409;
+  constructor(id: number, status: string) {
+    super(`webhook delivery ${id} is ${status}: only a dead letter can be replayed`);
   }
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import Redis, { Command } from 'ioredis';
-import { MOVE_SEATS_TO_HELD, TAKE_SEATS, TAKE_SEATS_FOR_BATCH } from '../../../src/domain/inventory/inventory-scripts';
+import { MOVE_SEATS_TO_RESERVED, TAKE_SEATS, TAKE_SEATS_FOR_BATCH } from '../../../src/domain/inventory/inventory-scripts';
 import { seatKeys } from '../../../src/domain/inventory/seat-keys';
 import { tally } from '../../support/drill-sale';
 import { waitFor } from '../../support/purchase-loop';
@@ -27,7 +27,7 @@ import type { Answer } from '../../../tools/invariants/sale-invariants';
  *
  * Against the code before the fix, all 12 cases fail the same way: the lost
  * one heard 503 REDIS_UNAVAILABLE, then 3 sold and 3 heard SOLD_OUT, tickets
- * 4/5, the fifth seat held in Redis for nobody until its hold expires.
+ * 4/5, the fifth seat held in Redis for nobody until its reservation expires.
  */
 const TIMEOUT_MS = 300;
 const CAPACITY = 5;
@@ -42,7 +42,7 @@ end
 `;
 
 const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
-const TAKE_SCRIPTS = new Set([TAKE_SEATS, TAKE_SEATS_FOR_BATCH, MOVE_SEATS_TO_HELD].flatMap((lua) => [lua, sha1(lua)]));
+const TAKE_SCRIPTS = new Set([TAKE_SEATS, TAKE_SEATS_FOR_BATCH, MOVE_SEATS_TO_RESERVED].flatMap((lua) => [lua, sha1(lua)]));
 
 type Send = (this: Redis, command: Command, ...rest: unknown[]) => unknown;
 // eslint-disable-next-line @typescript-eslint/unbound-method -- put back as it was, and only ever called with .call(client)
@@ -114,8 +114,8 @@ describe('races and abuse: a take whose reply is lost never leaves seats held fo
     async (strategy, _path, busyTimeouts, batchMax) => {
       app = await startApp({
         REDIS_COMMAND_TIMEOUT_MS: String(TIMEOUT_MS),
-        // Long holds: nothing here may be rescued by a hold's expiry within the test.
-        HOLD_TTL_MS: '120000',
+        // Long reservations: nothing here may be rescued by a reservation's expiry within the test.
+        RESERVATION_TTL_MS: '120000',
         BOOKING_DEADLINE_MS: '5000',
         BOOKING_BATCH_MAX: batchMax,
         LOG_LEVEL: process.env.LIMBO_LOG ?? 'silent',
@@ -144,11 +144,11 @@ describe('races and abuse: a take whose reply is lost never leaves seats held fo
         }),
       );
       const tickets = await ticketsOf(event.id);
-      const held = await testRedis().zcard(seatKeys(event.id).held);
+      const reserved = await testRedis().zcard(seatKeys(event.id).reserved);
       const free = await testRedis().zcard(seatKeys(event.id).free);
       process.stdout.write(
         `[lost take reply] ${strategy}, batch max ${batchMax}, busy ${busyTimeouts} timeouts: the lost one heard ${answerOf(first)}; then ${JSON.stringify(tally(sale.map(answerOf)))}; ` +
-          `tickets ${tickets}/${CAPACITY}; Redis after: free ${free}, held ${held}\n`,
+          `tickets ${tickets}/${CAPACITY}; Redis after: free ${free}, reserved ${reserved}\n`,
       );
       expect({
         first: first.status === 201 || first.status === 503,

@@ -7,6 +7,7 @@ import { seatKeys } from '../seat-keys';
 import { SeatPool } from '../seat-pool';
 import type { BatchSeatStep } from './batch-seat-step';
 import { BatchTake, shareOut, takenSeats } from './seat-shares';
+import type { StrategyName } from '../strategies/strategy-name';
 
 /**
  * optimistic: one WATCH/MULTI/EXEC for the batch, on a connection of its own:
@@ -15,7 +16,7 @@ import { BatchTake, shareOut, takenSeats } from './seat-shares';
  */
 @Injectable()
 export class OptimisticBatchStep implements BatchSeatStep {
-  readonly strategy = 'optimistic';
+  readonly strategy: StrategyName = 'optimistic';
 
   constructor(
     @Inject(REDIS_WATCH_POOL) private readonly connections: WatchConnections,
@@ -23,11 +24,11 @@ export class OptimisticBatchStep implements BatchSeatStep {
     private readonly metrics: SeatguardMetrics,
   ) {}
 
-  async take(eventId: number, quantities: number[], holdUntil: number): Promise<BatchTake> {
+  async take(eventId: number, quantities: number[], reservedUntil: number): Promise<BatchTake> {
     const k = seatKeys(eventId);
     try {
       const outcome = await this.connections.withConnection(k.free, async (connection): Promise<BatchTake> => {
-        const record = this.pool.takeRecord(eventId, holdUntil);
+        const record = this.pool.takeRecord(eventId, reservedUntil);
         await connection.watch(k.free, k.meta, record.key);
         const wanted = quantities.reduce((a, b) => a + b, 0);
         const { exists, closed, lowest } = await this.pool.peek(eventId, wanted, connection);
@@ -41,7 +42,7 @@ export class OptimisticBatchStep implements BatchSeatStep {
           await connection.unwatch();
           return exists ? { kind: 'taken', shares } : { kind: 'missing' };
         }
-        const committed = await this.pool.execWatchedTake(connection, eventId, seats, holdUntil, record);
+        const committed = await this.pool.execWatchedTake(connection, eventId, seats, reservedUntil, record);
         if (committed === null) return { kind: 'conflict', reason: 'pool changed between WATCH and EXEC' };
         return { kind: 'taken', shares };
       });
