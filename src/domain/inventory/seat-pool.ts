@@ -43,11 +43,12 @@ const CLOSED_MARKER_TTL_MS = 24 * 3600_000;
 const TAKE_RECORD_MARGIN_MS = 5_000;
 
 /**
- * Who settles a take whose reply was lost and whose cancel could not reach
- * Redis either: `cancel` is to be retried (it is idempotent) and, until it
- * succeeds or `until`, `seats` seats of the event count as in limbo (SeatsInLimbo).
+ * Who keeps a take whose reply was lost in limbo (SeatsInLimbo): until `cancel`
+ * (idempotent, retried) succeeds or `until`, `seats` seats of the event count
+ * as in limbo, so no buyer hears SOLD_OUT about them. The returned function
+ * ends that at once (the first cancel got through).
  */
-export type UnsettledTakeHandler = (eventId: number, seats: number, cancel: () => Promise<number>, until: number) => void;
+export type UnsettledTakeHandler = (eventId: number, seats: number, cancel: () => Promise<number>, until: number) => () => void;
 
 /** A take of this attempt: its record's key (`seat-keys.ts` take) and how long the record lives. */
 export interface TakeRecord {
@@ -334,19 +335,25 @@ export class SeatPool implements OnModuleInit {
    * Runs one write that takes seats. If its reply is lost (a timeout, a
    * dropped connection: Redis may have run it, or may still run it), the take
    * is cancelled before the error goes up, so "503, nothing was taken" is
-   * true; if the cancel cannot reach Redis either, the seats count as in
-   * limbo until a retried cancel settles them (never a silent SOLD_OUT).
+   * true. From the lost reply until a cancel gets through (retried if this
+   * one is lost too), the seats count as in limbo (never a silent SOLD_OUT).
    */
   private async settledIfUnanswered<T>(eventId: number, seats: number, record: TakeRecord, write: () => Promise<T>): Promise<T> {
     try {
       return await write();
     } catch (error) {
       if (answeredByRedis(error)) throw error;
-      try {
-        await this.cancelTake(eventId, record);
-      } catch {
-        this.unsettledTakes?.(eventId, seats, () => this.cancelTake(eventId, record), Date.now() + record.ttlMs);
-      }
+      const cancel = () => this.cancelTake(eventId, record);
+      // In limbo from now (not only once the cancel fails too): a buyer meanwhile hears SEATS_IN_LIMBO, not SOLD_OUT.
+      const settled = this.unsettledTakes?.(eventId, seats, cancel, Date.now() + record.ttlMs);
+      // Lost too: the entry in limbo retries it.
+      if (
+        await cancel().then(
+          () => true,
+          () => false,
+        )
+      )
+        settled?.();
       throw error;
     }
   }

@@ -24,9 +24,9 @@ interface InLimbo {
   /** MySQL said "not committed" but Redis was away when the seats were to go back. */
   releasePending: boolean;
   /**
-   * A take whose reply and cancel were both lost (SeatPool): which seats it
-   * took is unknown, so this entry is settled by retrying its idempotent
-   * cancel, and lapses at `until` (the take's record expired: the reservation
+   * A take whose reply was lost (SeatPool): which seats it took is unknown,
+   * so this entry is settled by its idempotent cancel (retried until it gets
+   * through), and lapses at `until` (the take's record expired: the reservation
    * sweeper has its seats, if any).
    */
   lostTake?: { cancel: () => Promise<number>; until: number };
@@ -76,9 +76,9 @@ export class SeatsInLimbo implements OnApplicationShutdown {
     );
   }
 
-  /** A take whose outcome is unknown (its reply and its cancel were lost): `seats` count as in limbo until `cancel` succeeds or `until`. */
-  addLostTake(eventId: number, seats: number, cancel: () => Promise<number>, until: number): void {
-    if (seats <= 0) return;
+  /** A take whose outcome is unknown (its reply was lost): `seats` count as in limbo until `cancel` succeeds or `until`; the answer ends it sooner. */
+  addLostTake(eventId: number, seats: number, cancel: () => Promise<number>, until: number): () => void {
+    if (seats <= 0) return () => undefined;
     const entry: InLimbo = {
       id: randomUUID(),
       eventId,
@@ -89,6 +89,7 @@ export class SeatsInLimbo implements OnApplicationShutdown {
       lostTake: { cancel, until },
     };
     this.enter(entry, until);
+    return () => this.remove(entry);
   }
 
   private enter(entry: InLimbo, until: number): void {
