@@ -26,6 +26,8 @@ export interface BuyerLog {
   triedWith?: string;
   /** Admissions it sent a booking with, of tickets it had before joining again (`rejoin`). */
   earlierAdmissions: string[];
+  /** How often it joined again (`rejoin`). */
+  rejoins: number;
 }
 
 export interface QueuedSaleOptions {
@@ -93,7 +95,7 @@ export class QueuedSale {
           if (t?.status === 201) ticket = t;
           else await sleep(100);
         }
-        this.buyers.push({ email, ticket, walkedAway: false, earlierAdmissions: [] });
+        this.buyers.push({ email, ticket, walkedAway: false, earlierAdmissions: [], rejoins: 0 });
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
@@ -104,6 +106,7 @@ export class QueuedSale {
     if (buyer.triedWith) buyer.earlierAdmissions.push(buyer.triedWith);
     buyer.triedWith = undefined;
     buyer.admittedAt = undefined;
+    buyer.rejoins++;
     for (;;) {
       const t = await client.join(this.options.eventId, buyer.email).catch(() => undefined);
       this.options.onStatus?.(t?.status ?? 0);
