@@ -131,7 +131,8 @@ describe('waiting room drill: Redis without persistence restarted mid-queue', ()
       WAITING_ROOM_TICK_MS: '100',
       WAITING_ROOM_ADMIT_RATE: '20',
       WAITING_ROOM_ADMIT_FLOOR: '20',
-      WAITING_ROOM_ADMISSION_TTL_MS: '5000',
+      // Long enough that every admission given before the restart is still within its time when replayed.
+      WAITING_ROOM_ADMISSION_TTL_MS: '120000',
     });
   });
   afterAll(async () => {
@@ -187,7 +188,7 @@ describe('waiting room drill: Redis without persistence restarted mid-queue', ()
     const before = [...usedBefore, ...sale.buyers.flatMap((b) => b.earlierAdmissions.map((token) => ({ email: b.email, token })))];
     const replays = await Promise.all(
       before.map(({ email, token }, i) =>
-        new QueueClient(urls[i % urls.length]).use(event.id, email, token, 'bookings', { 'idempotency-key': `replay-${i}` }),
+        new QueueClient(urls[i % urls.length]).use(event.id, email, token, 'bookings', { 'idempotency-key': `replay-after-restart-${i}` }),
       ),
     );
     process.stdout.write(
