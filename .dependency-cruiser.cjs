@@ -1,19 +1,26 @@
 // Layer rules for seatguard, checked by `npm run depcruise` (and by test/static-checks.spec.ts in
-// `npm test` / `npm run test:all`). Paths are relative to the repository root. Where the layout is
-// moving (issue 12: src/common/http -> src/http, inventory-keys/peek-pool -> seat-keys/seat-pool)
-// a rule names both the old and the new place, so it holds before and after the move.
+// `npm test` / `npm run test:all`, which also proves each rule can fail). Paths are relative to the
+// repository root, and the rules name places, not file names:
+//   src/main.ts, src/app/   start-up: picks the HTTP adapter, wires the modules, assembles the OpenAPI document
+//   src/domain/             the features (bookings, events, event admin, inventory, waiting list, waiting room)
+//   src/admin/              who may administer (auth) and what they changed (audit): used by domain and platform
+//   src/platform/           Redis, MySQL, config, HTTP edge, metrics, logging, health, ...: knows no feature
+//   src/shared/             the vocabulary every layer speaks (domain errors, pagination, the ETag tag)
+//   test/, bench/, tools/   tools/ holds what test/ and bench/ share (servers, invariant checker, queue client)
 
 /** The HTTP edge: exception filter, pipes, middleware, error bodies and their OpenAPI shapes. */
-const HTTP_EDGE = '^src/(common/)?http/';
+const HTTP_EDGE = '^src/platform/http/';
 /** Express itself, at run time or as types only. */
 const EXPRESS = '(^|/)node_modules/(@types/express|express|@nestjs/platform-express)/';
 /** Either HTTP stack (Express or Fastify), their middleware and plugins, at run time or as types only. */
 const HTTP_STACK =
   '(^|/)node_modules/(@types/express|express|@nestjs/platform-express|helmet|fastify|@fastify/[^/]+|@nestjs/platform-fastify)/';
 /** The bootstrap files that choose and set up the HTTP adapter (HTTP_ADAPTER); nothing else knows which runs. */
-const HTTP_BOOTSTRAP = '^src/(http-adapter|setup-express|setup-fastify)\\.ts$';
+const HTTP_BOOTSTRAP = '^src/app/(http-adapter|setup-express|setup-fastify)\\.ts$';
 /** The Redis seat layout and the raw Redis seat access: inventory's own business. */
-const SEAT_INTERNALS = '^src/inventory/(seat-keys|seat-pool|inventory-keys|peek-pool)\\.ts$';
+const SEAT_INTERNALS = '^src/domain/inventory/(seat-keys|seat-pool)\\.ts$';
+/** Inside a feature folder, the files that are its HTTP edge: controllers and their interceptors. */
+const FEATURE_EDGE = '\\.(controller|interceptor)\\.ts$';
 
 const { join } = require('node:path');
 
@@ -38,32 +45,62 @@ module.exports = {
       name: 'seat-internals-only-in-inventory',
       severity: 'error',
       comment:
-        'Only src/inventory/ knows how seats are laid out in Redis and touches them directly; everybody else ' +
+        'Only src/domain/inventory/ knows how seats are laid out in Redis and touches them directly; everybody else ' +
         'goes through the inventory port. The test harness and the bench may look underneath.',
-      from: { path: '^src/', pathNot: '^src/inventory/' },
+      from: { path: '^src/', pathNot: '^src/domain/inventory/' },
       to: { path: SEAT_INTERNALS },
     },
     {
       name: 'inventory-below-bookings-and-events',
       severity: 'error',
-      comment: 'Inventory is the lower layer: bookings and events use it, never the other way round.',
-      from: { path: '^src/inventory/' },
-      to: { path: '^src/(bookings|events)/' },
+      comment: 'Inventory is the lower layer: the other features use it, never the other way round.',
+      from: { path: '^src/domain/inventory/' },
+      to: { path: '^src/domain/(bookings|events|event-admin|waitlist|waiting-room)/' },
     },
     {
       name: 'no-http-below-the-edge',
       severity: 'error',
       comment:
-        'Services, inventory and persistence return domain results; status codes, error bodies, pipes, ' +
-        'express and the platform adapter belong to controllers and the HTTP edge.',
-      from: { path: ['\\.service\\.ts$', '^src/inventory/', '^src/(bookings|events)/persistence/'] },
+        'Domain, admin and shared code return domain results; status codes, error bodies, pipes, express and the ' +
+        "platform adapter belong to the HTTP edge (src/platform/http/) and to a feature's controllers and interceptors.",
+      from: { path: '^src/(domain|admin|shared)/', pathNot: FEATURE_EDGE },
       to: { path: [HTTP_EDGE, EXPRESS] },
+    },
+    {
+      name: 'platform-knows-no-feature',
+      severity: 'error',
+      comment: 'The platform (Redis, MySQL, config, HTTP, metrics, ...) serves the features and never imports one, nor start-up.',
+      from: { path: '^src/platform/' },
+      to: { path: '^src/(domain|app)/' },
+    },
+    {
+      name: 'shared-at-the-bottom',
+      severity: 'error',
+      comment: 'src/shared/ is the vocabulary every layer speaks, so it imports none of them (its specs may).',
+      from: { path: '^src/shared/', pathNot: '\\.spec\\.ts$' },
+      to: { path: '^src/(domain|admin|platform|app)/' },
+    },
+    {
+      name: 'only-start-up-imports-app',
+      severity: 'error',
+      comment: 'src/app/ wires everything together; only src/main.ts and src/app/ itself import it.',
+      from: { path: '^src/', pathNot: ['^src/app/', '^src/main\\.ts$'] },
+      to: { path: '^src/app/' },
+    },
+    {
+      name: 'bench-and-tools-not-to-test',
+      severity: 'error',
+      comment:
+        'The bench and the shared tools (servers, invariant checker, queue client) stand on their own: what both ' +
+        'test/ and bench/ need lives in tools/, never in test/.',
+      from: { path: '^(bench|tools)/' },
+      to: { path: '^test/' },
     },
     {
       name: 'http-stack-only-in-bootstrap',
       severity: 'error',
       comment:
-        'Only src/http-adapter.ts and the setup-express/setup-fastify files beside it import express, fastify, their ' +
+        'Only src/app/http-adapter.ts and the setup-express/setup-fastify files beside it import express, fastify, their ' +
         'platform adapters or plugins; everything else (the exception filter, middleware, the test harness) speaks to ' +
         "Nest's INestApplication and HttpAdapterHost, so it runs the same on either adapter.",
       from: { path: ['^src/', '^test/support/'], pathNot: [HTTP_BOOTSTRAP, '\\.spec\\.ts$'] },
@@ -72,8 +109,8 @@ module.exports = {
     {
       name: 'typeorm-only-in-database',
       severity: 'error',
-      comment: 'TypeORM is one adapter: only src/database/ (and the migrations) may import it.',
-      from: { path: '^src/', pathNot: '^src/database/' },
+      comment: 'TypeORM is one adapter: only src/platform/database/ (and the migrations) may import it.',
+      from: { path: '^src/', pathNot: '^src/platform/database/' },
       to: { path: '(^|/)node_modules/typeorm/' },
     },
     {
@@ -83,7 +120,7 @@ module.exports = {
       from: {
         orphan: true,
         path: '^src/',
-        pathNot: ['\\.d\\.ts$', '\\.spec\\.ts$', '^src/main\\.ts$', '^src/database/data-source\\.ts$'],
+        pathNot: ['\\.d\\.ts$', '\\.spec\\.ts$', '^src/main\\.ts$', '^src/platform/database/data-source\\.ts$'],
       },
       to: {},
     },

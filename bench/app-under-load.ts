@@ -7,8 +7,8 @@ import type Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { Pool, RowDataPacket } from 'mysql2/promise';
 import { join } from 'node:path';
-import { readSaleState } from '../test/support/invariants/read-sale-state';
-import { Answer, saleViolations } from '../test/support/invariants/sale-invariants';
+import { readSaleState } from '../tools/invariants/read-sale-state';
+import { Answer, saleViolations } from '../tools/invariants/sale-invariants';
 import { freePort, ManagedProcess, startProcess, waitUntilReady } from '../tools/process-control';
 
 export const DIST = join(__dirname, '..');

@@ -11,7 +11,7 @@
  */
 import Redis from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { QueuedSale } from '../test/support/waiting-room/queued-sale';
+import { QueuedSale } from '../tools/waiting-room/queued-sale';
 import { adminHeaders, benchEnvironment, PRODUCTION_SETTINGS, startServer } from './app-under-load';
 
 const BUYERS = Number(process.env.OPENING_BUYERS ?? 3000);

@@ -11,7 +11,7 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Answer } from '../test/support/invariants/sale-invariants';
+import { Answer } from '../tools/invariants/sale-invariants';
 import { RssSampler } from '../tools/process-control';
 import { adminHeaders, benchEnvironment, checkEvents, createEvent, DIST, PRODUCTION_SETTINGS, Server, startServer } from './app-under-load';
 import { summarizeProfile } from './cpu-profile-summary';

@@ -3,7 +3,7 @@
  * admin who keeps moving events between strategies. Every answer is tallied;
  * anything but the answers the contract promises for a healthy server is an error.
  */
-import type { Answer } from '../test/support/invariants/sale-invariants';
+import type { Answer } from '../tools/invariants/sale-invariants';
 import { adminHeaders } from './app-under-load';
 
 export interface SoakEvent {

@@ -11,7 +11,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * cover `insert_booking` and any procedure added later, unchanged.
  *
  * The refusal is SQLSTATE 45000 with the message `event cancelled`
- * (src/bookings/persistence/cancelled-event-refusal.ts recognises it).
+ * (src/domain/bookings/persistence/cancelled-event-refusal.ts recognises it).
  */
 export class CancelIsFinal1764510000000 implements MigrationInterface {
   name = 'CancelIsFinal1764510000000';

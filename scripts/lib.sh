@@ -37,7 +37,7 @@ ensure_load_balancer() {
   command -v haproxy >/dev/null || [[ -x /usr/sbin/haproxy ]] || { log "installing haproxy (Debian package)"; apt_install haproxy; }
 }
 
-# The waiting page's browser test (test/waiting-page.e2e-spec.ts): Debian's headless Chromium, driven
+# The waiting page's browser test (test/api/waiting-page.e2e-spec.ts): Debian's headless Chromium, driven
 # over the DevTools protocol by playwright-core (an npm dev dependency; it downloads no browser).
 ensure_browser() {
   [[ -x /usr/bin/chromium ]] || { log "installing chromium (Debian package)"; apt_install chromium chromium-driver; }

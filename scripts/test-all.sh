@@ -30,21 +30,21 @@ log "e2e tests (real MySQL and Redis)"
 HTTP_ADAPTER=express npx jest -c test/jest-e2e.json --ci --runInBand --json --outputFile="$RESULTS/e2e.json" || status=1
 # The suites that speak HTTP to the app, once more on the opt-in adapter: same assertions, same answers.
 HTTP_SUITES=(
-  test/events.e2e-spec.ts
-  test/bookings-concurrency.e2e-spec.ts
-  test/bad-input-and-abuse.e2e-spec.ts
-  test/health-and-docs.e2e-spec.ts
-  test/booking-ownership.e2e-spec.ts
-  test/checkout.e2e-spec.ts
-  test/http-metrics.e2e-spec.ts
-  test/races-and-abuse/limbo.e2e-spec.ts
-  test/races-and-abuse/cancel-and-waitlist.e2e-spec.ts
-  test/request-tracing.e2e-spec.ts
-  test/admin-keys.e2e-spec.ts
-  test/tracing.e2e-spec.ts
-  test/races-and-abuse/capacity-and-housekeeping.e2e-spec.ts
-  test/waiting-room.e2e-spec.ts
-  test/waiting-page.e2e-spec.ts
+  test/api/events.e2e-spec.ts
+  test/proofs/bookings-concurrency.e2e-spec.ts
+  test/api/bad-input-and-abuse.e2e-spec.ts
+  test/api/health-and-docs.e2e-spec.ts
+  test/api/booking-ownership.e2e-spec.ts
+  test/api/checkout.e2e-spec.ts
+  test/api/http-metrics.e2e-spec.ts
+  test/proofs/races-and-abuse/limbo.e2e-spec.ts
+  test/proofs/races-and-abuse/cancel-and-waitlist.e2e-spec.ts
+  test/api/request-tracing.e2e-spec.ts
+  test/api/admin-keys.e2e-spec.ts
+  test/api/tracing.e2e-spec.ts
+  test/proofs/races-and-abuse/capacity-and-housekeeping.e2e-spec.ts
+  test/api/waiting-room.e2e-spec.ts
+  test/api/waiting-page.e2e-spec.ts
 )
 log "HTTP-facing e2e suites on Fastify (HTTP_ADAPTER=fastify)"
 HTTP_ADAPTER=fastify npx jest -c test/jest-e2e.json --ci --runInBand --json --outputFile="$RESULTS/e2e-fastify.json" "${HTTP_SUITES[@]}" || status=1
@@ -52,7 +52,7 @@ HTTP_ADAPTER=fastify npx jest -c test/jest-e2e.json --ci --runInBand --json --ou
 # The machine's Node, when it is another major line: the unit tier and the proofs that
 # run the production build as child processes (their process.execPath is this Node).
 if [[ "${MACHINE_NODE%%.*}" != "$(node --version | cut -d. -f1)" ]]; then
-  MACHINE_NODE_SUITES=(test/bookings-concurrency.e2e-spec.ts test/multi-instance.e2e-spec.ts)
+  MACHINE_NODE_SUITES=(test/proofs/bookings-concurrency.e2e-spec.ts test/proofs/multi-instance.e2e-spec.ts)
   log "unit tests and ${#MACHINE_NODE_SUITES[@]} proof suites on the machine's Node $MACHINE_NODE"
   PATH="$MACHINE_PATH" npx jest --ci --json --outputFile="$RESULTS/unit-node-machine.json" || status=1
   PATH="$MACHINE_PATH" HTTP_ADAPTER=express npx jest -c test/jest-e2e.json --ci --runInBand --json \

@@ -1,14 +1,14 @@
 /* eslint-disable @typescript-eslint/no-require-imports -- loaded after tracing starts, see below */
 import 'reflect-metadata';
-import { startTracingIfConfigured } from './tracing/tracing';
+import { startTracingIfConfigured } from './platform/tracing/tracing';
 
 async function bootstrap(): Promise<void> {
   // First, and the app's modules required only after it: tracing patches http, mysql2 and ioredis as they load.
   startTracingIfConfigured();
   const { NestFactory } = require('@nestjs/core') as typeof import('@nestjs/core');
-  const { AppModule } = require('./app.module') as typeof import('./app.module');
-  const { createHttpAdapter } = require('./http-adapter') as typeof import('./http-adapter');
-  const { serve } = require('./serve') as typeof import('./serve');
+  const { AppModule } = require('./app/app.module') as typeof import('./app/app.module');
+  const { createHttpAdapter } = require('./app/http-adapter') as typeof import('./app/http-adapter');
+  const { serve } = require('./app/serve') as typeof import('./app/serve');
   const app = await NestFactory.create(AppModule, createHttpAdapter(), {
     bufferLogs: true,
     bodyParser: false,
@@ -19,4 +19,4 @@ async function bootstrap(): Promise<void> {
   await serve(app);
 }
 
-void bootstrap().catch((error: unknown) => (require('./serve') as typeof import('./serve')).exitOnStartFailure(error));
+void bootstrap().catch((error: unknown) => (require('./app/serve') as typeof import('./app/serve')).exitOnStartFailure(error));

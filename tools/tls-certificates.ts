@@ -19,7 +19,7 @@ export interface TestCertificates {
   remove(): Promise<void>;
 }
 
-/** Made with openssl for the TLS drills (test/tls.e2e-spec.ts); valid for two days, never written outside a temp dir. */
+/** Made with openssl for the TLS drills (test/deploy/tls.e2e-spec.ts); valid for two days, never written outside a temp dir. */
 export async function makeTestCertificates(): Promise<TestCertificates> {
   const dir = await mkdtemp(join(tmpdir(), 'seatguard-tls-'));
   const file = (name: string) => join(dir, name);

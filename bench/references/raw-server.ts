@@ -3,8 +3,8 @@
  * one Lua call (the atomic strategy's own script) and the booking insert.
  */
 import Redis from 'ioredis';
-import { seatKeys } from '../../src/inventory/seat-keys';
-import { TAKE_SEATS } from '../../src/inventory/inventory-scripts';
+import { seatKeys } from '../../src/domain/inventory/seat-keys';
+import { TAKE_SEATS } from '../../src/domain/inventory/inventory-scripts';
 import { callInsertBooking, created, listen, mysqlPool, serveBookings } from './reference-server';
 
 type TakeSeats = (free: string, held: string, meta: string, n: number, holdUntil: number) => Promise<number[]>;

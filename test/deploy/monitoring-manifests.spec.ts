@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { SeatguardMetrics } from '../../src/metrics/seatguard-metrics';
+import { SeatguardMetrics } from '../../src/platform/metrics/seatguard-metrics';
 import { KubernetesObject, renderKustomization } from './kustomize';
 import { monitoringSchemaErrors } from './prometheus-operator-schema';
 

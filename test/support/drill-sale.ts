@@ -1,11 +1,11 @@
 /**
- * The sale every fault drill runs (test/drills.e2e-spec.ts, test/cluster-failover.e2e-spec.ts):
+ * The sale every fault drill runs (test/drills/drills.e2e-spec.ts, test/drills/cluster-failover.e2e-spec.ts):
  * an event on sale with buyers at work, finished and checked against DESIGN §1, and the
  * tallies a drill reports its answers with.
  */
 import Redis from 'ioredis';
-import { FreePoolReader, readSaleState } from './invariants/read-sale-state';
-import { saleViolations } from './invariants/sale-invariants';
+import { FreePoolReader, readSaleState } from '../../tools/invariants/read-sale-state';
+import { saleViolations } from '../../tools/invariants/sale-invariants';
 import { Attempt, PurchaseLoop, waitFor } from './purchase-loop';
 import { createEvent } from './sale';
 import { rows } from './test-db';

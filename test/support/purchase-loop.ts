@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Answer } from './invariants/sale-invariants';
+import type { Answer } from '../../tools/invariants/sale-invariants';
 import { json } from './sale';
 
 /** What one attempt of a purchase got back. `status` 0 means no answer at all (connection refused or reset). */

@@ -1,6 +1,6 @@
 import { ADMIN_TOKEN } from '../setup/test-settings';
-import { readSaleState } from './invariants/read-sale-state';
-import { Answer, saleViolations } from './invariants/sale-invariants';
+import { readSaleState } from '../../tools/invariants/read-sale-state';
+import { Answer, saleViolations } from '../../tools/invariants/sale-invariants';
 import { rows } from './test-db';
 import { testRedis } from './test-redis';
 

@@ -1,10 +1,10 @@
 import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { AddressInfo } from 'node:net';
-import { AppModule } from '../../src/app.module';
-import { resetEnvironmentCache } from '../../src/config/configuration';
-import { createHttpAdapter } from '../../src/http-adapter';
-import { setupApp } from '../../src/setup-app';
+import { AppModule } from '../../src/app/app.module';
+import { resetEnvironmentCache } from '../../src/platform/config/configuration';
+import { createHttpAdapter } from '../../src/app/http-adapter';
+import { setupApp } from '../../src/app/setup-app';
 import { testEnvironment } from '../setup/test-settings';
 import { createAppWithTestControls } from './controls/test-controls';
 

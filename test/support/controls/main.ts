@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { exitOnStartFailure, serve } from '../../../src/serve';
+import { exitOnStartFailure, serve } from '../../../src/app/serve';
 import { createAppWithTestControls } from './test-controls';
 
 /** The production bootstrap with the test harness's controls: for child processes that need the control group. */

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { SqlTransaction } from '../../../src/database/bounded-sql';
-import { MysqlBookingsRepository } from '../../../src/bookings/persistence/bookings.repository.mysql';
-import { CustomerLimitExceededError, NewBooking } from '../../../src/bookings/persistence/bookings.repository';
+import type { SqlTransaction } from '../../../src/platform/database/bounded-sql';
+import { MysqlBookingsRepository } from '../../../src/domain/bookings/persistence/bookings.repository.mysql';
+import { CustomerLimitExceededError, NewBooking } from '../../../src/domain/bookings/persistence/bookings.repository';
 
 /**
  * For the `unsafe` control group only (every other strategy gets the

@@ -1,6 +1,6 @@
-import type { Deadline } from '../../../src/concurrency/deadline';
-import { PessimisticStrategy } from '../../../src/inventory/strategies/pessimistic.strategy';
-import type { SeatRequest } from '../../../src/inventory/strategies/seat-strategy';
+import type { Deadline } from '../../../src/platform/concurrency/deadline';
+import { PessimisticStrategy } from '../../../src/domain/inventory/strategies/pessimistic.strategy';
+import type { SeatRequest } from '../../../src/domain/inventory/strategies/seat-strategy';
 
 /**
  * TEST_CRITICAL_SECTION_DELAY_MS: a blocking stall, like a long GC pause, on

@@ -1,8 +1,8 @@
 import type Redis from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { SeatPool } from '../../../src/inventory/seat-pool';
-import { seatKeys } from '../../../src/inventory/seat-keys';
-import type { AttemptOutcome, SeatRequest, SeatStrategy } from '../../../src/inventory/strategies/seat-strategy';
+import type { SeatPool } from '../../../src/domain/inventory/seat-pool';
+import { seatKeys } from '../../../src/domain/inventory/seat-keys';
+import type { AttemptOutcome, SeatRequest, SeatStrategy } from '../../../src/domain/inventory/strategies/seat-strategy';
 
 /**
  * Read, then write, with nothing in between to stop a concurrent booking: the

@@ -1,0 +1,388 @@
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { randomBytes } from 'node:crypto';
+import { SeatguardMetrics } from '../../platform/metrics/seatguard-metrics';
+import { REDIS_CLIENT } from '../../platform/redis/redis.tokens';
+import { AvailabilityMemo } from './availability-memo';
+import {
+  CLOSE_INVENTORY,
+  DROP_INVENTORY,
+  MOVE_SEATS_TO_HELD,
+  RELEASE_HELD_SEATS,
+  RETURN_CANCELLED_SEATS,
+  SETTLE_EXPIRED_HOLDS,
+  SWAP_IN_REBUILT_POOL,
+  TAKE_SEATS,
+  TAKE_SEATS_FOR_BATCH,
+} from './inventory-scripts';
+import type { BatchTake, SeatShare } from './batching/seat-shares';
+import { KNOWN_INVENTORIES_KEY, seatKeys } from './seat-keys';
+import { defineLuaCommands } from '../../platform/redis/lua-commands';
+
+/**
+ * Seats written per command while rebuilding a pool: Redis serves other
+ * clients between two chunks, so a rebuild of a large event never holds it
+ * for longer than one chunk's ZADD (well under a millisecond).
+ */
+export const REBUILD_CHUNK_SEATS = 1000;
+/**
+ * Chunks sent per round trip (pipelined, still one command each): a rebuild
+ * of a million seats costs 125 round trips, not 1,000.
+ */
+const CHUNKS_PER_ROUND_TRIP = 8;
+/** A staging key left behind by a crashed rebuild disappears by itself. */
+const STAGING_TTL_MS = 10 * 60_000;
+/** How long a dropped, cancelled event's pool still answers "closed" without a MySQL read. */
+const CLOSED_MARKER_TTL_MS = 24 * 3600_000;
+
+export type TakeOutcome =
+  | { kind: 'taken'; seats: number[] }
+  | { kind: 'sold-out'; available: number }
+  | { kind: 'missing' }
+  /** The event was cancelled: its pool is closed for good. */
+  | { kind: 'closed' };
+
+/** Another booking changed the pool first; nothing was taken. */
+export interface Conflict {
+  kind: 'conflict';
+  reason: string;
+}
+
+export interface PoolView {
+  exists: boolean;
+  /** Closed for good (the event was cancelled): nothing is free, nothing can be taken. */
+  closed: boolean;
+  available: number;
+  /** The `quantity` lowest free seats. */
+  lowest: number[];
+}
+
+/** The scripts as ioredis exposes them once defined. */
+interface InventoryCommands {
+  seatguardTake(free: string, held: string, meta: string, n: number, holdUntil: number): Promise<number[]>;
+  seatguardTakeBatch(free: string, held: string, meta: string, holdUntil: number, ...quantities: number[]): Promise<number[]>;
+  seatguardMove(free: string, held: string, meta: string, holdUntil: number, ...seats: number[]): Promise<number>;
+  seatguardRelease(free: string, held: string, meta: string, ...seats: number[]): Promise<number>;
+  seatguardReturnCancelled(free: string, held: string, meta: string, gen: string, ...seats: number[]): Promise<number>;
+  seatguardSettle(free: string, held: string, meta: string, now: number, ...pairs: (number | string)[]): Promise<number>;
+  seatguardClose(free: string, held: string, meta: string, gen: string, now: number): Promise<number>;
+  seatguardDrop(free: string, held: string, meta: string, closedTtlMs: number): Promise<number>;
+  seatguardSwapIn(
+    free: string,
+    held: string,
+    meta: string,
+    gen: string,
+    staging: string,
+    capacity: number,
+    snapshotAt: number,
+    expectedGen: string,
+  ): Promise<number>;
+}
+
+/**
+ * Every read and write of an event's seats in Redis, and the only code that
+ * knows their layout (`seat-keys.ts`) besides the Lua scripts it runs. It also
+ * keeps this process's sold-out memo in step: every reading of the pool size
+ * records it, every seat given back clears it (after Redis answered, so an
+ * older reading cannot land after the clear). No MySQL here.
+ */
+@Injectable()
+export class SeatPool implements OnModuleInit {
+  private readonly commands: InventoryCommands;
+  private readonly memo = new AvailabilityMemo();
+
+  constructor(
+    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    private readonly metrics: SeatguardMetrics,
+  ) {
+    this.commands = redis as unknown as InventoryCommands;
+  }
+
+  onModuleInit(): void {
+    defineLuaCommands<keyof InventoryCommands>(this.redis, {
+      seatguardTake: [3, TAKE_SEATS],
+      seatguardTakeBatch: [3, TAKE_SEATS_FOR_BATCH],
+      seatguardMove: [3, MOVE_SEATS_TO_HELD],
+      seatguardRelease: [3, RELEASE_HELD_SEATS],
+      seatguardReturnCancelled: [4, RETURN_CANCELLED_SEATS],
+      seatguardSettle: [3, SETTLE_EXPIRED_HOLDS],
+      seatguardSwapIn: [5, SWAP_IN_REBUILT_POOL],
+      seatguardClose: [4, CLOSE_INVENTORY],
+      seatguardDrop: [3, DROP_INVENTORY],
+    });
+  }
+
+  /** A recent local observation that `quantity` seats are not there (no round trip), or null. */
+  knownSoldOut(eventId: number, quantity: number): { kind: 'sold-out'; available: number } | null {
+    return this.memo.soldOut(eventId, quantity);
+  }
+
+  /** Checks and takes the lowest free seats in one server-side step (Lua). */
+  async take(eventId: number, quantity: number, holdUntil: number): Promise<TakeOutcome> {
+    const k = seatKeys(eventId);
+    this.metrics.luaCalls.inc({ script: 'take' });
+    const [status, available, ...seats] = await this.commands.seatguardTake(k.free, k.held, k.meta, quantity, holdUntil);
+    if (status === -1) return { kind: 'missing' };
+    if (status === -3) return { kind: 'closed' };
+    this.memo.record(eventId, available);
+    if (status === -2) return { kind: 'sold-out', available };
+    return { kind: 'taken', seats };
+  }
+
+  /** Group commit: every booking of a batch takes its seats in one Lua call, each all or nothing. */
+  async takeBatch(eventId: number, quantities: number[], holdUntil: number): Promise<BatchTake> {
+    const k = seatKeys(eventId);
+    this.metrics.luaCalls.inc({ script: 'take-batch' });
+    const reply = await this.commands.seatguardTakeBatch(k.free, k.held, k.meta, holdUntil, ...quantities);
+    if (reply[0] === -1) return { kind: 'missing' };
+    if (reply[0] === -3) return { kind: 'closed' };
+    this.memo.record(eventId, reply[0]);
+    const shares: SeatShare[] = [];
+    let at = 1;
+    for (let i = 0; i < quantities.length; i += 1) {
+      const n = reply[at];
+      if (n === -1) {
+        shares.push({ kind: 'sold-out', available: reply[at + 1] });
+        at += 2;
+      } else {
+        shares.push({ kind: 'taken', seats: reply.slice(at + 1, at + 1 + n) });
+        at += 1 + n;
+      }
+    }
+    return { kind: 'taken', shares };
+  }
+
+  /**
+   * One round trip: does the inventory exist, how many seats are free, which
+   * ones would be taken. `connection` is the one holding a WATCH, if any.
+   */
+  async peek(eventId: number, quantity: number, connection: Redis = this.redis): Promise<PoolView> {
+    const k = seatKeys(eventId);
+    const replies = (await connection
+      .pipeline()
+      .exists(k.meta)
+      .zcard(k.free)
+      .zrange(k.free, 0, String(quantity - 1))
+      .hexists(k.meta, 'closed')
+      .exec()) as [Error | null, unknown][];
+    // A pipeline reports a refused command inside its replies (on a cluster in failover:
+    // CLUSTERDOWN, MOVED...) instead of rejecting; it is the caller's error all the same.
+    const refused = replies.find(([error]) => error !== null)?.[0];
+    if (refused) throw refused;
+    const [[, exists], [, available], [, lowest], [, closed]] = replies as [
+      [null, number],
+      [null, number],
+      [null, string[]],
+      [null, number],
+    ];
+    // A closed pool is empty, but not sold out: never remembered as such (the answer is EVENT_CANCELLED).
+    if (exists === 1 && closed !== 1) this.memo.record(eventId, available);
+    return { exists: exists === 1, closed: closed === 1, available, lowest: lowest.map(Number) };
+  }
+
+  /**
+   * WATCH, read, MULTI/EXEC on `connection`, which must be this attempt's own
+   * (WATCH state belongs to a connection). A nil EXEC is a conflict.
+   */
+  async takeWatched(connection: Redis, eventId: number, quantity: number, holdUntil: number): Promise<TakeOutcome | Conflict> {
+    const k = seatKeys(eventId);
+    await connection.watch(k.free, k.meta);
+    const { exists, closed, available, lowest } = await this.peek(eventId, quantity, connection);
+    if (closed) {
+      await connection.unwatch();
+      return { kind: 'closed' };
+    }
+    if (!exists || available < quantity) {
+      await connection.unwatch();
+      return exists ? { kind: 'sold-out', available } : { kind: 'missing' };
+    }
+    const holds = lowest.flatMap((seat) => [holdUntil, seat]);
+    const committed = await connection
+      .multi()
+      .zrem(k.free, ...lowest)
+      .zadd(k.held, ...holds)
+      .exec();
+    if (committed === null) return { kind: 'conflict', reason: 'pool changed between WATCH and EXEC' };
+    this.memo.record(eventId, available - quantity);
+    return { kind: 'taken', seats: lowest };
+  }
+
+  /**
+   * Moves exactly these seats from free to held, or nothing if any of them is
+   * no longer free: the pessimistic strategy's fence if its lock was lost.
+   */
+  async moveToHeld(eventId: number, seats: number[], holdUntil: number, availableBefore: number): Promise<TakeOutcome | Conflict> {
+    const k = seatKeys(eventId);
+    this.metrics.luaCalls.inc({ script: 'move' });
+    const moved = await this.commands.seatguardMove(k.free, k.held, k.meta, holdUntil, ...seats);
+    if (moved === -1) return { kind: 'missing' };
+    if (moved === -3) return { kind: 'closed' };
+    if (moved === 0) return { kind: 'conflict', reason: 'seats were taken while the lock was not held' };
+    this.memo.record(eventId, availableBefore - seats.length);
+    return { kind: 'taken', seats };
+  }
+
+  /** Compensation: seats of a booking that failed go back (only those still held). */
+  async releaseHeld(eventId: number, seats: number[]): Promise<number> {
+    if (seats.length === 0) return 0;
+    const k = seatKeys(eventId);
+    this.metrics.luaCalls.inc({ script: 'release' });
+    const returned = await this.commands.seatguardRelease(k.free, k.held, k.meta, ...seats);
+    this.memo.forget(eventId);
+    this.metrics.seatsReturned.inc({ reason: 'compensation' }, returned);
+    return returned;
+  }
+
+  async returnCancelled(eventId: number, seats: number[]): Promise<void> {
+    const k = seatKeys(eventId);
+    this.metrics.luaCalls.inc({ script: 'return-cancelled' });
+    const returned = await this.commands.seatguardReturnCancelled(k.free, k.held, k.meta, k.generation, ...seats);
+    this.memo.forget(eventId);
+    this.metrics.seatsReturned.inc({ reason: 'cancellation' }, returned);
+  }
+
+  async expiredHolds(eventId: number, now: number, limit: number): Promise<number[]> {
+    const members = await this.redis.zrangebyscore(seatKeys(eventId).held, '-inf', now, 'LIMIT', 0, limit);
+    return members.map(Number);
+  }
+
+  async settleExpired(eventId: number, now: number, seats: number[], ticketed: Set<number>): Promise<number> {
+    const k = seatKeys(eventId);
+    const pairs = seats.flatMap((s) => [s, ticketed.has(s) ? '1' : '0']);
+    this.metrics.luaCalls.inc({ script: 'settle' });
+    const returned = await this.commands.seatguardSettle(k.free, k.held, k.meta, now, ...pairs);
+    this.memo.forget(eventId);
+    this.metrics.seatsReturned.inc({ reason: 'expired-hold' }, returned);
+    return returned;
+  }
+
+  /**
+   * Shares "these seats are in limbo" with every instance, until `until` (ms)
+   * at the latest (by then their Redis claim has expired and the hold sweeper
+   * settles them), so that no instance says SOLD_OUT about them.
+   */
+  async markInLimbo(eventId: number, id: string, seats: number, until: number): Promise<void> {
+    await this.redis.zadd(seatKeys(eventId).limbo, until, `${id}:${seats}`);
+  }
+
+  async clearLimbo(eventId: number, id: string, seats: number): Promise<void> {
+    await this.redis.zrem(seatKeys(eventId).limbo, `${id}:${seats}`);
+  }
+
+  /** Seats in limbo on any instance (entries past their `until` do not count, and are dropped). */
+  async seatsInLimbo(eventId: number, now: number): Promise<number> {
+    const key = seatKeys(eventId).limbo;
+    const replies = (await this.redis.multi().zremrangebyscore(key, '-inf', now).zrangebyscore(key, now, '+inf').exec()) as [
+      Error | null,
+      unknown,
+    ][];
+    const [, [rangeError, members]] = replies as [unknown, [Error | null, string[]]];
+    if (rangeError) throw rangeError;
+    return members.reduce((sum, member) => sum + Number(member.slice(member.lastIndexOf(':') + 1)), 0);
+  }
+
+  async generation(eventId: number): Promise<string> {
+    return (await this.redis.get(seatKeys(eventId).generation)) ?? '0';
+  }
+
+  /**
+   * Free seats after the rebuild, or -1 when a cancellation made the snapshot
+   * stale. The free seats (1..capacity minus `ticketed`) go to a staging key of
+   * this rebuild's own, REBUILD_CHUNK_SEATS per command, then one short script
+   * swaps them in (SWAP_IN_REBUILT_POOL). Bookings go on meanwhile on the old pool.
+   */
+  async rebuild(eventId: number, capacity: number, expectedGeneration: string, ticketed: number[]): Promise<number> {
+    const k = seatKeys(eventId);
+    const snapshotAt = Date.now();
+    // Same hash tag as the pool: the swap's RENAME stays on one Redis Cluster slot.
+    const staging = `${k.free}:staging:${randomBytes(8).toString('hex')}`;
+    try {
+      const sold = new Set(ticketed);
+      let chunks: number[][] = [];
+      let chunk: number[] = [];
+      for (let seat = 1; seat <= capacity; seat++) {
+        if (sold.has(seat)) continue;
+        chunk.push(seat, seat);
+        if (chunk.length === 2 * REBUILD_CHUNK_SEATS) {
+          chunks.push(chunk);
+          chunk = [];
+        }
+        if (chunks.length === CHUNKS_PER_ROUND_TRIP) {
+          await this.stage(staging, chunks);
+          chunks = [];
+        }
+      }
+      if (chunk.length > 0) chunks.push(chunk);
+      if (chunks.length > 0) await this.stage(staging, chunks);
+      this.metrics.luaCalls.inc({ script: 'rebuild' });
+      const free = await this.commands.seatguardSwapIn(
+        k.free,
+        k.held,
+        k.meta,
+        k.generation,
+        staging,
+        capacity,
+        snapshotAt,
+        expectedGeneration,
+      );
+      this.memo.forget(eventId);
+      if (free >= 0) await this.redis.sadd(KNOWN_INVENTORIES_KEY, String(eventId));
+      return free;
+    } finally {
+      // Renamed away after a swap; left over after a refused or failed one.
+      await this.redis.unlink(staging).catch(() => undefined);
+    }
+  }
+
+  /** One round trip, one ZADD command per chunk: Redis serves other clients between any two of them. */
+  private async stage(staging: string, chunks: number[][]): Promise<void> {
+    const pipeline = this.redis.pipeline();
+    for (const scoredSeats of chunks) pipeline.zadd(staging, ...scoredSeats);
+    const replies = (await pipeline.pexpire(staging, STAGING_TTL_MS).exec()) as [Error | null, unknown][];
+    const refused = replies.find(([error]) => error !== null)?.[0];
+    if (refused) throw refused;
+  }
+
+  /** The capacity the pool was last built for, or null if there is no pool. */
+  async builtCapacity(eventId: number): Promise<number | null> {
+    const capacity = await this.redis.hget(seatKeys(eventId).meta, 'capacity');
+    return capacity === null ? null : Number(capacity);
+  }
+
+  /** The capacity each pool was last built for (null: no pool), in one round trip. */
+  async builtCapacities(eventIds: number[]): Promise<Map<number, number | null>> {
+    if (eventIds.length === 0) return new Map();
+    const pipeline = this.redis.pipeline();
+    for (const id of eventIds) pipeline.hget(seatKeys(id).meta, 'capacity');
+    const replies = (await pipeline.exec()) as [Error | null, string | null][];
+    const refused = replies.find(([error]) => error !== null)?.[0];
+    if (refused) throw refused;
+    return new Map(eventIds.map((id, i) => [id, replies[i][1] === null ? null : Number(replies[i][1])]));
+  }
+
+  /**
+   * An event off sale (ended, cancelled) leaves the sweep set and its pool is
+   * dropped (DROP_INVENTORY). Should it come back on sale, its next booking
+   * finds no pool and rebuilds it from MySQL. The generation stays, so a
+   * rebuild in flight meanwhile still sees every cancellation.
+   */
+  async drop(eventId: number): Promise<void> {
+    const k = seatKeys(eventId);
+    await this.redis.srem(KNOWN_INVENTORIES_KEY, String(eventId));
+    this.metrics.luaCalls.inc({ script: 'drop' });
+    await this.commands.seatguardDrop(k.free, k.held, k.meta, CLOSED_MARKER_TTL_MS);
+    this.memo.forget(eventId);
+  }
+
+  /** The event was cancelled: its pool closes for good, on every instance at once (see CLOSE_INVENTORY). */
+  async close(eventId: number): Promise<void> {
+    const k = seatKeys(eventId);
+    this.metrics.luaCalls.inc({ script: 'close' });
+    await this.commands.seatguardClose(k.free, k.held, k.meta, k.generation, Date.now());
+    this.memo.forget(eventId);
+  }
+
+  async knownEventIds(): Promise<number[]> {
+    return (await this.redis.smembers(KNOWN_INVENTORIES_KEY)).map(Number);
+  }
+}

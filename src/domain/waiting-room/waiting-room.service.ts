@@ -1,0 +1,152 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { waitingRoomConfig, WaitingRoomConfig } from '../../platform/config/configuration';
+import { EventCancelledError } from '../../shared/errors/domain-errors';
+import { asDependencyFailure } from '../../shared/errors/driver-errors';
+import type { Event } from '../events/event.model';
+import { EventsService } from '../events/events.service';
+import { SeatguardMetrics } from '../../platform/metrics/seatguard-metrics';
+import { AdmissionSigner } from './admission-token';
+import type { QueueStatusResponse, QueueTicketResponse } from './dto/queue-status.response';
+import { AlreadyQueuedError, QueueOffError, QueueTicketNotFoundError } from './room-errors';
+import { RoomStore } from './room-store';
+import type { TicketView } from './room-ticket';
+
+/** `q_<eventId>_<22 random base64url chars>`: the event id finds the room's keys; the rest is unguessable. */
+const REFERENCE_FORMAT = /^q_([1-9]\d{0,9})_[A-Za-z0-9_-]{22}$/;
+/** How often the page polls while waiting; an admitted or finished ticket changes rarely. */
+const POLL_WAITING_MS = 1000;
+const POLL_SETTLED_MS = 5000;
+
+const sha256Hex = (value: string) => createHash('sha256').update(value).digest('hex');
+
+/** Joining the room and reading a ticket. Admission itself is the RoomTicker's; using one, the booking edge's. */
+@Injectable()
+export class WaitingRoomService {
+  readonly signer: AdmissionSigner;
+
+  constructor(
+    private readonly events: EventsService,
+    private readonly store: RoomStore,
+    private readonly metrics: SeatguardMetrics,
+    @Inject(waitingRoomConfig.KEY) private readonly config: WaitingRoomConfig,
+  ) {
+    this.signer = new AdmissionSigner(config.signingKey);
+    this.secretKey = `queue-ticket-secret:${config.signingKey}`;
+  }
+
+  private readonly secretKey: string;
+
+  async join(eventId: number, customerEmail: string): Promise<QueueTicketResponse> {
+    const event = await this.events.findForBooking(eventId);
+    if (event.queueMode === 'off') throw new QueueOffError(eventId);
+    if (event.cancelledAt) throw new EventCancelledError(eventId);
+    const reference = `q_${eventId}_${randomBytes(16).toString('base64url')}`;
+    const secret = this.secretOf(reference);
+    const joined = await this.redis(() => this.store.join(eventId, reference, sha256Hex(secret), customerEmail, Date.now()));
+    if (!joined.joined) throw new AlreadyQueuedError(joined.existing);
+    this.metrics.queueJoins.inc();
+    const view = await this.redis(() => this.store.read(eventId, reference));
+    const status = this.respond(event, reference, view!);
+    return { ...status, secret, page: `/api/v1/waiting-room#ref=${reference}&secret=${secret}` };
+  }
+
+  /** The ticket as its owner sees it; anyone else (or a wrong secret) gets the same 404 as for no ticket. */
+  async status(reference: string, secret: string | undefined): Promise<QueueStatusResponse> {
+    const match = REFERENCE_FORMAT.exec(reference);
+    if (!match) throw new QueueTicketNotFoundError();
+    const eventId = Number(match[1]);
+    const view = await this.redis(() => this.store.read(eventId, reference));
+    if (!view) {
+      // Not in Redis, yet the secret proves this room issued it: the room's keys expired (a grace period after
+      // it closed) or a Redis restart without persistence lost them. Its place is gone: a definite answer.
+      if (!secretMatches(secret, sha256Hex(this.secretOf(reference)))) throw new QueueTicketNotFoundError();
+      return this.lost(await this.events.findForBooking(eventId), reference);
+    }
+    if (!secretMatches(secret, view.ticket.h)) throw new QueueTicketNotFoundError();
+    const event = await this.events.findForBooking(eventId);
+    const answer = this.respond(event, reference, view);
+    if (answer.status === 'sold_out') this.metrics.queueSoldOutNotices.inc();
+    return answer;
+  }
+
+  /**
+   * The secret of a ticket: derived from its reference with the room's key, so that a ticket the room lost
+   * can still be told from a forged one (and its holder told what happened).
+   */
+  private secretOf(reference: string): string {
+    return createHmac('sha256', this.secretKey).update(reference).digest('base64url');
+  }
+
+  /** A ticket the room no longer has: sold out if the sale is over, else expired (join again, at the back). */
+  private lost(event: Event, reference: string): QueueStatusResponse {
+    const over = event.cancelledAt !== null || (event.salesEndAt !== null && Date.now() >= event.salesEndAt.getTime());
+    return {
+      reference,
+      eventId: event.id,
+      opensAt: null,
+      status: over ? 'sold_out' : 'expired',
+      position: null,
+      estimatedWaitSeconds: null,
+      pollAfterMs: POLL_SETTLED_MS,
+    };
+  }
+
+  private respond(event: Event, reference: string, view: TicketView): QueueStatusResponse {
+    const now = Date.now();
+    const { ticket } = view;
+    const base = { reference, eventId: event.id, opensAt: null as string | null };
+    const closed = view.soldOut || event.cancelledAt !== null || (event.salesEndAt !== null && now >= event.salesEndAt.getTime());
+    if (ticket.s === 'waiting') {
+      if (closed) return { ...base, status: 'sold_out', position: null, estimatedWaitSeconds: null, pollAfterMs: POLL_WAITING_MS };
+      const rate = Math.max(1, Math.min(this.config.admitRatePerSecond, view.measuredRate ?? this.config.admitRatePerSecond));
+      const untilOpening = !view.opened && event.salesStartAt ? Math.max(0, event.salesStartAt.getTime() - now) / 1000 : 0;
+      const drawPending = !view.opened && event.queueMode === 'lottery';
+      const position = drawPending ? null : view.position;
+      return {
+        ...base,
+        status: 'waiting',
+        position,
+        estimatedWaitSeconds: Math.ceil(untilOpening + (view.position ?? 0) / rate),
+        opensAt: view.opened ? null : (event.salesStartAt?.toISOString() ?? null),
+        pollAfterMs: POLL_WAITING_MS,
+      };
+    }
+    if (ticket.s === 'expired')
+      return { ...base, status: 'expired', position: null, estimatedWaitSeconds: null, pollAfterMs: POLL_SETTLED_MS };
+    // admitted, in use or served: the admission, usable only while admitted and unexpired.
+    const validUntil = Number(ticket.u);
+    const token = this.signer.sign({ eventId: event.id, reference, nonce: ticket.n!, validUntil }, ticket.c);
+    const usable = ticket.s === 'admitted' && validUntil > now;
+    if (closed && usable) return { ...base, status: 'sold_out', position: null, estimatedWaitSeconds: null, pollAfterMs: POLL_WAITING_MS };
+    return {
+      ...base,
+      status: 'admitted',
+      position: null,
+      estimatedWaitSeconds: null,
+      pollAfterMs: usable ? POLL_WAITING_MS : POLL_SETTLED_MS,
+      admission: {
+        token,
+        expiresAt: new Date(validUntil).toISOString(),
+        usable,
+        book: `/api/v1/events/${event.id}/bookings`,
+        hold: `/api/v1/events/${event.id}/holds`,
+      },
+    };
+  }
+
+  /** A Redis failure is a 503 (REDIS_UNAVAILABLE), never a 500. */
+  private async redis<T>(step: () => Promise<T>): Promise<T> {
+    try {
+      return await step();
+    } catch (error) {
+      throw asDependencyFailure(error) ?? error;
+    }
+  }
+}
+
+function secretMatches(presented: string | undefined, storedHash: string): boolean {
+  const a = Buffer.from(sha256Hex(presented ?? ''), 'hex');
+  const b = Buffer.from(storedHash, 'hex');
+  return a.length === b.length && timingSafeEqual(a, b) && presented !== undefined;
+}
