@@ -108,6 +108,7 @@ export class RoomTicker implements OnApplicationBootstrap, OnModuleDestroy {
     this.metrics.queueWaiting.set({ event: label }, step.waiting);
     this.metrics.queueUnserved.set({ event: label, kind: 'unserved' }, step.unserved);
     this.metrics.queueUnserved.set({ event: label, kind: 'limit' }, step.limit);
+    this.metrics.queueAdmitRate.set({ event: label }, ratePerSecond);
     if (step.admitted > 0) {
       this.metrics.queueAdmissions.inc(step.admitted);
       for (const joined of step.joinedAt) this.metrics.queueWaitSeconds.observe(Math.max(0, now - joined) / 1000);
