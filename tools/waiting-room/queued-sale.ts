@@ -55,6 +55,8 @@ export interface QueuedSaleOptions {
  */
 export class QueuedSale {
   readonly buyers: BuyerLog[] = [];
+  /** Buyers whose join answer was lost after the room issued their ticket (see joinAll). */
+  readonly lostJoins: string[] = [];
   private stopped = false;
   private admittedCount = 0;
   private sold = 0;
@@ -93,7 +95,15 @@ export class QueuedSale {
             .catch(() => undefined);
           this.options.onStatus?.(t?.status ?? 0);
           if (t?.status === 201) ticket = t;
+          else if (t?.status === 409 && t.body.code === 'ALREADY_QUEUED') break;
           else await sleep(100);
+        }
+        // The answer to its join was lost (a timeout under load) after the room issued the ticket: its secret was
+        // shown once, in that answer, so this buyer has no ticket it can read; the room admits it in turn, the
+        // admission lapses unused, and the next is admitted (as for one who walks away).
+        if (!ticket) {
+          this.lostJoins.push(email);
+          continue;
         }
         this.buyers.push({ email, ticket, walkedAway: false, earlierAdmissions: [], rejoins: 0 });
       }
