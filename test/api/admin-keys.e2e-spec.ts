@@ -163,4 +163,117 @@ describe('admin keys and the audit log', () => {
     expect(JSON.stringify(entries)).not.toContain(operator.key);
     expect(JSON.stringify(entries)).not.toContain('keyHash');
   });
+
+  describe('on the routes open to an owner or an admin (bookings, holds, waiting-list entries)', () => {
+    /** Status and body without the request id: a refusal the same as a stranger's is the same text. */
+    const answer = async (method: string, path: string, headers: Record<string, string>, app = apps[0]) => {
+      const res = await send(method, path, headers, undefined, app);
+      return { status: res.status, text: (await res.text()).replace(/,"requestId":"[^"]*"/, '') };
+    };
+    const take = async (route: 'bookings' | 'holds' | 'waitlist', eventId: number, email: string) => {
+      const res = await send(
+        'POST',
+        `/events/${eventId}/${route}`,
+        { 'content-type': 'application/json' },
+        { customerEmail: email, quantity: 1 },
+      );
+      expect(res.status).toBe(201);
+      return (await res.json()) as { reference: string; secret: string; status: string };
+    };
+    const auditOf = async (reference: string) => {
+      const page = await (await send('GET', '/admin/audit?limit=100', admin)).json();
+      return (page.items as Record<string, unknown>[]).filter((e) => e.targetId === reference).reverse();
+    };
+
+    it('a read key reads, an events key changes (audited); a key without the scope, or revoked, gets the 404 a stranger gets', async () => {
+      const event = await createEvent();
+      const sale = await send('PATCH', `/events/${event.id}`, admin, { capacity: 4 });
+      expect(sale.status).toBe(200);
+      const booking = await take('bookings', event.id, 'ada@example.com');
+      const confirmLater = await take('holds', event.id, 'bob@example.com');
+      const releaseLater = await take('holds', event.id, 'cy@example.com');
+      const ownersBooking = await take('bookings', event.id, 'dee@example.com');
+      const entry = await take('waitlist', event.id, 'eve@example.com');
+
+      const reader = await createKey('support-desk', ['read']);
+      const operator = await createKey('box-office', ['events']);
+      const strategist = await createKey('tuner', ['strategy']);
+      const stranger = as(`sgk_${'A'.repeat(43)}`);
+      const notFound = (code: string) => ({ status: 404, text: expect.stringContaining(`"code":"${code}"`) });
+
+      // Read scope: looks at any booking and entry, changes nothing.
+      expect((await answer('GET', `/bookings/${booking.reference}`, as(reader.key))).status).toBe(200);
+      expect((await answer('GET', `/waitlist/${entry.reference}`, as(reader.key))).status).toBe(200);
+      const changes: [string, string][] = [
+        ['DELETE', `/bookings/${booking.reference}`],
+        ['POST', `/holds/${confirmLater.reference}/confirm`],
+        ['DELETE', `/holds/${releaseLater.reference}`],
+        ['DELETE', `/waitlist/${entry.reference}`],
+      ];
+      for (const [method, path] of changes) {
+        const asStranger = await answer(method, path, stranger);
+        expect(asStranger).toEqual(notFound(path.startsWith('/waitlist') ? 'WAITLIST_ENTRY_NOT_FOUND' : 'BOOKING_NOT_FOUND'));
+        // A key without the `events` scope is no admin here: the stranger's answer, word for word (never 401 or 403).
+        expect(await answer(method, path, as(reader.key))).toEqual(asStranger);
+        expect(await answer(method, path, as(strategist.key))).toEqual(asStranger);
+      }
+      // Reading needs only `read`, which every scope includes; a stranger still reads nothing.
+      expect((await answer('GET', `/bookings/${booking.reference}`, as(strategist.key))).status).toBe(200);
+      expect(await answer('GET', `/bookings/${booking.reference}`, stranger)).toEqual(notFound('BOOKING_NOT_FOUND'));
+      const untouched = await (await send('GET', `/bookings/${booking.reference}`, admin)).json();
+      expect(untouched.status).toBe('confirmed');
+
+      // Events scope: every change, each on the record as the key's.
+      const left = await send('DELETE', `/waitlist/${entry.reference}`, as(operator.key, 'desk-leave'));
+      expect([left.status, (await left.json()).status]).toEqual([200, 'left']);
+      const confirmed = await send('POST', `/holds/${confirmLater.reference}/confirm`, as(operator.key, 'desk-confirm'));
+      expect([confirmed.status, (await confirmed.json()).status]).toEqual([200, 'confirmed']);
+      const released = await send('DELETE', `/holds/${releaseLater.reference}`, as(operator.key, 'desk-release'));
+      expect([released.status, (await released.json()).status]).toEqual([200, 'released']);
+      const cancelled = await send('DELETE', `/bookings/${booking.reference}`, as(operator.key, 'desk-cancel'));
+      expect([cancelled.status, (await cancelled.json()).status]).toEqual([200, 'cancelled']);
+
+      const actor = `key:${operator.id}:box-office`;
+      expect(await auditOf(entry.reference)).toMatchObject([
+        {
+          action: 'waitlist.leave',
+          targetType: 'waitlist-entry',
+          actor,
+          actorKeyId: operator.id,
+          requestId: 'desk-leave',
+          before: { status: 'waiting' },
+          after: { status: 'left' },
+        },
+      ]);
+      expect(await auditOf(confirmLater.reference)).toMatchObject([
+        {
+          action: 'hold.confirm',
+          targetType: 'booking',
+          actor,
+          requestId: 'desk-confirm',
+          before: { status: 'held' },
+          after: { status: 'confirmed' },
+        },
+      ]);
+      expect(await auditOf(releaseLater.reference)).toMatchObject([
+        { action: 'hold.release', actor, requestId: 'desk-release', before: { status: 'held' }, after: { status: 'released' } },
+      ]);
+      expect(await auditOf(booking.reference)).toMatchObject([
+        { action: 'booking.cancel', actor, requestId: 'desk-cancel', before: { status: 'confirmed' }, after: { status: 'cancelled' } },
+      ]);
+      const recorded = JSON.stringify(await auditOf(booking.reference));
+      for (const secret of ['secretHash', 'requestHash', booking.secret]) expect(recorded).not.toContain(secret);
+
+      // A revoked key is refused at once, on the other instance too: the stranger's 404, nothing changed.
+      expect((await send('DELETE', `/admin/keys/${operator.id}`, admin, undefined, apps[0])).status).toBe(200);
+      expect(await answer('GET', `/bookings/${ownersBooking.reference}`, as(operator.key), apps[1])).toEqual(notFound('BOOKING_NOT_FOUND'));
+      expect(await answer('DELETE', `/bookings/${ownersBooking.reference}`, as(operator.key), apps[1])).toEqual(
+        await answer('DELETE', `/bookings/${ownersBooking.reference}`, stranger, apps[1]),
+      );
+      // The owner's own cancellation works, and is no admin change: nothing in the audit log.
+      const byOwner = await send('DELETE', `/bookings/${ownersBooking.reference}`, { authorization: `Bearer ${ownersBooking.secret}` });
+      expect([byOwner.status, (await byOwner.json()).status]).toEqual([200, 'cancelled']);
+      expect(await auditOf(ownersBooking.reference)).toEqual([]);
+    });
+  });
 });

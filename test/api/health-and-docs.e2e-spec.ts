@@ -100,12 +100,22 @@ describe('OpenAPI', () => {
     );
     expect(new Set(operationIds).size).toBe(operationIds.length);
     expect(operationIds).toContain('Bookings_create');
-    expect(doc.components.securitySchemes['admin-token']).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(doc.components.securitySchemes['admin-token']).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'ADMIN_TOKEN' });
+    expect(doc.components.securitySchemes['admin-key']).toMatchObject({
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: expect.stringMatching(/^sgk_/),
+    });
     const createBooking = doc.paths['/api/v1/events/{id}/bookings'].post;
     expect(Object.keys(createBooking.responses).sort()).toEqual(['201', '400', '404', '409', '413', '415', '422', '429', '503']);
-    expect(doc.paths['/api/v1/events'].post.security).toEqual([{ 'admin-token': [] }]);
+    // The two admin credentials are alternatives: either one, in the same header.
+    expect(doc.paths['/api/v1/events'].post.security).toEqual([{ 'admin-token': [] }, { 'admin-key': [] }]);
     expect(doc.components.securitySchemes['booking-secret']).toMatchObject({ type: 'http', scheme: 'bearer' });
-    expect(doc.paths['/api/v1/bookings/{reference}'].get.security).toEqual([{ 'booking-secret': [] }, { 'admin-token': [] }]);
+    expect(doc.paths['/api/v1/bookings/{reference}'].get.security).toEqual([
+      { 'booking-secret': [] },
+      { 'admin-token': [] },
+      { 'admin-key': [] },
+    ]);
     expect(doc.paths['/api/v1/events/{id}'].get.security).toEqual([]);
     expect(doc.components.schemas.BookingResponse.properties).toHaveProperty('reference');
     expect(doc.components.schemas.BookingResponse.properties).not.toHaveProperty('id');

@@ -128,4 +128,60 @@ describe('a client generated from openapi.json', () => {
     expect(schemas.ErrorCode.enum).toContain('SOLD_OUT');
     expect(schemas.ErrorCode.enum).not.toContain(wrongCode);
   });
+
+  it('types each error response by the codes it can carry, so a client narrows on `code`', async () => {
+    const created = await api.POST('/api/v1/events', {
+      headers: admin,
+      body: { name: 'One seat', startsAt: '2027-06-01T20:00:00Z', capacity: 1, strategy: 'atomic' },
+    });
+    const id = created.data!.id;
+    const held = await api.POST('/api/v1/events/{id}/holds', {
+      params: { path: { id } },
+      body: { customerEmail: 'ada@example.com', quantity: 1 },
+    });
+    expect(held.response.status).toBe(201);
+    const refused = await api.POST('/api/v1/events/{id}/bookings', {
+      params: { path: { id } },
+      body: { customerEmail: 'bob@example.com', quantity: 1 },
+    });
+    expect(refused.response.status).toBe(409);
+    const refusal = refused.error!;
+    // `code` is required on every documented error and narrows the body to that code's fields.
+    if (refusal.code !== 'SOLD_OUT') throw new Error(`expected SOLD_OUT, got ${refusal.code}`);
+    expect([refusal.available, refusal.requested]).toEqual([0, 1]);
+    // Compile time (npm run typecheck): were `code` typed as any ErrorCode, these directives would be errors themselves.
+    // @ts-expect-error HOLD_EXPIRED is a code of POST /holds/{reference}/confirm, never of a booking
+    const notABookingCode: NonNullable<typeof refused.error>['code'] = 'HOLD_EXPIRED';
+    expect(notABookingCode).not.toBe(refusal.code);
+
+    const stranger = await api.POST('/api/v1/holds/{reference}/confirm', {
+      params: { path: { reference: held.data!.reference } },
+      headers: { authorization: 'Bearer not-the-secret' },
+    });
+    expect(stranger.response.status).toBe(404);
+    const confirmCodes: NonNullable<typeof stranger.error>['code'][] = ['BOOKING_NOT_FOUND', 'HOLD_NOT_ACTIVE', 'HOLD_EXPIRED'];
+    expect(confirmCodes).toContain(stranger.error?.code);
+    // @ts-expect-error SOLD_OUT is not an answer of confirming a hold
+    const notAConfirmCode: NonNullable<typeof stranger.error>['code'] = 'SOLD_OUT';
+    expect(notAConfirmCode).toBe('SOLD_OUT');
+  });
+
+  it('documents 304 on the ETag reads: If-None-Match is a typed header and the answer has no body', async () => {
+    const created = await api.POST('/api/v1/events', {
+      headers: admin,
+      body: { name: 'Cached', startsAt: '2027-06-01T20:00:00Z', capacity: 2 },
+    });
+    const id = created.data!.id;
+    const first = await api.GET('/api/v1/events/{id}', { params: { path: { id } } });
+    const etag = first.response.headers.get('etag');
+    expect(etag).toEqual(expect.any(String));
+    const again = await api.GET('/api/v1/events/{id}', { params: { path: { id }, header: { 'If-None-Match': etag! } } });
+    expect(again.response.status).toBe(304);
+    expect(again.data).toBeUndefined();
+    const list = await api.GET('/api/v1/events', { params: { query: { limit: 1 } } });
+    const listAgain = await api.GET('/api/v1/events', {
+      params: { query: { limit: 1 }, header: { 'If-None-Match': list.response.headers.get('etag')! } },
+    });
+    expect(listAgain.response.status).toBe(304);
+  });
 });

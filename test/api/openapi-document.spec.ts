@@ -1,10 +1,16 @@
 // openapi.json is committed for client generators; these keep it honest without MySQL or Redis:
 // it must equal what the generator builds from the code now, and lint clean with Redocly's recommended rules.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { INTERCEPTORS_METADATA } from '@nestjs/common/constants';
+import type { OpenAPIObject } from '@nestjs/swagger';
+import { ERROR_CODES } from '../../src/shared/errors/error-codes';
+import { CacheableReadInterceptor } from '../../src/platform/http/cacheable-read.interceptor';
+import { codesNamedIn } from '../../src/platform/openapi/api-error-responses';
 import { buildOpenApiDocumentOffline, openApiText } from '../../src/app/openapi/write-openapi-document';
+import { QueueStatusEtagInterceptor } from '../../src/domain/waiting-room/queue-status-etag.interceptor';
 
 const ROOT = join(__dirname, '..', '..');
 const LINT_TIMEOUT_MS = 60_000;
@@ -85,4 +91,128 @@ describe('openapi.json', () => {
     },
     LINT_TIMEOUT_MS,
   );
+});
+
+interface Operation {
+  operationId: string;
+  tags?: string[];
+  security?: Record<string, string[]>[];
+  parameters?: { name: string; in: string }[];
+  responses: Record<string, { content?: Record<string, { schema: Record<string, unknown> }> }>;
+}
+
+function operationsOf(document: OpenAPIObject): [string, Operation][] {
+  return Object.entries(document.paths).flatMap(([path, item]) =>
+    Object.entries(item as Record<string, Operation>).map(([method, op]): [string, Operation] => [`${method.toUpperCase()} ${path}`, op]),
+  );
+}
+
+/** operationIds (`<Controller>_<method>`) of every handler that answers with an ETag, read from the controllers themselves. */
+async function etagReadsOfTheControllers(): Promise<string[]> {
+  const etagInterceptors: unknown[] = [CacheableReadInterceptor, QueueStatusEtagInterceptor];
+  const files = readdirSync(join(ROOT, 'src'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.controller.ts'));
+  const found: string[] = [];
+  for (const file of files) {
+    for (const exported of Object.values((await import(join(ROOT, 'src', file))) as Record<string, unknown>)) {
+      if (typeof exported !== 'function' || !exported.name.endsWith('Controller')) continue;
+      for (const method of Object.getOwnPropertyNames(exported.prototype)) {
+        const handler = (exported.prototype as Record<string, unknown>)[method];
+        const interceptors = (typeof handler === 'function' && Reflect.getMetadata(INTERCEPTORS_METADATA, handler)) || [];
+        if ((interceptors as unknown[]).some((i) => etagInterceptors.includes(i))) {
+          found.push(`${exported.name.replace(/Controller$/, '')}_${method}`);
+        }
+      }
+    }
+  }
+  return found.sort();
+}
+
+describe('the OpenAPI document says', () => {
+  let document: OpenAPIObject;
+  beforeAll(async () => {
+    document = await buildOpenApiDocumentOffline();
+  });
+
+  it('the version and the licence package.json says', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; license: string };
+    expect(document.info.version).toBe(pkg.version);
+    expect(document.info.license).toEqual({ name: pkg.license, url: expect.stringMatching(/^https:\/\//) });
+  });
+
+  it('what each tag groups: every tag an operation uses is declared with a description, and none is declared unused', () => {
+    const used = new Set(operationsOf(document).flatMap(([, op]) => op.tags ?? []));
+    const declared = document.tags ?? [];
+    expect(declared.map((t) => t.name).sort()).toEqual([...used].sort());
+    for (const tag of declared) expect(tag.description?.length).toBeGreaterThan(20);
+  });
+
+  it('what each Bearer token is: one scheme per kind of credential, none claiming to be a JWT', () => {
+    const schemes = document.components?.securitySchemes as Record<string, { scheme: string; bearerFormat?: string }>;
+    expect(Object.keys(schemes).sort()).toEqual(['admin-key', 'admin-token', 'booking-secret', 'queue-secret']);
+    for (const scheme of Object.values(schemes)) {
+      expect(scheme.scheme).toBe('bearer');
+      expect(scheme.bearerFormat).toEqual(expect.any(String));
+      expect(scheme.bearerFormat).not.toBe('JWT');
+    }
+    expect(schemes['admin-key'].bearerFormat).toMatch(/^sgk_/);
+    // Wherever ADMIN_TOKEN is accepted, so is an admin key (the scope each route needs is in its 403 or 404).
+    for (const [name, op] of operationsOf(document)) {
+      const alternatives = (op.security ?? []).map((requirement) => Object.keys(requirement)[0]);
+      expect([name, alternatives.includes('admin-token')]).toEqual([name, alternatives.includes('admin-key')]);
+    }
+  });
+
+  it('which codes each error response carries: an ErrorResponse whose `code` is an enum of known codes', () => {
+    const known: readonly string[] = ERROR_CODES;
+    let checked = 0;
+    for (const [name, op] of operationsOf(document)) {
+      for (const [status, response] of Object.entries(op.responses)) {
+        // terminus documents its health report as the probes' 503.
+        if (!/^(4|503)/.test(status) || name.startsWith('GET /health/')) continue;
+        const schema = response.content?.['application/json']?.schema as { allOf?: Record<string, unknown>[] } | undefined;
+        expect([name, status, schema?.allOf?.[0]]).toEqual([name, status, { $ref: '#/components/schemas/ErrorResponse' }]);
+        const narrowed = schema!.allOf![1] as { required: string[]; properties: { code: { enum: string[] } } };
+        expect(narrowed.required).toEqual(['code']);
+        expect(narrowed.properties.code.enum.length).toBeGreaterThan(0);
+        for (const code of narrowed.properties.code.enum) expect([name, status, known.includes(code)]).toEqual([name, status, true]);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(50);
+    const codes = (path: string, method: string, status: string) =>
+      (
+        (document.paths[path] as Record<string, Operation>)[method].responses[status].content!['application/json'].schema.allOf as {
+          properties?: { code: { enum: string[] } };
+        }[]
+      )[1].properties!.code.enum;
+    expect(codes('/api/v1/events/{id}/bookings', 'post', '409')).toEqual(
+      expect.arrayContaining(['SOLD_OUT', 'SALE_NOT_OPEN', 'QUEUE_REQUIRED']),
+    );
+    expect(codes('/api/v1/events/{id}/bookings', 'post', '409')).not.toContain('HOLD_EXPIRED');
+    expect(codes('/api/v1/holds/{reference}/confirm', 'post', '410')).toEqual(['HOLD_EXPIRED']);
+    expect(codes('/api/v1/waitlist/{reference}', 'delete', '404')).toEqual(['WAITLIST_ENTRY_NOT_FOUND']);
+    expect(codes('/api/v1/events/{id}/strategy', 'put', '403')).toEqual(['ADMIN_SCOPE_MISSING']);
+  });
+
+  it('reads the codes from a description: only known codes, each once, and a description naming none is refused', () => {
+    expect(codesNamedIn('INVALID_INPUT (quantity above MAX_TICKETS_PER_BOOKING); INVALID_INPUT again, or SOLD_OUT', 400)).toEqual([
+      'INVALID_INPUT',
+      'SOLD_OUT',
+    ]);
+    expect(() => codesNamedIn('the event is gone', 404)).toThrow(/names no error code/);
+  });
+
+  it('304 on exactly the reads that answer with an ETag, with If-None-Match as their header', async () => {
+    const etagReads = await etagReadsOfTheControllers();
+    expect(etagReads).toEqual(['Events_get', 'Events_list', 'WaitingRoom_status']);
+    const with304 = operationsOf(document)
+      .filter(([, op]) => '304' in op.responses)
+      .map(([, op]) => op.operationId)
+      .sort();
+    expect(with304).toEqual(etagReads);
+    for (const [, op] of operationsOf(document).filter(([, o]) => etagReads.includes(o.operationId))) {
+      expect(op.parameters).toContainEqual(expect.objectContaining({ name: 'If-None-Match', in: 'header' }));
+      expect(op.responses['200']).toMatchObject({ headers: { ETag: expect.any(Object) } });
+    }
+  });
 });

@@ -203,11 +203,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One booking (its owner or the admin) */
+        /** One booking (its owner or an admin) */
         get: operations["Bookings_get"];
         put?: never;
         post?: never;
-        /** Cancel a booking; its seats go back on sale (its owner or the admin) */
+        /** Cancel a booking; its seats go back on sale (its owner or an admin) */
         delete: operations["Bookings_cancel"];
         options?: never;
         head?: never;
@@ -243,7 +243,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Confirm a hold: the same seats, now sold. Harmless twice. (The hold's owner, or the admin.) */
+        /** Confirm a hold: the same seats, now sold. Harmless twice. (The hold's owner, or an admin.) */
         post: operations["Checkout_confirm"];
         delete?: never;
         options?: never;
@@ -261,7 +261,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Release a hold at once: its seats go to the waiting list or back on sale */
+        /** Release a hold at once: its seats go to the waiting list or back on sale (the hold's owner, or an admin) */
         delete: operations["Checkout_release"];
         options?: never;
         head?: never;
@@ -295,11 +295,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A waiting-list entry, its position and its offer (its owner or the admin) */
+        /** A waiting-list entry, its position and its offer (its owner or an admin) */
         get: operations["Waitlist_get"];
         put?: never;
         post?: never;
-        /** Leave the waiting list (and release the hold offered, if any) */
+        /** Leave the waiting list and release the hold offered, if any (its owner or an admin) */
         delete: operations["Waitlist_leave"];
         options?: never;
         head?: never;
@@ -384,35 +384,6 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** @enum {string} */
-        AdminScope: "read" | "events" | "strategy" | "webhooks" | "keys";
-        CreateAdminKeyDto: {
-            /** @example deploy-bot */
-            name: string;
-            /**
-             * @example [
-             *       "read",
-             *       "strategy"
-             *     ]
-             */
-            scopes: components["schemas"]["AdminScope"][];
-        };
-        CreatedAdminKeyResponse: {
-            id: number;
-            name: string;
-            scopes: components["schemas"]["AdminScope"][];
-            /** @example ADMIN_TOKEN */
-            createdBy: string;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            revokedAt: string | null;
-            /**
-             * @description The key, shown this once: only its SHA-256 is stored
-             * @example sgk_Xq3…
-             */
-            key: string;
-        };
         /**
          * @description Stable, machine-readable reason
          * @enum {string}
@@ -459,6 +430,35 @@ export interface components {
              * @example 0b6f5c1e-8d0e-4e55-9a57-0c6c4fd3a0a9
              */
             requestId?: string;
+        };
+        /** @enum {string} */
+        AdminScope: "read" | "events" | "strategy" | "webhooks" | "keys";
+        CreateAdminKeyDto: {
+            /** @example deploy-bot */
+            name: string;
+            /**
+             * @example [
+             *       "read",
+             *       "strategy"
+             *     ]
+             */
+            scopes: components["schemas"]["AdminScope"][];
+        };
+        CreatedAdminKeyResponse: {
+            id: number;
+            name: string;
+            scopes: components["schemas"]["AdminScope"][];
+            /** @example ADMIN_TOKEN */
+            createdBy: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            revokedAt: string | null;
+            /**
+             * @description The key, shown this once: only its SHA-256 is stored
+             * @example sgk_Xq3…
+             */
+            key: string;
         };
         AdminKeyResponse: {
             id: number;
@@ -906,7 +906,7 @@ export interface components {
             /** @example strategy.switch */
             action: string;
             /** @enum {string} */
-            targetType: "event" | "admin-key";
+            targetType: "event" | "admin-key" | "booking" | "waitlist-entry";
             /** @example 12 */
             targetId: string | null;
             /** @description X-Request-Id of the request that made the change */
@@ -964,7 +964,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "VALIDATION_FAILED" | "INVALID_INPUT";
+                    };
                 };
             };
             /** @description UNAUTHORIZED: missing or wrong admin token */
@@ -973,7 +976,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    };
                 };
             };
             /** @description ADMIN_SCOPE_MISSING: an admin key without the `keys` scope */
@@ -982,7 +988,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "ADMIN_SCOPE_MISSING";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
@@ -993,7 +1002,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
                 };
             };
         };
@@ -1025,7 +1037,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "BAD_BODY";
+                    };
                 };
             };
             /** @description UNAUTHORIZED: missing or wrong admin token */
@@ -1034,7 +1049,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    };
                 };
             };
             /** @description ADMIN_SCOPE_MISSING: an admin key without the `keys` scope */
@@ -1043,7 +1061,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "ADMIN_SCOPE_MISSING";
+                    };
                 };
             };
             /** @description PAYLOAD_TOO_LARGE: the body exceeds BODY_LIMIT */
@@ -1052,7 +1073,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "PAYLOAD_TOO_LARGE";
+                    };
                 };
             };
             /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
@@ -1061,7 +1085,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
@@ -1072,7 +1099,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
                 };
             };
         };
@@ -1103,7 +1133,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "INVALID_ID";
+                    };
                 };
             };
             /** @description UNAUTHORIZED: missing or wrong admin token */
@@ -1112,7 +1145,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    };
                 };
             };
             /** @description ADMIN_SCOPE_MISSING: an admin key without the `keys` scope */
@@ -1121,7 +1157,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "ADMIN_SCOPE_MISSING";
+                    };
                 };
             };
             /** @description ADMIN_KEY_NOT_FOUND */
@@ -1130,7 +1169,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "ADMIN_KEY_NOT_FOUND";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
@@ -1141,7 +1183,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
                 };
             };
         };
@@ -1170,7 +1215,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    };
                 };
             };
             /** @description ADMIN_SCOPE_MISSING: an admin key without the `read` scope */
@@ -1179,7 +1227,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "ADMIN_SCOPE_MISSING";
+                    };
                 };
             };
         };
@@ -1489,7 +1540,10 @@ export interface operations {
                 /** @description nextCursor of the previous page */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The ETag of the answer the client already has: 304 with no body while it is still current */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1497,11 +1551,24 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description Validator of this answer: send it back in If-None-Match to get 304 while nothing changed */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["EventPageResponse"];
                 };
+            };
+            /** @description Not modified: the answer whose ETag was sent in If-None-Match is still current (no body) */
+            304: {
+                headers: {
+                    /** @description Validator of this answer: send it back in If-None-Match to get 304 while nothing changed */
+                    ETag?: string;
+                    /** @description As on the 200 */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description VALIDATION_FAILED (limit) or INVALID_INPUT (a cursor this API did not return) */
             400: {
@@ -1509,7 +1576,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "VALIDATION_FAILED" | "INVALID_INPUT";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
@@ -1520,7 +1590,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
                 };
             };
         };
@@ -1552,7 +1625,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "BAD_BODY";
+                    };
                 };
             };
             /** @description UNAUTHORIZED: missing or wrong admin token */
@@ -1561,7 +1637,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    };
                 };
             };
             /** @description ADMIN_SCOPE_MISSING: an admin key without the `events` scope */
@@ -1570,7 +1649,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "ADMIN_SCOPE_MISSING";
+                    };
                 };
             };
             /** @description PAYLOAD_TOO_LARGE: the body exceeds BODY_LIMIT */
@@ -1579,7 +1661,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "PAYLOAD_TOO_LARGE";
+                    };
                 };
             };
             /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
@@ -1588,7 +1673,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
@@ -1599,7 +1687,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
                 };
             };
         };
@@ -1607,7 +1698,10 @@ export interface operations {
     Events_get: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of the answer the client already has: 304 with no body while it is still current */
+                "If-None-Match"?: string;
+            };
             path: {
                 /** @description Event id */
                 id: number;
@@ -1618,11 +1712,24 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description Validator of this answer: send it back in If-None-Match to get 304 while nothing changed */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["EventResponse"];
                 };
+            };
+            /** @description Not modified: the answer whose ETag was sent in If-None-Match is still current (no body) */
+            304: {
+                headers: {
+                    /** @description Validator of this answer: send it back in If-None-Match to get 304 while nothing changed */
+                    ETag?: string;
+                    /** @description As on the 200 */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description INVALID_ID: the id is not a positive integer */
             400: {
@@ -1630,7 +1737,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "INVALID_ID";
+                    };
                 };
             };
             /** @description EVENT_NOT_FOUND */
@@ -1639,7 +1749,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "EVENT_NOT_FOUND";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
@@ -1650,7 +1763,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
                 };
             };
         };
@@ -1685,7 +1801,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "INVALID_ID" | "VALIDATION_FAILED" | "MALFORMED_JSON" | "BAD_BODY";
+                    };
                 };
             };
             /** @description UNAUTHORIZED: missing or wrong admin token */
@@ -1694,7 +1813,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    };
                 };
             };
             /** @description ADMIN_SCOPE_MISSING: an admin key without the `events` scope */
@@ -1703,7 +1825,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "ADMIN_SCOPE_MISSING";
+                    };
                 };
             };
             /** @description EVENT_NOT_FOUND */
@@ -1712,7 +1837,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "EVENT_NOT_FOUND";
+                    };
                 };
             };
             /** @description CAPACITY_BELOW_SOLD (with `highestSeat`) */
@@ -1721,7 +1849,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "CAPACITY_BELOW_SOLD";
+                    };
                 };
             };
             /** @description PAYLOAD_TOO_LARGE: the body exceeds BODY_LIMIT */
@@ -1730,7 +1861,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "PAYLOAD_TOO_LARGE";
+                    };
                 };
             };
             /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
@@ -1739,7 +1873,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
@@ -1750,7 +1887,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
                 };
             };
         };
@@ -1785,7 +1925,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "INVALID_ID" | "VALIDATION_FAILED" | "MALFORMED_JSON" | "BAD_BODY";
+                    };
                 };
             };
             /** @description UNAUTHORIZED: missing or wrong admin token */
@@ -1794,7 +1937,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    };
                 };
             };
             /** @description ADMIN_SCOPE_MISSING: an admin key without the `strategy` scope */
@@ -1803,7 +1949,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "ADMIN_SCOPE_MISSING";
+                    };
                 };
             };
             /** @description EVENT_NOT_FOUND */
@@ -1812,7 +1961,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "EVENT_NOT_FOUND";
+                    };
                 };
             };
             /** @description PAYLOAD_TOO_LARGE: the body exceeds BODY_LIMIT */
@@ -1821,7 +1973,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "PAYLOAD_TOO_LARGE";
+                    };
                 };
             };
             /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
@@ -1830,7 +1985,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
@@ -1841,7 +1999,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
                 };
             };
         };
@@ -1872,7 +2033,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "INVALID_ID";
+                    };
                 };
             };
             /** @description UNAUTHORIZED: missing or wrong admin token */
@@ -1881,7 +2045,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    };
                 };
             };
             /** @description ADMIN_SCOPE_MISSING: an admin key without the `strategy` scope */
@@ -1890,7 +2057,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "ADMIN_SCOPE_MISSING";
+                    };
                 };
             };
             /** @description EVENT_NOT_FOUND */
@@ -1899,7 +2069,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "EVENT_NOT_FOUND";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe; INVENTORY_UNSETTLED */
@@ -1910,7 +2083,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN" | "INVENTORY_UNSETTLED";
+                    };
                 };
             };
         };
@@ -1948,7 +2124,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "INVALID_ID" | "VALIDATION_FAILED" | "INVALID_INPUT";
+                    };
                 };
             };
             /** @description UNAUTHORIZED: missing or wrong admin token */
@@ -1957,7 +2136,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    };
                 };
             };
             /** @description ADMIN_SCOPE_MISSING: an admin key without the `read` scope */
@@ -1966,7 +2148,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "ADMIN_SCOPE_MISSING";
+                    };
                 };
             };
             /** @description EVENT_NOT_FOUND */
@@ -1975,7 +2160,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "EVENT_NOT_FOUND";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
@@ -1986,7 +2174,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
                 };
             };
         };
@@ -1995,10 +2186,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Replays with the same key book once and get the same answer. A booking (201) is replayed with the same reference and secret for IDEMPOTENCY_TTL_SECONDS and, from MySQL, after that too; it shows the booking as it is now (a cancelled booking replays as 201 with status `cancelled`). A refusal (409) is replayed for IDEMPOTENCY_ERROR_TTL_SECONDS, after which the key may try again. The same key with another body is refused (422) and leaves the key's answer untouched. The key derives the secret: use a random one (a UUID). */
-                "Idempotency-Key"?: string;
                 /** @description Events with a waiting room (queue.mode fifo or lottery) only: the admission from GET /queue/{reference}, for this customer's e-mail; one booking or hold per admission (a retry with the same Idempotency-Key replays) */
                 "Queue-Admission"?: string;
+                /** @description Replays with the same key book once and get the same answer. A booking (201) is replayed with the same reference and secret for IDEMPOTENCY_TTL_SECONDS and, from MySQL, after that too; it shows the booking as it is now (a cancelled booking replays as 201 with status `cancelled`). A refusal (409) is replayed for IDEMPOTENCY_ERROR_TTL_SECONDS, after which the key may try again. The same key with another body is refused (422) and leaves the key's answer untouched. The key derives the secret: use a random one (a UUID). */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description Event id */
@@ -2026,7 +2217,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "INVALID_ID" | "INVALID_IDEMPOTENCY_KEY" | "INVALID_INPUT" | "VALIDATION_FAILED" | "MALFORMED_JSON" | "BAD_BODY";
+                    };
                 };
             };
             /** @description EVENT_NOT_FOUND */
@@ -2035,7 +2229,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "EVENT_NOT_FOUND";
+                    };
                 };
             };
             /** @description SOLD_OUT (with `available` and `requested`), CUSTOMER_LIMIT_REACHED, SALE_NOT_OPEN (with `opensAt`, and Retry-After until then), SALE_CLOSED (with `closedAt`), EVENT_CANCELLED, QUEUE_REQUIRED (the event has a waiting room: `queue` says where to join), ADMISSION_INVALID (`reason`: invalid, expired or used) */
@@ -2046,7 +2243,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "SOLD_OUT" | "CUSTOMER_LIMIT_REACHED" | "SALE_NOT_OPEN" | "SALE_CLOSED" | "EVENT_CANCELLED" | "QUEUE_REQUIRED" | "ADMISSION_INVALID";
+                    };
                 };
             };
             /** @description PAYLOAD_TOO_LARGE: the body exceeds BODY_LIMIT */
@@ -2055,7 +2255,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "PAYLOAD_TOO_LARGE";
+                    };
                 };
             };
             /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
@@ -2064,7 +2267,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
+                    };
                 };
             };
             /** @description IDEMPOTENCY_KEY_REUSED: this key was used with another body */
@@ -2073,7 +2279,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "IDEMPOTENCY_KEY_REUSED";
+                    };
                 };
             };
             /** @description RATE_LIMITED: more than BOOKING_RATE_LIMIT bookings, holds and joins from this client in BOOKING_RATE_WINDOW_MS */
@@ -2084,7 +2293,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE, LOCK_QUORUM_UNAVAILABLE, DEADLINE_EXCEEDED, INVENTORY_UNSETTLED: nothing was taken; BOOKING_OUTCOME_UNKNOWN: retry with the same Idempotency-Key to learn whether it was; SEATS_IN_LIMBO: not sold out yet, seats wait for MySQL to settle other bookings, retry after Retry-After */
@@ -2095,7 +2307,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "LOCK_QUORUM_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "INVENTORY_UNSETTLED" | "BOOKING_OUTCOME_UNKNOWN" | "SEATS_IN_LIMBO";
+                    };
                 };
             };
         };
@@ -2120,13 +2335,16 @@ export interface operations {
                     "application/json": components["schemas"]["BookingResponse"];
                 };
             };
-            /** @description BOOKING_NOT_FOUND: no such booking, or the Authorization header holds neither its secret nor the admin token */
+            /** @description BOOKING_NOT_FOUND: no such booking, or the Authorization header holds neither its secret nor ADMIN_TOKEN nor a live admin key with the `read` scope */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "BOOKING_NOT_FOUND";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
@@ -2137,7 +2355,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
                 };
             };
         };
@@ -2162,13 +2383,16 @@ export interface operations {
                     "application/json": components["schemas"]["BookingResponse"];
                 };
             };
-            /** @description BOOKING_NOT_FOUND: no such booking, or the Authorization header holds neither its secret nor the admin token */
+            /** @description BOOKING_NOT_FOUND: no such booking, or the Authorization header holds neither its secret nor ADMIN_TOKEN nor a live admin key with the `events` scope */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "BOOKING_NOT_FOUND";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
@@ -2179,7 +2403,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
                 };
             };
         };
@@ -2188,10 +2415,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description As for bookings; a key used for a hold never replays as a booking */
-                "Idempotency-Key"?: string;
                 /** @description Events with a waiting room (queue.mode fifo or lottery) only: the admission from GET /queue/{reference}, for this customer's e-mail; one booking or hold per admission (a retry with the same Idempotency-Key replays) */
                 "Queue-Admission"?: string;
+                /** @description As for bookings; a key used for a hold never replays as a booking */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description Event id */
@@ -2220,7 +2447,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "INVALID_ID" | "INVALID_IDEMPOTENCY_KEY" | "INVALID_INPUT" | "VALIDATION_FAILED" | "MALFORMED_JSON" | "BAD_BODY";
+                    };
                 };
             };
             /** @description EVENT_NOT_FOUND */
@@ -2229,10 +2459,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "EVENT_NOT_FOUND";
+                    };
                 };
             };
-            /** @description SOLD_OUT, CUSTOMER_LIMIT_REACHED, SALE_NOT_OPEN (with `opensAt`, and Retry-After until then), SALE_CLOSED (with `closedAt`), EVENT_CANCELLED, QUEUE_REQUIRED (the event has a waiting room: `queue` says where to join), ADMISSION_INVALID (`reason`: invalid, expired or used) */
+            /** @description SOLD_OUT (with `available` and `requested`), CUSTOMER_LIMIT_REACHED, SALE_NOT_OPEN (with `opensAt`, and Retry-After until then), SALE_CLOSED (with `closedAt`), EVENT_CANCELLED, QUEUE_REQUIRED (the event has a waiting room: `queue` says where to join), ADMISSION_INVALID (`reason`: invalid, expired or used) */
             409: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -2240,7 +2473,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "SOLD_OUT" | "CUSTOMER_LIMIT_REACHED" | "SALE_NOT_OPEN" | "SALE_CLOSED" | "EVENT_CANCELLED" | "QUEUE_REQUIRED" | "ADMISSION_INVALID";
+                    };
                 };
             };
             /** @description PAYLOAD_TOO_LARGE: the body exceeds BODY_LIMIT */
@@ -2249,7 +2485,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "PAYLOAD_TOO_LARGE";
+                    };
                 };
             };
             /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
@@ -2258,7 +2497,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
+                    };
                 };
             };
             /** @description IDEMPOTENCY_KEY_REUSED: this key was used with another body */
@@ -2267,7 +2509,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "IDEMPOTENCY_KEY_REUSED";
+                    };
                 };
             };
             /** @description RATE_LIMITED: more than BOOKING_RATE_LIMIT bookings, holds and joins from this client in BOOKING_RATE_WINDOW_MS */
@@ -2278,7 +2523,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE, LOCK_QUORUM_UNAVAILABLE, DEADLINE_EXCEEDED, INVENTORY_UNSETTLED: nothing was taken; BOOKING_OUTCOME_UNKNOWN: retry with the same Idempotency-Key to learn whether it was; SEATS_IN_LIMBO: not sold out yet, seats wait for MySQL to settle other bookings, retry after Retry-After */
@@ -2289,7 +2537,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "LOCK_QUORUM_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "INVENTORY_UNSETTLED" | "BOOKING_OUTCOME_UNKNOWN" | "SEATS_IN_LIMBO";
+                    };
                 };
             };
         };
@@ -2314,13 +2565,16 @@ export interface operations {
                     "application/json": components["schemas"]["BookingResponse"];
                 };
             };
-            /** @description BOOKING_NOT_FOUND (also for a wrong or missing secret: these routes never answer 401) */
+            /** @description BOOKING_NOT_FOUND: no such booking, or the Authorization header holds neither its secret nor ADMIN_TOKEN nor a live admin key with the `events` scope */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "BOOKING_NOT_FOUND";
+                    };
                 };
             };
             /** @description HOLD_NOT_ACTIVE: released or cancelled; EVENT_CANCELLED: the event was cancelled (MySQL refuses the confirmation) */
@@ -2329,7 +2583,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "HOLD_NOT_ACTIVE" | "EVENT_CANCELLED";
+                    };
                 };
             };
             /** @description HOLD_EXPIRED: its seats are back on sale, or about to be */
@@ -2338,7 +2595,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "HOLD_EXPIRED";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
@@ -2349,7 +2609,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
                 };
             };
         };
@@ -2374,13 +2637,16 @@ export interface operations {
                     "application/json": components["schemas"]["BookingResponse"];
                 };
             };
-            /** @description BOOKING_NOT_FOUND (also for a wrong or missing secret: these routes never answer 401) */
+            /** @description BOOKING_NOT_FOUND: no such booking, or the Authorization header holds neither its secret nor ADMIN_TOKEN nor a live admin key with the `events` scope */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "BOOKING_NOT_FOUND";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
@@ -2391,7 +2657,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
                 };
             };
         };
@@ -2426,7 +2695,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "INVALID_ID" | "INVALID_INPUT" | "VALIDATION_FAILED" | "MALFORMED_JSON" | "BAD_BODY";
+                    };
                 };
             };
             /** @description EVENT_NOT_FOUND */
@@ -2435,7 +2707,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "EVENT_NOT_FOUND";
+                    };
                 };
             };
             /** @description SEATS_AVAILABLE (with `available`: book instead), SALE_CLOSED (with `closedAt`), EVENT_CANCELLED, WAITLIST_ALREADY_JOINED, WAITLIST_FULL (with `maxEntries`), CUSTOMER_LIMIT_REACHED */
@@ -2444,7 +2719,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "SEATS_AVAILABLE" | "SALE_CLOSED" | "EVENT_CANCELLED" | "WAITLIST_ALREADY_JOINED" | "WAITLIST_FULL" | "CUSTOMER_LIMIT_REACHED";
+                    };
                 };
             };
             /** @description PAYLOAD_TOO_LARGE: the body exceeds BODY_LIMIT */
@@ -2453,7 +2731,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "PAYLOAD_TOO_LARGE";
+                    };
                 };
             };
             /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
@@ -2462,7 +2743,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
+                    };
                 };
             };
             /** @description RATE_LIMITED: more than BOOKING_RATE_LIMIT bookings, holds and joins from this client in BOOKING_RATE_WINDOW_MS */
@@ -2473,7 +2757,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
@@ -2484,7 +2771,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
                 };
             };
         };
@@ -2508,13 +2798,16 @@ export interface operations {
                     "application/json": components["schemas"]["WaitlistEntryResponse"];
                 };
             };
-            /** @description WAITLIST_ENTRY_NOT_FOUND (also for a wrong or missing secret: these routes never answer 401) */
+            /** @description WAITLIST_ENTRY_NOT_FOUND: no such entry, or the Authorization header holds neither its secret nor ADMIN_TOKEN nor a live admin key with the `read` scope */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "WAITLIST_ENTRY_NOT_FOUND";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
@@ -2525,7 +2818,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
                 };
             };
         };
@@ -2550,13 +2846,16 @@ export interface operations {
                     "application/json": components["schemas"]["WaitlistEntryResponse"];
                 };
             };
-            /** @description WAITLIST_ENTRY_NOT_FOUND (also for a wrong or missing secret: these routes never answer 401) */
+            /** @description WAITLIST_ENTRY_NOT_FOUND: no such entry, or the Authorization header holds neither its secret nor ADMIN_TOKEN nor a live admin key with the `events` scope */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "WAITLIST_ENTRY_NOT_FOUND";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
@@ -2567,7 +2866,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
                 };
             };
         };
@@ -2598,7 +2900,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "INVALID_ID";
+                    };
                 };
             };
             /** @description UNAUTHORIZED: missing or wrong admin token */
@@ -2607,7 +2912,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    };
                 };
             };
             /** @description ADMIN_SCOPE_MISSING: an admin key without the `events` scope */
@@ -2616,7 +2924,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "ADMIN_SCOPE_MISSING";
+                    };
                 };
             };
             /** @description EVENT_NOT_FOUND */
@@ -2625,7 +2936,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "EVENT_NOT_FOUND";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
@@ -2636,7 +2950,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
                 };
             };
         };
@@ -2671,7 +2988,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "INVALID_ID" | "VALIDATION_FAILED" | "MALFORMED_JSON" | "BAD_BODY";
+                    };
                 };
             };
             /** @description EVENT_NOT_FOUND */
@@ -2680,7 +3000,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "EVENT_NOT_FOUND";
+                    };
                 };
             };
             /** @description QUEUE_OFF (book directly), ALREADY_QUEUED (with the live ticket`s `reference`), EVENT_CANCELLED */
@@ -2689,7 +3012,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "QUEUE_OFF" | "ALREADY_QUEUED" | "EVENT_CANCELLED";
+                    };
                 };
             };
             /** @description PAYLOAD_TOO_LARGE: the body exceeds BODY_LIMIT */
@@ -2698,7 +3024,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "PAYLOAD_TOO_LARGE";
+                    };
                 };
             };
             /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
@@ -2707,7 +3036,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
+                    };
                 };
             };
             /** @description RATE_LIMITED: more than BOOKING_RATE_LIMIT requests (bookings, holds and joins together) from this address in BOOKING_RATE_WINDOW_MS */
@@ -2718,7 +3050,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
@@ -2729,7 +3064,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
                 };
             };
         };
@@ -2737,7 +3075,10 @@ export interface operations {
     WaitingRoom_status: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of the answer the client already has: 304 with no body while it is still current */
+                "If-None-Match"?: string;
+            };
             path: {
                 reference: string;
             };
@@ -2747,11 +3088,24 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description Validator of this answer: send it back in If-None-Match to get 304 while nothing changed */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["QueueStatusResponse"];
                 };
+            };
+            /** @description Not modified: the answer whose ETag was sent in If-None-Match is still current (no body) */
+            304: {
+                headers: {
+                    /** @description Validator of this answer: send it back in If-None-Match to get 304 while nothing changed */
+                    ETag?: string;
+                    /** @description As on the 200 */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description QUEUE_TICKET_NOT_FOUND: no such ticket, or the Authorization header does not hold its secret */
             404: {
@@ -2759,7 +3113,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "QUEUE_TICKET_NOT_FOUND";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
@@ -2770,7 +3127,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
                 };
             };
         };
@@ -2802,7 +3162,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "VALIDATION_FAILED" | "INVALID_INPUT";
+                    };
                 };
             };
             /** @description UNAUTHORIZED: missing or wrong admin token */
@@ -2811,7 +3174,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    };
                 };
             };
             /** @description ADMIN_SCOPE_MISSING: an admin key without the `read` scope */
@@ -2820,7 +3186,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "ADMIN_SCOPE_MISSING";
+                    };
                 };
             };
             /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
@@ -2831,7 +3200,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
                 };
             };
         };

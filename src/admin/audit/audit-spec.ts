@@ -4,8 +4,11 @@ export interface AuditSpec {
   /** e.g. `event.update`, `strategy.switch`. */
   action: string;
   target: AuditTargetType;
-  /** Where the target's id is: the `:id` route parameter, or the `id` of what the route returns (a create). */
-  idFrom: 'param' | 'result';
+  /**
+   * Where the target's id is: the `:id` route parameter, the `:reference` route parameter (a booking or a
+   * waiting-list entry), or the `id` of what the route returns (a create).
+   */
+  idFrom: 'param' | 'reference' | 'result';
   /** What `after` records: the target as stored after the change (default), or the route's answer (reconcile). */
   after?: 'snapshot' | 'result';
 }

@@ -8,6 +8,20 @@ import { AUDIT_SPEC, AuditSpec } from './audit-spec';
 import { AuditLogRepository } from './persistence/audit-log.repository';
 
 const POSITIVE_ID = /^[1-9][0-9]{0,9}$/;
+/** Booking (`bk_`) and waiting-list (`wl_`) references; anything else is refused by the route as not found. */
+const REFERENCE = /^[a-z]{2}_[A-Za-z0-9_-]{22,32}$/;
+
+/** The target named by the route's parameters; null when malformed (the route refuses it right after: nothing to read). */
+function targetIdBefore(spec: AuditSpec, params: Record<string, string> | undefined): string | null {
+  if (spec.idFrom === 'param') return params?.id !== undefined && POSITIVE_ID.test(params.id) ? params.id : null;
+  if (spec.idFrom === 'reference') return params?.reference !== undefined && REFERENCE.test(params.reference) ? params.reference : null;
+  return null;
+}
+
+function idOfResult(result: unknown): string | null {
+  const id = Number((result as { id?: unknown } | null)?.id);
+  return Number.isNaN(id) ? null : String(id);
+}
 
 /**
  * Reads the target before the route runs and after it succeeded, and appends
@@ -29,15 +43,14 @@ export class AuditInterceptor implements NestInterceptor {
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const spec = this.reflector.get<AuditSpec | undefined>(AUDIT_SPEC, context.getHandler());
-    if (!spec) return next.handle();
     const request = context.switchToHttp().getRequest<{ params?: Record<string, string> } & WithAdminPrincipal>();
-    const param = request.params?.id;
-    // A malformed id is refused by the route's pipe right after this; nothing to read then.
-    const paramId = spec.idFrom === 'param' && param !== undefined && POSITIVE_ID.test(param) ? Number(param) : null;
-    const before = paramId === null ? Promise.resolve(null) : this.snapshots.load(spec.target, paramId);
+    // No principal: not an admin's change (an owner's, on a route open to an owner or an admin), not for this log.
+    if (!spec || !request[ADMIN_PRINCIPAL]) return next.handle();
+    const targetId = targetIdBefore(spec, request.params);
+    const before = targetId === null ? Promise.resolve(null) : this.snapshots.load(spec.target, targetId);
     return from(before).pipe(
       switchMap((beforeState) =>
-        next.handle().pipe(concatMap((result: unknown) => this.record(spec, request, paramId, beforeState, result).then(() => result))),
+        next.handle().pipe(concatMap((result: unknown) => this.record(spec, request, targetId, beforeState, result).then(() => result))),
       ),
     );
   }
@@ -45,26 +58,21 @@ export class AuditInterceptor implements NestInterceptor {
   private async record(
     spec: AuditSpec,
     request: WithAdminPrincipal,
-    paramId: number | null,
+    idBefore: string | null,
     before: unknown,
     result: unknown,
   ): Promise<void> {
     const principal = request[ADMIN_PRINCIPAL];
-    const targetId = spec.idFrom === 'param' ? paramId : Number((result as { id?: unknown } | null)?.id);
+    const targetId = spec.idFrom === 'result' ? idOfResult(result) : idBefore;
     const requestId = requestIdOf(request) ?? null;
     try {
-      const after =
-        spec.after === 'result'
-          ? result
-          : targetId === null || Number.isNaN(targetId)
-            ? null
-            : await this.snapshots.load(spec.target, targetId);
+      const after = spec.after === 'result' ? result : targetId === null ? null : await this.snapshots.load(spec.target, targetId);
       await this.log.append({
         actor: principal?.actor ?? 'unknown',
         actorKeyId: principal?.keyId ?? null,
         action: spec.action,
         targetType: spec.target,
-        targetId: targetId === null || Number.isNaN(targetId) ? null : String(targetId),
+        targetId,
         requestId,
         before,
         after,

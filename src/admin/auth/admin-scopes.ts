@@ -1,7 +1,9 @@
 /**
  * What an admin key may do. `read` is every admin read (booking lists, the
- * audit log, metrics); every other scope includes it. `events`: create, change
- * and cancel events (and cancel bookings as the admin); `strategy`: switch a
+ * audit log, metrics, and any booking, hold or waiting-list entry by reference);
+ * every other scope includes it. `events`: create, change and cancel events,
+ * and, as the admin, cancel bookings, confirm or release holds and take entries
+ * off the waiting list; `strategy`: switch a
  * strategy and rebuild an inventory (reconcile); `webhooks`: manage webhook
  * endpoints; `keys`: create, list and revoke admin keys. ADMIN_TOKEN has them all.
  */

@@ -3,6 +3,7 @@ import { AdminKeysController } from './admin-keys.controller';
 import { AdminKeys } from './admin-keys.service';
 import { AdminToken } from './admin-token';
 import { AdminTokenGuard } from './admin-token.guard';
+import { OptionalAdminGuard } from './optional-admin.guard';
 import { AdminKeysRepository } from './persistence/admin-keys.repository';
 import { MysqlAdminKeysRepository } from './persistence/admin-keys.repository.mysql';
 
@@ -10,7 +11,13 @@ import { MysqlAdminKeysRepository } from './persistence/admin-keys.repository.my
 @Global()
 @Module({
   controllers: [AdminKeysController],
-  providers: [AdminToken, AdminKeys, AdminTokenGuard, { provide: AdminKeysRepository, useClass: MysqlAdminKeysRepository }],
-  exports: [AdminToken, AdminKeys, AdminTokenGuard, AdminKeysRepository],
+  providers: [
+    AdminToken,
+    AdminKeys,
+    AdminTokenGuard,
+    OptionalAdminGuard,
+    { provide: AdminKeysRepository, useClass: MysqlAdminKeysRepository },
+  ],
+  exports: [AdminToken, AdminKeys, AdminTokenGuard, OptionalAdminGuard, AdminKeysRepository],
 })
 export class AuthModule {}

@@ -1,6 +1,7 @@
-import { createParamDecorator, ExecutionContext, Injectable } from '@nestjs/common';
+import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { IncomingHttpHeaders } from 'node:http';
-import { AdminToken, bearerToken } from '../../admin/auth/admin-token';
+import { ADMIN_PRINCIPAL, WithAdminPrincipal } from '../../admin/auth/admin-scopes';
+import { bearerToken } from '../../admin/auth/admin-token';
 import { secretMatches } from './booking-credentials';
 
 export const BOOKING_SECRET_SCHEME = 'booking-secret';
@@ -38,16 +39,13 @@ export async function findVisible<T extends { secretHash: string | null }>(
 }
 
 /**
- * One header for both callers of a booking route: `Authorization: Bearer
- * <token>` is the admin if the token is ADMIN_TOKEN, else a claim to own the
- * booking whose secret it is.
+ * Who is asking, on a route behind OwnerOrAdmin: the admin if OptionalAdminGuard
+ * named one (ADMIN_TOKEN, or a live admin key with the route's scope), else a
+ * claim to own the record whose secret the Bearer token is. A parameter
+ * decorator, so the OpenAPI scanner lists no header parameter (the security
+ * schemes describe it).
  */
-@Injectable()
-export class BookingAccessResolver {
-  constructor(private readonly adminToken: AdminToken) {}
-
-  fromAuthorization(header: string | undefined): BookingAccess {
-    const token = bearerToken(header);
-    return this.adminToken.matches(token) ? { admin: true } : { admin: false, secret: token };
-  }
-}
+export const CallerAccess = createParamDecorator((_: unknown, ctx: ExecutionContext): BookingAccess => {
+  const request = ctx.switchToHttp().getRequest<{ headers: IncomingHttpHeaders } & WithAdminPrincipal>();
+  return request[ADMIN_PRINCIPAL] ? { admin: true } : { admin: false, secret: bearerToken(request.headers.authorization) };
+});

@@ -11,7 +11,7 @@ import { BookingOutcomeInterceptor } from './booking-outcome.interceptor';
 import { BookingsRepository } from './persistence/bookings.repository';
 import { BookingBatchWriter } from './persistence/booking-batch-writer.mysql';
 import { MysqlBookingsRepository } from './persistence/bookings.repository.mysql';
-import { BookingAccessResolver } from './booking-access';
+import { BookingAuditSnapshots } from './booking-audit-snapshots';
 import { OwnedBookingsService } from './owned-bookings.service';
 import { CheckoutController } from './checkout/checkout.controller';
 import { CheckoutExpiry } from './checkout/checkout-expiry';
@@ -34,7 +34,7 @@ import { WaitlistService } from '../waitlist/waitlist.service';
   providers: [
     BookingsService,
     OwnedBookingsService,
-    BookingAccessResolver,
+    BookingAuditSnapshots,
     IdempotentBookings,
     BookingOutcomeInterceptor,
     CheckoutExpiry,

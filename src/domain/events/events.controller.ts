@@ -17,7 +17,8 @@ import { ReconcileResponse } from './dto/reconcile.response';
 import { UpdateStrategyDto } from './dto/update-strategy.dto';
 import { EventsService } from './events.service';
 import { EventReads } from './event-reads';
-import { CacheableReadInterceptor } from '../../platform/http/cacheable-read.interceptor';
+import { CACHEABLE_READ_CONTROL, CacheableReadInterceptor } from '../../platform/http/cacheable-read.interceptor';
+import { ApiNotModified, ETAG_HEADER } from '../../platform/openapi/api-not-modified';
 
 const NO_SUCH_EVENT = 'EVENT_NOT_FOUND';
 const BAD_ID = 'INVALID_ID: the id is not a positive integer';
@@ -42,8 +43,9 @@ export class EventsController {
 
   @Get()
   @UseInterceptors(CacheableReadInterceptor)
+  @ApiNotModified(CACHEABLE_READ_CONTROL)
   @ApiOperation({ summary: 'List events, oldest first, a page at a time' })
-  @ApiOkResponse({ type: EventPageResponse })
+  @ApiOkResponse({ type: EventPageResponse, headers: ETAG_HEADER })
   @ApiErrorResponses({ 400: 'VALIDATION_FAILED (limit) or INVALID_INPUT (a cursor this API did not return)', 503: DEPENDENCY_UNAVAILABLE })
   list(@Query() query: ListEventsQuery): Promise<EventPageResponse> {
     return this.reads.list(query.limit, query.cursor);
@@ -51,9 +53,10 @@ export class EventsController {
 
   @Get(':id')
   @UseInterceptors(CacheableReadInterceptor)
+  @ApiNotModified(CACHEABLE_READ_CONTROL)
   @ApiIdParam()
   @ApiOperation({ summary: 'One event, with seats sold and available' })
-  @ApiOkResponse({ type: EventResponse })
+  @ApiOkResponse({ type: EventResponse, headers: ETAG_HEADER })
   @ApiErrorResponses({ 400: BAD_ID, 404: NO_SUCH_EVENT, 503: DEPENDENCY_UNAVAILABLE })
   get(@Param('id', new ParseIdPipe()) id: number): Promise<EventResponse> {
     return this.reads.get(id);

@@ -4,6 +4,9 @@ import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { map, Observable } from 'rxjs';
 
+/** Private: the answer holds the admission; no-cache: revalidate on every poll. */
+export const QUEUE_STATUS_CACHE_CONTROL = 'private, no-cache';
+
 /**
  * Thousands of buyers poll their ticket each second: an unchanged ticket
  * answers 304 with no body (If-None-Match). Private: the answer holds the
@@ -23,7 +26,7 @@ export class QueueStatusEtagInterceptor implements NestInterceptor {
         const adapter = this.adapterHost.httpAdapter;
         const response = http.getResponse<unknown>();
         adapter.setHeader(response, 'ETag', etag);
-        adapter.setHeader(response, 'Cache-Control', 'private, no-cache');
+        adapter.setHeader(response, 'Cache-Control', QUEUE_STATUS_CACHE_CONTROL);
         const ifNoneMatch = http.getRequest<{ headers: IncomingHttpHeaders }>().headers['if-none-match'];
         if (ifNoneMatch && ifNoneMatch.split(',').some((tag) => tag.trim() === etag)) {
           adapter.status(response, 304);

@@ -12,11 +12,12 @@ import { ApiIdParam } from '../../platform/openapi/api-id-param';
 import { PerAddressRateLimit } from '../../platform/rate-limit/per-address-rate-limit';
 import { JoinQueueDto } from './dto/join-queue.dto';
 import { QueueStatusResponse, QueueTicketResponse } from './dto/queue-status.response';
-import { QueueStatusEtagInterceptor } from './queue-status-etag.interceptor';
+import { QUEUE_STATUS_CACHE_CONTROL, QueueStatusEtagInterceptor } from './queue-status-etag.interceptor';
+import { ApiNotModified, ETAG_HEADER } from '../../platform/openapi/api-not-modified';
 import { WaitingRoomService } from './waiting-room.service';
 
 /** The secret of a queue ticket, as a Bearer token. */
-export const QUEUE_SECRET_SCHEME = 'queueSecret';
+export const QUEUE_SECRET_SCHEME = 'queue-secret';
 
 @ApiTags('waiting room')
 @Controller()
@@ -49,6 +50,7 @@ export class WaitingRoomController {
 
   @Get('queue/:reference')
   @UseInterceptors(QueueStatusEtagInterceptor)
+  @ApiNotModified(QUEUE_STATUS_CACHE_CONTROL)
   @ApiBearerAuth(QUEUE_SECRET_SCHEME)
   @ApiParam({ name: 'reference', type: String, example: 'q_42_5mJc0F2Qb1kq6XyV3pTgLw' })
   @ApiOperation({
@@ -57,7 +59,7 @@ export class WaitingRoomController {
       'Cheap to poll: send the last ETag as If-None-Match and an unchanged ticket answers 304 with no body. ' +
       '`sold_out` reaches every waiting ticket within a second of the last seat; returned seats reopen the room in order.',
   })
-  @ApiOkResponse({ type: QueueStatusResponse })
+  @ApiOkResponse({ type: QueueStatusResponse, headers: ETAG_HEADER })
   @ApiErrorResponses({
     404: 'QUEUE_TICKET_NOT_FOUND: no such ticket, or the Authorization header does not hold its secret',
     503: DEPENDENCY_UNAVAILABLE,

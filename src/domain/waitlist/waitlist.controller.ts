@@ -1,6 +1,5 @@
 import { Body, Controller, Delete, Get, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { ADMIN_SECURITY_SCHEME } from '../../admin/auth/admin-only.decorator';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ParseIdPipe } from '../../platform/http/parse-id.pipe';
 import {
   ApiErrorResponses,
@@ -10,20 +9,16 @@ import {
 } from '../../platform/openapi/api-error-responses';
 import { PerAddressRateLimit } from '../../platform/rate-limit/per-address-rate-limit';
 import { ApiIdParam } from '../../platform/openapi/api-id-param';
-import { AuthorizationHeader, BOOKING_SECRET_SCHEME, BookingAccessResolver } from '../bookings/booking-access';
+import { BookingAccess, CallerAccess } from '../bookings/booking-access';
+import { OwnerOrAdmin } from '../bookings/owner-or-admin.decorator';
 import { CreateBookingDto } from '../bookings/dto/create-booking.dto';
 import { WaitlistEntryResponse } from './waitlist.dto';
 import { WaitlistService } from './waitlist.service';
 
-const EntryReference = () => ApiParam({ name: 'reference', type: String, example: 'wl_3q2x9Yw1RkqO4m0bVd7c1A' });
-
 @ApiTags('waitlist')
 @Controller()
 export class WaitlistController {
-  constructor(
-    private readonly waitlist: WaitlistService,
-    private readonly access: BookingAccessResolver,
-  ) {}
+  constructor(private readonly waitlist: WaitlistService) {}
 
   @Post('events/:id/waitlist')
   @PerAddressRateLimit()
@@ -54,32 +49,18 @@ export class WaitlistController {
   }
 
   @Get('waitlist/:reference')
-  // Decorators apply bottom-up: listed as the owner's secret first, then the admin token.
-  @ApiBearerAuth(ADMIN_SECURITY_SCHEME)
-  @ApiBearerAuth(BOOKING_SECRET_SCHEME)
-  @EntryReference()
-  @ApiOperation({ summary: 'A waiting-list entry, its position and its offer (its owner or the admin)' })
+  @OwnerOrAdmin({ record: 'waitlist-entry', scope: 'read' })
+  @ApiOperation({ summary: 'A waiting-list entry, its position and its offer (its owner or an admin)' })
   @ApiOkResponse({ type: WaitlistEntryResponse })
-  @ApiErrorResponses({
-    404: 'WAITLIST_ENTRY_NOT_FOUND (also for a wrong or missing secret: these routes never answer 401)',
-    503: DEPENDENCY_UNAVAILABLE,
-  })
-  get(@Param('reference') reference: string, @AuthorizationHeader() authorization: string | undefined): Promise<WaitlistEntryResponse> {
-    return this.waitlist.get(reference, this.access.fromAuthorization(authorization));
+  get(@Param('reference') reference: string, @CallerAccess() access: BookingAccess): Promise<WaitlistEntryResponse> {
+    return this.waitlist.get(reference, access);
   }
 
   @Delete('waitlist/:reference')
-  // Decorators apply bottom-up: listed as the owner's secret first, then the admin token.
-  @ApiBearerAuth(ADMIN_SECURITY_SCHEME)
-  @ApiBearerAuth(BOOKING_SECRET_SCHEME)
-  @EntryReference()
-  @ApiOperation({ summary: 'Leave the waiting list (and release the hold offered, if any)' })
+  @OwnerOrAdmin({ record: 'waitlist-entry', scope: 'events', audit: 'waitlist.leave' })
+  @ApiOperation({ summary: 'Leave the waiting list and release the hold offered, if any (its owner or an admin)' })
   @ApiOkResponse({ type: WaitlistEntryResponse, description: 'status left' })
-  @ApiErrorResponses({
-    404: 'WAITLIST_ENTRY_NOT_FOUND (also for a wrong or missing secret: these routes never answer 401)',
-    503: DEPENDENCY_UNAVAILABLE,
-  })
-  leave(@Param('reference') reference: string, @AuthorizationHeader() authorization: string | undefined): Promise<WaitlistEntryResponse> {
-    return this.waitlist.leave(reference, this.access.fromAuthorization(authorization));
+  leave(@Param('reference') reference: string, @CallerAccess() access: BookingAccess): Promise<WaitlistEntryResponse> {
+    return this.waitlist.leave(reference, access);
   }
 }

@@ -4,6 +4,9 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { map, Observable } from 'rxjs';
 import { etagOf } from '../../shared/etag';
 
+/** Short enough that a sale's numbers stay fresh, long enough that a CDN absorbs a refresh storm. */
+export const CACHEABLE_READ_CONTROL = 'public, max-age=1';
+
 /**
  * Lets a CDN or a browser help with pages every buyer refreshes: the answer's
  * ETag, `Cache-Control: public, max-age=1`, and 304 with no body when the
@@ -22,7 +25,7 @@ export class CacheableReadInterceptor implements NestInterceptor {
         const adapter = this.adapterHost.httpAdapter;
         const response = http.getResponse<unknown>();
         adapter.setHeader(response, 'ETag', etag);
-        adapter.setHeader(response, 'Cache-Control', 'public, max-age=1');
+        adapter.setHeader(response, 'Cache-Control', CACHEABLE_READ_CONTROL);
         const ifNoneMatch = http.getRequest<{ headers: IncomingHttpHeaders }>().headers['if-none-match'];
         if (ifNoneMatch && ifNoneMatch.split(',').some((tag) => tag.trim() === etag)) {
           adapter.status(response, 304);

@@ -1,5 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiResponse } from '@nestjs/swagger';
+import { ApiExtraModels, ApiResponse, getSchemaPath } from '@nestjs/swagger';
+import { ERROR_CODES, ErrorCode } from '../../shared/errors/error-codes';
 import { ErrorResponse } from '../http/error.response';
 
 /** The statuses an operation of this API can answer with an error body. */
@@ -14,10 +15,16 @@ export const RETRY_AFTER_HEADER = {
 };
 
 /**
- * One `ErrorResponse` per status, with its codes in the description; 429 and
- * 503 always document Retry-After, other statuses when `retryAfter` names them
- * (409 SALE_NOT_OPEN carries it). Keeps each controller method to one block of
- * error documentation.
+ * One error response per status, its schema an `ErrorResponse` whose `code` is
+ * the enum of the codes that status can carry on this route, so a generated
+ * client narrows on `code` (openapi-typescript: `ErrorResponse & { code: "A" | "B" }`).
+ * The codes are read from the description, which names them anyway: the
+ * words of it that are error codes (src/errors/error-codes.ts). One list, so
+ * the prose and the schema cannot disagree; a status whose description names
+ * no code is a mistake and throws when the controller loads. 429 and 503
+ * always document Retry-After, other statuses when `retryAfter` names them
+ * (409 SALE_NOT_OPEN carries it). Keeps each controller method to one block
+ * of error documentation.
  */
 export function ApiErrorResponses(
   described: Partial<Record<ErrorStatus, string>>,
@@ -25,15 +32,37 @@ export function ApiErrorResponses(
 ): MethodDecorator & ClassDecorator {
   const withRetryAfter = new Set<number>([429, 503, ...(options.retryAfter ?? [])]);
   return applyDecorators(
+    ApiExtraModels(ErrorResponse),
     ...Object.entries(described).map(([status, description]) =>
       ApiResponse({
         status: Number(status),
         description,
-        type: ErrorResponse,
+        schema: errorSchemaFor(codesNamedIn(description, Number(status))),
         ...(withRetryAfter.has(Number(status)) ? { headers: RETRY_AFTER_HEADER } : {}),
       }),
     ),
   );
+}
+
+const KNOWN_CODES: ReadonlySet<string> = new Set(ERROR_CODES);
+
+/** The error codes a description names, in the order it names them, each once. */
+export function codesNamedIn(description: string, status: number): ErrorCode[] {
+  const codes = [...new Set(description.match(/\b[A-Z][A-Z0-9_]*[A-Z0-9]\b/g) ?? [])].filter((word): word is ErrorCode =>
+    KNOWN_CODES.has(word),
+  );
+  if (codes.length === 0) throw new Error(`the ${status} response "${description}" names no error code (src/errors/error-codes.ts)`);
+  return codes;
+}
+
+/** `ErrorResponse` with `code` required and narrowed to `codes`. */
+function errorSchemaFor(codes: ErrorCode[]) {
+  return {
+    allOf: [
+      { $ref: getSchemaPath(ErrorResponse) },
+      { type: 'object' as const, required: ['code'], properties: { code: { type: 'string' as const, enum: codes } } },
+    ],
+  };
 }
 
 /** 409s a booking, a hold or a waiting-list entry can meet once the sale window or the event's state says no. */

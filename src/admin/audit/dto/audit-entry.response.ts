@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { AuditEntry } from '../persistence/audit-log.repository';
+import { AUDIT_TARGET_TYPES, AuditEntry } from '../persistence/audit-log.repository';
 
 export class AuditEntryResponse {
   @ApiProperty({ type: 'integer' }) id: number;
@@ -7,7 +7,7 @@ export class AuditEntryResponse {
   @ApiProperty({ example: 'key:3:deploy-bot', description: '`ADMIN_TOKEN` or `key:<id>:<name>`' }) actor: string;
   @ApiProperty({ type: 'integer', nullable: true, description: 'The admin key used; null for ADMIN_TOKEN' }) actorKeyId: number | null;
   @ApiProperty({ example: 'strategy.switch' }) action: string;
-  @ApiProperty({ enum: ['event', 'admin-key'] }) targetType: string;
+  @ApiProperty({ enum: AUDIT_TARGET_TYPES }) targetType: string;
   @ApiProperty({ type: String, nullable: true, example: '12' }) targetId: string | null;
   @ApiProperty({ type: String, nullable: true, description: 'X-Request-Id of the request that made the change' }) requestId: string | null;
   @ApiProperty({

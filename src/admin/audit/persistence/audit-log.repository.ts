@@ -1,4 +1,5 @@
-export type AuditTargetType = 'event' | 'admin-key';
+export const AUDIT_TARGET_TYPES = ['event', 'admin-key', 'booking', 'waitlist-entry'] as const;
+export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
 
 export interface AuditEntry {
   id: number;
