@@ -42,6 +42,13 @@ module.exports = {
       to: { path: '^(test|tools|bench)/' },
     },
     {
+      name: 'unit-test-data-only-in-specs',
+      severity: 'error',
+      comment: 'src/domain/testing/ (fakes and test data of the unit specs) is left out of the build: only specs may import it.',
+      from: { path: '^src/', pathNot: ['\\.spec\\.ts$', '^src/domain/testing/'] },
+      to: { path: '^src/domain/testing/' },
+    },
+    {
       name: 'seat-internals-only-in-inventory',
       severity: 'error',
       comment:

@@ -32,10 +32,17 @@ export const BATCHED_TARGETS = [
   'optimistic-batched-fastify',
   'atomic-batched-fastify',
 ] as const;
+/**
+ * Webhooks (issue 24): the same app and strategy as the target without `-webhooks`, with one webhook endpoint
+ * registered for the run (a local receiver answering 204), so every booking writes its outbox row and the
+ * app's worker delivers it during the load: the outbox's cost on the booking path, beside the same target without.
+ */
+export const WEBHOOK_TARGETS = ['atomic-webhooks', 'atomic-batched-webhooks'] as const;
 /** Bookings per batch at most on the batched targets' app. */
 export const BENCH_BATCH_MAX = 256;
-export type Target = (typeof TARGETS)[number] | (typeof FASTIFY_TARGETS)[number] | (typeof BATCHED_TARGETS)[number];
-const KNOWN_TARGETS: readonly Target[] = [...TARGETS, ...FASTIFY_TARGETS, ...BATCHED_TARGETS];
+export type Target =
+  (typeof TARGETS)[number] | (typeof FASTIFY_TARGETS)[number] | (typeof BATCHED_TARGETS)[number] | (typeof WEBHOOK_TARGETS)[number];
+const KNOWN_TARGETS: readonly Target[] = [...TARGETS, ...FASTIFY_TARGETS, ...BATCHED_TARGETS, ...WEBHOOK_TARGETS];
 /** The app's own targets on the default adapter; each has a `-fastify` twin. */
 const APP_TARGETS: readonly Target[] = [
   'app-live',
@@ -74,11 +81,19 @@ export function targetBase(target: Target): Target {
 
 /** The event's strategy of a booking target: `atomic` for `atomic-batched-fastify`. */
 export function targetStrategy(target: Target): string {
-  return targetBase(target).replace(/-batched$/, '');
+  return targetBase(target)
+    .replace(/-webhooks$/, '')
+    .replace(/-batched$/, '');
 }
 
+/** Whether the target runs with a webhook endpoint registered (the outbox written and delivered). */
+export const targetWebhooks = (target: Target): boolean => targetBase(target).endsWith('-webhooks');
+
 /** Whether the target runs on the app with group commit on. */
-export const targetBatched = (target: Target): boolean => targetBase(target).endsWith('-batched');
+export const targetBatched = (target: Target): boolean =>
+  targetBase(target)
+    .replace(/-webhooks$/, '')
+    .endsWith('-batched');
 
 /** Each of the app's targets on each of `adapters` (references stay as they are), in the given order. */
 function onAdapters(targets: Target[], adapters: Adapter[]): Target[] {
@@ -115,6 +130,8 @@ export interface BenchOptions {
   outDir: string;
   /** Run the app under --cpu-prof and summarise the profile at the end. */
   profile: boolean;
+  /** Control run: the app's targets book on the test harness's `unsafe` strategy; the run must then fail its invariant check. */
+  control: boolean;
 }
 
 const HELP = `npm run bench -- [options]
@@ -133,7 +150,9 @@ const HELP = `npm run bench -- [options]
   --deployments=a,b       what scale runs the strategies on, of ${DEPLOYMENTS.join(', ')}: 1 or 3 instances
                           behind HAProxy, one redis-server or a Redis Cluster (3+3) (default all; --quick: 1x-redis)
   --out=DIR               where JSON results go (default bench/results)
-  --profile               run the app with --cpu-prof; prints where its CPU time went`;
+  --profile               run the app with --cpu-prof; prints where its CPU time went
+  --control               every booking target of the app books on the unsafe strategy (the test harness's build):
+                          shows the invariant check catches an oversell, so the run must fail (flash and spread only)`;
 
 function list<T extends string>(value: string | undefined, allowed: readonly T[], what: string, fallback = allowed): T[] {
   if (!value) return [...fallback];
@@ -171,6 +190,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       deployments: { type: 'string' },
       out: { type: 'string' },
       profile: { type: 'boolean', default: false },
+      control: { type: 'boolean', default: false },
     },
   });
   if (values.help) {
@@ -193,7 +213,10 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     deployments: values.deployments || !quick ? list(values.deployments, DEPLOYMENTS, 'deployment') : ['1x-redis'],
     outDir: values.out ?? 'bench/results',
     profile: values.profile ?? false,
+    control: values.control ?? false,
   };
+  // The deployments of `scale` run the production build, which has no unsafe strategy.
+  if (options.control && options.scenarios.includes('scale')) throw new Error('--control runs the flash and spread scenarios only');
   if (options.seats % options.events !== 0)
     throw new Error(`--seats (${options.seats}) must split evenly over --events (${options.events})`);
   return options;
@@ -205,14 +228,23 @@ export interface Scenario {
   seatsPerEvent: number;
   requests: number;
   connections: number;
+  /** The app's events book on `unsafe` (--control). */
+  control: boolean;
 }
 
 export function scenario(name: ScenarioName, o: BenchOptions): Scenario {
   switch (name) {
     case 'flash':
-      return { name, events: 1, seatsPerEvent: o.seats, requests: o.requests, connections: o.connections };
+      return { name, events: 1, seatsPerEvent: o.seats, requests: o.requests, connections: o.connections, control: o.control };
     case 'spread':
-      return { name, events: o.events, seatsPerEvent: o.seats / o.events, requests: o.requests, connections: o.connections };
+      return {
+        name,
+        events: o.events,
+        seatsPerEvent: o.seats / o.events,
+        requests: o.requests,
+        connections: o.connections,
+        control: o.control,
+      };
     case 'scale':
       // Several events, so that on a cluster every master has hot slots.
       return {
@@ -221,6 +253,7 @@ export function scenario(name: ScenarioName, o: BenchOptions): Scenario {
         seatsPerEvent: (o.seats * o.scale) / o.events,
         requests: o.requests * o.scale,
         connections: o.connections,
+        control: o.control,
       };
   }
 }

@@ -27,6 +27,7 @@ import {
   targetBase,
   targetBatched,
   targetStrategy,
+  targetWebhooks,
   BENCH_BATCH_MAX,
 } from './bench-options';
 import { perBooking, snapshot } from './component-usage';
@@ -35,6 +36,7 @@ import type { LoadPlan, LoadResult } from './load-generator';
 import { Samples, scrape, strategyCounters } from './prometheus-delta';
 import { adapterTargetChecks } from './adapter-checks';
 import { batchingTargetChecks } from './batching-checks';
+import { withWebhookEndpoint } from './webhook-sink';
 import { mysqlPool } from './references/reference-server';
 import { cells, group, markdownTable, medianRun, RunRow, scaleTable, targetChecks, textHeader, textRow } from './report';
 
@@ -153,7 +155,7 @@ async function runOne(
   const eventIds = await createEvents(
     deployment ?? app,
     s,
-    isReference ? 'atomic' : targetStrategy(target),
+    isReference ? 'atomic' : s.control ? 'unsafe' : targetStrategy(target),
     `${s.name} ${target} #${repeat}`,
   );
   const before = isReference ? null : await scrapeAll(appUrls);
@@ -167,7 +169,8 @@ async function runOne(
     );
   const usageBefore = await usage();
   const rss = new RssSampler(server.proc.pid);
-  const load = await generateLoad({ baseUrl: entry, eventIds, requests: s.requests, connections: s.connections, quantity: 1 });
+  const plan: LoadPlan = { baseUrl: entry, eventIds, requests: s.requests, connections: s.connections, quantity: 1 };
+  const load = targetWebhooks(target) ? await withWebhookEndpoint(db, () => generateLoad(plan)) : await generateLoad(plan);
   const peakKb = rss.stop();
   const usageAfter = await usage();
   const counters = before ? strategyCounters(before, await scrapeAll(appUrls), targetStrategy(target)) : null;
@@ -222,7 +225,7 @@ async function runScenario(
   // The deployments run the default adapter: a -fastify strategy target is not run on them.
   // Nor a -batched one (the deployments' instances run the app's default batching).
   const strategies = o.targets.filter(
-    (t) => !REFERENCES.includes(t) && !NON_BOOKING.includes(t) && targetAdapter(t) === 'express' && !targetBatched(t),
+    (t) => !REFERENCES.includes(t) && !NON_BOOKING.includes(t) && targetAdapter(t) === 'express' && !targetBatched(t) && !targetWebhooks(t),
   );
   for (const target of name === 'scale' ? o.targets.filter((t) => REFERENCES.includes(t)) : o.targets) {
     report(await runOne(s, target, repeat, servers, db, redis));
@@ -269,19 +272,22 @@ async function main(): Promise<number> {
   try {
     const host = await machine(db, redis);
     console.log(
-      `seatguard bench: ${host.cpus} × ${host.cpuModel}, ${host.memoryGiB} GiB, Node ${host.node}, MySQL ${host.mysql}, Redis ${host.redis}`,
+      `seatguard bench${o.control ? ' (CONTROL: unsafe strategy, must fail)' : ''}: ${host.cpus} × ${host.cpuModel}, ${host.memoryGiB} GiB, Node ${host.node}, MySQL ${host.mysql}, Redis ${host.redis}`,
     );
     console.log(`load generator, app, MySQL and Redis share this machine; ${o.repeat} run(s) of each; medians below\n`);
     const profiling = o.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
     const oneAtATime = { BOOKING_BATCH_MAX: '1' };
     const batched = { BOOKING_BATCH_MAX: String(BENCH_BATCH_MAX) };
-    servers.app = await startServer('src/main.js', { ...env, ...PRODUCTION_SETTINGS, ...oneAtATime, HTTP_ADAPTER: 'express' }, profiling);
+    // The control run's app is the test harness's build (production has no unsafe strategy), as the soak's control.
+    const appScript = o.control ? 'test/support/controls/main.js' : 'src/main.js';
+    const appSettings = o.control ? { ...PRODUCTION_SETTINGS, NODE_ENV: 'development', UNSAFE_DELAY_MS: '5' } : PRODUCTION_SETTINGS;
+    servers.app = await startServer(appScript, { ...env, ...appSettings, ...oneAtATime, HTTP_ADAPTER: 'express' }, profiling);
     const appsNeeded = new Set(o.targets.filter((t) => !REFERENCES.includes(t)).map(appServerOf));
     for (const name of ['app-fastify', 'app-batched', 'app-batched-fastify'] as const) {
       if (!appsNeeded.has(name)) continue;
       const adapter = name.endsWith('-fastify') ? 'fastify' : 'express';
       const batching = name.startsWith('app-batched') ? batched : oneAtATime;
-      servers[name] = await startServer('src/main.js', { ...env, ...PRODUCTION_SETTINGS, ...batching, HTTP_ADAPTER: adapter }, profiling);
+      servers[name] = await startServer(appScript, { ...env, ...appSettings, ...batching, HTTP_ADAPTER: adapter }, profiling);
     }
     const wanted = (t: Target) => o.targets.includes(t);
     if (wanted('raw')) servers.raw = await startServer('bench/references/raw-server.js', env);

@@ -159,6 +159,9 @@ describe('static checks', () => {
             'src/platform/database/data-source.ts': "import { DataSource } from 'typeorm';\nexport type D = DataSource;\n",
             'src/app/setup-fastify.ts': "import type { FastifyInstance } from 'fastify';\nexport type F = FastifyInstance;\n",
             'src/platform/http/knows-fastify.ts': "import type { FastifyReply } from 'fastify';\nexport type R = FastifyReply;\n",
+            'src/domain/testing/an-event.ts': 'export const anEvent = 1;\n',
+            'src/domain/events/event.spec.ts': "import { anEvent } from '../testing/an-event';\nexport const fine = anEvent;\n",
+            'src/domain/events/uses-test-data.ts': "import { anEvent } from '../testing/an-event';\nexport const e = anEvent;\n",
           });
           const result = run('depcruise', ['--config', join(ROOT, '.dependency-cruiser.cjs'), 'src', 'test', 'bench', 'tools'], dir);
           const broken = (rule: string): string[] =>
@@ -194,6 +197,7 @@ describe('static checks', () => {
             'src/domain/bookings/bookings.service.ts → node_modules/express/index.js',
             'src/platform/http/knows-fastify.ts → node_modules/fastify/fastify.js',
           ]);
+          expect(broken('unit-test-data-only-in-specs')).toEqual(['src/domain/events/uses-test-data.ts → src/domain/testing/an-event.ts']);
           expect(broken('typeorm-only-in-database')).toEqual([
             'src/domain/events/persistence/events.repository.ts → node_modules/typeorm/index.d.ts',
           ]);

@@ -92,16 +92,26 @@ export function startProcess(command: string, args: string[], env: NodeJS.Proces
   };
 }
 
-/** Polls `url` until it answers 2xx; fails early if the process dies. */
-export async function waitUntilReady(proc: ManagedProcess, url: string, timeoutMs = 30000): Promise<void> {
+/**
+ * Polls `url` until it answers 2xx; fails early if the process dies. `bound`, if given, must hold first: freePort
+ * gave the port up before the child bound it, so until the child itself says it listens, an answer on that port may
+ * come from another process that took it meanwhile (on a shared machine, another instance of the same app).
+ */
+export async function waitUntilReady(
+  proc: ManagedProcess,
+  url: string,
+  timeoutMs = 30000,
+  bound: () => boolean = () => true,
+): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     if (proc.exited()) throw new Error(`process exited during start-up:\n${proc.output()}`);
     if (
-      await fetch(url).then(
+      bound() &&
+      (await fetch(url).then(
         (r) => r.ok,
         () => false,
-      )
+      ))
     )
       return;
     await sleep(100);

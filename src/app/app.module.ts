@@ -8,7 +8,7 @@ import { AuthModule } from '../admin/auth/auth.module';
 import { BookingsModule } from '../domain/bookings/bookings.module';
 import { AllExceptionsFilter } from '../platform/http/all-exceptions.filter';
 import { createValidationPipe } from '../platform/http/validation.pipe';
-import { appConfig, bookingConfig, databaseConfig, redisConfig, waitingRoomConfig } from '../platform/config/configuration';
+import { appConfig, bookingConfig, databaseConfig, redisConfig, waitingRoomConfig, webhookConfig } from '../platform/config/configuration';
 import { validateEnvironment } from '../platform/config/validate-environment';
 import { DatabaseModule } from '../platform/database/database.module';
 import { typeOrmRootOptions } from '../platform/database/typeorm-root-options';
@@ -18,6 +18,7 @@ import { loggerOptions } from '../platform/logging/logger-options';
 import { MetricsModule } from '../platform/metrics/metrics.module';
 import { RedisModule } from '../platform/redis/redis.module';
 import { WaitingRoomModule } from '../domain/waiting-room/waiting-room.module';
+import { WebhooksModule } from '../domain/webhooks/webhooks.module';
 
 @Module({
   imports: [
@@ -25,7 +26,7 @@ import { WaitingRoomModule } from '../domain/waiting-room/waiting-room.module';
       isGlobal: true,
       cache: true,
       validate: validateEnvironment,
-      load: [appConfig, redisConfig, databaseConfig, bookingConfig, waitingRoomConfig],
+      load: [appConfig, redisConfig, databaseConfig, bookingConfig, waitingRoomConfig, webhookConfig],
     }),
     // imports/providers spelled out: nestjs-pino 4's types see Nest 12's ModuleMetadata as any (deep import).
     LoggerModule.forRootAsync({ imports: [], providers: [], inject: [appConfig.KEY], useFactory: loggerOptions }),
@@ -39,6 +40,7 @@ import { WaitingRoomModule } from '../domain/waiting-room/waiting-room.module';
     BookingsModule,
     AuditModule,
     WaitingRoomModule,
+    WebhooksModule,
   ],
   providers: [
     // Registered here, not in main.ts, so e2e tests run exactly the production pipeline.

@@ -380,6 +380,100 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/webhooks/endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Webhook endpoints, oldest first (never their secrets) */
+        get: operations["Webhooks_list"];
+        put?: never;
+        /**
+         * Add a webhook endpoint; its signing secret is in this answer only
+         * @description Changes committed from now on are delivered to it (see docs/webhooks.md for the signature and the body).
+         */
+        post: operations["Webhooks_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/webhooks/endpoints/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One webhook endpoint (never its secret) */
+        get: operations["Webhooks_get"];
+        put?: never;
+        post?: never;
+        /** Remove an endpoint with its deliveries (pending ones are dropped) */
+        delete: operations["Webhooks_delete"];
+        options?: never;
+        head?: never;
+        /** Change an endpoint’s URL, event types, description, or pause it (enabled: false) */
+        patch: operations["Webhooks_update"];
+        trace?: never;
+    };
+    "/api/v1/admin/webhooks/endpoints/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Replace the signing secret at once; the new one is in this answer only */
+        post: operations["Webhooks_rotateSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/webhooks/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Webhook deliveries, oldest first; filter by endpoint and status (dead: the dead letters) */
+        get: operations["Webhooks_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/webhooks/deliveries/{id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a dead letter again: pending, due now, tries counted afresh, same webhook id
+         * @description It goes ahead of later pending deliveries of its event to that endpoint (they are delivered after it).
+         */
+        post: operations["Webhooks_replay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -388,7 +482,7 @@ export interface components {
          * @description Stable, machine-readable reason
          * @enum {string}
          */
-        ErrorCode: "SOLD_OUT" | "CUSTOMER_LIMIT_REACHED" | "IDEMPOTENCY_KEY_REUSED" | "BOOKING_NOT_FOUND" | "EVENT_NOT_FOUND" | "DEADLINE_EXCEEDED" | "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "LOCK_QUORUM_UNAVAILABLE" | "INVENTORY_UNSETTLED" | "BOOKING_OUTCOME_UNKNOWN" | "VALIDATION_FAILED" | "INVALID_INPUT" | "SALE_NOT_OPEN" | "SALE_CLOSED" | "EVENT_CANCELLED" | "HOLD_EXPIRED" | "HOLD_NOT_ACTIVE" | "CAPACITY_BELOW_SOLD" | "SEATS_AVAILABLE" | "WAITLIST_ENTRY_NOT_FOUND" | "SEATS_IN_LIMBO" | "CHANGE_OUTCOME_UNKNOWN" | "WAITLIST_FULL" | "WAITLIST_ALREADY_JOINED" | "QUEUE_REQUIRED" | "ADMISSION_INVALID" | "QUEUE_OFF" | "ALREADY_QUEUED" | "QUEUE_TICKET_NOT_FOUND" | "MALFORMED_JSON" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "UNAUTHORIZED" | "NOT_FOUND" | "INVALID_ID" | "INVALID_IDEMPOTENCY_KEY" | "BAD_BODY" | "INTERNAL" | "ADMIN_SCOPE_MISSING" | "ADMIN_KEY_NOT_FOUND";
+        ErrorCode: "SOLD_OUT" | "CUSTOMER_LIMIT_REACHED" | "IDEMPOTENCY_KEY_REUSED" | "BOOKING_NOT_FOUND" | "EVENT_NOT_FOUND" | "DEADLINE_EXCEEDED" | "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "LOCK_QUORUM_UNAVAILABLE" | "INVENTORY_UNSETTLED" | "BOOKING_OUTCOME_UNKNOWN" | "VALIDATION_FAILED" | "INVALID_INPUT" | "SALE_NOT_OPEN" | "SALE_CLOSED" | "EVENT_CANCELLED" | "HOLD_EXPIRED" | "HOLD_NOT_ACTIVE" | "CAPACITY_BELOW_SOLD" | "SEATS_AVAILABLE" | "WAITLIST_ENTRY_NOT_FOUND" | "SEATS_IN_LIMBO" | "CHANGE_OUTCOME_UNKNOWN" | "WAITLIST_FULL" | "WAITLIST_ALREADY_JOINED" | "QUEUE_REQUIRED" | "ADMISSION_INVALID" | "QUEUE_OFF" | "ALREADY_QUEUED" | "QUEUE_TICKET_NOT_FOUND" | "MALFORMED_JSON" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "UNAUTHORIZED" | "NOT_FOUND" | "INVALID_ID" | "INVALID_IDEMPOTENCY_KEY" | "BAD_BODY" | "INTERNAL" | "ADMIN_SCOPE_MISSING" | "ADMIN_KEY_NOT_FOUND" | "WEBHOOK_ENDPOINT_NOT_FOUND" | "WEBHOOK_DELIVERY_NOT_FOUND" | "WEBHOOK_DELIVERY_NOT_REPLAYABLE";
         ErrorResponse: {
             /** @example 409 */
             statusCode: number;
@@ -906,7 +1000,7 @@ export interface components {
             /** @example strategy.switch */
             action: string;
             /** @enum {string} */
-            targetType: "event" | "admin-key" | "booking" | "waitlist-entry";
+            targetType: "event" | "admin-key" | "booking" | "waitlist-entry" | "webhook-endpoint" | "webhook-delivery";
             /** @example 12 */
             targetId: string | null;
             /** @description X-Request-Id of the request that made the change */
@@ -924,6 +1018,97 @@ export interface components {
             items: components["schemas"]["AuditEntryResponse"][];
             /**
              * @description Pass as ?cursor= for the next (older) page; null on the last page
+             * @example MjA
+             */
+            nextCursor: string | null;
+        };
+        CreateWebhookEndpointDto: {
+            /**
+             * @description http(s) URL the webhooks are POSTed to
+             * @example https://shop.example/hooks/seatguard
+             */
+            url: string;
+            /**
+             * @description `*`: every type
+             * @example [
+             *       "booking.confirmed",
+             *       "event.sold_out"
+             *     ]
+             */
+            eventTypes: ("*" | "booking.confirmed" | "booking.cancelled" | "hold.created" | "hold.expired" | "waitlist.offered" | "event.sold_out" | "event.cancelled" | "event.changed")[];
+            description?: string | null;
+        };
+        WebhookEndpointWithSecretResponse: {
+            id: number;
+            url: string;
+            eventTypes: ("*" | "booking.confirmed" | "booking.cancelled" | "hold.created" | "hold.expired" | "waitlist.offered" | "event.sold_out" | "event.cancelled" | "event.changed")[];
+            description: string | null;
+            enabled: boolean;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /**
+             * @description The signing secret, shown in this answer only (create and rotate); verify Seatguard-Signature with it
+             * @example whsec_3q…
+             */
+            secret: string;
+        };
+        WebhookEndpointResponse: {
+            id: number;
+            url: string;
+            eventTypes: ("*" | "booking.confirmed" | "booking.cancelled" | "hold.created" | "hold.expired" | "waitlist.offered" | "event.sold_out" | "event.cancelled" | "event.changed")[];
+            description: string | null;
+            enabled: boolean;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        WebhookEndpointPageResponse: {
+            items: components["schemas"]["WebhookEndpointResponse"][];
+            /**
+             * @description Pass as ?cursor= for the next page; null on the last page
+             * @example MjA
+             */
+            nextCursor: string | null;
+        };
+        UpdateWebhookEndpointDto: {
+            url?: string;
+            eventTypes?: ("*" | "booking.confirmed" | "booking.cancelled" | "hold.created" | "hold.expired" | "waitlist.offered" | "event.sold_out" | "event.cancelled" | "event.changed")[];
+            description?: string | null;
+            /** @description false: deliveries wait (in order) until it is enabled again; new changes are still recorded */
+            enabled?: boolean;
+        };
+        WebhookDeliveryResponse: {
+            id: number;
+            endpointId: number;
+            eventId: number;
+            /**
+             * @description The webhook id receivers deduplicate on (Seatguard-Webhook-Id)
+             * @example wh_Q2x…
+             */
+            webhookId: string;
+            type: string;
+            /** @enum {string} */
+            status: "pending" | "delivered" | "dead";
+            /** @description Tries so far (a replay starts again at 0) */
+            attempts: number;
+            /** Format: date-time */
+            nextAttemptAt: string | null;
+            lastStatusCode: number | null;
+            lastError: string | null;
+            /** Format: date-time */
+            occurredAt: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            finishedAt: string | null;
+        };
+        WebhookDeliveryPageResponse: {
+            items: components["schemas"]["WebhookDeliveryResponse"][];
+            /**
+             * @description Pass as ?cursor= for the next page; null on the last page
              * @example MjA
              */
             nextCursor: string | null;
@@ -3189,6 +3374,713 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"] & {
                         /** @enum {string} */
                         code: "ADMIN_SCOPE_MISSING";
+                    };
+                };
+            };
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
+                };
+            };
+        };
+    };
+    Webhooks_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointPageResponse"];
+                };
+            };
+            /** @description VALIDATION_FAILED (limit) or INVALID_INPUT (a cursor this API did not return) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "VALIDATION_FAILED" | "INVALID_INPUT";
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: missing or wrong admin token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    };
+                };
+            };
+            /** @description ADMIN_SCOPE_MISSING: an admin key without the `read` scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "ADMIN_SCOPE_MISSING";
+                    };
+                };
+            };
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
+                };
+            };
+        };
+    };
+    Webhooks_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateWebhookEndpointDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointWithSecretResponse"];
+                };
+            };
+            /** @description VALIDATION_FAILED (`details` names every bad field), MALFORMED_JSON or BAD_BODY; nothing was written */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "BAD_BODY";
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: missing or wrong admin token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    };
+                };
+            };
+            /** @description ADMIN_SCOPE_MISSING: an admin key without the `webhooks` scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "ADMIN_SCOPE_MISSING";
+                    };
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body exceeds BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "PAYLOAD_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
+                    };
+                };
+            };
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
+                };
+            };
+        };
+    };
+    Webhooks_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Event id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointResponse"];
+                };
+            };
+            /** @description INVALID_ID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "INVALID_ID";
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: missing or wrong admin token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    };
+                };
+            };
+            /** @description ADMIN_SCOPE_MISSING: an admin key without the `read` scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "ADMIN_SCOPE_MISSING";
+                    };
+                };
+            };
+            /** @description WEBHOOK_ENDPOINT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "WEBHOOK_ENDPOINT_NOT_FOUND";
+                    };
+                };
+            };
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
+                };
+            };
+        };
+    };
+    Webhooks_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Event id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint as it was */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointResponse"];
+                };
+            };
+            /** @description INVALID_ID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "INVALID_ID";
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: missing or wrong admin token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    };
+                };
+            };
+            /** @description ADMIN_SCOPE_MISSING: an admin key without the `webhooks` scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "ADMIN_SCOPE_MISSING";
+                    };
+                };
+            };
+            /** @description WEBHOOK_ENDPOINT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "WEBHOOK_ENDPOINT_NOT_FOUND";
+                    };
+                };
+            };
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
+                };
+            };
+        };
+    };
+    Webhooks_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Event id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateWebhookEndpointDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointResponse"];
+                };
+            };
+            /** @description INVALID_ID or VALIDATION_FAILED (`details` names every bad field), MALFORMED_JSON or BAD_BODY; nothing was written */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "INVALID_ID" | "VALIDATION_FAILED" | "MALFORMED_JSON" | "BAD_BODY";
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: missing or wrong admin token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    };
+                };
+            };
+            /** @description ADMIN_SCOPE_MISSING: an admin key without the `webhooks` scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "ADMIN_SCOPE_MISSING";
+                    };
+                };
+            };
+            /** @description WEBHOOK_ENDPOINT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "WEBHOOK_ENDPOINT_NOT_FOUND";
+                    };
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body exceeds BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "PAYLOAD_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
+                    };
+                };
+            };
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
+                };
+            };
+        };
+    };
+    Webhooks_rotateSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Event id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointWithSecretResponse"];
+                };
+            };
+            /** @description INVALID_ID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "INVALID_ID";
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: missing or wrong admin token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    };
+                };
+            };
+            /** @description ADMIN_SCOPE_MISSING: an admin key without the `webhooks` scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "ADMIN_SCOPE_MISSING";
+                    };
+                };
+            };
+            /** @description WEBHOOK_ENDPOINT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "WEBHOOK_ENDPOINT_NOT_FOUND";
+                    };
+                };
+            };
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
+                };
+            };
+        };
+    };
+    Webhooks_deliveries: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                /** @description Only this endpoint’s deliveries */
+                endpointId?: number;
+                status?: "pending" | "delivered" | "dead";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryPageResponse"];
+                };
+            };
+            /** @description VALIDATION_FAILED (limit, endpointId, status) or INVALID_INPUT (a cursor this API did not return) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "VALIDATION_FAILED" | "INVALID_INPUT";
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: missing or wrong admin token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    };
+                };
+            };
+            /** @description ADMIN_SCOPE_MISSING: an admin key without the `read` scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "ADMIN_SCOPE_MISSING";
+                    };
+                };
+            };
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
+                };
+            };
+        };
+    };
+    Webhooks_replay: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Event id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryResponse"];
+                };
+            };
+            /** @description INVALID_ID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "INVALID_ID";
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: missing or wrong admin token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    };
+                };
+            };
+            /** @description ADMIN_SCOPE_MISSING: an admin key without the `webhooks` scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "ADMIN_SCOPE_MISSING";
+                    };
+                };
+            };
+            /** @description WEBHOOK_DELIVERY_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "WEBHOOK_DELIVERY_NOT_FOUND";
+                    };
+                };
+            };
+            /** @description WEBHOOK_DELIVERY_NOT_REPLAYABLE: it is pending or delivered, not dead */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "WEBHOOK_DELIVERY_NOT_REPLAYABLE";
                     };
                 };
             };

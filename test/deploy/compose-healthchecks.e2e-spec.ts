@@ -6,6 +6,7 @@ import { parse } from 'yaml';
 import { freePort } from '../support/child-app';
 import { testEnvironment } from '../setup/test-settings';
 import { RunningApp, startApp } from '../support/test-app';
+import { waitFor } from '../support/wait-for';
 
 const compose = parse(readFileSync(join(__dirname, '..', '..', 'docker', 'compose.yml'), 'utf8')) as {
   services: Record<string, { command: string[]; healthcheck: { test: string[] } }>;
@@ -56,9 +57,7 @@ describe('compose healthchecks, run for real', () => {
         env: { PATH: process.env.PATH ?? '', REDIS_PASSWORD: 'compose-check-password' },
         stdio: 'ignore',
       });
-      for (let i = 0; i < 50 && spawnSync('redis-cli', ['-p', String(port), 'ping']).status !== 0; i++) {
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await waitFor('the compose Redis answering', () => spawnSync('redis-cli', ['-p', String(port), 'ping']).status === 0, 30_000);
     });
 
     afterAll(() => {

@@ -189,18 +189,28 @@ describe('fault drills', () => {
     });
     const { eventId, load } = sale;
 
+    // Signalled only once buyers are on it: the drill is about requests in flight at the signal.
+    await waitFor('bookings answered by the instance that will leave', () =>
+      load.attempts.some((a) => a.url === leaving.url && a.status === 201),
+    );
     const signalled = Date.now();
     const exit = leaving.stop('SIGTERM');
-    await waitFor('not ready', async () => (await status(`${leaving.url}/health/ready`)) === 503, 2000);
+    // Polled for up to the grace period: it must be not ready before it is gone (it keeps draining ~1 s first).
+    await waitFor('not ready', async () => (await status(`${leaving.url}/health/ready`)) === 503, 5000);
     const notReadyAt = Date.now();
     // A load balancer now stops routing to it.
     targets = [other.url];
     const code = await exit;
     const exitedAt = Date.now();
+    // Exit 0 is "done within the grace period": its own grace timer exits 1 (graceful-shutdown.ts). No wall-clock bound
+    // here: how long the test machine took to notice is not what the drill checks.
     expect(code).toBe(0);
-    expect(exitedAt - signalled).toBeLessThan(5000);
     expect(notReadyAt).toBeLessThan(exitedAt);
     expect(await status(`${leaving.url}/health/live`)).toBe(0); // refused: it is gone
+    // The signal really met requests in flight on the leaving instance, and each of them was answered.
+    const inFlightAtSignal = load.attempts.filter((a) => a.url === leaving.url && a.sentAt <= signalled && a.at >= signalled);
+    expect(inFlightAtSignal.length).toBeGreaterThan(0);
+    expect(inFlightAtSignal.filter((a) => a.status === 0)).toEqual([]);
 
     expect(await finishSale(sale, TEST_REDIS_URL)).toEqual([]);
     const redis = new Redis(TEST_REDIS_URL);
@@ -209,11 +219,18 @@ describe('fault drills', () => {
     // Requests it had accepted were answered, not dropped.
     const dropped = load.attempts.filter((a) => a.status === 0 && a.at < notReadyAt).length;
     expect(dropped).toBe(0);
-    process.stdout.write(`[drill 5] not ready after ${notReadyAt - signalled} ms, exit 0 after ${exitedAt - signalled} ms\n`);
+    process.stdout.write(
+      `[drill 5] ${inFlightAtSignal.length} requests in flight at SIGTERM, all answered (${JSON.stringify(tally(inFlightAtSignal.map(answerOf)))}); not ready after ${notReadyAt - signalled} ms, exit 0 after ${exitedAt - signalled} ms\n`,
+    );
   });
 
-  /** Drill 6's limits: the app must answer within DEADLINE_MS + MARGIN_MS even when MySQL answers nothing. */
-  const STALL = { STALL_MS: 4000, DEADLINE_MS: 2000, MARGIN_MS: 500, QUERY_TIMEOUT_MS: 1000 };
+  /**
+   * Drill 6's limits: the app must answer within DEADLINE_MS + MARGIN_MS even when MySQL answers nothing. The
+   * margin is what a busy 2-core machine adds between the app's answer and the test's clock (2.6 s was seen at
+   * load 16 with 500 ms); it stays below STALL_MS, so a buyer who met the stall's start and waited for MySQL
+   * instead of the deadline (at least STALL_MS) is still late.
+   */
+  const STALL = { STALL_MS: 4000, DEADLINE_MS: 2000, MARGIN_MS: 1500, QUERY_TIMEOUT_MS: 1000 };
 
   it.each(['pessimistic', 'atomic'])(
     'drill 6 (%s): MySQL stalled (connections open, nothing answers): 503 within the deadline, not ready but live; resumed, the sale finishes',
@@ -235,13 +252,21 @@ describe('fault drills', () => {
 
       proxy.stall();
       const stalledAt = Date.now();
-      // Probed once the per-query limit has run out: health must know, and must itself answer in time.
-      await new Promise((r) => setTimeout(r, QUERY_TIMEOUT_MS + 500));
-      const [ready, live] = await Promise.all([
-        status(`${app.url}/health/ready`, DEADLINE_MS + MARGIN_MS),
-        status(`${app.url}/health/live`, DEADLINE_MS + MARGIN_MS),
-      ]);
-      await new Promise((r) => setTimeout(r, stalledAt + STALL_MS - Date.now()));
+      // Health must come to know (polled, each probe itself bounded by the deadline: a hung probe is a 0, not a wait).
+      const probes: number[] = [];
+      await waitFor('not ready while MySQL is stalled', async () => {
+        probes.push(await status(`${app.url}/health/ready`, DEADLINE_MS + MARGIN_MS));
+        return probes[probes.length - 1] === 503;
+      });
+      const ready = probes.includes(0) ? 0 : 503;
+      const live = await status(`${app.url}/health/live`, DEADLINE_MS + MARGIN_MS);
+      // The stall lasts at least STALL_MS, and until three buyers who met it were refused (else nothing was tested):
+      // a slow machine lengthens the stall instead of failing the drill.
+      await waitFor(
+        `a stall of ${STALL_MS} ms with 3 refusals`,
+        () => Date.now() >= stalledAt + STALL_MS && load.count(503, stalledAt) >= 3,
+        60_000,
+      );
       proxy.resume();
       const resumedAt = Date.now();
       await waitFor('ready again', async () => (await status(`${app.url}/health/ready`)) === 200);
@@ -284,10 +309,11 @@ describe('fault drills', () => {
       for (const reason of ['NOREPLICAS', 'OOM'] as const) {
         await redis.refuseWrites(reason);
         const refusedAt = Date.now();
+        // Answers sent and heard while writes are refused (the fault really met buyers): those are checked below.
         await waitFor(
           `answers while Redis refuses writes (${reason})`,
-          () => load.attempts.filter((a) => a.sentAt >= refusedAt).length >= 5,
-          10_000,
+          () => sentAndAnsweredBetween(load.attempts, refusedAt, Date.now()).length >= 5,
+          30_000,
         );
         const [ready, live] = await Promise.all([status(`${app.url}/health/ready`), status(`${app.url}/health/live`)]);
         const during = sentAndAnsweredBetween(load.attempts, refusedAt, Date.now());
@@ -307,6 +333,8 @@ describe('fault drills', () => {
         refusals: refusals.map(({ reason, answered }) => ({ reason, answered, notHonest: {}, ready: 503, live: 200 })),
         violations: {},
       });
+      // Every answer heard during a refusal was an honest 503 (notHonest above), and there were some.
+      expect(refusals.map((r) => r.answered >= 5)).toEqual([true, true]);
     },
   );
 

@@ -7,6 +7,7 @@ import { ChildApp, startChildApps } from '../support/child-app';
 import { closeTestDb, rows, truncateAll } from '../support/test-db';
 import { AdmissionBoundSampler, fifoViolations, QueuedSale, roomTickets } from '../../tools/waiting-room/queued-sale';
 import { QueueClient } from '../../tools/waiting-room/queue-client';
+import { stopAll } from '../support/cleanups';
 
 const SEATS = 30;
 const JOINS = 150;
@@ -45,7 +46,7 @@ describe('waiting room drill: an instance killed and Redis restarted mid-queue',
   });
   afterAll(async () => {
     await lb?.stop();
-    await Promise.allSettled(apps.map((a) => a.stop()));
+    await stopAll(apps, (a) => a.stop());
     probe.disconnect();
     await redis.stop();
     await closeTestDb();

@@ -10,11 +10,66 @@ import { seatKeys } from '../../src/domain/inventory/seat-keys';
 import { STRATEGY_NAMES as SAFE } from '../../src/domain/inventory/strategies/strategy-name';
 import { BATCH_MODES, BatchMode, batchCounters, batchesSince } from '../support/batching';
 import { metricsScraper } from '../support/metrics-scraper';
+import { waitFor } from '../support/wait-for';
 
 /** Seats given back after a failed write (compensation), from the app's /metrics. */
 async function seatsReturned(url: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`, { headers: metricsScraper })).text();
   return Number(/seatguard_seats_returned_total\{reason="compensation"\} (\d+)/.exec(text)?.[1] ?? 0);
+}
+
+type Rows = <T>(sql: string, params?: unknown[]) => Promise<T[]>;
+
+/** Proof 6's run: 25 concurrent requests with one Idempotency-Key; what the clients heard and what MySQL (`query`) stored. */
+async function sameKeyBurst(url: string, query: Rows) {
+  const event = await createEvent(url, { capacity: 10, strategy: 'pessimistic' });
+  const headers = { 'Idempotency-Key': `order-${event.id}-abcdefghijkl` };
+  const answers = await burst(25, () => book(url, event.id, 2, headers, 'same@example.com'));
+  const [stored] = await query<{ n: number }>('SELECT COUNT(*) AS n FROM bookings WHERE event_id = ?', [event.id]);
+  return {
+    eventId: event.id,
+    headers,
+    answers,
+    bookings: Number(stored.n),
+    distinctAnswers: new Set(answers.map((a) => JSON.stringify(a))).size,
+  };
+}
+
+/**
+ * Proof 7's run: 10 seats sold to 15 buyers, 3 bookings cancelled (one twice), 20 buyers for what came back, then
+ * a late repeat of a cancel (a client retrying it) after its seats were sold again, and 5 more buyers. Checks on the
+ * way what must hold for any app that runs it; returns what proof 7 and its control tell apart.
+ */
+async function cancelResellCancelAgain(url: string, query: Rows) {
+  const event = await createEvent(url, { capacity: 10, strategy: 'optimistic' });
+  const cancel = (a: Answer) => fetch(`${url}/api/v1/bookings/${a.body?.reference}`, { method: 'DELETE', headers: ownerOf(a) });
+  const firstSale = await burst(15, () => book(url, event.id, 1));
+  expect(countByStatus(firstSale)).toEqual({ 201: 10, 409: 5 });
+  const toCancel = firstSale.filter((a) => a.status === 201).slice(0, 3);
+  for (const a of toCancel) {
+    const res = await cancel(a);
+    expect(res.status).toBe(200);
+    expect((await res.json()).status).toBe('cancelled');
+  }
+  expect((await cancel(toCancel[0])).status).toBe(200);
+  expect((await (await fetch(`${url}/api/v1/events/${event.id}`)).json()).available).toBe(3);
+  const resale = await burst(20, () => book(url, event.id, 1));
+  expect(countByStatus(resale)).toEqual({ 201: 3, 409: 17 });
+  const freed = toCancel.flatMap((a) => a.body?.seats ?? []).sort((a, b) => a - b);
+  const resold = resale
+    .filter((a) => a.status === 201)
+    .flatMap((a) => a.body?.seats ?? [])
+    .sort((a, b) => a - b);
+  expect(resold).toEqual(freed);
+  // Its seat belongs to a buyer of the resale now: repeating the cancel must give nothing back.
+  expect((await cancel(toCancel[1])).status).toBe(200);
+  // The pool itself (an event's `available` is capped at capacity - sold - held, so it would not show a seat put back twice).
+  const freeAfterLateCancel = await testRedis().zcard(seatKeys(event.id).free);
+  const lateBurst = await burst(5, () => book(url, event.id, 1));
+  const live: Answer[] = [...firstSale.filter((a) => !toCancel.includes(a)), ...resale, ...lateBurst];
+  const stored = await readSaleState(query, event.id, testRedis());
+  const violations = saleViolations({ capacity: 10, answers: live, ...stored, expectSoldOut: true });
+  return { freeAfterLateCancel, lateBurst: countByStatus(lateBurst), violations };
 }
 
 describe('bookings under concurrency (real MySQL and Redis)', () => {
@@ -110,16 +165,17 @@ describe('bookings under concurrency (real MySQL and Redis)', () => {
           });
           if (res.status !== 200) refusedSwitches.push(res.status);
           switches++;
+          // Pacing, not a wait: the switches go on while the waves book.
           await sleep(3);
         }
       })();
-      // Six waves of 100 buyers, each let go only after one more switch has landed: the sale and the switches
-      // interleave however slow the machine is (the switcher's few ms are not what makes the race happen).
-      const afterSwitches = async (n: number) => {
-        while (switches < n && !done) await sleep(1);
-      };
+      // Thirty waves of 20 buyers, each let go only after one more switch has landed: the sale and the switches
+      // interleave however slow the machine is (the switcher's few ms are not what makes the race happen). Waves
+      // are small because with group commit a wave of 100 is one batch, and a switch can take longer than the
+      // whole sale: six waves of 100 then all booked between two switches, under one strategy.
+      const afterSwitches = (n: number) => waitFor(`${n} strategy switches`, () => switches >= n || done, 60_000);
       const answers = await burst(600, async (i) => {
-        await afterSwitches(Math.floor(i / 100));
+        await afterSwitches(Math.floor(i / 20));
         return bookRetrying503(url, event.id, 1);
       });
       done = true;
@@ -202,18 +258,30 @@ describe('bookings under concurrency (real MySQL and Redis)', () => {
     process.stdout.write(`[proof 9 control] naive limit check: ${JSON.stringify(countByStatus(answers))}, customer holds ${seatsHeld}\n`);
   });
 
-  describe('proof 5 (control group), on a database without the tickets guards', () => {
+  describe('controls on a database without the guards (tickets primary key, capacity trigger, unique Idempotency-Key)', () => {
     let control: RunningApp;
     beforeAll(async () => {
       await prepareUnguardedDatabase();
-      control = await startApp({ UNSAFE_DELAY_MS: '20', DB_NAME: UNGUARDED_DB_NAME, UNSAFE_INSERT: 'call' }, { testControls: true });
+      // Proof 5's unsafe strategy books through CALL insert_booking; proofs 6 and 7's faults (control-faults.ts)
+      // touch only requests with an Idempotency-Key and repeated cancels, which proof 5's control makes none of.
+      control = await startApp(
+        {
+          UNSAFE_DELAY_MS: '20',
+          DB_NAME: UNGUARDED_DB_NAME,
+          UNSAFE_INSERT: 'call',
+          // One booking per transaction: CALL insert_booking, the procedure the unguarded database has (not the batch's).
+          BOOKING_BATCH_MAX: '1',
+          CONTROL_FAULTS: 'naive-idempotency,cancel-returns-ended-seats',
+        },
+        { testControls: true },
+      );
     });
     afterAll(async () => {
       await control.close();
       await closeUnguardedDb();
     });
 
-    it('the unsafe strategy, booking through the same CALL insert_booking as the app, oversells: tickets > capacity, and the checks catch it', async () => {
+    it('proof 5 (control group): the unsafe strategy, booking through the same CALL insert_booking as the app, oversells: tickets > capacity, and the checks catch it', async () => {
       const event = await createEvent(control.url, { capacity: 100, strategy: 'unsafe' });
       const answers = await burst(300, () => book(control.url, event.id, 1));
       const stored = await readSaleState(unguardedRows, event.id, testRedis());
@@ -227,50 +295,47 @@ describe('bookings under concurrency (real MySQL and Redis)', () => {
           `checker reported ${violations.length} violations, e.g. "${violations[0]}"\n`,
       );
     });
+
+    it('proof 6 (control group): the key checked naively (looked up, then booked, no claim, no unique index) books more than once, and proof 6 catches it', async () => {
+      const run = await sameKeyBurst(control.url, unguardedRows);
+      // What proof 6 asserts fails here: more than one booking, and the 25 clients heard different answers.
+      expect(run.bookings).toBeGreaterThan(1);
+      expect(run.distinctAnswers).toBeGreaterThan(1);
+      process.stdout.write(
+        `[proof 6 control] naive key check: ${run.bookings} bookings for one key, ${run.distinctAnswers} different answers among 25: ${JSON.stringify(countByStatus(run.answers))}\n`,
+      );
+    });
+
+    it("proof 7 (control group): a cancel that gives an ended booking's seats back again puts resold seats on sale, and proof 7 catches it", async () => {
+      const run = await cancelResellCancelAgain(control.url, unguardedRows);
+      // What proof 7 asserts fails here: the late repeated cancel put a resold seat back on sale, and it was sold twice.
+      expect(run.freeAfterLateCancel).toBeGreaterThan(0);
+      expect(run.lateBurst[201] ?? 0).toBeGreaterThan(0);
+      expect(run.violations.some((v) => v.startsWith('double seat'))).toBe(true);
+      process.stdout.write(
+        `[proof 7 control] late repeated cancel: ${run.freeAfterLateCancel} seat(s) back in the pool (proof 7 wants 0), late burst ${JSON.stringify(run.lateBurst)} (wants {"409":5}); checker: "${run.violations[0]}"\n`,
+      );
+    });
   });
 
   it('proof 6: 25 concurrent requests with one Idempotency-Key make one booking and 25 identical answers', async () => {
-    const event = await createEvent(app.url, { capacity: 10, strategy: 'pessimistic' });
-    const headers = { 'Idempotency-Key': `order-${event.id}-abcdefghijkl` };
-    const answers = await burst(25, () => book(app.url, event.id, 2, headers, 'same@example.com'));
-    expect(answers[0].status).toBe(201);
-    for (const a of answers) expect(a).toEqual(answers[0]);
-    const stored = await rows<{ n: number }>('SELECT COUNT(*) AS n FROM bookings WHERE event_id = ?', [event.id]);
-    expect(Number(stored[0].n)).toBe(1);
-    const replay = await book(app.url, event.id, 2, headers, 'same@example.com');
-    expect(replay).toEqual(answers[0]);
-    const different = await book(app.url, event.id, 3, headers, 'same@example.com');
+    const run = await sameKeyBurst(app.url, rows);
+    expect(run.answers[0].status).toBe(201);
+    for (const a of run.answers) expect(a).toEqual(run.answers[0]);
+    expect(run.bookings).toBe(1);
+    const replay = await book(app.url, run.eventId, 2, run.headers, 'same@example.com');
+    expect(replay).toEqual(run.answers[0]);
+    const different = await book(app.url, run.eventId, 3, run.headers, 'same@example.com');
     expect(different.status).toBe(422);
     expect(different.body?.code).toBe('IDEMPOTENCY_KEY_REUSED');
-    expect(await violationsFor(event.id, 10, [answers[0]], false)).toEqual([]);
+    expect(await violationsFor(run.eventId, 10, [run.answers[0]], false)).toEqual([]);
   });
 
-  it('proof 7: cancelled seats go back on sale and are sold again, never beyond capacity', async () => {
-    const event = await createEvent(app.url, { capacity: 10, strategy: 'optimistic' });
-    const firstSale = await burst(15, () => book(app.url, event.id, 1));
-    expect(countByStatus(firstSale)).toEqual({ 201: 10, 409: 5 });
-    const toCancel = firstSale.filter((a) => a.status === 201).slice(0, 3);
-    for (const a of toCancel) {
-      const res = await fetch(`${app.url}/api/v1/bookings/${a.body?.reference}`, { method: 'DELETE', headers: ownerOf(a) });
-      expect(res.status).toBe(200);
-      expect((await res.json()).status).toBe('cancelled');
-    }
-    const again = await fetch(`${app.url}/api/v1/bookings/${toCancel[0].body?.reference}`, {
-      method: 'DELETE',
-      headers: ownerOf(toCancel[0]),
-    });
-    expect(again.status).toBe(200);
-    expect((await (await fetch(`${app.url}/api/v1/events/${event.id}`)).json()).available).toBe(3);
-    const resale = await burst(20, () => book(app.url, event.id, 1));
-    expect(countByStatus(resale)).toEqual({ 201: 3, 409: 17 });
-    const freed = toCancel.flatMap((a) => a.body?.seats ?? []).sort((a, b) => a - b);
-    const resold = resale
-      .filter((a) => a.status === 201)
-      .flatMap((a) => a.body?.seats ?? [])
-      .sort((a, b) => a - b);
-    expect(resold).toEqual(freed);
-    const live: Answer[] = [...firstSale.filter((a) => !toCancel.includes(a)), ...resale];
-    expect(await violationsFor(event.id, 10, live, true)).toEqual([]);
+  it('proof 7: cancelled seats go back on sale and are sold again, never beyond capacity; a late repeated cancel gives nothing back', async () => {
+    const run = await cancelResellCancelAgain(app.url, rows);
+    expect(run.freeAfterLateCancel).toBe(0);
+    expect(run.lateBurst).toEqual({ 409: 5 });
+    expect(run.violations).toEqual([]);
   });
 
   it('answers 404 for an unknown event or booking and 400 for bad booking input, writing nothing', async () => {

@@ -9,6 +9,7 @@ import { admin, burst, countByStatus, createEvent, violationsFor } from '../supp
 import { closeTestDb, truncateAll } from '../support/test-db';
 import { closeTestRedis, flushTestRedis } from '../support/test-redis';
 import { metricsScraper } from '../support/metrics-scraper';
+import { stopAll } from '../support/cleanups';
 
 const LIMIT = 5;
 const limited = { BOOKING_RATE_LIMIT: String(LIMIT), BOOKING_RATE_WINDOW_MS: '10000' };
@@ -153,7 +154,7 @@ describe('two batched instances behind a load balancer (group commit)', () => {
   });
   afterAll(async () => {
     await lb?.stop();
-    await Promise.allSettled(apps.map((a) => a.stop()));
+    await stopAll(apps, (a) => a.stop());
     await closeTestDb();
     await closeTestRedis();
   });

@@ -6,6 +6,7 @@ import { closeTestDb, rows, truncateAll } from '../support/test-db';
 import { closeTestRedis, flushTestRedis, testRedis } from '../support/test-redis';
 import { QueueClient } from '../../tools/waiting-room/queue-client';
 import { AdmissionBoundSampler, fifoViolations, QueuedSale, roomTickets } from '../../tools/waiting-room/queued-sale';
+import { stopAll } from '../support/cleanups';
 
 /**
  * Issue 20's proof, sized for CI on a shared machine (the issue's 20,000 joins
@@ -41,7 +42,7 @@ describe('waiting room proof: two instances behind a load balancer', () => {
   });
   afterAll(async () => {
     await lb?.stop();
-    await Promise.allSettled(apps.map((a) => a.stop()));
+    await stopAll(apps, (a) => a.stop());
     await closeTestDb();
     await closeTestRedis();
   });

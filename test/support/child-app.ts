@@ -23,7 +23,8 @@ const READY_TIMEOUT_MS = 60_000;
 /**
  * The production build (`npm run build`) as a separate process: what a real second instance is.
  * `freePort` releases the port before the child binds it, so another process may take it in between:
- * a start that fails with EADDRINUSE is tried again on a new port.
+ * a start that fails with EADDRINUSE is tried again on a new port, and no answer on the port counts as
+ * ready before the child has said it listens there.
  */
 export async function startChildApp(
   overrides: Record<string, string> = {},
@@ -63,6 +64,9 @@ async function startOnce(
     ...overrides,
   });
   const url = `http://127.0.0.1:${port}`;
-  await waitUntilReady(proc, `${url}/health/ready`, options.readyTimeoutMs ?? READY_TIMEOUT_MS);
+  // Ready only once this child has printed that it listens (serve.ts): an answer on the port before that could be another process's.
+  await waitUntilReady(proc, `${url}/health/ready`, options.readyTimeoutMs ?? READY_TIMEOUT_MS, () =>
+    proc.output().includes(`seatguard listening on http://localhost:${port}`),
+  );
   return { url, process: proc.process, output: () => proc.output(), stop: (signal) => proc.stop(signal) };
 }

@@ -31,9 +31,17 @@ export class Cleanups {
   }
 }
 
+/** Stops every one of `things`, all at once; every failure to stop is reported (thrown), none swallowed. */
+export async function stopAll<T>(things: T[], stop: (t: T) => Promise<unknown>): Promise<void> {
+  const failures = (await Promise.allSettled(things.map(stop))).flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+  if (failures.length === 1) throw failures[0];
+  if (failures.length > 1) throw new AggregateError(failures, `${failures.length} of ${things.length} would not stop`);
+}
+
 /**
  * Starts several things at once. If any start fails, the ones that did start
- * are stopped before the failure is thrown, so nothing is left running.
+ * are stopped before the failure is thrown, so nothing is left running; a
+ * failure to stop one of them is reported with the start failure, not swallowed.
  */
 export async function startAll<T>(starts: Promise<T>[], stop: (t: T) => Promise<unknown>): Promise<T[]> {
   const results = await Promise.allSettled(starts);
@@ -44,7 +52,15 @@ export async function startAll<T>(starts: Promise<T>[], stop: (t: T) => Promise<
     else failures.push(r.reason);
   }
   if (failures.length === 0) return started;
-  // Stopping is best effort here: the start failure is what the test must report.
-  await Promise.allSettled(started.map(stop));
-  throw failures[0];
+  const stopFailure = await stopAll(started, stop).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  if (failures.length === 1 && stopFailure === undefined) throw failures[0];
+  throw new AggregateError(
+    stopFailure === undefined ? failures : [...failures, stopFailure],
+    `${failures.length} of ${starts.length} failed to start${stopFailure === undefined ? '' : ', and the started ones did not all stop'}: ${String(
+      (failures[0] as Error)?.message ?? failures[0],
+    )}`,
+  );
 }

@@ -5,6 +5,8 @@ import { json } from './sale';
 
 /** What one attempt of a purchase got back. `status` 0 means no answer at all (connection refused or reset). */
 export interface Attempt {
+  /** The instance it was sent to. */
+  url: string;
   status: number;
   code?: string;
   retryAfter: string | null;
@@ -105,6 +107,7 @@ export class PurchaseLoop {
         const parsed = (await res.json().catch(() => undefined)) as Answer['body'];
         const at = Date.now();
         this.attempts.push({
+          url,
           status: res.status,
           code: parsed?.code,
           retryAfter: res.headers.get('retry-after'),
@@ -121,7 +124,7 @@ export class PurchaseLoop {
         }
       } catch {
         const at = Date.now();
-        this.attempts.push({ status: 0, retryAfter: null, sentAt, at, ms: at - sentAt });
+        this.attempts.push({ url, status: 0, retryAfter: null, sentAt, at, ms: at - sentAt });
       }
       await sleep(100);
     }
@@ -130,11 +133,5 @@ export class PurchaseLoop {
   }
 }
 
-export async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await condition()) return;
-    await sleep(50);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+/** Kept importable from here for the suites that already do; the helper lives in wait-for.ts. */
+export { waitFor } from './wait-for';

@@ -62,11 +62,19 @@ export async function customerBurst(
 
 /**
  * `book`, retried on 503 as a client would (an overloaded machine may answer DEADLINE_EXCEEDED or a dependency's
- * 503): the proofs count final answers, which are 201 or 409. A 503 on the last try is returned as is.
+ * 503): the proofs count final answers, which are 201 or 409. A 503 on the last try is returned as is. `heard`, if
+ * given, is told every answer, the retried 503s included.
  */
-export async function bookRetrying503(baseUrl: string, eventId: number, quantity: number, tries = 5): Promise<Answer> {
+export async function bookRetrying503(
+  baseUrl: string,
+  eventId: number,
+  quantity: number,
+  tries = 5,
+  heard?: (answer: Answer) => void,
+): Promise<Answer> {
   for (let attempt = 1; ; attempt++) {
     const answer = await book(baseUrl, eventId, quantity);
+    heard?.(answer);
     if (answer.status !== 503 || attempt >= tries) return answer;
   }
 }

@@ -28,11 +28,13 @@ export async function closeTestDb(): Promise<void> {
 const TABLES = ['events', 'bookings', 'tickets', 'customer_booking_locks', 'waitlist_entries'];
 /** Emptied with the rest, but not part of the sale's state digest. */
 const ADMIN_TABLES = ['admin_keys', 'admin_audit'];
+/** The webhook outbox and its delivery state; event_live_seats has a row per event (the outbox's sell-out count). */
+const WEBHOOK_TABLES = ['event_live_seats', 'webhook_deliveries', 'webhook_streams', 'webhook_outbox', 'webhook_endpoints'];
 
 export async function truncateAll(): Promise<void> {
   const db = testDb();
   await db.query('SET FOREIGN_KEY_CHECKS = 0');
-  for (const table of [...TABLES, 'waitlist_join_locks', ...ADMIN_TABLES]) await db.query(`TRUNCATE TABLE ${table}`);
+  for (const table of [...TABLES, 'waitlist_join_locks', ...ADMIN_TABLES, ...WEBHOOK_TABLES]) await db.query(`TRUNCATE TABLE ${table}`);
   await db.query('SET FOREIGN_KEY_CHECKS = 1');
 }
 

@@ -3,6 +3,7 @@ import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createConnection, Connection, RowDataPacket } from 'mysql2/promise';
 import { TEST_DB_NAME, testEnvironment } from '../setup/test-settings';
+import { waitFor } from '../support/wait-for';
 
 const ROOT = join(__dirname, '..', '..');
 const MIGRATE = join(ROOT, 'dist', 'src', 'platform', 'database', 'migrate-with-lock.js');
@@ -69,9 +70,7 @@ describe('migrations under a MySQL named lock (the Kubernetes init step)', () =>
       );
       return sessions.length === 1;
     };
-    for (const until = Date.now() + 30_000; !(await waitingInGetLock()) && !exited && Date.now() < until;) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitFor('the migrator waiting in GET_LOCK (or exited)', async () => exited || (await waitingInGetLock()), 30_000);
     expect(exited).toBe(false);
     expect(await waitingInGetLock()).toBe(true);
     const [tables] = await db.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = ?', [

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { comQuery, isCommitQuery, MysqlPacketReader, mysqlPacket } from '../../tools/mysql-packets';
 import { ExtraRedis, startExtraRedis, WriteRefusal } from '../../tools/redis-server';
 import { startTcpProxy, TcpProxy } from '../../tools/tcp-proxy';
+import { waitFor } from '../support/wait-for';
 
 /**
  * The fault tools the drills rely on, checked against the real servers: a
@@ -117,7 +118,7 @@ describe('tools: TCP proxy in front of MySQL', () => {
     expect(await count()).toBe(0);
     proxy.resume();
     // The server reads the INSERT, then the close behind it.
-    await waitUntil(async () => (await count()) === 1);
+    await waitFor('the INSERT sent before the stall reached MySQL', async () => (await count()) === 1, 5000);
   });
 
   it('dropNextCommitReplies(1): the server commits, the client loses the connection; the next COMMIT is untouched', async () => {
@@ -206,11 +207,3 @@ describe('tools: a redis-server that refuses writes', () => {
     expect(await client.config('GET', '*')).toEqual(original);
   });
 });
-
-async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await sleep(50);
-  }
-}

@@ -25,3 +25,9 @@ export interface StoredBooking extends Booking {
   secretHash: string | null;
   requestHash: string | null;
 }
+
+/** One page of an event's bookings, oldest first; `nextCursor` is null on the last page. */
+export interface BookingPage {
+  items: Booking[];
+  nextCursor: string | null;
+}

@@ -60,23 +60,23 @@ export class BookingsController {
     404: NO_SUCH_EVENT,
     503: DEPENDENCY_UNAVAILABLE,
   })
-  list(@Param('id', new ParseIdPipe()) eventId: number, @Query() query: ListBookingsQuery): Promise<BookingPageResponse> {
-    return this.owned.listForEvent(eventId, query);
+  async list(@Param('id', new ParseIdPipe()) eventId: number, @Query() query: ListBookingsQuery): Promise<BookingPageResponse> {
+    return BookingPageResponse.from(await this.owned.listForEvent(eventId, query));
   }
 
   @Get('bookings/:reference')
   @OwnerOrAdmin({ record: 'booking', scope: 'read' })
   @ApiOperation({ summary: 'One booking (its owner or an admin)' })
   @ApiOkResponse({ type: BookingResponse, description: 'The booking, without its secret' })
-  get(@Param('reference') reference: string, @CallerAccess() access: BookingAccess): Promise<BookingResponse> {
-    return this.owned.get(reference, access);
+  async get(@Param('reference') reference: string, @CallerAccess() access: BookingAccess): Promise<BookingResponse> {
+    return BookingResponse.from(await this.owned.get(reference, access), null);
   }
 
   @Delete('bookings/:reference')
   @OwnerOrAdmin({ record: 'booking', scope: 'events', audit: 'booking.cancel' })
   @ApiOperation({ summary: 'Cancel a booking; its seats go back on sale (its owner or an admin)' })
   @ApiOkResponse({ type: BookingResponse, description: 'The booking, status cancelled (also if it already was)' })
-  cancel(@Param('reference') reference: string, @CallerAccess() access: BookingAccess): Promise<BookingResponse> {
-    return this.owned.cancel(reference, access);
+  async cancel(@Param('reference') reference: string, @CallerAccess() access: BookingAccess): Promise<BookingResponse> {
+    return BookingResponse.from(await this.owned.cancel(reference, access), null);
   }
 }

@@ -16,6 +16,8 @@ import type { StoredBooking } from './booking.model';
 import { secretFor } from './booking-credentials';
 import { BookingsService } from './bookings.service';
 import { IdempotentBookings } from './idempotent-bookings';
+import { anEvent } from '../testing/an-event';
+import { MapRedis } from '../testing/map-redis';
 import {
   BookingsRepository,
   CustomerLimitExceededError,
@@ -23,22 +25,7 @@ import {
   NewBooking,
 } from './persistence/bookings.repository';
 
-const event: Event = {
-  id: 7,
-  name: 'Gig',
-  startsAt: new Date(),
-  salesStartAt: null,
-  salesEndAt: null,
-  capacity: 10,
-  priceCents: 0,
-  strategy: 'atomic',
-  maxPerCustomer: null,
-  checkoutHoldTtlMs: null,
-  queueMode: 'off',
-  cancelledAt: null,
-  createdAt: new Date(),
-  updatedAt: new Date(),
-};
+const event: Event = anEvent();
 
 /** Hands out the seats it is told to, like a pool with plenty free; or says sold out. */
 class FakeInventory extends SeatInventory {
@@ -68,27 +55,6 @@ class FakeInventory extends SeatInventory {
   matchCapacity = () => Promise.resolve();
   close = () => Promise.resolve();
   assertKnownStrategy = () => undefined;
-}
-
-/**
- * Redis as a map, for the few commands IdempotentBookings sends (SET PX [NX],
- * GET, the compare-and-delete script); expiry is not modelled.
- */
-class MapRedis {
-  readonly values = new Map<string, string>();
-  set(key: string, value: string, _px: 'PX', _ms: number, nx?: 'NX'): Promise<'OK' | null> {
-    if (nx && this.values.has(key)) return Promise.resolve(null);
-    this.values.set(key, value);
-    return Promise.resolve('OK');
-  }
-  get(key: string): Promise<string | null> {
-    return Promise.resolve(this.values.get(key) ?? null);
-  }
-  eval(_script: string, _keys: 1, key: string, expected: string): Promise<number> {
-    if (this.values.get(key) !== expected) return Promise.resolve(0);
-    this.values.delete(key);
-    return Promise.resolve(1);
-  }
 }
 
 /** MySQL as a list; `failInsert` makes the next insert fail the way MySQL would. */

@@ -13,8 +13,7 @@ import { EventsRepository } from '../events/persistence/events.repository';
 import { SeatInventory } from '../inventory/seat-inventory';
 import { BookingAccess, findVisible } from './booking-access';
 import { REFERENCE_FORMAT } from './booking-credentials';
-import type { BookingStatus, StoredBooking } from './booking.model';
-import { BookingPageResponse, BookingResponse } from './dto/booking.response';
+import type { Booking, BookingPage, BookingStatus, StoredBooking } from './booking.model';
 import { BookingEnd, BookingsRepository, WaitlistEntryRef } from './persistence/bookings.repository';
 
 /**
@@ -31,8 +30,8 @@ export class OwnedBookingsService {
     @Inject(bookingConfig.KEY) private readonly config: BookingConfig,
   ) {}
 
-  async get(reference: string, access: BookingAccess): Promise<BookingResponse> {
-    return BookingResponse.from(await this.findVisible(reference, access), null);
+  async get(reference: string, access: BookingAccess): Promise<Booking> {
+    return this.findVisible(reference, access);
   }
 
   /**
@@ -40,10 +39,10 @@ export class OwnedBookingsService {
    * booking. A hold cancelled this way is `released`. Freed seats go to the
    * waiting list first, then back on sale.
    */
-  async cancel(reference: string, access: BookingAccess, to: 'cancelled' | 'released' = 'cancelled'): Promise<BookingResponse> {
+  async cancel(reference: string, access: BookingAccess, to: 'cancelled' | 'released' = 'cancelled'): Promise<Booking> {
     const ended = await this.end((await this.findVisible(reference, access)).id, to);
     if (!ended) throw new BookingNotFoundError();
-    return BookingResponse.from(ended, null);
+    return ended;
   }
 
   /**
@@ -78,26 +77,26 @@ export class OwnedBookingsService {
   }
 
   /** held → confirmed by its owner; harmless twice; 410 once the hold has expired. */
-  async confirmHold(reference: string, access: BookingAccess): Promise<BookingResponse> {
+  async confirmHold(reference: string, access: BookingAccess): Promise<Booking> {
     const visible = await this.findVisible(reference, access);
     const result = await this.repository.confirmHold(visible.id);
     if (result === 'expired') throw new HoldExpiredError();
     if (result === 'event-cancelled') throw new EventCancelledError(visible.eventId);
     if (result === 'ended') throw new HoldNotActiveError(visible.status);
-    return BookingResponse.from(result, null);
+    return result;
   }
 
   /** Admin: an event's bookings, oldest first, a page at a time. */
   async listForEvent(
     eventId: number,
     query: { status?: BookingStatus; email?: string; limit?: number; cursor?: string },
-  ): Promise<BookingPageResponse> {
+  ): Promise<BookingPage> {
     const limit = query.limit ?? 20;
     const afterId = afterIdOf(query.cursor);
     if (!(await this.events.findById(eventId))) throw new EventNotFoundError(eventId);
     const rows = await this.repository.listForEvent(eventId, { status: query.status, emailPrefix: query.email, afterId, limit: limit + 1 });
     const { page, nextCursor } = pageOf(rows, limit);
-    return { items: page.map((b) => BookingResponse.from(b, null)), nextCursor };
+    return { items: page, nextCursor };
   }
 
   private async findVisible(reference: string, access: BookingAccess): Promise<StoredBooking> {

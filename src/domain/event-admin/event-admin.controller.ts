@@ -38,8 +38,8 @@ export class EventAdminController {
     ...JSON_BODY_ERRORS,
     503: DEPENDENCY_UNAVAILABLE,
   })
-  update(@Param('id', new ParseIdPipe()) id: number, @Body() body: UpdateEventDto): Promise<EventResponse> {
-    return this.changes.update(id, body);
+  async update(@Param('id', new ParseIdPipe()) id: number, @Body() body: UpdateEventDto): Promise<EventResponse> {
+    return EventResponse.counted(await this.changes.update(id, body));
   }
 
   @Post(':id/cancel')
@@ -50,7 +50,7 @@ export class EventAdminController {
   @ApiOperation({ summary: 'Cancel the event: sales stop (409 EVENT_CANCELLED), every booking and hold is cancelled' })
   @ApiOkResponse({ type: EventResponse })
   @ApiErrorResponses({ 400: 'INVALID_ID', 404: 'EVENT_NOT_FOUND', 503: DEPENDENCY_UNAVAILABLE })
-  cancel(@Param('id', new ParseIdPipe()) id: number): Promise<EventResponse> {
-    return this.changes.cancel(id);
+  async cancel(@Param('id', new ParseIdPipe()) id: number): Promise<EventResponse> {
+    return EventResponse.counted(await this.changes.cancel(id));
   }
 }

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { bookingConfig, BookingConfig } from '../../platform/config/configuration';
 import { ChangeOutcomeUnknownError } from '../../shared/errors/domain-errors';
-import { EventResponse } from '../events/dto/event.response';
 import { UpdateEventDto } from '../events/dto/update-event.dto';
+import type { CountedEvent } from '../events/event.model';
 import { EventsService } from '../events/events.service';
 import { SeatInventory } from '../inventory/seat-inventory';
 import { BookingsRepository } from '../bookings/persistence/bookings.repository';
@@ -28,7 +28,7 @@ export class EventChangesService {
     @Inject(bookingConfig.KEY) private readonly config: BookingConfig,
   ) {}
 
-  async update(id: number, input: UpdateEventDto): Promise<EventResponse> {
+  async update(id: number, input: UpdateEventDto): Promise<CountedEvent> {
     const { after } = await this.events
       .update(id, input, async (tx, { before, after }) => {
         const added = Array.from({ length: Math.max(0, after.capacity - before.capacity) }, (_, i) => before.capacity + 1 + i);
@@ -41,10 +41,10 @@ export class EventChangesService {
       });
     // Also when MySQL already had this capacity: a repeated PATCH finishes a change whose rebuild failed.
     if (input.capacity !== undefined) await this.inventory.matchCapacity(id, after.capacity);
-    return this.events.respond(after);
+    return this.events.withCounts(after);
   }
 
-  cancel(id: number): Promise<EventResponse> {
+  cancel(id: number): Promise<CountedEvent> {
     return this.events.cancel(id);
   }
 }

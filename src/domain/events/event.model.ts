@@ -38,3 +38,9 @@ export interface SeatCounts {
   /** Seats in live checkout holds (unavailable, not yet sold). */
   held: number;
 }
+
+/** An event with its seat counts from MySQL: what the admin's event answers are made of. */
+export interface CountedEvent {
+  event: Event;
+  counts: SeatCounts;
+}

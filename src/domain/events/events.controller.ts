@@ -37,8 +37,8 @@ export class EventsController {
   @ApiOperation({ summary: 'Create an event and put its seats on sale' })
   @ApiCreatedResponse({ type: EventResponse })
   @ApiErrorResponses({ 400: BODY_VALIDATION_ERROR, ...JSON_BODY_ERRORS, 503: DEPENDENCY_UNAVAILABLE })
-  create(@Body() body: CreateEventDto): Promise<EventResponse> {
-    return this.events.create(body);
+  async create(@Body() body: CreateEventDto): Promise<EventResponse> {
+    return EventResponse.counted(await this.events.create(body));
   }
 
   @Get()
@@ -74,8 +74,8 @@ export class EventsController {
     ...JSON_BODY_ERRORS,
     503: DEPENDENCY_UNAVAILABLE,
   })
-  changeStrategy(@Param('id', new ParseIdPipe()) id: number, @Body() body: UpdateStrategyDto): Promise<EventResponse> {
-    return this.events.changeStrategy(id, body.strategy);
+  async changeStrategy(@Param('id', new ParseIdPipe()) id: number, @Body() body: UpdateStrategyDto): Promise<EventResponse> {
+    return EventResponse.counted(await this.events.changeStrategy(id, body.strategy));
   }
 
   @Post(':id/reconcile')
@@ -86,7 +86,8 @@ export class EventsController {
   @ApiOperation({ summary: "Rebuild the event's Redis inventory from MySQL" })
   @ApiOkResponse({ type: ReconcileResponse })
   @ApiErrorResponses({ 400: BAD_ID, 404: NO_SUCH_EVENT, 503: `${DEPENDENCY_UNAVAILABLE}; INVENTORY_UNSETTLED` })
-  reconcile(@Param('id', new ParseIdPipe()) id: number): Promise<ReconcileResponse> {
-    return this.events.reconcile(id);
+  async reconcile(@Param('id', new ParseIdPipe()) id: number): Promise<ReconcileResponse> {
+    const { eventId, free } = await this.events.reconcile(id);
+    return { eventId, free };
   }
 }

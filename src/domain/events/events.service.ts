@@ -3,10 +3,9 @@ import { CapacityBelowSoldError, EventNotFoundError, InvalidInputError } from '.
 import { SeatInventory } from '../inventory/seat-inventory';
 import { DEFAULT_STRATEGY } from '../inventory/strategies/strategy-name';
 import { CreateEventDto } from './dto/create-event.dto';
-import { EventResponse } from './dto/event.response';
 import { EventCache } from './event-cache';
 import type { Deadline } from '../../platform/concurrency/deadline';
-import type { Event, EventChanges } from './event.model';
+import type { CountedEvent, Event, EventChanges } from './event.model';
 import { UpdateEventDto } from './dto/update-event.dto';
 import { CapacityBelowSoldError as CapacityBelowSold, ChangeHook, EventsRepository } from './persistence/events.repository';
 
@@ -20,7 +19,7 @@ export class EventsService {
     private readonly inventory: SeatInventory,
   ) {}
 
-  async create(input: CreateEventDto): Promise<EventResponse> {
+  async create(input: CreateEventDto): Promise<CountedEvent> {
     const strategy = input.strategy ?? DEFAULT_STRATEGY;
     this.inventory.assertKnownStrategy(strategy);
     const salesStartAt = input.salesStartAt ? new Date(input.salesStartAt) : null;
@@ -42,7 +41,7 @@ export class EventsService {
     await this.inventory
       .rebuild(event.id, 'created')
       .catch((error: unknown) => this.logger.warn({ err: error, eventId: event.id }, 'inventory not built at creation'));
-    return EventResponse.from(event, { sold: 0, held: 0 });
+    return { event, counts: { sold: 0, held: 0 } };
   }
 
   /** The booking path's view: cached, no counts. */
@@ -53,13 +52,13 @@ export class EventsService {
   }
 
   /** Fresh from MySQL (admin answers; buyers read through EventReads). */
-  async get(id: number): Promise<EventResponse> {
+  async get(id: number): Promise<CountedEvent> {
     const event = await this.repository.findById(id);
     if (!event) throw new EventNotFoundError(id);
-    return this.respond(event);
+    return this.withCounts(event);
   }
 
-  async changeStrategy(id: number, strategy: string): Promise<EventResponse> {
+  async changeStrategy(id: number, strategy: string): Promise<CountedEvent> {
     this.inventory.assertKnownStrategy(strategy);
     const event = await this.repository.updateStrategy(id, strategy);
     if (!event) throw new EventNotFoundError(id);
@@ -112,7 +111,7 @@ export class EventsService {
    * Redis is away now, MySQL still refuses, and the pool's next rebuild
    * closes it.
    */
-  async cancel(id: number): Promise<EventResponse> {
+  async cancel(id: number): Promise<CountedEvent> {
     const event = await this.repository.cancel(id);
     if (!event) throw new EventNotFoundError(id);
     await this.inventory
@@ -123,15 +122,21 @@ export class EventsService {
     return this.get(id);
   }
 
-  async respond(event: Event): Promise<EventResponse> {
+  async withCounts(event: Event): Promise<CountedEvent> {
     const counts = await this.repository.seatCounts([event.id]);
-    return EventResponse.from(event, counts.get(event.id)!);
+    return { event, counts: counts.get(event.id)! };
   }
 
-  async reconcile(id: number): Promise<{ eventId: number; free: number }> {
+  async reconcile(id: number): Promise<InventoryRebuilt> {
     const free = await this.inventory.rebuild(id, 'admin');
     return { eventId: id, free };
   }
+}
+
+/** What an admin's reconcile did: the event's free pool, rebuilt from MySQL. */
+export interface InventoryRebuilt {
+  eventId: number;
+  free: number;
 }
 
 function dateOrNull(value: string | null | undefined): Date | null | undefined {

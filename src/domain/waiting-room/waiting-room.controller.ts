@@ -44,8 +44,8 @@ export class WaitingRoomController {
     429: 'RATE_LIMITED: more than BOOKING_RATE_LIMIT requests (bookings, holds and joins together) from this address in BOOKING_RATE_WINDOW_MS',
     503: DEPENDENCY_UNAVAILABLE,
   })
-  join(@Param('id', new ParseIdPipe()) eventId: number, @Body() body: JoinQueueDto): Promise<QueueTicketResponse> {
-    return this.room.join(eventId, body.customerEmail);
+  async join(@Param('id', new ParseIdPipe()) eventId: number, @Body() body: JoinQueueDto): Promise<QueueTicketResponse> {
+    return QueueTicketResponse.from(await this.room.join(eventId, body.customerEmail));
   }
 
   @Get('queue/:reference')
@@ -64,8 +64,11 @@ export class WaitingRoomController {
     404: 'QUEUE_TICKET_NOT_FOUND: no such ticket, or the Authorization header does not hold its secret',
     503: DEPENDENCY_UNAVAILABLE,
   })
-  status(@Param('reference') reference: string, @AuthorizationHeader() authorization: string | undefined): Promise<QueueStatusResponse> {
+  async status(
+    @Param('reference') reference: string,
+    @AuthorizationHeader() authorization: string | undefined,
+  ): Promise<QueueStatusResponse> {
     const secret = /^Bearer (.+)$/.exec(authorization ?? '')?.[1];
-    return this.room.status(reference, secret);
+    return QueueStatusResponse.from(await this.room.status(reference, secret));
   }
 }

@@ -7,10 +7,10 @@ import type { Event } from '../events/event.model';
 import { EventsService } from '../events/events.service';
 import { SeatguardMetrics } from '../../platform/metrics/seatguard-metrics';
 import { AdmissionSigner } from './admission-token';
-import type { QueueStatusResponse, QueueTicketResponse } from './dto/queue-status.response';
 import { AlreadyQueuedError, QueueOffError, QueueTicketNotFoundError } from './room-errors';
 import { RoomStore } from './room-store';
 import type { TicketView } from './room-ticket';
+import type { NewTicket, TicketStatus } from './ticket-status';
 
 /** `q_<eventId>_<22 random base64url chars>`: the event id finds the room's keys; the rest is unguessable. */
 const REFERENCE_FORMAT = /^q_([1-9]\d{0,9})_[A-Za-z0-9_-]{22}$/;
@@ -37,7 +37,7 @@ export class WaitingRoomService {
 
   private readonly secretKey: string;
 
-  async join(eventId: number, customerEmail: string): Promise<QueueTicketResponse> {
+  async join(eventId: number, customerEmail: string): Promise<NewTicket> {
     const event = await this.events.findForBooking(eventId);
     if (event.queueMode === 'off') throw new QueueOffError(eventId);
     if (event.cancelledAt) throw new EventCancelledError(eventId);
@@ -48,11 +48,11 @@ export class WaitingRoomService {
     this.metrics.queueJoins.inc();
     const view = await this.redis(() => this.store.read(eventId, reference));
     const status = this.respond(event, reference, view!);
-    return { ...status, secret, page: `/api/v1/waiting-room#ref=${reference}&secret=${secret}` };
+    return { ...status, secret };
   }
 
   /** The ticket as its owner sees it; anyone else (or a wrong secret) gets the same 404 as for no ticket. */
-  async status(reference: string, secret: string | undefined): Promise<QueueStatusResponse> {
+  async status(reference: string, secret: string | undefined): Promise<TicketStatus> {
     const match = REFERENCE_FORMAT.exec(reference);
     if (!match) throw new QueueTicketNotFoundError();
     const eventId = Number(match[1]);
@@ -79,7 +79,7 @@ export class WaitingRoomService {
   }
 
   /** A ticket the room no longer has: sold out if the sale is over, else expired (join again, at the back). */
-  private lost(event: Event, reference: string): QueueStatusResponse {
+  private lost(event: Event, reference: string): TicketStatus {
     const over = event.cancelledAt !== null || (event.salesEndAt !== null && Date.now() >= event.salesEndAt.getTime());
     return {
       reference,
@@ -92,10 +92,10 @@ export class WaitingRoomService {
     };
   }
 
-  private respond(event: Event, reference: string, view: TicketView): QueueStatusResponse {
+  private respond(event: Event, reference: string, view: TicketView): TicketStatus {
     const now = Date.now();
     const { ticket } = view;
-    const base = { reference, eventId: event.id, opensAt: null as string | null };
+    const base = { reference, eventId: event.id, opensAt: null as Date | null };
     const closed = view.soldOut || event.cancelledAt !== null || (event.salesEndAt !== null && now >= event.salesEndAt.getTime());
     if (ticket.s === 'waiting') {
       if (closed) return { ...base, status: 'sold_out', position: null, estimatedWaitSeconds: null, pollAfterMs: POLL_WAITING_MS };
@@ -108,7 +108,7 @@ export class WaitingRoomService {
         status: 'waiting',
         position,
         estimatedWaitSeconds: Math.ceil(untilOpening + (view.position ?? 0) / rate),
-        opensAt: view.opened ? null : (event.salesStartAt?.toISOString() ?? null),
+        opensAt: view.opened ? null : event.salesStartAt,
         pollAfterMs: POLL_WAITING_MS,
       };
     }
@@ -125,13 +125,7 @@ export class WaitingRoomService {
       position: null,
       estimatedWaitSeconds: null,
       pollAfterMs: usable ? POLL_WAITING_MS : POLL_SETTLED_MS,
-      admission: {
-        token,
-        expiresAt: new Date(validUntil).toISOString(),
-        usable,
-        book: `/api/v1/events/${event.id}/bookings`,
-        hold: `/api/v1/events/${event.id}/holds`,
-      },
+      admission: { token, expiresAt: new Date(validUntil), usable },
     };
   }
 

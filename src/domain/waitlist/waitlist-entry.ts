@@ -1,3 +1,5 @@
+import type { Booking } from '../bookings/booking.model';
+
 /** waiting → offered → fulfilled | expired; waiting | offered → left; any → cancelled with the event. */
 export type WaitlistStatus = 'waiting' | 'offered' | 'fulfilled' | 'expired' | 'left' | 'cancelled';
 export const WAITLIST_STATUSES: WaitlistStatus[] = ['waiting', 'offered', 'fulfilled', 'expired', 'left', 'cancelled'];
@@ -16,6 +18,16 @@ export interface WaitlistEntry {
 }
 
 export type NewWaitlistEntry = Pick<WaitlistEntry, 'reference' | 'secretHash' | 'eventId' | 'customerEmail' | 'quantity'>;
+
+/** An entry as its owner (or the admin) is shown it: its place in line and the hold it was offered. */
+export interface WaitlistEntryView {
+  entry: WaitlistEntry;
+  /** 1 for the head of the queue; null once the entry no longer waits. */
+  position: number | null;
+  offer: Booking | null;
+  /** Only in the answer to the join; null after. */
+  secret: string | null;
+}
 
 /** Why MySQL would not take a join. */
 export type JoinRefusal = 'full' | 'already-joined' | 'event-cancelled';

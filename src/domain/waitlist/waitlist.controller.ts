@@ -44,23 +44,23 @@ export class WaitlistController {
     429: 'RATE_LIMITED: more than BOOKING_RATE_LIMIT bookings, holds and joins from this client in BOOKING_RATE_WINDOW_MS',
     503: DEPENDENCY_UNAVAILABLE,
   })
-  join(@Param('id', new ParseIdPipe()) eventId: number, @Body() body: CreateBookingDto): Promise<WaitlistEntryResponse> {
-    return this.waitlist.join(eventId, body.customerEmail, body.quantity);
+  async join(@Param('id', new ParseIdPipe()) eventId: number, @Body() body: CreateBookingDto): Promise<WaitlistEntryResponse> {
+    return WaitlistEntryResponse.from(await this.waitlist.join(eventId, body.customerEmail, body.quantity));
   }
 
   @Get('waitlist/:reference')
   @OwnerOrAdmin({ record: 'waitlist-entry', scope: 'read' })
   @ApiOperation({ summary: 'A waiting-list entry, its position and its offer (its owner or an admin)' })
   @ApiOkResponse({ type: WaitlistEntryResponse })
-  get(@Param('reference') reference: string, @CallerAccess() access: BookingAccess): Promise<WaitlistEntryResponse> {
-    return this.waitlist.get(reference, access);
+  async get(@Param('reference') reference: string, @CallerAccess() access: BookingAccess): Promise<WaitlistEntryResponse> {
+    return WaitlistEntryResponse.from(await this.waitlist.get(reference, access));
   }
 
   @Delete('waitlist/:reference')
   @OwnerOrAdmin({ record: 'waitlist-entry', scope: 'events', audit: 'waitlist.leave' })
   @ApiOperation({ summary: 'Leave the waiting list and release the hold offered, if any (its owner or an admin)' })
   @ApiOkResponse({ type: WaitlistEntryResponse, description: 'status left' })
-  leave(@Param('reference') reference: string, @CallerAccess() access: BookingAccess): Promise<WaitlistEntryResponse> {
-    return this.waitlist.leave(reference, access);
+  async leave(@Param('reference') reference: string, @CallerAccess() access: BookingAccess): Promise<WaitlistEntryResponse> {
+    return WaitlistEntryResponse.from(await this.waitlist.leave(reference, access));
   }
 }

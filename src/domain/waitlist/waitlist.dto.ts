@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Booking, BOOKING_STATUSES } from '../bookings/booking.model';
-import { WAITLIST_STATUSES, WaitlistEntry } from './waitlist-entry';
+import { BOOKING_STATUSES } from '../bookings/booking.model';
+import { WAITLIST_STATUSES, WaitlistEntryView } from './waitlist-entry';
 
 export class WaitlistOfferResponse {
   @ApiProperty({
@@ -35,7 +35,7 @@ export class WaitlistEntryResponse {
   @ApiProperty({ type: WaitlistOfferResponse, nullable: true }) offer: WaitlistOfferResponse | null;
   @ApiProperty({ format: 'date-time', example: '2027-03-01T09:58:00.000Z' }) createdAt: string;
 
-  static from(entry: WaitlistEntry, position: number | null, offer: Booking | null, secret: string | null): WaitlistEntryResponse {
+  static from({ entry, position, offer, secret }: WaitlistEntryView): WaitlistEntryResponse {
     return {
       reference: entry.reference,
       ...(secret === null ? {} : { secret }),

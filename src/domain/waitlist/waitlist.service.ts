@@ -17,8 +17,7 @@ import { sha256Hex } from '../bookings/booking-credentials';
 import { BookingAccess, findVisible } from '../bookings/booking-access';
 import { OwnedBookingsService } from '../bookings/owned-bookings.service';
 import { BookingsRepository } from '../bookings/persistence/bookings.repository';
-import { WaitlistEntryResponse } from './waitlist.dto';
-import { WaitlistEntry, WaitlistRepository } from './waitlist-entry';
+import { WaitlistEntry, WaitlistEntryView, WaitlistRepository } from './waitlist-entry';
 
 export const WAITLIST_REFERENCE_FORMAT = /^wl_[A-Za-z0-9_-]{22}$/;
 
@@ -39,7 +38,7 @@ export class WaitlistService {
     @Inject(bookingConfig.KEY) private readonly config: BookingConfig,
   ) {}
 
-  async join(eventId: number, customerEmail: string, quantity: number): Promise<WaitlistEntryResponse> {
+  async join(eventId: number, customerEmail: string, quantity: number): Promise<WaitlistEntryView> {
     if (quantity > this.config.maxTicketsPerBooking)
       throw new InvalidInputError(`quantity must not be greater than ${this.config.maxTicketsPerBooking}`);
     const event = await this.events.findForBooking(eventId);
@@ -63,7 +62,7 @@ export class WaitlistService {
     return this.describe(joined, secret);
   }
 
-  async get(reference: string, access: BookingAccess): Promise<WaitlistEntryResponse> {
+  async get(reference: string, access: BookingAccess): Promise<WaitlistEntryView> {
     return this.describe(await this.findVisible(reference, access), null);
   }
 
@@ -71,15 +70,15 @@ export class WaitlistService {
    * Leaving gives up a place, and the hold offered, if any (its seats go to the next in line). Serialized with a
    * confirm and the expiry of that hold: an entry whose offer was confirmed first stays `fulfilled`, its booking kept.
    */
-  async leave(reference: string, access: BookingAccess): Promise<WaitlistEntryResponse> {
+  async leave(reference: string, access: BookingAccess): Promise<WaitlistEntryView> {
     const entry = await this.findVisible(reference, access);
     await this.owned.leaveWaitlist(entry);
     return this.describe(await this.entries.findById(entry.id), null);
   }
 
-  private async describe(entry: WaitlistEntry, secret: string | null): Promise<WaitlistEntryResponse> {
+  private async describe(entry: WaitlistEntry, secret: string | null): Promise<WaitlistEntryView> {
     const offer = entry.offerBookingId === null ? null : await this.bookings.findById(entry.offerBookingId);
-    return WaitlistEntryResponse.from(entry, await this.entries.positionOf(entry), offer, secret);
+    return { entry, position: await this.entries.positionOf(entry), offer, secret };
   }
 
   private async findVisible(reference: string, access: BookingAccess): Promise<WaitlistEntry> {

@@ -115,8 +115,24 @@ export const waitingRoomConfig = registerAs('waitingRoom', () => {
   };
 });
 
+/** Webhook delivery (issue 24, docs/webhooks.md). */
+export const webhookConfig = registerAs('webhooks', () => {
+  const env = environment();
+  return {
+    workerEnabled: env.WEBHOOK_WORKER_ENABLED,
+    pollIntervalMs: env.WEBHOOK_POLL_INTERVAL_MS,
+    maxAttempts: env.WEBHOOK_MAX_ATTEMPTS,
+    backoffBaseMs: env.WEBHOOK_BACKOFF_BASE_MS,
+    backoffMaxMs: env.WEBHOOK_BACKOFF_MAX_MS,
+    timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+    concurrency: env.WEBHOOK_CONCURRENCY,
+    retentionMs: env.WEBHOOK_RETENTION_HOURS * 3_600_000,
+  };
+});
+
 export type AppConfig = ReturnType<typeof appConfig>;
 export type RedisConfig = ReturnType<typeof redisConfig>;
 export type DatabaseConfig = ReturnType<typeof databaseConfig>;
 export type BookingConfig = ReturnType<typeof bookingConfig>;
 export type WaitingRoomConfig = ReturnType<typeof waitingRoomConfig>;
+export type WebhookConfig = ReturnType<typeof webhookConfig>;

@@ -297,4 +297,50 @@ export class EnvironmentVariables extends DatabaseEnvironment {
   @ValidateIf((_o: unknown, value: unknown) => value !== '')
   @MinLength(32, { message: 'WAITING_ROOM_SIGNING_KEY must be empty or at least 32 characters' })
   WAITING_ROOM_SIGNING_KEY: string = '';
+
+  // Webhooks (issue 24): every instance may run the delivery worker; rows are claimed, never delivered twice at once.
+  @IsBoolean()
+  @Transform(toBoolean)
+  WEBHOOK_WORKER_ENABLED: boolean = true;
+
+  // How often an idle worker looks for new outbox rows and due retries.
+  @IsInt()
+  @Min(20)
+  @Max(60_000)
+  WEBHOOK_POLL_INTERVAL_MS: number = 500;
+
+  // Tries before a delivery becomes a dead letter (replayable through the admin route).
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  WEBHOOK_MAX_ATTEMPTS: number = 10;
+
+  // Backoff after the first failed try; doubles per try (with jitter) up to WEBHOOK_BACKOFF_MAX_MS.
+  @IsInt()
+  @Min(1)
+  @Max(3_600_000)
+  WEBHOOK_BACKOFF_BASE_MS: number = 5_000;
+
+  @IsInt()
+  @Min(1)
+  @Max(86_400_000)
+  WEBHOOK_BACKOFF_MAX_MS: number = 3_600_000;
+
+  // A receiver slower than this is a failed try.
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  WEBHOOK_TIMEOUT_MS: number = 10_000;
+
+  // Streams (endpoint + event) one instance delivers at once.
+  @IsInt()
+  @Min(1)
+  @Max(256)
+  WEBHOOK_CONCURRENCY: number = 16;
+
+  // Delivered deliveries and their outbox rows are purged after this many hours (dead letters stay until replayed).
+  @IsInt()
+  @Min(1)
+  @Max(24 * 365)
+  WEBHOOK_RETENTION_HOURS: number = 168;
 }

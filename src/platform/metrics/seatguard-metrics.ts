@@ -150,6 +150,39 @@ export class SeatguardMetrics {
     registers: [this.registry],
   });
 
+  // Webhooks (src/webhooks/): deliveries by outcome, tries that failed and will be retried, dead letters, outbox lag.
+  readonly webhookDeliveries = new Counter({
+    name: 'seatguard_webhook_deliveries_total',
+    help: 'Webhook delivery tries by outcome (delivered, failed: retried later, dead: out of tries)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly webhookRetries = new Counter({
+    name: 'seatguard_webhook_retries_total',
+    help: 'Webhook delivery tries that were a retry of an earlier failed try',
+    registers: [this.registry],
+  });
+
+  readonly webhookDeadLetters = new Counter({
+    name: 'seatguard_webhook_dead_letters_total',
+    help: 'Webhook deliveries that ran out of tries (dead letters; replayable through the admin route)',
+    registers: [this.registry],
+  });
+
+  readonly webhookOutboxLagSeconds = new Gauge({
+    name: 'seatguard_webhook_outbox_lag_seconds',
+    help: 'Age of the oldest outbox row not yet fanned out, or of the oldest due pending delivery (0 when none), at the last worker pass',
+    registers: [this.registry],
+  });
+
+  readonly webhookDeliverySeconds = new Histogram({
+    name: 'seatguard_webhook_delivery_duration_seconds',
+    help: 'Time from a change committing to its webhook being delivered (successful deliveries)',
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600],
+    registers: [this.registry],
+  });
+
   constructor() {
     // No prefix: the standard process_* and nodejs_* names that stock Node.js dashboards and alerts query.
     collectDefaultMetrics({ register: this.registry });

@@ -283,3 +283,28 @@ export class AdminKeyNotFoundError extends DomainError {
     super(`admin key ${id} does not exist`);
   }
 }
+
+export class WebhookEndpointNotFoundError extends DomainError {
+  readonly code = 'WEBHOOK_ENDPOINT_NOT_FOUND';
+  readonly status = 404;
+  constructor(id: number) {
+    super(`webhook endpoint ${id} does not exist`);
+  }
+}
+
+export class WebhookDeliveryNotFoundError extends DomainError {
+  readonly code = 'WEBHOOK_DELIVERY_NOT_FOUND';
+  readonly status = 404;
+  constructor(id: number) {
+    super(`webhook delivery ${id} does not exist`);
+  }
+}
+
+/** Only a dead letter is replayed: a pending one is on its way already, a delivered one arrived. */
+export class WebhookDeliveryNotReplayableError extends DomainError {
+  readonly code = 'WEBHOOK_DELIVERY_NOT_REPLAYABLE';
+  readonly status = 409;
+  constructor(id: number, status: string) {
+    super(`webhook delivery ${id} is ${status}: only a dead letter can be replayed`);
+  }
+}

@@ -52,6 +52,10 @@ export const ERROR_CODES = [
   // admin keys and the audit log (src/admin/auth/, src/admin/audit/)
   'ADMIN_SCOPE_MISSING',
   'ADMIN_KEY_NOT_FOUND',
+  // webhooks (src/webhooks/)
+  'WEBHOOK_ENDPOINT_NOT_FOUND',
+  'WEBHOOK_DELIVERY_NOT_FOUND',
+  'WEBHOOK_DELIVERY_NOT_REPLAYABLE',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

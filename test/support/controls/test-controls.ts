@@ -8,6 +8,9 @@ import { SeatPool } from '../../../src/domain/inventory/seat-pool';
 import { PessimisticStrategy } from '../../../src/domain/inventory/strategies/pessimistic.strategy';
 import { StrategyRegistry } from '../../../src/domain/inventory/strategies/strategy-registry';
 import { REDIS_CLIENT } from '../../../src/platform/redis/redis.tokens';
+import { IdempotentBookings } from '../../../src/domain/bookings/idempotent-bookings';
+import { controlFaults } from './control-faults';
+import { NaiveIdempotentBookings } from './naive-idempotent-bookings';
 import { OverwritingBookingsRepository } from './overwriting-bookings.repository';
 import { StallingPessimisticStrategy } from './stalling-pessimistic.strategy';
 import { UnsafeStrategy } from './unsafe.strategy';
@@ -16,16 +19,18 @@ import { UnsafeStrategy } from './unsafe.strategy';
  * The production AppModule plus the test harness's controls, none of which
  * ship in src/: the `unsafe` strategy (the control group that must oversell,
  * with a repository that lets its double seats through) and a pessimistic
- * strategy that can stall inside its lock (TEST_CRITICAL_SECTION_DELAY_MS).
- * Everything else is the production app.
+ * strategy that can stall inside its lock (TEST_CRITICAL_SECTION_DELAY_MS),
+ * and the faults of CONTROL_FAULTS (control-faults.ts) when a control app asks
+ * for them. Everything else is the production app.
  */
 export async function createAppWithTestControls(options: { logger?: false } = {}): Promise<INestApplication> {
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
+  const builder = Test.createTestingModule({ imports: [AppModule] })
     .overrideProvider(PessimisticStrategy)
     .useClass(StallingPessimisticStrategy)
     .overrideProvider(BookingsRepository)
-    .useClass(OverwritingBookingsRepository)
-    .compile();
+    .useClass(OverwritingBookingsRepository);
+  if (controlFaults().has('naive-idempotency')) builder.overrideProvider(IdempotentBookings).useClass(NaiveIdempotentBookings);
+  const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication(createHttpAdapter(), { bodyParser: false, bufferLogs: true, ...options });
   const unsafe = new UnsafeStrategy(
     app.get(SeatPool, { strict: false }),

@@ -4,8 +4,9 @@ import { testEnvironment, TEST_DB_NAME } from '../../setup/test-settings';
 /**
  * The control group's database: the test database's tables and its
  * `insert_booking` procedure, without the two guards MySQL adds to the app's
- * own checks — the tickets' primary key (no seat twice) and the capacity
- * trigger (no seat beyond capacity). The `unsafe` strategy booking into it
+ * own checks — the tickets' primary key (no seat twice), the capacity
+ * trigger (no seat beyond capacity) and the bookings' unique Idempotency-Key
+ * index (no second booking for one key). The `unsafe` strategy booking into it
  * through the app's one-call insert shows that the proofs' checks catch
  * `tickets > capacity`, which the guarded database never lets happen.
  *
@@ -40,6 +41,10 @@ export async function prepareUnguardedDatabase(): Promise<void> {
     await db.query('SET FOREIGN_KEY_CHECKS = 1');
     await db.query('INSERT INTO migrations SELECT * FROM ??.migrations', [TEST_DB_NAME]);
     await db.query('ALTER TABLE tickets DROP PRIMARY KEY, ADD KEY idx_unguarded_tickets_event_seat (event_id, seat_no)');
+    // Proof 6's control: nothing in MySQL stops a second booking with the same Idempotency-Key.
+    await db.query(
+      'ALTER TABLE bookings DROP INDEX uq_bookings_event_idempotency_key, ADD KEY idx_unguarded_bookings_event_key (event_id, idempotency_key_hash)',
+    );
     await db.query(`ALTER TABLE events AUTO_INCREMENT = ${FIRST_EVENT_ID}`);
     const [[procedure]] = await db.query<RowDataPacket[]>(`SHOW CREATE PROCEDURE \`${TEST_DB_NAME}\`.insert_booking`);
     await db.query('DROP PROCEDURE IF EXISTS insert_booking');

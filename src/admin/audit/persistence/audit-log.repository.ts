@@ -1,4 +1,4 @@
-export const AUDIT_TARGET_TYPES = ['event', 'admin-key', 'booking', 'waitlist-entry'] as const;
+export const AUDIT_TARGET_TYPES = ['event', 'admin-key', 'booking', 'waitlist-entry', 'webhook-endpoint', 'webhook-delivery'] as const;
 export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
 
 export interface AuditEntry {

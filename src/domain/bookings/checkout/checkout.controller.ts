@@ -55,15 +55,15 @@ export class CheckoutController {
   })
   @ApiOperation({ summary: "Confirm a hold: the same seats, now sold. Harmless twice. (The hold's owner, or an admin.)" })
   @ApiOkResponse({ type: BookingResponse, description: 'status confirmed' })
-  confirm(@Param('reference') reference: string, @CallerAccess() access: BookingAccess): Promise<BookingResponse> {
-    return this.owned.confirmHold(reference, access);
+  async confirm(@Param('reference') reference: string, @CallerAccess() access: BookingAccess): Promise<BookingResponse> {
+    return BookingResponse.from(await this.owned.confirmHold(reference, access), null);
   }
 
   @Delete('holds/:reference')
   @OwnerOrAdmin({ record: 'booking', scope: 'events', audit: 'hold.release' })
   @ApiOperation({ summary: "Release a hold at once: its seats go to the waiting list or back on sale (the hold's owner, or an admin)" })
   @ApiOkResponse({ type: BookingResponse, description: 'status released (a confirmed booking is cancelled instead)' })
-  release(@Param('reference') reference: string, @CallerAccess() access: BookingAccess): Promise<BookingResponse> {
-    return this.owned.cancel(reference, access, 'released');
+  async release(@Param('reference') reference: string, @CallerAccess() access: BookingAccess): Promise<BookingResponse> {
+    return BookingResponse.from(await this.owned.cancel(reference, access, 'released'), null);
   }
 }

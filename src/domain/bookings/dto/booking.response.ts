@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { STRATEGY_NAMES } from '../../inventory/strategies/strategy-name';
-import { Booking, BOOKING_STATUSES, BookingStatus } from '../booking.model';
+import { Booking, BookingPage, BOOKING_STATUSES, BookingStatus } from '../booking.model';
 
 export class BookingResponse {
   @ApiProperty({ example: 'bk_3q2x9Yw1RkqO4m0bVd7c1A', description: 'Public, unguessable reference of the booking' })
@@ -61,4 +61,9 @@ export class BookingPageResponse {
   @ApiProperty({ type: [BookingResponse] }) items: BookingResponse[];
   @ApiProperty({ nullable: true, type: String, example: 'MjA', description: 'Pass as ?cursor= for the next page; null on the last page' })
   nextCursor: string | null;
+
+  /** Bookings listed to the admin: never with a secret. */
+  static from(page: BookingPage): BookingPageResponse {
+    return { items: page.items.map((b) => BookingResponse.from(b, null)), nextCursor: page.nextCursor };
+  }
 }

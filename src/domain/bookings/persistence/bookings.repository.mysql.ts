@@ -67,7 +67,8 @@ const likePrefix = (prefix: string): string => `${prefix.replace(/[\\%_]/g, (c) 
 @Injectable()
 export class MysqlBookingsRepository extends BookingsRepository {
   constructor(
-    private readonly sql: BoundedSql,
+    /** Protected: the test harness's control repository (test/support/controls) writes its broken versions through it. */
+    protected readonly sql: BoundedSql,
     private readonly lostCommits: LostCommitSettler,
   ) {
     super();

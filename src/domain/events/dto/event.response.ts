@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { STRATEGY_NAMES } from '../../inventory/strategies/strategy-name';
-import type { Event, SeatCounts } from '../event.model';
+import type { CountedEvent, Event, SeatCounts } from '../event.model';
 import { QueueSettingsDto } from './queue-settings.dto';
 
 function saleStatusOf(event: Event, now: number): EventResponse['saleStatus'] {
@@ -36,6 +36,11 @@ export class EventResponse {
   @ApiProperty({ type: QueueSettingsDto }) queue: QueueSettingsDto;
   @ApiProperty({ format: 'date-time', example: '2026-11-22T10:00:00.000Z' }) createdAt: string;
   @ApiProperty({ format: 'date-time', example: '2026-11-22T10:00:00.000Z' }) updatedAt: string;
+
+  /** An admin's answer: fresh from MySQL, `available` from its counts. */
+  static counted({ event, counts }: CountedEvent): EventResponse {
+    return EventResponse.from(event, counts);
+  }
 
   /** `available`, when given, is the pool's free count (what can be bought now); else capacity − sold − held. */
   static from(event: Event, counts: SeatCounts & { available?: number }, now = Date.now()): EventResponse {

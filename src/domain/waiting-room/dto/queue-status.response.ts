@@ -1,7 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-
-export const QUEUE_STATUSES = ['waiting', 'admitted', 'sold_out', 'expired'] as const;
-export type QueueStatus = (typeof QUEUE_STATUSES)[number];
+import { NewTicket, QUEUE_STATUSES, QueueStatus, TicketStatus } from '../ticket-status';
 
 export class AdmissionResponse {
   @ApiProperty({
@@ -41,6 +39,28 @@ export class QueueStatusResponse {
   pollAfterMs: number;
   @ApiPropertyOptional({ type: AdmissionResponse, description: 'Present when admitted' })
   admission?: AdmissionResponse;
+
+  static from(ticket: TicketStatus): QueueStatusResponse {
+    const { admission } = ticket;
+    return {
+      reference: ticket.reference,
+      eventId: ticket.eventId,
+      opensAt: ticket.opensAt?.toISOString() ?? null,
+      status: ticket.status,
+      position: ticket.position,
+      estimatedWaitSeconds: ticket.estimatedWaitSeconds,
+      pollAfterMs: ticket.pollAfterMs,
+      ...(admission && {
+        admission: {
+          token: admission.token,
+          expiresAt: admission.expiresAt.toISOString(),
+          usable: admission.usable,
+          book: `/api/v1/events/${ticket.eventId}/bookings`,
+          hold: `/api/v1/events/${ticket.eventId}/holds`,
+        },
+      }),
+    };
+  }
 }
 
 export class QueueTicketResponse extends QueueStatusResponse {
@@ -51,4 +71,12 @@ export class QueueTicketResponse extends QueueStatusResponse {
   secret: string;
   @ApiProperty({ example: '/api/v1/waiting-room#ref=q_42_…&secret=…', description: 'The waiting page for this ticket' })
   page: string;
+
+  static from(ticket: NewTicket): QueueTicketResponse {
+    return {
+      ...QueueStatusResponse.from(ticket),
+      secret: ticket.secret,
+      page: `/api/v1/waiting-room#ref=${ticket.reference}&secret=${ticket.secret}`,
+    };
+  }
 }
