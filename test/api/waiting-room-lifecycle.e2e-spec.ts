@@ -111,12 +111,28 @@ describe('waiting room lifecycle', () => {
     );
 
     // Once its sale is over, a ticket the room lost reads sold_out.
-    await fetch(`${app.url}/api/v1/events/${event.id}`, {
+    const ended = await fetch(`${app.url}/api/v1/events/${event.id}`, {
       method: 'PATCH',
       headers: admin,
       body: JSON.stringify({ salesEndAt: new Date(Date.now() + 200).toISOString() }),
     });
-    await waitFor('the re-created room gone too', async () => (await roomKeys(event.id)).length === 0, GRACE_MS + 10_000);
+    expect([ended.status, await ended.text()]).toEqual([200, expect.any(String)]);
+    let left: string[] = [];
+    await waitFor('the re-created room gone too', async () => (left = await roomKeys(event.id)).length === 0, GRACE_MS + 10_000).catch(
+      async (error: Error) => {
+        const ttl = await Promise.all(
+          left.map(
+            async (k) =>
+              `${k} ${await testRedis().pttl(k)} ${JSON.stringify(
+                await testRedis()
+                  .hgetall(k)
+                  .catch(() => null),
+              )}`,
+          ),
+        );
+        throw new Error(`${error.message}: ${ttl.join('; ')}`);
+      },
+    );
     expect((await queue.read(again.body.reference, again.body.secret)).body).toMatchObject({ status: 'sold_out' });
   });
 });

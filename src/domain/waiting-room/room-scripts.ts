@@ -102,7 +102,8 @@ end
 local total = tonumber(redis.call('HGET', KEYS[1], 'admittedTotal') or '0')
 local unserved = redis.call('ZCARD', KEYS[3])
 if redis.call('EXISTS', KEYS[7]) == 0 then
-  keep()
+  -- Waiting for the pool's rebuild keeps the room; a sale that is over (lapsable < 0) is not rebuilt: let it go.
+  if tonumber(ARGV[2]) >= 0 then keep() end
   return {0, -1, unserved, 0, redis.call('ZCARD', KEYS[2]), #expired, total}
 end
 -- A claim older than a booking can last belongs to an instance that died (or lost Redis) mid-booking: its
