@@ -1,7 +1,7 @@
 /**
  * What the bench and the soak both do with the app: run it (or a reference
  * server) as its own process on the bench database, create events through the
- * admin API, and check DESIGN §1 per event from MySQL and Redis afterwards.
+ * admin API, and check docs/design.md §1 per event from MySQL and Redis afterwards.
  */
 import type Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
@@ -68,7 +68,7 @@ export async function createEvent(appUrl: string, spec: EventSpec): Promise<numb
 }
 
 /**
- * DESIGN §1 for each event: `answers` are the 201s buyers still hold (a
+ * docs/design.md §1 for each event: `answers` are the 201s buyers still hold (a
  * cancelled booking's answer no longer promises anything). Returns the tickets
  * sold and every violation, prefixed with its event.
  */

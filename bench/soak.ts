@@ -2,7 +2,7 @@
  * npm run soak: minutes of mixed bookings, cancellations and reads over many
  * events while an admin keeps switching their strategies, against the app as
  * in production in its own process. It passes when no answer was anything but
- * 200/201/409, DESIGN §1 holds for every event from MySQL and Redis, the app
+ * 200/201/409, docs/design.md §1 holds for every event from MySQL and Redis, the app
  * logged no error, and its RSS at the end is within a bound of its RSS after
  * warm-up. `--control` runs every event on `unsafe` and must fail.
  */

@@ -10,7 +10,7 @@ import { roomTickets } from '../../tools/waiting-room/queued-sale';
 const unserved = (eventId: number) => testRedis().zcard(`{event:${eventId}}:room:admitted`);
 
 /**
- * The waiting room (issue 20, DESIGN §6) seen by buyers over HTTP: the edge
+ * The waiting room (issue 20, docs/design.md §6) seen by buyers over HTTP: the edge
  * refuses bookings without an admission, tickets, the pre-queue and its
  * opening, admission by stock, single use, expiry, sold out and reopening.
  */
@@ -28,7 +28,7 @@ describe('waiting room', () => {
       WAITING_ROOM_ADMIT_FLOOR: '1000',
       WAITING_ROOM_ADMISSION_TTL_MS: '60000',
       BOOKING_RATE_LIMIT: '0',
-      HOLD_SWEEP_INTERVAL_MS: '100',
+      SWEEP_INTERVAL_MS: '100',
     });
     queue = new QueueClient(app.url);
   });

@@ -54,7 +54,7 @@ describe('TLS to Redis and MySQL', () => {
     await closeTestDb();
   });
 
-  /** Every strategy: 2 × capacity buyers at once, capacity 201s, the rest SOLD_OUT, and DESIGN §1 holds in storage. */
+  /** Every strategy: 2 × capacity buyers at once, capacity 201s, the rest SOLD_OUT, and docs/design.md §1 holds in storage. */
   async function sellOutOnEveryStrategy(app: ChildApp, query: RowsQuery, redis: FreePoolReader): Promise<void> {
     for (const strategy of STRATEGY_NAMES) {
       const event = await createEvent(app.url, { capacity: CAPACITY, strategy });

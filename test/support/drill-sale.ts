@@ -1,6 +1,6 @@
 /**
  * The sale every fault drill runs (test/drills/drills.e2e-spec.ts, test/drills/cluster-failover.e2e-spec.ts):
- * an event on sale with buyers at work, finished and checked against DESIGN §1, and the
+ * an event on sale with buyers at work, finished and checked against docs/design.md §1, and the
  * tallies a drill reports its answers with.
  */
 import Redis from 'ioredis';
@@ -11,7 +11,12 @@ import { createEvent } from './sale';
 import { rows } from './test-db';
 
 /** Short holds so a seat stranded by a crash is back on sale within the drill. */
-export const FAST_RECOVERY = { HOLD_TTL_MS: '3000', HOLD_SWEEP_INTERVAL_MS: '300', BOOKING_DEADLINE_MS: '2000', EVENT_CACHE_TTL_MS: '500' };
+export const FAST_RECOVERY = {
+  RESERVATION_TTL_MS: '3000',
+  SWEEP_INTERVAL_MS: '300',
+  BOOKING_DEADLINE_MS: '2000',
+  EVENT_CACHE_TTL_MS: '500',
+};
 
 export interface Sale {
   eventId: number;
@@ -45,7 +50,7 @@ export async function openSale(o: SaleSetup, track: (load: PurchaseLoop) => void
 
 /**
  * Waits until every seat is sold and buyers hear SOLD_OUT, stops them, and
- * returns DESIGN §1's violations. `redis`: the URL of the Redis holding the
+ * returns the violations of docs/design.md §1. `redis`: the URL of the Redis holding the
  * inventory, or a client that reads it (a cluster's).
  */
 export async function finishSale(

@@ -1,5 +1,5 @@
 /**
- * DESIGN §1 as a pure function: given what the buyers were told and what
+ * docs/design.md §1 as a pure function: given what the buyers were told and what
  * MySQL and Redis hold afterwards, list every broken invariant. An empty list
  * means the sale was correct. The `unsafe` control group proves it can fire.
  */

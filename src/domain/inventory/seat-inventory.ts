@@ -54,7 +54,7 @@ export abstract class SeatInventory {
 
   /**
    * Before a SOLD_OUT is told (on a path that takes seats without `reserve`, like group commit):
-   * throws SeatsInLimboError if seats in limbo could still serve `quantity` (DESIGN §1 invariant 7).
+   * throws SeatsInLimboError if seats in limbo could still serve `quantity` (docs/design.md §1.7).
    */
   abstract assertSoldOut(eventId: number, quantity: number, available: number): Promise<void>;
 
@@ -79,7 +79,7 @@ export abstract class SeatInventory {
 
   /**
    * MySQL now says the event has `capacity` seats: a pool built for another
-   * capacity is rebuilt now, or, if Redis refuses, by the hold sweeper as soon
+   * capacity is rebuilt now, or, if Redis refuses, by the reservation sweeper as soon
    * as it can (and by any instance that finds the pool's capacity stale).
    * Never throws: the change is committed in MySQL either way.
    */

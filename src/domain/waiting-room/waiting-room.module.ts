@@ -11,7 +11,7 @@ import { WaitingRoomController } from './waiting-room.controller';
 import { WaitingRoomService } from './waiting-room.service';
 
 /**
- * The per-event waiting room (issue 20, DESIGN §6). Bookings import it for the
+ * The per-event waiting room (issue 20, docs/design.md §6). Bookings import it for the
  * one admission step at their edge (QueueAdmissionInterceptor).
  */
 @Module({

@@ -84,8 +84,8 @@ export const bookingConfig = registerAs('booking', () => {
     maxTicketsPerBooking: env.MAX_TICKETS_PER_BOOKING,
     lockTtlMs: env.LOCK_TTL_MS,
     lockExtendThresholdMs: env.LOCK_EXTEND_THRESHOLD_MS,
-    holdTtlMs: env.HOLD_TTL_MS,
-    holdSweepIntervalMs: env.HOLD_SWEEP_INTERVAL_MS,
+    reservationTtlMs: env.RESERVATION_TTL_MS,
+    sweepIntervalMs: env.SWEEP_INTERVAL_MS,
     checkoutHoldTtlMs: env.CHECKOUT_HOLD_TTL_MS,
     waitlistOfferTtlMs: env.WAITLIST_OFFER_TTL_MS,
     idempotencyTtlSeconds: env.IDEMPOTENCY_TTL_SECONDS,
@@ -100,7 +100,7 @@ export const bookingConfig = registerAs('booking', () => {
   };
 });
 
-/** The waiting room (issue 20, DESIGN §6). */
+/** The waiting room (issue 20, docs/design.md §6). */
 export const waitingRoomConfig = registerAs('waitingRoom', () => {
   const env = environment();
   return {

@@ -6,7 +6,7 @@ import { ErrorResponse } from '../http/error.response';
 /** The statuses an operation of this API can answer with an error body. */
 export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 422 | 429 | 503;
 
-/** What the filter sets on every 503 and 429 (DESIGN §3): clients and generated retry logic read it. */
+/** What the filter sets on every 503 and 429 (docs/design.md §3.1): clients and generated retry logic read it. */
 export const RETRY_AFTER_HEADER = {
   'Retry-After': {
     description: 'Seconds to wait before trying again',

@@ -126,7 +126,7 @@ export class BookingOutcomeUnknownError extends DomainError {
 /**
  * Not sold out: the seats a buyer would need are in limbo, taken by bookings
  * whose COMMIT answer MySQL lost and which are settled as soon as MySQL
- * answers again (DESIGN §1 invariant 7). A short "try again".
+ * answers again (docs/design.md §1.7). A short "try again".
  */
 export class SeatsInLimboError extends DomainError {
   readonly code = 'SEATS_IN_LIMBO';
@@ -208,6 +208,7 @@ export class HoldNotActiveError extends DomainError {
   }
 }
 
+/** Capacity cannot go below a seat number that is held or ticketed (thrown by the events repository, in the transaction that checks it). */
 export class CapacityBelowSoldError extends DomainError {
   readonly code = 'CAPACITY_BELOW_SOLD';
   readonly status = 409;

@@ -2,7 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { IsIn } from 'class-validator';
 import { QUEUE_MODES, type QueueMode } from '../event.model';
 
-/** An event's waiting room (docs: DESIGN §6). */
+/** An event's waiting room (docs/design.md §6). */
 export class QueueSettingsDto {
   @ApiProperty({
     enum: QUEUE_MODES,
