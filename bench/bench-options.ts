@@ -1,37 +1,20 @@
 import { parseArgs } from 'node:util';
+import { STRATEGY_NAMES, type StrategyName } from '../src/domain/inventory/strategies/strategy-name';
+
+/** Every production strategy is a bench target, on each adapter, one at a time and batched (from STRATEGY_NAMES). */
+const fastify = <T extends string>(targets: readonly T[]) => targets.map((t) => `${t}-fastify` as const);
+const STRATEGY_TARGETS: readonly StrategyName[] = STRATEGY_NAMES;
+const BATCHED_STRATEGY_TARGETS = STRATEGY_NAMES.map((s) => `${s}-batched` as const);
 
 /** What runs without --targets: the floors, the references and the app's own targets on the default adapter (Express). */
-export const TARGETS = [
-  'noop-http',
-  'noop-nest',
-  'app-live',
-  'event-read',
-  'raw',
-  'lock-or-429',
-  'pessimistic',
-  'optimistic',
-  'atomic',
-] as const;
+export const TARGETS = ['noop-http', 'noop-nest', 'app-live', 'event-read', 'raw', 'lock-or-429', ...STRATEGY_TARGETS] as const;
 /** The app's own targets run with HTTP_ADAPTER=fastify: only when asked for (--targets, or --adapters). */
-export const FASTIFY_TARGETS = [
-  'app-live-fastify',
-  'event-read-fastify',
-  'pessimistic-fastify',
-  'optimistic-fastify',
-  'atomic-fastify',
-] as const;
+export const FASTIFY_TARGETS = ['app-live-fastify', 'event-read-fastify', ...fastify(STRATEGY_TARGETS)] as const;
 /**
  * The strategies with group commit on (issue 19): an app started with BOOKING_BATCH_MAX=BENCH_BATCH_MAX.
  * The plain strategy targets run with BOOKING_BATCH_MAX=1 (one booking at a time), so both are in one table.
  */
-export const BATCHED_TARGETS = [
-  'pessimistic-batched',
-  'optimistic-batched',
-  'atomic-batched',
-  'pessimistic-batched-fastify',
-  'optimistic-batched-fastify',
-  'atomic-batched-fastify',
-] as const;
+export const BATCHED_TARGETS = [...BATCHED_STRATEGY_TARGETS, ...fastify(BATCHED_STRATEGY_TARGETS)] as const;
 /**
  * Webhooks (issue 24): the same app and strategy as the target without `-webhooks`, with one webhook endpoint
  * registered for the run (a local receiver answering 204), so every booking writes its outbox row and the
@@ -44,16 +27,7 @@ export type Target =
   (typeof TARGETS)[number] | (typeof FASTIFY_TARGETS)[number] | (typeof BATCHED_TARGETS)[number] | (typeof WEBHOOK_TARGETS)[number];
 const KNOWN_TARGETS: readonly Target[] = [...TARGETS, ...FASTIFY_TARGETS, ...BATCHED_TARGETS, ...WEBHOOK_TARGETS];
 /** The app's own targets on the default adapter; each has a `-fastify` twin. */
-const APP_TARGETS: readonly Target[] = [
-  'app-live',
-  'event-read',
-  'pessimistic',
-  'optimistic',
-  'atomic',
-  'pessimistic-batched',
-  'optimistic-batched',
-  'atomic-batched',
-];
+const APP_TARGETS: readonly Target[] = ['app-live', 'event-read', ...STRATEGY_TARGETS, ...BATCHED_STRATEGY_TARGETS];
 /** Servers of their own that book (raw, lock-or-429) or only answer (the two no-op floors). */
 export const REFERENCES: readonly Target[] = ['raw', 'lock-or-429', 'noop-http', 'noop-nest'];
 /** Targets that sell nothing: the floors and the app's read and no-op routes; measured for throughput only. */

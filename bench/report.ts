@@ -1,4 +1,5 @@
 /** Rows, medians, ratios and the checks against the performance targets. */
+import { STRATEGY_NAMES } from '../src/domain/inventory/strategies/strategy-name';
 import type { DeploymentName, ScenarioName, Target } from './bench-options';
 import type { PerBooking } from './component-usage';
 import type { StrategyCounters } from './prometheus-delta';
@@ -183,7 +184,7 @@ export function targetChecks(rows: RunRow[]): TargetCheck[] {
   const pf = flash('pessimistic');
   const ps = med('spread', 'pessimistic');
   if (pf && ps) add('pessimistic spread req/s vs its flash ≥ 2', ps.requestsPerSecond / pf.requestsPerSecond, (v) => v >= 2);
-  for (const t of ['pessimistic', 'optimistic', 'atomic'] as const) {
+  for (const t of STRATEGY_NAMES) {
     const f = flash(t);
     const sc = group(rows, 'scale', t, '1x-redis').length ? medianRun(group(rows, 'scale', t, '1x-redis')) : undefined;
     if (f && sc) add(`${t} scale wall time vs flash ≤ 4.5`, sc.wallMs / f.wallMs, (v) => v <= 4.5);

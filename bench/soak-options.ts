@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
+import { STRATEGY_NAMES } from '../src/domain/inventory/strategies/strategy-name';
 import { positive } from './bench-options';
 
-export const SOAK_STRATEGIES = ['pessimistic', 'optimistic', 'atomic'] as const;
+/** The soak switches events among every production strategy. */
+export const SOAK_STRATEGIES = STRATEGY_NAMES;
 
 export interface SoakOptions {
   seconds: number;

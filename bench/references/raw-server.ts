@@ -7,18 +7,18 @@ import { seatKeys } from '../../src/domain/inventory/seat-keys';
 import { TAKE_SEATS } from '../../src/domain/inventory/inventory-scripts';
 import { callInsertBooking, created, listen, mysqlPool, serveBookings } from './reference-server';
 
-type TakeSeats = (free: string, held: string, meta: string, n: number, holdUntil: number) => Promise<number[]>;
+type TakeSeats = (free: string, held: string, meta: string, n: number, reservedUntil: number) => Promise<number[]>;
 
 const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 redis.defineCommand('seatguardTake', { numberOfKeys: 3, lua: TAKE_SEATS });
 const take = (redis as unknown as { seatguardTake: TakeSeats }).seatguardTake.bind(redis);
 const db = mysqlPool();
-const holdMs = Number(process.env.HOLD_TTL_MS ?? 30000);
+const reservationMs = Number(process.env.RESERVATION_TTL_MS ?? 30000);
 
 listen(
   serveBookings(async (eventId, quantity, customerEmail) => {
     const k = seatKeys(eventId);
-    const [status, available, ...seats] = await take(k.free, k.held, k.meta, quantity, Date.now() + holdMs);
+    const [status, available, ...seats] = await take(k.free, k.reserved, k.meta, quantity, Date.now() + reservationMs);
     if (status === -1) return { status: 503, body: { code: 'INVENTORY_MISSING' } };
     if (status === -2) return { status: 409, body: { code: 'SOLD_OUT', available } };
     const booking = await callInsertBooking(db, eventId, customerEmail, seats, 'raw');

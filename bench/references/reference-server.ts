@@ -3,7 +3,8 @@
  * (POST /api/v1/events/:id/bookings) and a readiness probe. No framework, no
  * validation beyond what a JSON.parse gives: they are yardsticks, not products.
  */
-import { newReference, secretFor, sha256Hex } from '../../src/domain/bookings/booking-credentials';
+import { newReference, secretFor } from '../../src/domain/bookings/booking-credentials';
+import { sha256Hex } from '../../src/shared/credentials';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createPool, Pool, PoolConnection, ResultSetHeader } from 'mysql2/promise';
 

@@ -4,7 +4,7 @@ import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import type { AppConfig } from '../platform/config/configuration';
 import { errorBody } from '../platform/http/error-body';
-import { refusePrototypeKeys } from '../platform/http/json-body';
+import { bodyMustBeJson, NOT_JSON_REFUSAL, refusePrototypeKeys } from '../platform/http/json-body';
 import { ROUTE_PATTERN } from '../platform/http/route-pattern';
 import { runWithRequestId } from '../platform/logging/request-context';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../platform/logging/request-id';
@@ -58,11 +58,9 @@ function runInRequestContext(req: Request, _res: Response, next: NextFunction): 
 
 /** A body that is not JSON is refused up front (415) instead of being read as an empty object. */
 function requireJsonBodies(req: Request, res: Response, next: NextFunction): void {
-  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
-  if (hasBody && ['POST', 'PUT', 'PATCH'].includes(req.method) && !req.is('application/json')) {
-    res
-      .status(415)
-      .json(errorBody(415, 'request body must be application/json', 'UNSUPPORTED_MEDIA_TYPE', { requestId: (req as { id?: string }).id }));
+  if (bodyMustBeJson(req.method, req.headers) && !req.is('application/json')) {
+    const { status, message, code } = NOT_JSON_REFUSAL;
+    res.status(status).json(errorBody(status, message, code, { requestId: (req as { id?: string }).id }));
     return;
   }
   next();

@@ -5,14 +5,10 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import type { AppConfig } from '../platform/config/configuration';
 import type { TrustProxySetting } from '../platform/config/trust-proxy';
-import type { ErrorCode } from '../shared/errors/error-codes';
-import { parseJsonBody } from '../platform/http/json-body';
+import { bodyMustBeJson, NOT_JSON_REFUSAL, parseJsonBody } from '../platform/http/json-body';
 import { ROUTE_PATTERN, WithRoutePattern } from '../platform/http/route-pattern';
 import { enterRequestId } from '../platform/logging/request-context';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../platform/logging/request-id';
-
-/** Methods whose body Express's stack refuses (415) unless it is JSON. */
-const JSON_ONLY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
 /**
  * HTTP_ADAPTER=fastify; see http-adapter.ts. Fastify has no X-Powered-By;
@@ -77,14 +73,8 @@ function useJsonOnlyBodies(fastify: FastifyInstance, bodyLimit: number): void {
     }
   });
   fastify.addContentTypeParser('*', (request: FastifyRequest, _payload, done) => {
-    const hasBody = Number(request.headers['content-length'] ?? 0) > 0 || request.headers['transfer-encoding'] !== undefined;
-    if (!hasBody || !JSON_ONLY_METHODS.has(request.method)) return done(null, undefined);
-    done(
-      new UnsupportedMediaTypeException({
-        message: 'request body must be application/json',
-        code: 'UNSUPPORTED_MEDIA_TYPE' satisfies ErrorCode,
-      }),
-      undefined,
-    );
+    if (!bodyMustBeJson(request.method, request.headers)) return done(null, undefined);
+    const { message, code } = NOT_JSON_REFUSAL;
+    done(new UnsupportedMediaTypeException({ message, code }), undefined);
   });
 }

@@ -44,7 +44,7 @@ describe('checkout', () => {
   beforeAll(async () => {
     await truncateAll();
     await flushTestRedis();
-    app = await startApp({ HOLD_SWEEP_INTERVAL_MS: '100', CHECKOUT_HOLD_TTL_MS: '600000', WAITLIST_OFFER_TTL_MS: '60000' });
+    app = await startApp({ SWEEP_INTERVAL_MS: '100', CHECKOUT_HOLD_TTL_MS: '600000', WAITLIST_OFFER_TTL_MS: '60000' });
   });
   afterAll(async () => {
     await app.close();
@@ -87,7 +87,7 @@ describe('checkout', () => {
     expect(after.body?.seats).toEqual([1, 2]);
   });
 
-  it('an expired hold: 410 HOLD_EXPIRED, its seats back on sale within expiresAt + HOLD_SWEEP_INTERVAL_MS', async () => {
+  it('an expired hold: 410 HOLD_EXPIRED, its seats back on sale within expiresAt + SWEEP_INTERVAL_MS', async () => {
     const event = await createEvent(app.url, { capacity: 1, strategy: 'atomic', checkoutHoldTtlMs: 1000 });
     const h = await hold(event.id);
     expect(h.status).toBe(201);
@@ -248,7 +248,7 @@ describe('checkout', () => {
     let control: RunningApp;
     beforeAll(async () => {
       control = await startApp(
-        { HOLD_SWEEP_INTERVAL_MS: '100', CHECKOUT_HOLD_TTL_MS: '600000', CONTROL_FAULTS: 'confirm-ignores-lapse' },
+        { SWEEP_INTERVAL_MS: '100', CHECKOUT_HOLD_TTL_MS: '600000', CONTROL_FAULTS: 'confirm-ignores-lapse' },
         { testControls: true },
       );
     });
@@ -573,7 +573,7 @@ describe('checkout', () => {
 
   it('bad input for every checkout route: 4xx naming the problem, nothing written', async () => {
     // The sweeper must not change Redis while the snapshot is compared: neither drop the pool of an earlier test's
-    // ended or cancelled event (it does on its next tick) nor settle an earlier burst's seat claims (HOLD_TTL_MS after them).
+    // ended or cancelled event (it does on its next tick) nor settle an earlier burst's seat claims (RESERVATION_TTL_MS after them).
     await waitFor(
       'pools of events off sale dropped, earlier claims settled',
       async () => {
@@ -583,7 +583,7 @@ describe('checkout', () => {
           'SELECT id FROM events WHERE id IN (?) AND cancelled_at IS NULL AND (sales_end_at IS NULL OR sales_end_at > NOW(3))',
           [known],
         );
-        const claims = await Promise.all(known.map((id) => testRedis().zcard(seatKeys(id).held)));
+        const claims = await Promise.all(known.map((id) => testRedis().zcard(seatKeys(id).reserved)));
         return live.length === known.length && claims.every((n) => n === 0);
       },
       60_000,

@@ -1,3 +1,4 @@
+import { STRATEGY_NAMES } from '../../src/domain/inventory/strategies/strategy-name';
 import { closeTestDb, tableCounts, truncateAll } from '../support/test-db';
 import { closeTestRedis, flushTestRedis } from '../support/test-redis';
 import { RunningApp, startApp } from '../support/test-app';
@@ -138,7 +139,7 @@ describe('events API', () => {
       expect(res.status).toBe(400);
       expect(await res.json()).toMatchObject({
         code: 'VALIDATION_FAILED',
-        message: expect.stringMatching(/^strategy must be one of the following values: pessimistic, optimistic, atomic/),
+        message: expect.stringMatching(new RegExp(`^strategy must be one of the following values: ${STRATEGY_NAMES.join(', ')}`)),
       });
     }
     expect(await tableCounts()).toEqual(before);

@@ -26,7 +26,7 @@ describe('waiting room', () => {
       WAITING_ROOM_ADMIT_RATE: '1000',
       WAITING_ROOM_ADMISSION_TTL_MS: '60000',
       BOOKING_RATE_LIMIT: '0',
-      HOLD_SWEEP_INTERVAL_MS: '100',
+      SWEEP_INTERVAL_MS: '100',
     });
     queue = new QueueClient(app.url);
   });

@@ -89,7 +89,7 @@ describe('Redis Cluster failover', () => {
       await reader
         .multi()
         .zadd(k.free, ...resurrected[eventId].flatMap((s) => [s, s]))
-        .zrem(k.held, ...resurrected[eventId])
+        .zrem(k.reserved, ...resurrected[eventId])
         .exec();
     }
     // The checker's side of this (a free seat MySQL has sold is a violation) has its control in

@@ -1,5 +1,6 @@
 import Redis from 'ioredis';
 import { seatKeys } from '../../src/domain/inventory/seat-keys';
+import { STRATEGY_NAMES } from '../../src/domain/inventory/strategies/strategy-name';
 import { startExtraRedis, ExtraRedis, WriteRefusal } from '../../tools/redis-server';
 import { startTcpProxy, TcpProxy } from '../../tools/tcp-proxy';
 import { TEST_REDIS_URL, testEnvironment } from '../setup/test-settings';
@@ -29,6 +30,11 @@ import { BATCH_MODES } from '../support/batching';
 // Honest answers to a MySQL stall: unavailable, out of time, or (a statement sent into the stall) outcome unknown and seats in limbo.
 const MYSQL_STALL_CODES = ['MYSQL_UNAVAILABLE', 'DEADLINE_EXCEEDED', 'BOOKING_OUTCOME_UNKNOWN', 'SEATS_IN_LIMBO'];
 const REDIS_REFUSAL_CODES = ['REDIS_UNAVAILABLE', 'LOCK_QUORUM_UNAVAILABLE', 'DEADLINE_EXCEEDED'];
+/**
+ * Drills 6 and 8 fault MySQL, where every strategy writes the same way (they differ only in how seats leave
+ * Redis): optimistic is left out to keep their run time; a strategy added later is drilled by default.
+ */
+const MYSQL_FAULT_STRATEGIES = STRATEGY_NAMES.filter((strategy) => strategy !== 'optimistic');
 
 /**
  * docs/design.md §1 under faults. Every drill starts its own processes (app
@@ -111,7 +117,7 @@ describe('fault drills', () => {
     // Seats taken by the failed bookings were given back: free + sold accounts for every seat.
     const redis = new Redis(TEST_REDIS_URL);
     const free = await redis.zcard(seatKeys(eventId).free);
-    const held = await redis.zcard(seatKeys(eventId).held);
+    const held = await redis.zcard(seatKeys(eventId).reserved);
     redis.disconnect();
     expect(free + soldDuringCut).toBeGreaterThanOrEqual(capacity - 8); // at most the 8 in flight are held
     expect(held - soldDuringCut).toBeLessThanOrEqual(8);
@@ -232,7 +238,7 @@ describe('fault drills', () => {
    */
   const STALL = { STALL_MS: 4000, DEADLINE_MS: 2000, MARGIN_MS: 1500, QUERY_TIMEOUT_MS: 1000 };
 
-  it.each(['pessimistic', 'atomic'])(
+  it.each(MYSQL_FAULT_STRATEGIES)(
     'drill 6 (%s): MySQL stalled (connections open, nothing answers): 503 within the deadline, not ready but live; resumed, the sale finishes',
     async (strategy) => {
       const { STALL_MS, DEADLINE_MS, MARGIN_MS, QUERY_TIMEOUT_MS } = STALL;
@@ -297,7 +303,7 @@ describe('fault drills', () => {
     },
   );
 
-  it.each(['pessimistic', 'optimistic', 'atomic'])(
+  it.each(STRATEGY_NAMES)(
     'drill 7 (%s): Redis refusing writes (NOREPLICAS, then OOM): 503 + Retry-After, never 500, not ready; writes back, the sale finishes',
     async (strategy) => {
       const redis = later(await startExtraRedis());
@@ -338,12 +344,7 @@ describe('fault drills', () => {
     },
   );
 
-  it.each([
-    ['pessimistic', 'one at a time'],
-    ['atomic', 'one at a time'],
-    ['pessimistic', 'batched'],
-    ['atomic', 'batched'],
-  ] as const)(
+  it.each((['one at a time', 'batched'] as const).flatMap((mode) => MYSQL_FAULT_STRATEGIES.map((strategy) => [strategy, mode] as const)))(
     'drill 8 (%s, %s): the reply to COMMIT is lost: the committed booking is found and told, a replay gets it too; nothing double-sold or stranded',
     async (strategy, mode) => {
       const batching = BATCH_MODES.find((m) => m.mode === mode)!.env;
@@ -354,7 +355,7 @@ describe('fault drills', () => {
       const sale = await openTrackedSale({ adminUrl: app.url, urls: () => [app.url], capacity: 80, strategy, workers: 6, firstSales: 15 });
       const { capacity, load } = sale;
 
-      // Aimed at booking transactions: a lost reply to the hold sweeper's COMMIT would test something else. Batched,
+      // Aimed at booking transactions: a lost reply to the checkout-hold sweeper's COMMIT would test something else. Batched,
       // at batches of several bookings: every buyer of a batch whose reply is lost must get the answer MySQL committed.
       const bookingsIn = (q: string) => q.match(/reference/g)?.length ?? 0;
       proxy.dropNextCommitReplies(DROPS, (queries) =>

@@ -357,7 +357,7 @@ describe('bookings under concurrency (real MySQL and Redis)', () => {
     const event = await createEvent(app.url, { capacity: 6, strategy: 'atomic' });
     expect((await book(app.url, event.id, 2)).status).toBe(201);
     const keys = seatKeys(event.id);
-    await testRedis().del(keys.free, keys.meta, keys.held);
+    await testRedis().del(keys.free, keys.meta, keys.reserved);
     const next = await book(app.url, event.id, 4);
     expect(next.status).toBe(201);
     expect(next.body?.seats).toEqual([3, 4, 5, 6]);

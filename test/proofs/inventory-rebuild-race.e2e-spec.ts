@@ -66,7 +66,7 @@ describe('inventory rebuild racing a cancellation (real Redis)', () => {
   });
   afterEach(async () => {
     const k = seatKeys(eventId);
-    await testRedis().del(k.free, k.held, k.meta, k.generation);
+    await testRedis().del(k.free, k.reserved, k.meta, k.generation);
     await testRedis().srem(KNOWN_INVENTORIES_KEY, String(eventId));
   });
   afterAll(async () => {

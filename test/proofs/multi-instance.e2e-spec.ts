@@ -53,7 +53,7 @@ describe('several app instances', () => {
           const unsold = await testRedis().zrange(seatKeys(event.id).free, '0', '-1');
           const [{ n: ticketed }] = await rows<{ n: number }>('SELECT COUNT(*) AS n FROM tickets WHERE event_id = ?', [event.id]);
           // Claims not (yet) settled: seats taken in Redis by attempts whose outcome the app did not learn.
-          const claimed = await testRedis().zcard(seatKeys(event.id).held);
+          const claimed = await testRedis().zcard(seatKeys(event.id).reserved);
           const returned = await Promise.all(
             apps.map(async (a) =>
               [

@@ -25,7 +25,7 @@ export function testEnvironment(): Record<string, string> {
     REDLOCK_NODES: TEST_REDIS_URL,
     RECONCILE_ON_START: 'false',
     BOOKING_DEADLINE_MS: '15000',
-    HOLD_TTL_MS: '30000',
+    RESERVATION_TTL_MS: '30000',
     // Off unless a test turns it on: the proofs fire hundreds of requests from one address.
     BOOKING_RATE_LIMIT: '0',
     // Reads answer from a short-lived copy in production; the proofs read right after writing.

@@ -11,7 +11,12 @@ import { createEvent } from './sale';
 import { rows } from './test-db';
 
 /** Short holds so a seat stranded by a crash is back on sale within the drill. */
-export const FAST_RECOVERY = { HOLD_TTL_MS: '3000', HOLD_SWEEP_INTERVAL_MS: '300', BOOKING_DEADLINE_MS: '2000', EVENT_CACHE_TTL_MS: '500' };
+export const FAST_RECOVERY = {
+  RESERVATION_TTL_MS: '3000',
+  SWEEP_INTERVAL_MS: '300',
+  BOOKING_DEADLINE_MS: '2000',
+  EVENT_CACHE_TTL_MS: '500',
+};
 
 export interface Sale {
   eventId: number;

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { createHash, randomBytes } from 'node:crypto';
+import { newSecret, sha256Hex } from '../../shared/credentials';
 import { afterIdOf, pageOf } from '../../shared/pagination/event-cursor';
 import { AdminPrincipal, AdminScope, BOOTSTRAP_PRINCIPAL } from './admin-scopes';
 import { AdminToken } from './admin-token';
@@ -10,7 +10,6 @@ const KEY_PREFIX = 'sgk_';
 const KEY_FORMAT = /^sgk_[A-Za-z0-9_-]{43}$/;
 
 /** 256 random bits: a guess is hopeless, so a fast unsalted SHA-256 is the right hash to keep. */
-const hashOf = (key: string): string => createHash('sha256').update(key).digest('hex');
 
 /**
  * Named admin keys beside the bootstrap ADMIN_TOKEN. A key is looked up in
@@ -30,14 +29,19 @@ export class AdminKeys {
     if (token === undefined) return null;
     if (this.adminToken.matches(token)) return BOOTSTRAP_PRINCIPAL;
     if (!KEY_FORMAT.test(token)) return null;
-    const key = await this.repository.findActiveByHash(hashOf(token));
+    const key = await this.repository.findActiveByHash(sha256Hex(token));
     return key ? { keyId: key.id, actor: `key:${key.id}:${key.name}`, scopes: key.scopes } : null;
   }
 
   /** A new key: the key itself is in the answer once and nowhere else. */
   async create(name: string, scopes: AdminScope[], createdBy: AdminPrincipal): Promise<{ key: AdminKey; secret: string }> {
-    const secret = KEY_PREFIX + randomBytes(32).toString('base64url');
-    const key = await this.repository.create({ name, keyHash: hashOf(secret), scopes: [...new Set(scopes)], createdBy: createdBy.actor });
+    const secret = KEY_PREFIX + newSecret();
+    const key = await this.repository.create({
+      name,
+      keyHash: sha256Hex(secret),
+      scopes: [...new Set(scopes)],
+      createdBy: createdBy.actor,
+    });
     return { key, secret };
   }
 

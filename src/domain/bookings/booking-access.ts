@@ -2,7 +2,7 @@ import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { IncomingHttpHeaders } from 'node:http';
 import { ADMIN_PRINCIPAL, WithAdminPrincipal } from '../../admin/auth/admin-scopes';
 import { bearerToken } from '../../admin/auth/admin-token';
-import { secretMatches } from './booking-credentials';
+import { secretMatches } from '../../shared/credentials';
 
 export const BOOKING_SECRET_SCHEME = 'booking-secret';
 

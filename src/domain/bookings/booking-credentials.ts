@@ -1,4 +1,5 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { newReference as referenceWith, newSecret } from '../../shared/credentials';
 
 /**
  * What makes a booking someone's: a public `reference` (128 random bits,
@@ -18,24 +19,12 @@ const REFERENCE_PREFIX = 'bk_';
 export const REFERENCE_FORMAT = /^bk_[A-Za-z0-9_-]{22,32}$/;
 
 export function newReference(): string {
-  return REFERENCE_PREFIX + randomBytes(16).toString('base64url');
+  return referenceWith(REFERENCE_PREFIX);
 }
 
 export function secretFor(reference: string, idempotency: { key: string; requestHash: string } | null): string {
-  if (!idempotency) return randomBytes(32).toString('base64url');
+  if (!idempotency) return newSecret();
   return createHmac('sha256', idempotency.key)
     .update(`seatguard/booking-secret/v1:${reference}:${idempotency.requestHash}`)
     .digest('base64url');
-}
-
-export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value).digest('hex');
-}
-
-/** Constant-time: whether `presented` is the secret whose hash is stored. */
-export function secretMatches(presented: string, storedHash: string | null): boolean {
-  // Compared even when nothing is stored, so timing does not tell old bookings apart.
-  const expected = Buffer.from(storedHash ?? '0'.repeat(64), 'hex');
-  const actual = Buffer.from(sha256Hex(presented), 'hex');
-  return storedHash !== null && timingSafeEqual(actual, expected);
 }

@@ -6,11 +6,8 @@ import {
   BookingOutcomeUnknownError,
   CustomerLimitError,
   DependencyUnavailableError,
-  DomainError,
   EventCancelledError,
   IdempotencyKeyReusedError,
-  InvalidInputError,
-  SaleClosedError,
   SaleNotOpenError,
 } from '../../shared/errors/domain-errors';
 import { asDependencyFailure } from '../../shared/errors/driver-errors';
@@ -18,7 +15,9 @@ import type { Event } from '../events/event.model';
 import { EventsService } from '../events/events.service';
 import { Reservation, SeatInventory } from '../inventory/seat-inventory';
 import { SeatguardMetrics } from '../../platform/metrics/seatguard-metrics';
-import { newReference, secretFor, sha256Hex } from './booking-credentials';
+import { sha256Hex } from '../../shared/credentials';
+import { assertQuantityAllowed, saleRefusal } from './sale-rules';
+import { newReference, secretFor } from './booking-credentials';
 import { BatchAnswer, BatchCommitLost, BookingBatcher } from './batching/booking-batcher';
 import type { BookingOutcome } from './booking-outcome';
 import type { StoredBooking } from './booking.model';
@@ -68,9 +67,7 @@ export class BookingsService {
     let strategy = 'unknown';
     let outcome = 'error';
     try {
-      if (input.quantity > this.config.maxTicketsPerBooking) {
-        throw new InvalidInputError(`quantity must not be greater than ${this.config.maxTicketsPerBooking}`);
-      }
+      assertQuantityAllowed(input.quantity, this.config.maxTicketsPerBooking);
       const event = await this.events.findForBooking(eventId, deadline);
       strategy = event.strategy;
       // Before the opening nothing can be replayed: refused at once, no round trip. A closed or cancelled sale is
@@ -308,16 +305,4 @@ export class BookingsService {
     // Bookings from before ownership existed have no secret to give back.
     return { kind: 'booked', booking: existing, secret: existing.secretHash === sha256Hex(secret) ? secret : null };
   }
-}
-
-/**
- * The sale window and cancellation, from the cached event: refusals before the
- * opening instant cost no round trip, and nothing leaks through early (the
- * clock decides, not the cache).
- */
-function saleRefusal(event: Event, now: number): DomainError | null {
-  if (event.cancelledAt) return new EventCancelledError(event.id);
-  if (event.salesStartAt && now < event.salesStartAt.getTime()) return new SaleNotOpenError(event.salesStartAt, now);
-  if (event.salesEndAt && now >= event.salesEndAt.getTime()) return new SaleClosedError(event.salesEndAt);
-  return null;
 }

@@ -2,7 +2,7 @@ import { ChangeOutcomeUnknownError, InvalidInputError } from '../../shared/error
 import type { Event } from '../events/event.model';
 import { EventsRepository } from '../events/persistence/events.repository';
 import type { SeatInventory } from '../inventory/seat-inventory';
-import { sha256Hex } from './booking-credentials';
+import { sha256Hex } from '../../shared/credentials';
 import type { BookingStatus, StoredBooking } from './booking.model';
 import { OwnedBookingsService } from './owned-bookings.service';
 import type { BookingEnd, BookingFilter, BookingsRepository, EndedBooking, WaitlistEntryRef } from './persistence/bookings.repository';

@@ -3,7 +3,7 @@ import { CapacityBelowSoldError, ChangeOutcomeUnknownError, InvalidInputError } 
 import type { EventCache } from '../events/event-cache';
 import type { Event, EventChanges, SeatCounts } from '../events/event.model';
 import { EventsService } from '../events/events.service';
-import { CapacityBelowSoldError as CapacityBelowSold, ChangeHook, EventsRepository } from '../events/persistence/events.repository';
+import { ChangeHook, EventsRepository } from '../events/persistence/events.repository';
 import type { SeatInventory } from '../inventory/seat-inventory';
 import type { BookingsRepository } from '../bookings/persistence/bookings.repository';
 import { anEvent } from '../testing/an-event';
@@ -32,7 +32,7 @@ class InMemoryEvents implements Partial<EventsRepository> {
     if (!before) return null;
     const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
     const after: Event = { ...before, ...defined, updatedAt: new Date() };
-    if (after.capacity < this.highestSeat) throw new CapacityBelowSold(this.highestSeat);
+    if (after.capacity < this.highestSeat) throw new CapacityBelowSoldError(this.highestSeat);
     await alsoInTransaction?.(this.tx, { before, after });
     this.events.set(id, after);
     if (this.loseCommit) throw new ChangeOutcomeUnknownError(id);

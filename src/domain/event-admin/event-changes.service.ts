@@ -13,7 +13,7 @@ import { BookingsRepository } from '../bookings/persistence/bookings.repository'
  * another's, an admin's reconcile) can see the new capacity without the
  * offers, so none puts an offered seat on general sale. The new capacity then
  * reaches the Redis pool by a rebuild from MySQL, safe while bookings go on;
- * if Redis refuses it, the hold sweeper retries, and repeating the PATCH
+ * if Redis refuses it, the reservation sweeper retries, and repeating the PATCH
  * rebuilds a pool still built for another capacity. A booking in flight over
  * a lowered capacity meets the capacity trigger, which the reservation treats
  * as a stale pool: it rebuilds and takes a seat within the new capacity, or

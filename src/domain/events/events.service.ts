@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { CapacityBelowSoldError, EventNotFoundError, InvalidInputError } from '../../shared/errors/domain-errors';
+import { EventNotFoundError, InvalidInputError } from '../../shared/errors/domain-errors';
 import { SeatInventory } from '../inventory/seat-inventory';
 import { DEFAULT_STRATEGY } from '../inventory/strategies/strategy-name';
 import { CreateEventDto } from './dto/create-event.dto';
@@ -7,7 +7,7 @@ import { EventCache } from './event-cache';
 import type { Deadline } from '../../platform/concurrency/deadline';
 import type { CountedEvent, Event, EventChanges } from './event.model';
 import { UpdateEventDto } from './dto/update-event.dto';
-import { CapacityBelowSoldError as CapacityBelowSold, ChangeHook, EventsRepository } from './persistence/events.repository';
+import { ChangeHook, EventsRepository } from './persistence/events.repository';
 
 @Injectable()
 export class EventsService {
@@ -90,13 +90,8 @@ export class EventsService {
       changes.salesStartAt === undefined ? current.salesStartAt : changes.salesStartAt,
       changes.salesEndAt === undefined ? current.salesEndAt : changes.salesEndAt,
     );
-    let result;
-    try {
-      result = await this.repository.update(id, changes, alsoInTransaction);
-    } catch (error) {
-      if (error instanceof CapacityBelowSold) throw new CapacityBelowSoldError(error.highestSeat);
-      throw error;
-    }
+    // A capacity below a held or sold seat: the repository throws CapacityBelowSoldError (409).
+    const result = await this.repository.update(id, changes, alsoInTransaction);
     if (!result) throw new EventNotFoundError(id);
     await this.cache.changed(result.after);
     this.logger.log({ eventId: id, changes }, 'event changed');

@@ -3,7 +3,7 @@ import type Redis from 'ioredis';
 import { isCluster, RedisClient } from '../../platform/redis/redis-client';
 import { REDIS_CLIENT } from '../../platform/redis/redis.tokens';
 import { onSlotOwnerChange } from '../../platform/redis/slot-owner-changes';
-import { HoldSweeper } from './hold-sweeper';
+import { ReservationSweeper } from './reservation-sweeper';
 import { seatKeys } from './seat-keys';
 import { SeatPool } from './seat-pool';
 
@@ -13,7 +13,7 @@ import { SeatPool } from './seat-pool';
  * missed take leaves a sold seat free (MySQL's UNIQUE refuses it at commit,
  * which rebuilds the pool, but only when someone buys); a missed return of a
  * cancelled seat leaves it in neither pool, stranded. So when an event's slot
- * changes master, its inventory is rebuilt from MySQL (on the hold sweeper's
+ * changes master, its inventory is rebuilt from MySQL (on the reservation sweeper's
  * next tick, retried until Redis answers), whether or not anyone is buying.
  * A rebuild is safe during a sale. Nothing to do on a single Redis.
  */
@@ -25,7 +25,7 @@ export class FailoverReconciler implements OnApplicationBootstrap, OnApplication
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     private readonly pool: SeatPool,
-    private readonly sweeper: HoldSweeper,
+    private readonly sweeper: ReservationSweeper,
   ) {}
 
   onApplicationBootstrap(): void {

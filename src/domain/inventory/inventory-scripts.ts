@@ -3,7 +3,7 @@
  * Redis server; ioredis loads them once and calls them by SHA (EVALSHA).
  *
  * Seat numbers travel as strings and members; a free seat's score is its own
- * number. Holds are scored with their expiry in epoch milliseconds.
+ * number. Reservations are scored with their expiry in epoch milliseconds.
  */
 
 /**
@@ -12,7 +12,7 @@
  * leaves it empty, and a rebuild keeps it closed.
  */
 
-/** atomic strategy: check availability and take the `n` lowest free seats. KEYS free, held, meta. */
+/** atomic strategy: check availability and take the `n` lowest free seats. KEYS free, reserved, meta. */
 export const TAKE_SEATS = `
 if redis.call('EXISTS', KEYS[3]) == 0 then return {-1, 0} end
 if redis.call('HEXISTS', KEYS[3], 'closed') == 1 then return {-3, 0} end
@@ -21,44 +21,44 @@ local available = redis.call('ZCARD', KEYS[1])
 if available < n then return {-2, available} end
 local popped = redis.call('ZPOPMIN', KEYS[1], n)
 local result = {0, available - n}
-local holds = {}
+local claims = {}
 for i = 1, #popped, 2 do
   result[#result + 1] = tonumber(popped[i])
-  holds[#holds + 1] = ARGV[2]
-  holds[#holds + 1] = popped[i]
+  claims[#claims + 1] = ARGV[2]
+  claims[#claims + 1] = popped[i]
 end
-redis.call('ZADD', KEYS[2], unpack(holds))
+redis.call('ZADD', KEYS[2], unpack(claims))
 return result
 `;
 
 /**
- * Moves exactly these seats from free to held, or nothing if any of them is no
+ * Moves exactly these seats from free to reserved, or nothing if any of them is no
  * longer free. The pessimistic strategy's write: the lock gives it exclusivity,
  * this all-or-nothing check is its fence if the lock was lost mid-way.
- * KEYS free, held, meta. ARGV holdUntil, seat...
+ * KEYS free, reserved, meta. ARGV reservedUntil, seat...
  */
-export const MOVE_SEATS_TO_HELD = `
+export const MOVE_SEATS_TO_RESERVED = `
 if redis.call('EXISTS', KEYS[3]) == 0 then return -1 end
 if redis.call('HEXISTS', KEYS[3], 'closed') == 1 then return -3 end
 for i = 2, #ARGV do
   if not redis.call('ZSCORE', KEYS[1], ARGV[i]) then return 0 end
 end
-local holds = {}
+local claims = {}
 for i = 2, #ARGV do
-  holds[#holds + 1] = ARGV[1]
-  holds[#holds + 1] = ARGV[i]
+  claims[#claims + 1] = ARGV[1]
+  claims[#claims + 1] = ARGV[i]
 end
 redis.call('ZREM', KEYS[1], unpack(ARGV, 2))
-redis.call('ZADD', KEYS[2], unpack(holds))
+redis.call('ZADD', KEYS[2], unpack(claims))
 return 1
 `;
 
 /**
  * Compensation: a booking failed after taking seats. Only seats still held go
  * back (a sweep may already have returned them; never add a seat twice).
- * KEYS free, held, meta. ARGV seat...
+ * KEYS free, reserved, meta. ARGV seat...
  */
-export const RELEASE_HELD_SEATS = `
+export const RELEASE_RESERVED_SEATS = `
 if redis.call('EXISTS', KEYS[3]) == 0 then return 0 end
 if redis.call('HEXISTS', KEYS[3], 'closed') == 1 then return 0 end
 local returned = 0
@@ -74,7 +74,7 @@ return returned
 /**
  * A cancellation deleted these seats' tickets in MySQL: they are free again.
  * Bumps the generation first, so a rebuild whose snapshot predates the
- * cancellation is refused and redone. KEYS free, held, meta, generation. ARGV seat...
+ * cancellation is refused and redone. KEYS free, reserved, meta, generation. ARGV seat...
  */
 export const RETURN_CANCELLED_SEATS = `
 redis.call('INCR', KEYS[4])
@@ -88,12 +88,12 @@ return #ARGV
 `;
 
 /**
- * Settles expired holds after MySQL said which of them became tickets:
- * ticketed ones are dropped, the others return to the pool. A hold that was
+ * Settles expired reservations after MySQL said which of them became tickets:
+ * ticketed ones are dropped, the others return to the pool. A reservation that was
  * renewed or removed meanwhile is left alone.
- * KEYS free, held, meta. ARGV now, then pairs (seat, "1" if ticketed else "0").
+ * KEYS free, reserved, meta. ARGV now, then pairs (seat, "1" if ticketed else "0").
  */
-export const SETTLE_EXPIRED_HOLDS = `
+export const SETTLE_EXPIRED_RESERVATIONS = `
 if redis.call('EXISTS', KEYS[3]) == 0 then return 0 end
 if redis.call('HEXISTS', KEYS[3], 'closed') == 1 then return 0 end
 local now = tonumber(ARGV[1])
@@ -115,11 +115,11 @@ return returned
  * The last, short step of a rebuild (SeatPool.rebuild): the free seats of a
  * MySQL snapshot were written to a staging key in chunks, each its own
  * command, so Redis served everyone else in between; this swaps them in. The
- * seats of live holds (bookings in flight) are left out; holds that expired
+ * seats of live reservations (bookings in flight) are left out; reservations that expired
  * before the snapshot are dropped (the snapshot knows whether they became
  * tickets). Refused (-1) if a cancellation happened since the snapshot's
  * generation was read. The old pool is unlinked (freed in the background).
- * KEYS free, held, meta, generation, staging. ARGV capacity, snapshotAt, expectedGeneration.
+ * KEYS free, reserved, meta, generation, staging. ARGV capacity, snapshotAt, expectedGeneration.
  */
 export const SWAP_IN_REBUILT_POOL = `
 local generation = redis.call('GET', KEYS[4]) or '0'
@@ -140,10 +140,10 @@ return redis.call('ZCARD', KEYS[1])
 `;
 
 /**
- * Closes the pool of a cancelled event, in one step: no seat free, none held,
+ * Closes the pool of a cancelled event, in one step: no seat free, none reserved,
  * and the meta field `closed` that every other script honours. Bumps the
  * generation, so a rebuild whose snapshot predates the close is redone (and
- * then finds the pool closed). KEYS free, held, meta, generation. ARGV now.
+ * then finds the pool closed). KEYS free, reserved, meta, generation. ARGV now.
  */
 export const CLOSE_INVENTORY = `
 redis.call('INCR', KEYS[4])
@@ -156,7 +156,7 @@ return 1
  * Group commit, atomic strategy: takes the lowest free seats for every booking
  * of a batch, in order, each booking all or nothing (one that does not fit in
  * what is left gets -1 and what was left; a smaller one after it may fit).
- * KEYS free, held, meta. ARGV holdUntil, quantity...
+ * KEYS free, reserved, meta. ARGV reservedUntil, quantity...
  * Returns {-1} if the pool is missing, {-3} if it is closed, else {free after, then per booking: n and its n seats, or -1 and the seats left}.
  */
 export const TAKE_SEATS_FOR_BATCH = `
@@ -173,13 +173,13 @@ for i = 2, #ARGV do
     local popped = redis.call('ZPOPMIN', KEYS[1], n)
     available = available - n
     result[#result + 1] = n
-    local holds = {}
+    local claims = {}
     for j = 1, #popped, 2 do
       result[#result + 1] = tonumber(popped[j])
-      holds[#holds + 1] = ARGV[1]
-      holds[#holds + 1] = popped[j]
+      claims[#claims + 1] = ARGV[1]
+      claims[#claims + 1] = popped[j]
     end
-    redis.call('ZADD', KEYS[2], unpack(holds))
+    redis.call('ZADD', KEYS[2], unpack(claims))
   end
 end
 result[1] = available
@@ -192,7 +192,7 @@ return result
  * `closed` marker for a while (ARGV closedTtlMs), so instances with a stale
  * copy of the event still find it closed without asking MySQL; after that a
  * booking finds no pool and the rebuild closes it again from MySQL.
- * KEYS free, held, meta. ARGV closedTtlMs.
+ * KEYS free, reserved, meta. ARGV closedTtlMs.
  */
 export const DROP_INVENTORY = `
 redis.call('UNLINK', KEYS[1], KEYS[2])

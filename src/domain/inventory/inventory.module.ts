@@ -5,7 +5,7 @@ import { OptimisticBatchStep } from './batching/optimistic-batch.step';
 import { PessimisticBatchStep } from './batching/pessimistic-batch.step';
 import { SeatBatches } from './batching/seat-batches';
 import { FailoverReconciler } from './failover-reconciler';
-import { HoldSweeper } from './hold-sweeper';
+import { ReservationSweeper } from './reservation-sweeper';
 import { InventoryRebuilder } from './inventory-rebuilder';
 import { TicketLedger } from './persistence/ticket-ledger';
 import { MysqlTicketLedger } from './persistence/ticket-ledger.mysql';
@@ -13,14 +13,9 @@ import { SeatInventory } from './seat-inventory';
 import { SeatPool } from './seat-pool';
 import { SeatReservation } from './seat-reservation';
 import { SeatsInLimbo } from './seats-in-limbo';
-import { AtomicStrategy } from './strategies/atomic.strategy';
-import { OptimisticStrategy } from './strategies/optimistic.strategy';
-import { PessimisticStrategy } from './strategies/pessimistic.strategy';
 import { SEAT_STRATEGIES, SeatStrategy } from './strategies/seat-strategy';
+import { SEAT_STRATEGY_CLASSES } from './strategies/strategy-name';
 import { StrategyRegistry } from './strategies/strategy-registry';
-
-// Adding a strategy: one class, one entry here.
-export const SEAT_STRATEGY_CLASSES = [PessimisticStrategy, OptimisticStrategy, AtomicStrategy];
 
 /** Owns every event's seats; the rest of the service sees only the SeatInventory port. */
 @Module({
@@ -28,14 +23,15 @@ export const SEAT_STRATEGY_CLASSES = [PessimisticStrategy, OptimisticStrategy, A
   providers: [
     SeatPool,
     InventoryRebuilder,
-    HoldSweeper,
+    ReservationSweeper,
     SeatsInLimbo,
     FailoverReconciler,
     { provide: TicketLedger, useClass: MysqlTicketLedger },
+    // The production strategies, registered once in strategies/strategy-name.ts.
     ...SEAT_STRATEGY_CLASSES,
     {
       provide: SEAT_STRATEGIES,
-      inject: SEAT_STRATEGY_CLASSES,
+      inject: [...SEAT_STRATEGY_CLASSES],
       useFactory: (...strategies: SeatStrategy[]) => strategies,
     },
     StrategyRegistry,

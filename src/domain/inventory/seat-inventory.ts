@@ -79,7 +79,7 @@ export abstract class SeatInventory {
 
   /**
    * MySQL now says the event has `capacity` seats: a pool built for another
-   * capacity is rebuilt now, or, if Redis refuses, by the hold sweeper as soon
+   * capacity is rebuilt now, or, if Redis refuses, by the reservation sweeper as soon
    * as it can (and by any instance that finds the pool's capacity stale).
    * Never throws: the change is committed in MySQL either way.
    */

@@ -9,8 +9,13 @@ import { eventHashTag } from '../../platform/redis/event-hash-tag';
 export interface SeatKeys {
   /** ZSET of free seat numbers (score = seat number, so seats go out lowest first). */
   free: string;
-  /** ZSET of seats taken from the pool but not yet known settled: seat -> hold expiry (ms). */
-  held: string;
+  /**
+   * ZSET of seats reserved (taken from the pool while a booking is written, not
+   * yet known settled): seat -> reservation expiry (ms). Stored under the key
+   * suffix `:held`, its name before reservations were named apart from checkout
+   * holds: keeping it keeps a rolling upgrade's old and new instances on one key.
+   */
+  reserved: string;
   /** HASH written by every rebuild; its absence means "inventory unknown", never "sold out". */
   meta: string;
   /** Bumped by every cancellation so a rebuild racing one can tell its snapshot is stale. */
@@ -25,7 +30,7 @@ export function seatKeys(eventId: number): SeatKeys {
   const tag = eventHashTag(eventId);
   return {
     free: `${tag}:free`,
-    held: `${tag}:held`,
+    reserved: `${tag}:held`,
     meta: `${tag}:meta`,
     generation: `${tag}:gen`,
     lock: `${tag}:lock`,
@@ -33,5 +38,5 @@ export function seatKeys(eventId: number): SeatKeys {
   };
 }
 
-/** Events that have an inventory in Redis, for the hold sweeper. */
+/** Events that have an inventory in Redis, for the reservation sweeper. */
 export const KNOWN_INVENTORIES_KEY = 'seatguard:inventories';

@@ -7,10 +7,10 @@ import { AvailabilityMemo } from './availability-memo';
 import {
   CLOSE_INVENTORY,
   DROP_INVENTORY,
-  MOVE_SEATS_TO_HELD,
-  RELEASE_HELD_SEATS,
+  MOVE_SEATS_TO_RESERVED,
+  RELEASE_RESERVED_SEATS,
   RETURN_CANCELLED_SEATS,
-  SETTLE_EXPIRED_HOLDS,
+  SETTLE_EXPIRED_RESERVATIONS,
   SWAP_IN_REBUILT_POOL,
   TAKE_SEATS,
   TAKE_SEATS_FOR_BATCH,
@@ -59,17 +59,17 @@ export interface PoolView {
 
 /** The scripts as ioredis exposes them once defined. */
 interface InventoryCommands {
-  seatguardTake(free: string, held: string, meta: string, n: number, holdUntil: number): Promise<number[]>;
-  seatguardTakeBatch(free: string, held: string, meta: string, holdUntil: number, ...quantities: number[]): Promise<number[]>;
-  seatguardMove(free: string, held: string, meta: string, holdUntil: number, ...seats: number[]): Promise<number>;
-  seatguardRelease(free: string, held: string, meta: string, ...seats: number[]): Promise<number>;
-  seatguardReturnCancelled(free: string, held: string, meta: string, gen: string, ...seats: number[]): Promise<number>;
-  seatguardSettle(free: string, held: string, meta: string, now: number, ...pairs: (number | string)[]): Promise<number>;
-  seatguardClose(free: string, held: string, meta: string, gen: string, now: number): Promise<number>;
-  seatguardDrop(free: string, held: string, meta: string, closedTtlMs: number): Promise<number>;
+  seatguardTake(free: string, reserved: string, meta: string, n: number, reservedUntil: number): Promise<number[]>;
+  seatguardTakeBatch(free: string, reserved: string, meta: string, reservedUntil: number, ...quantities: number[]): Promise<number[]>;
+  seatguardMove(free: string, reserved: string, meta: string, reservedUntil: number, ...seats: number[]): Promise<number>;
+  seatguardRelease(free: string, reserved: string, meta: string, ...seats: number[]): Promise<number>;
+  seatguardReturnCancelled(free: string, reserved: string, meta: string, gen: string, ...seats: number[]): Promise<number>;
+  seatguardSettle(free: string, reserved: string, meta: string, now: number, ...pairs: (number | string)[]): Promise<number>;
+  seatguardClose(free: string, reserved: string, meta: string, gen: string, now: number): Promise<number>;
+  seatguardDrop(free: string, reserved: string, meta: string, closedTtlMs: number): Promise<number>;
   seatguardSwapIn(
     free: string,
-    held: string,
+    reserved: string,
     meta: string,
     gen: string,
     staging: string,
@@ -102,10 +102,10 @@ export class SeatPool implements OnModuleInit {
     defineLuaCommands<keyof InventoryCommands>(this.redis, {
       seatguardTake: [3, TAKE_SEATS],
       seatguardTakeBatch: [3, TAKE_SEATS_FOR_BATCH],
-      seatguardMove: [3, MOVE_SEATS_TO_HELD],
-      seatguardRelease: [3, RELEASE_HELD_SEATS],
+      seatguardMove: [3, MOVE_SEATS_TO_RESERVED],
+      seatguardRelease: [3, RELEASE_RESERVED_SEATS],
       seatguardReturnCancelled: [4, RETURN_CANCELLED_SEATS],
-      seatguardSettle: [3, SETTLE_EXPIRED_HOLDS],
+      seatguardSettle: [3, SETTLE_EXPIRED_RESERVATIONS],
       seatguardSwapIn: [5, SWAP_IN_REBUILT_POOL],
       seatguardClose: [4, CLOSE_INVENTORY],
       seatguardDrop: [3, DROP_INVENTORY],
@@ -118,10 +118,10 @@ export class SeatPool implements OnModuleInit {
   }
 
   /** Checks and takes the lowest free seats in one server-side step (Lua). */
-  async take(eventId: number, quantity: number, holdUntil: number): Promise<TakeOutcome> {
+  async take(eventId: number, quantity: number, reservedUntil: number): Promise<TakeOutcome> {
     const k = seatKeys(eventId);
     this.metrics.luaCalls.inc({ script: 'take' });
-    const [status, available, ...seats] = await this.commands.seatguardTake(k.free, k.held, k.meta, quantity, holdUntil);
+    const [status, available, ...seats] = await this.commands.seatguardTake(k.free, k.reserved, k.meta, quantity, reservedUntil);
     if (status === -1) return { kind: 'missing' };
     if (status === -3) return { kind: 'closed' };
     this.memo.record(eventId, available);
@@ -130,10 +130,10 @@ export class SeatPool implements OnModuleInit {
   }
 
   /** Group commit: every booking of a batch takes its seats in one Lua call, each all or nothing. */
-  async takeBatch(eventId: number, quantities: number[], holdUntil: number): Promise<BatchTake> {
+  async takeBatch(eventId: number, quantities: number[], reservedUntil: number): Promise<BatchTake> {
     const k = seatKeys(eventId);
     this.metrics.luaCalls.inc({ script: 'take-batch' });
-    const reply = await this.commands.seatguardTakeBatch(k.free, k.held, k.meta, holdUntil, ...quantities);
+    const reply = await this.commands.seatguardTakeBatch(k.free, k.reserved, k.meta, reservedUntil, ...quantities);
     if (reply[0] === -1) return { kind: 'missing' };
     if (reply[0] === -3) return { kind: 'closed' };
     this.memo.record(eventId, reply[0]);
@@ -184,7 +184,7 @@ export class SeatPool implements OnModuleInit {
    * WATCH, read, MULTI/EXEC on `connection`, which must be this attempt's own
    * (WATCH state belongs to a connection). A nil EXEC is a conflict.
    */
-  async takeWatched(connection: Redis, eventId: number, quantity: number, holdUntil: number): Promise<TakeOutcome | Conflict> {
+  async takeWatched(connection: Redis, eventId: number, quantity: number, reservedUntil: number): Promise<TakeOutcome | Conflict> {
     const k = seatKeys(eventId);
     await connection.watch(k.free, k.meta);
     const { exists, closed, available, lowest } = await this.peek(eventId, quantity, connection);
@@ -196,11 +196,11 @@ export class SeatPool implements OnModuleInit {
       await connection.unwatch();
       return exists ? { kind: 'sold-out', available } : { kind: 'missing' };
     }
-    const holds = lowest.flatMap((seat) => [holdUntil, seat]);
+    const claims = lowest.flatMap((seat) => [reservedUntil, seat]);
     const committed = await connection
       .multi()
       .zrem(k.free, ...lowest)
-      .zadd(k.held, ...holds)
+      .zadd(k.reserved, ...claims)
       .exec();
     if (committed === null) return { kind: 'conflict', reason: 'pool changed between WATCH and EXEC' };
     this.memo.record(eventId, available - quantity);
@@ -208,13 +208,13 @@ export class SeatPool implements OnModuleInit {
   }
 
   /**
-   * Moves exactly these seats from free to held, or nothing if any of them is
+   * Moves exactly these seats from free to reserved, or nothing if any of them is
    * no longer free: the pessimistic strategy's fence if its lock was lost.
    */
-  async moveToHeld(eventId: number, seats: number[], holdUntil: number, availableBefore: number): Promise<TakeOutcome | Conflict> {
+  async moveToReserved(eventId: number, seats: number[], reservedUntil: number, availableBefore: number): Promise<TakeOutcome | Conflict> {
     const k = seatKeys(eventId);
     this.metrics.luaCalls.inc({ script: 'move' });
-    const moved = await this.commands.seatguardMove(k.free, k.held, k.meta, holdUntil, ...seats);
+    const moved = await this.commands.seatguardMove(k.free, k.reserved, k.meta, reservedUntil, ...seats);
     if (moved === -1) return { kind: 'missing' };
     if (moved === -3) return { kind: 'closed' };
     if (moved === 0) return { kind: 'conflict', reason: 'seats were taken while the lock was not held' };
@@ -223,11 +223,11 @@ export class SeatPool implements OnModuleInit {
   }
 
   /** Compensation: seats of a booking that failed go back (only those still held). */
-  async releaseHeld(eventId: number, seats: number[]): Promise<number> {
+  async releaseReserved(eventId: number, seats: number[]): Promise<number> {
     if (seats.length === 0) return 0;
     const k = seatKeys(eventId);
     this.metrics.luaCalls.inc({ script: 'release' });
-    const returned = await this.commands.seatguardRelease(k.free, k.held, k.meta, ...seats);
+    const returned = await this.commands.seatguardRelease(k.free, k.reserved, k.meta, ...seats);
     this.memo.forget(eventId);
     this.metrics.seatsReturned.inc({ reason: 'compensation' }, returned);
     return returned;
@@ -236,13 +236,13 @@ export class SeatPool implements OnModuleInit {
   async returnCancelled(eventId: number, seats: number[]): Promise<void> {
     const k = seatKeys(eventId);
     this.metrics.luaCalls.inc({ script: 'return-cancelled' });
-    const returned = await this.commands.seatguardReturnCancelled(k.free, k.held, k.meta, k.generation, ...seats);
+    const returned = await this.commands.seatguardReturnCancelled(k.free, k.reserved, k.meta, k.generation, ...seats);
     this.memo.forget(eventId);
     this.metrics.seatsReturned.inc({ reason: 'cancellation' }, returned);
   }
 
-  async expiredHolds(eventId: number, now: number, limit: number): Promise<number[]> {
-    const members = await this.redis.zrangebyscore(seatKeys(eventId).held, '-inf', now, 'LIMIT', 0, limit);
+  async expiredReservations(eventId: number, now: number, limit: number): Promise<number[]> {
+    const members = await this.redis.zrangebyscore(seatKeys(eventId).reserved, '-inf', now, 'LIMIT', 0, limit);
     return members.map(Number);
   }
 
@@ -250,15 +250,16 @@ export class SeatPool implements OnModuleInit {
     const k = seatKeys(eventId);
     const pairs = seats.flatMap((s) => [s, ticketed.has(s) ? '1' : '0']);
     this.metrics.luaCalls.inc({ script: 'settle' });
-    const returned = await this.commands.seatguardSettle(k.free, k.held, k.meta, now, ...pairs);
+    const returned = await this.commands.seatguardSettle(k.free, k.reserved, k.meta, now, ...pairs);
     this.memo.forget(eventId);
+    // The label value predates the name "reservation"; kept so dashboards and recorded series stay continuous.
     this.metrics.seatsReturned.inc({ reason: 'expired-hold' }, returned);
     return returned;
   }
 
   /**
    * Shares "these seats are in limbo" with every instance, until `until` (ms)
-   * at the latest (by then their Redis claim has expired and the hold sweeper
+   * at the latest (by then their Redis claim has expired and the reservation sweeper
    * settles them), so that no instance says SOLD_OUT about them.
    */
   async markInLimbo(eventId: number, id: string, seats: number, until: number): Promise<void> {
@@ -317,7 +318,7 @@ export class SeatPool implements OnModuleInit {
       this.metrics.luaCalls.inc({ script: 'rebuild' });
       const free = await this.commands.seatguardSwapIn(
         k.free,
-        k.held,
+        k.reserved,
         k.meta,
         k.generation,
         staging,
@@ -370,7 +371,7 @@ export class SeatPool implements OnModuleInit {
     const k = seatKeys(eventId);
     await this.redis.srem(KNOWN_INVENTORIES_KEY, String(eventId));
     this.metrics.luaCalls.inc({ script: 'drop' });
-    await this.commands.seatguardDrop(k.free, k.held, k.meta, CLOSED_MARKER_TTL_MS);
+    await this.commands.seatguardDrop(k.free, k.reserved, k.meta, CLOSED_MARKER_TTL_MS);
     this.memo.forget(eventId);
   }
 
@@ -378,7 +379,7 @@ export class SeatPool implements OnModuleInit {
   async close(eventId: number): Promise<void> {
     const k = seatKeys(eventId);
     this.metrics.luaCalls.inc({ script: 'close' });
-    await this.commands.seatguardClose(k.free, k.held, k.meta, k.generation, Date.now());
+    await this.commands.seatguardClose(k.free, k.reserved, k.meta, k.generation, Date.now());
     this.memo.forget(eventId);
   }
 

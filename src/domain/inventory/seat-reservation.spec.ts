@@ -1,7 +1,7 @@
 import { Deadline } from '../../platform/concurrency/deadline';
 import { DeadlineExceededError, InventoryUnsettledError, SeatsInLimboError } from '../../shared/errors/domain-errors';
 import { SeatguardMetrics } from '../../platform/metrics/seatguard-metrics';
-import type { HoldSweeper } from './hold-sweeper';
+import type { ReservationSweeper } from './reservation-sweeper';
 import type { InventoryRebuilder } from './inventory-rebuilder';
 import { SeatAlreadyTakenError } from './seat-inventory';
 import type { SeatPool } from './seat-pool';
@@ -28,7 +28,7 @@ function reservationWith(script: AttemptOutcome[], soldOutMemo: { available: num
   const rebuilds: string[] = [];
   const pool = {
     knownSoldOut: () => (soldOutMemo ? { kind: 'sold-out' as const, available: soldOutMemo.available } : null),
-    releaseHeld: (_eventId: number, seats: number[]) => {
+    releaseReserved: (_eventId: number, seats: number[]) => {
       released.push(seats);
       return Promise.resolve(seats.length);
     },
@@ -36,9 +36,9 @@ function reservationWith(script: AttemptOutcome[], soldOutMemo: { available: num
   const rebuilder = {
     rebuild: (_id: number, reason: string) => (rebuilds.push(reason), Promise.resolve(10)),
   } as unknown as InventoryRebuilder;
-  const sweeper = { requestReconcile: () => undefined } as unknown as HoldSweeper;
+  const sweeper = { requestReconcile: () => undefined } as unknown as ReservationSweeper;
   const limbo = { anywhere: () => Promise.resolve(inLimbo) } as unknown as SeatsInLimbo;
-  const config = { holdTtlMs: 30_000 } as ConstructorParameters<typeof SeatReservation>[6];
+  const config = { reservationTtlMs: 30_000 } as ConstructorParameters<typeof SeatReservation>[6];
   const reservation = new SeatReservation(
     new StrategyRegistry([strategy]),
     pool,

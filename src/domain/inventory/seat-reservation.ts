@@ -3,7 +3,7 @@ import { bookingConfig, BookingConfig } from '../../platform/config/configuratio
 import { retryUntilDeadline, RetryableConflict, RetryPolicy } from '../../platform/concurrency/retry-until-deadline';
 import { EventCancelledError, InventoryUnsettledError, SeatsInLimboError } from '../../shared/errors/domain-errors';
 import { SeatguardMetrics } from '../../platform/metrics/seatguard-metrics';
-import { HoldSweeper } from './hold-sweeper';
+import { ReservationSweeper } from './reservation-sweeper';
 import { InventoryRebuilder } from './inventory-rebuilder';
 import { Reservation, ReserveRequest, SeatAlreadyTakenError, SeatInventory, seatsMayBeSold } from './seat-inventory';
 import { SeatPool } from './seat-pool';
@@ -29,7 +29,7 @@ export class SeatReservation extends SeatInventory {
     private readonly registry: StrategyRegistry,
     private readonly pool: SeatPool,
     private readonly rebuilder: InventoryRebuilder,
-    private readonly sweeper: HoldSweeper,
+    private readonly sweeper: ReservationSweeper,
     private readonly limbo: SeatsInLimbo,
     private readonly metrics: SeatguardMetrics,
     @Inject(bookingConfig.KEY) private readonly config: BookingConfig,
@@ -49,7 +49,7 @@ export class SeatReservation extends SeatInventory {
         const known = this.pool.knownSoldOut(eventId, quantity);
         if (known) return this.soldOutUnlessInLimbo(eventId, quantity, known);
         attempts += 1;
-        const outcome = await strategy.attempt({ eventId, quantity, deadline, holdUntil: Date.now() + this.config.holdTtlMs });
+        const outcome = await strategy.attempt({ eventId, quantity, deadline, reservedUntil: Date.now() + this.config.reservationTtlMs });
         switch (outcome.kind) {
           case 'sold-out':
             return this.soldOutUnlessInLimbo(eventId, quantity, outcome);
@@ -131,7 +131,7 @@ export class SeatReservation extends SeatInventory {
       const built = await this.pool.builtCapacity(eventId);
       if (built !== null && built !== capacity) await this.rebuilder.rebuild(eventId, 'capacity-changed');
     } catch (error) {
-      this.logger.warn({ err: error, eventId }, 'inventory not rebuilt after a capacity change; the hold sweeper retries');
+      this.logger.warn({ err: error, eventId }, 'inventory not rebuilt after a capacity change; the reservation sweeper retries');
       this.sweeper.requestReconcile(eventId, 'capacity-changed');
     }
   }
@@ -141,9 +141,9 @@ export class SeatReservation extends SeatInventory {
   }
 
   private async giveBack(eventId: number, seats: number[]): Promise<void> {
-    // If this fails too, the holds expire and the sweeper returns the seats.
+    // If this fails too, the reservations expire and the sweeper returns the seats.
     await this.pool
-      .releaseHeld(eventId, seats)
+      .releaseReserved(eventId, seats)
       .catch((error: unknown) => this.logger.warn({ err: error, eventId, seats }, 'seats left to expire'));
   }
 }

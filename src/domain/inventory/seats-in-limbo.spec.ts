@@ -11,13 +11,13 @@ function limboWithPool() {
     markInLimbo: (_eventId: number, id: string, seats: number) => (shared.set(id, seats), Promise.resolve()),
     clearLimbo: (_eventId: number, id: string) => (shared.delete(id), Promise.resolve()),
     seatsInLimbo: () => Promise.resolve([...shared.values()].reduce((a, b) => a + b, 0)),
-    releaseHeld(_eventId: number, seats: number[]) {
+    releaseReserved(_eventId: number, seats: number[]) {
       if (this.redisAway) return Promise.reject(new Error('Connection is closed.'));
       released.push(seats);
       return Promise.resolve(seats.length);
     },
   };
-  const limbo = new SeatsInLimbo(pool as unknown as SeatPool, new SeatguardMetrics(), { holdTtlMs: 30_000 });
+  const limbo = new SeatsInLimbo(pool as unknown as SeatPool, new SeatguardMetrics(), { reservationTtlMs: 30_000 });
   return { limbo, pool, released, shared };
 }
 
@@ -72,7 +72,7 @@ describe('SeatsInLimbo', () => {
   it('another instance learns of seats in limbo through the shared set, and of their settlement', async () => {
     jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick'] });
     const { limbo, pool } = limboWithPool();
-    const other = new SeatsInLimbo(pool as unknown as SeatPool, new SeatguardMetrics(), { holdTtlMs: 30_000 });
+    const other = new SeatsInLimbo(pool as unknown as SeatPool, new SeatguardMetrics(), { reservationTtlMs: 30_000 });
     const a = mysqlSays();
     limbo.add(1, [4, 5], a.check);
     expect({ here: await limbo.anywhere(1), there: await other.anywhere(1), thereLocal: other.seatsOf(1) }).toEqual({

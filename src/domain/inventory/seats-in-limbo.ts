@@ -27,16 +27,16 @@ interface InLimbo {
  * Seats taken by bookings whose outcome is not known yet: the COMMIT (or the
  * self-committing CALL) reached MySQL and its answer was lost, and MySQL could
  * not be asked within the request. They are settled as soon as MySQL answers
- * again, not after HOLD_TTL_MS: every RETRY_MS each entry's `committed` check
+ * again, not after RESERVATION_TTL_MS: every RETRY_MS each entry's `committed` check
  * runs (a LostCommitSettler lookup by reference); sold, the seats stay taken;
- * not sold, they go back to the pool (releaseHeld: only seats still held, so
- * exactly once even if the hold sweeper got there first).
+ * not sold, they go back to the pool (releaseReserved: only seats still held, so
+ * exactly once even if the reservation sweeper got there first).
  *
  * `seatsOf` is what makes SOLD_OUT true (docs/design.md §1.7): while seats
  * of an event are in limbo, a buyer they could serve is told 503
  * SEATS_IN_LIMBO, not SOLD_OUT. Each instance settles what it put in limbo,
  * and shares the count through the event's limbo set in Redis (each entry
- * bounded by HOLD_TTL_MS, when the hold sweeper takes over), so a buyer on
+ * bounded by RESERVATION_TTL_MS, when the reservation sweeper takes over), so a buyer on
  * any instance hears the same; that set is read at most every
  * SHARED_COUNT_TTL_MS per event, and only on the way to a SOLD_OUT.
  */
@@ -54,7 +54,7 @@ export class SeatsInLimbo implements OnApplicationShutdown {
   constructor(
     private readonly pool: SeatPool,
     private readonly metrics: SeatguardMetrics,
-    @Inject(bookingConfig.KEY) private readonly config: Pick<BookingConfig, 'holdTtlMs'>,
+    @Inject(bookingConfig.KEY) private readonly config: Pick<BookingConfig, 'reservationTtlMs'>,
   ) {}
 
   add(eventId: number, seats: number[], committed: CommittedCheck): void {
@@ -63,7 +63,7 @@ export class SeatsInLimbo implements OnApplicationShutdown {
     this.entries.add(entry);
     this.perEvent.set(eventId, (this.perEvent.get(eventId) ?? 0) + seats.length);
     this.pool
-      .markInLimbo(eventId, entry.id, seats.length, Date.now() + this.config.holdTtlMs)
+      .markInLimbo(eventId, entry.id, seats.length, Date.now() + this.config.reservationTtlMs)
       .catch((error: unknown) => this.logger.debug({ err: error, eventId }, 'limbo not shared (Redis away): this instance still knows'));
     this.schedule();
   }
@@ -97,7 +97,7 @@ export class SeatsInLimbo implements OnApplicationShutdown {
           }
           entry.releasePending = true;
         }
-        const returned = await this.pool.releaseHeld(entry.eventId, entry.seats);
+        const returned = await this.pool.releaseReserved(entry.eventId, entry.seats);
         this.metrics.ambiguousCommits.inc({ resolution: 'not-committed-later' });
         this.logger.warn({ eventId: entry.eventId, seats: entry.seats, returned }, 'seats in limbo settled: not booked, back on sale');
         this.remove(entry);

@@ -1,7 +1,7 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
-import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { catchError, from, mergeMap, Observable, throwError } from 'rxjs';
+import { sha256Hex } from '../../shared/credentials';
 import { DomainError } from '../../shared/errors/domain-errors';
 import { asDependencyFailure } from '../../shared/errors/driver-errors';
 import { EventsService } from '../events/events.service';
@@ -80,7 +80,7 @@ export class QueueAdmissionInterceptor implements NestInterceptor {
     const asked = request.body?.quantity;
     const quantity = typeof asked === 'number' && Number.isInteger(asked) && asked > 0 ? Math.min(asked, 1000) : 1;
     const key = request.headers['idempotency-key'];
-    const keyHash = typeof key === 'string' ? createHash('sha256').update(key).digest('hex') : '';
+    const keyHash = typeof key === 'string' ? sha256Hex(key) : '';
     let claim;
     try {
       claim = await this.store.claim(eventId, { reference: admission.reference, nonce: admission.nonce, customer, now, keyHash, quantity });

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { waitingRoomConfig, WaitingRoomConfig } from '../../platform/config/configuration';
+import { newReference, newSecret, secretMatches, sha256Hex } from '../../shared/credentials';
 import { EventCancelledError } from '../../shared/errors/domain-errors';
 import { asDependencyFailure } from '../../shared/errors/driver-errors';
 import type { Event } from '../events/event.model';
@@ -17,8 +17,6 @@ const REFERENCE_FORMAT = /^q_([1-9]\d{0,9})_[A-Za-z0-9_-]{22}$/;
 /** How often the page polls while waiting; an admitted or finished ticket changes rarely. */
 const POLL_WAITING_MS = 1000;
 const POLL_SETTLED_MS = 5000;
-
-const sha256Hex = (value: string) => createHash('sha256').update(value).digest('hex');
 
 /** Joining the room and reading a ticket. Admission itself is the RoomTicker's; using one, the booking edge's. */
 @Injectable()
@@ -38,8 +36,8 @@ export class WaitingRoomService {
     const event = await this.events.findForBooking(eventId);
     if (event.queueMode === 'off') throw new QueueOffError(eventId);
     if (event.cancelledAt) throw new EventCancelledError(eventId);
-    const reference = `q_${eventId}_${randomBytes(16).toString('base64url')}`;
-    const secret = randomBytes(24).toString('base64url');
+    const reference = newReference(`q_${eventId}_`);
+    const secret = newSecret(24);
     const joined = await this.redis(() => this.store.join(eventId, reference, sha256Hex(secret), customerEmail, Date.now()));
     if (!joined.joined) throw new AlreadyQueuedError(joined.existing);
     this.metrics.queueJoins.inc();
@@ -106,10 +104,4 @@ export class WaitingRoomService {
       throw asDependencyFailure(error) ?? error;
     }
   }
-}
-
-function secretMatches(presented: string | undefined, storedHash: string): boolean {
-  const a = Buffer.from(sha256Hex(presented ?? ''), 'hex');
-  const b = Buffer.from(storedHash, 'hex');
-  return a.length === b.length && timingSafeEqual(a, b) && presented !== undefined;
 }

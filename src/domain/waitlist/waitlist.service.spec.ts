@@ -4,7 +4,7 @@ import type { Event } from '../events/event.model';
 import { EventsService } from '../events/events.service';
 import type { EventsRepository } from '../events/persistence/events.repository';
 import type { SeatInventory } from '../inventory/seat-inventory';
-import { sha256Hex } from '../bookings/booking-credentials';
+import { sha256Hex } from '../../shared/credentials';
 import type { StoredBooking } from '../bookings/booking.model';
 import { OwnedBookingsService } from '../bookings/owned-bookings.service';
 import type { BookingsRepository, EndedBooking, WaitlistEntryRef } from '../bookings/persistence/bookings.repository';

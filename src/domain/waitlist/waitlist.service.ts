@@ -1,11 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
 import { bookingConfig, BookingConfig } from '../../platform/config/configuration';
 import {
   CustomerLimitError,
   EventCancelledError,
-  InvalidInputError,
-  SaleClosedError,
   SeatsAvailableError,
   WaitlistAlreadyJoinedError,
   WaitlistEntryNotFoundError,
@@ -13,7 +10,8 @@ import {
 } from '../../shared/errors/domain-errors';
 import { EventsService } from '../events/events.service';
 import { SeatInventory } from '../inventory/seat-inventory';
-import { sha256Hex } from '../bookings/booking-credentials';
+import { newReference, newSecret, sha256Hex } from '../../shared/credentials';
+import { assertQuantityAllowed, saleRefusal } from '../bookings/sale-rules';
 import { BookingAccess, findVisible } from '../bookings/booking-access';
 import { OwnedBookingsService } from '../bookings/owned-bookings.service';
 import { BookingsRepository } from '../bookings/persistence/bookings.repository';
@@ -39,11 +37,10 @@ export class WaitlistService {
   ) {}
 
   async join(eventId: number, customerEmail: string, quantity: number): Promise<WaitlistEntryView> {
-    if (quantity > this.config.maxTicketsPerBooking)
-      throw new InvalidInputError(`quantity must not be greater than ${this.config.maxTicketsPerBooking}`);
+    assertQuantityAllowed(quantity, this.config.maxTicketsPerBooking);
     const event = await this.events.findForBooking(eventId);
-    if (event.cancelledAt) throw new EventCancelledError(eventId);
-    if (event.salesEndAt && Date.now() >= event.salesEndAt.getTime()) throw new SaleClosedError(event.salesEndAt);
+    const refusal = saleRefusal(event, Date.now(), 'allowed'); // a buyer may queue before the sale opens
+    if (refusal) throw refusal;
     const free = await this.inventory.freeSeats(eventId);
     if (free !== null && free >= quantity) throw new SeatsAvailableError(free);
     // maxPerCustomer counts bookings, holds and offers together: a join that could only be offered past it is refused
@@ -51,9 +48,9 @@ export class WaitlistService {
     if (event.maxPerCustomer !== null && (await this.bookings.liveSeatsOf(eventId, customerEmail)) + quantity > event.maxPerCustomer) {
       throw new CustomerLimitError(event.maxPerCustomer);
     }
-    const secret = randomBytes(32).toString('base64url');
+    const secret = newSecret();
     const joined = await this.entries.join(
-      { reference: `wl_${randomBytes(16).toString('base64url')}`, secretHash: sha256Hex(secret), eventId, customerEmail, quantity },
+      { reference: newReference('wl_'), secretHash: sha256Hex(secret), eventId, customerEmail, quantity },
       this.config.waitlistMaxEntriesPerEvent,
     );
     if (joined === 'full') throw new WaitlistFullError(this.config.waitlistMaxEntriesPerEvent);

@@ -172,11 +172,11 @@ export class EnvironmentVariables extends DatabaseEnvironment {
 
   @IsInt()
   @Min(1000)
-  HOLD_TTL_MS: number = 30000;
+  RESERVATION_TTL_MS: number = 30000;
 
   @IsInt()
   @Min(100)
-  HOLD_SWEEP_INTERVAL_MS: number = 5000;
+  SWEEP_INTERVAL_MS: number = 5000;
 
   @IsInt()
   @Min(1000)

@@ -93,8 +93,10 @@ describe('validateEnvironment', () => {
     );
   });
 
-  it('refuses a hold shorter than the booking deadline and a lock extension threshold too close to the TTL', () => {
-    expect(() => validateEnvironment({ ...minimal, HOLD_TTL_MS: '4000', BOOKING_DEADLINE_MS: '5000' })).toThrow(/HOLD_TTL_MS/);
+  it('refuses a reservation shorter than the booking deadline and a lock extension threshold too close to the TTL', () => {
+    expect(() => validateEnvironment({ ...minimal, RESERVATION_TTL_MS: '4000', BOOKING_DEADLINE_MS: '5000' })).toThrow(
+      /RESERVATION_TTL_MS/,
+    );
     expect(() => validateEnvironment({ ...minimal, LOCK_TTL_MS: '500', LOCK_EXTEND_THRESHOLD_MS: '450' })).toThrow(
       /LOCK_EXTEND_THRESHOLD_MS/,
     );
@@ -117,6 +119,39 @@ describe('validateEnvironment', () => {
     );
     expect(() => validateDatabaseEnvironment({ DB_TLS_KEY_FILE: '/etc/k.pem' })).toThrow(/DB_TLS_CERT_FILE: required with DB_TLS_KEY_FILE/);
     expect(validateDatabaseEnvironment({ DB_TLS: 'true' }).DB_TLS).toBe(true);
+  });
+
+  describe('renamed variables (HOLD_TTL_MS -> RESERVATION_TTL_MS, HOLD_SWEEP_INTERVAL_MS -> SWEEP_INTERVAL_MS)', () => {
+    const validate = (raw: Record<string, unknown>) => {
+      const warnings: string[] = [];
+      return { env: validateEnvironment({ ...minimal, ...raw }, (message) => warnings.push(message)), warnings };
+    };
+
+    it('reads an old name under its new one, with one warning naming the new one', () => {
+      const { env, warnings } = validate({ HOLD_TTL_MS: '45000', HOLD_SWEEP_INTERVAL_MS: '250' });
+      expect(env).toMatchObject({ RESERVATION_TTL_MS: 45000, SWEEP_INTERVAL_MS: 250 });
+      expect(warnings).toHaveLength(2);
+      expect(warnings[0]).toMatch(/HOLD_TTL_MS is renamed RESERVATION_TTL_MS/);
+      expect(warnings[1]).toMatch(/HOLD_SWEEP_INTERVAL_MS is renamed SWEEP_INTERVAL_MS/);
+    });
+
+    it('lets the new name win when both are set, and still warns about the old one', () => {
+      const { env, warnings } = validate({ HOLD_TTL_MS: '45000', RESERVATION_TTL_MS: '60000' });
+      expect(env.RESERVATION_TTL_MS).toBe(60000);
+      expect(warnings).toEqual([expect.stringMatching(/HOLD_TTL_MS .*RESERVATION_TTL_MS wins/)]);
+    });
+
+    it('says nothing when only new names (or an empty old one) are set', () => {
+      expect(validate({ RESERVATION_TTL_MS: '60000', HOLD_TTL_MS: '' })).toMatchObject({
+        env: { RESERVATION_TTL_MS: 60000 },
+        warnings: [],
+      });
+      expect(validate({}).env).toMatchObject({ RESERVATION_TTL_MS: 30000, SWEEP_INTERVAL_MS: 5000 });
+    });
+
+    it("checks an old name's value under the new name", () => {
+      expect(() => validate({ HOLD_TTL_MS: '4000', BOOKING_DEADLINE_MS: '5000' })).toThrow(/RESERVATION_TTL_MS: must exceed/);
+    });
   });
 
   it('lets the migration CLI run without app-only variables', () => {

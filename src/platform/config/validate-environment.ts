@@ -1,15 +1,24 @@
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
 import { validateSync } from 'class-validator';
 import { ClassConstructor, plainToInstance } from 'class-transformer';
 import { productionAdminTokenProblem } from './admin-token-strength';
 import { DatabaseEnvironment, EnvironmentVariables } from './environment.schema';
+import { applyRenamedVariables } from './renamed-variables';
 
 /** Thrown at boot; its message names every bad variable so the operator can fix them in one go. */
 export class InvalidEnvironmentError extends Error {}
 
-export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVariables {
-  const env = validateAgainst(EnvironmentVariables, raw, crossFieldProblems);
-  return env;
+const logger = new Logger('Environment');
+
+/** `warn` hears one line per renamed variable still in use (start-up reads the environment once). */
+export function validateEnvironment(
+  raw: Record<string, unknown>,
+  warn: (message: string) => void = (message) => logger.warn(message),
+): EnvironmentVariables {
+  const { env: renamed, warnings } = applyRenamedVariables(raw);
+  warnings.forEach((message) => warn(message)); // before validating: a bad value is then reported under its new name
+  return validateAgainst(EnvironmentVariables, renamed, crossFieldProblems);
 }
 
 export function validateDatabaseEnvironment(raw: Record<string, unknown>): DatabaseEnvironment {
@@ -50,8 +59,8 @@ function crossFieldProblems(env: EnvironmentVariables): string[] {
   if (env.LOCK_EXTEND_THRESHOLD_MS > env.LOCK_TTL_MS - 100) {
     problems.push('LOCK_EXTEND_THRESHOLD_MS: must be at least 100 below LOCK_TTL_MS');
   }
-  if (env.HOLD_TTL_MS <= env.BOOKING_DEADLINE_MS) {
-    problems.push('HOLD_TTL_MS: must exceed BOOKING_DEADLINE_MS, or a slow booking could lose its seats');
+  if (env.RESERVATION_TTL_MS <= env.BOOKING_DEADLINE_MS) {
+    problems.push('RESERVATION_TTL_MS: must exceed BOOKING_DEADLINE_MS, or a slow booking could lose its seats');
   }
   if (env.REDIS_CLUSTER_NODES && !env.REDLOCK_NODES) {
     // Redlock's default node is REDIS_URL; on a cluster its locks would live on a replicated

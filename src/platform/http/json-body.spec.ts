@@ -1,4 +1,4 @@
-import { parseJsonBody, refusePrototypeKeys } from './json-body';
+import { bodyMustBeJson, parseJsonBody, refusePrototypeKeys } from './json-body';
 
 describe('parseJsonBody (the Fastify JSON parser, read as body-parser reads it)', () => {
   it('parses objects and arrays', () => {
@@ -29,5 +29,21 @@ describe('parseJsonBody (the Fastify JSON parser, read as body-parser reads it)'
 
   it('is the reviver Express uses', () => {
     expect(() => JSON.parse('{"__proto__":1}', refusePrototypeKeys)).toThrow('property __proto__ is not allowed');
+  });
+});
+
+describe('bodyMustBeJson (the 415 rule of both adapters)', () => {
+  it('holds for a body on POST, PUT and PATCH, whether it has a length or is chunked', () => {
+    for (const method of ['POST', 'PUT', 'PATCH']) {
+      expect(bodyMustBeJson(method, { 'content-length': '12' })).toBe(true);
+      expect(bodyMustBeJson(method, { 'transfer-encoding': 'chunked' })).toBe(true);
+    }
+  });
+
+  it('does not hold without a body, or on any other method', () => {
+    expect(bodyMustBeJson('POST', {})).toBe(false);
+    expect(bodyMustBeJson('POST', { 'content-length': '0' })).toBe(false);
+    expect(bodyMustBeJson('DELETE', { 'content-length': '12' })).toBe(false);
+    expect(bodyMustBeJson('GET', { 'transfer-encoding': 'chunked' })).toBe(false);
   });
 });

@@ -2,6 +2,27 @@
  * How a JSON request body is read, on either HTTP adapter: the same refusals,
  * in the same words, so a client cannot tell which one answered.
  */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { ErrorCode } from '../../shared/errors/error-codes';
+
+/** What a body that is not JSON gets on a JSON-only method, on either adapter. */
+export const NOT_JSON_REFUSAL = {
+  status: 415,
+  message: 'request body must be application/json',
+  code: 'UNSUPPORTED_MEDIA_TYPE' satisfies ErrorCode,
+} as const;
+
+/** Methods whose body must be JSON; on any other method a body is ignored, as body-parser ignores it. */
+const JSON_ONLY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+
+/**
+ * Whether a request's body must be JSON: it has one (a length above 0, or chunked) on POST, PUT or PATCH.
+ * Such a body that is not JSON is refused up front (NOT_JSON_REFUSAL) instead of being read as an empty object.
+ */
+export function bodyMustBeJson(method: string, headers: IncomingHttpHeaders): boolean {
+  const hasBody = Number(headers['content-length'] ?? 0) > 0 || headers['transfer-encoding'] !== undefined;
+  return hasBody && JSON_ONLY_METHODS.has(method);
+}
 
 const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 

@@ -1,5 +1,5 @@
 import { Cluster, ClusterOptions } from 'ioredis';
-import type { ConnectionSettings } from './redis-connection';
+import { ConnectionSettings, nodeConnectionOptions, reconnectDelayMs } from './redis-connection';
 
 export interface ClusterSeeds {
   nodes: { host: string; port: number }[];
@@ -35,7 +35,7 @@ export function createClusterConnection(seeds: string[], settings: ConnectionSet
   const { nodes, username, password, tls } = parseClusterSeeds(seeds);
   const cluster = new Cluster(nodes, {
     enableOfflineQueue: false,
-    clusterRetryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
+    clusterRetryStrategy: reconnectDelayMs,
     maxRedirections: 4,
     retryDelayOnFailover: 100,
     retryDelayOnClusterDown: 100,
@@ -43,12 +43,9 @@ export function createClusterConnection(seeds: string[], settings: ConnectionSet
     slotsRefreshInterval: 1000,
     slotsRefreshTimeout: Math.max(settings.commandTimeoutMs, 500),
     redisOptions: {
-      connectionName: settings.name,
+      ...nodeConnectionOptions(settings),
       username,
       password,
-      maxRetriesPerRequest: 0,
-      commandTimeout: settings.commandTimeoutMs,
-      connectTimeout: Math.max(settings.commandTimeoutMs, 1000),
       // To the seeds and to every node the slot map names.
       ...(tls ? { tls: { ...settings.tls } } : {}),
     },

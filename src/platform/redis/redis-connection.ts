@@ -15,6 +15,23 @@ export function tlsOptionsFor(url: string, files: TlsFiles = {}): RedisOptions {
   return isTlsUrl(url) ? { tls: { ...files } } : {};
 }
 
+/** How long every client (a single connection, a cluster) waits before its n-th reconnect: 50 ms doubling, at most 2 s. */
+export const reconnectDelayMs = (times: number): number => Math.min(50 * 2 ** Math.min(times, 6), 2000);
+
+/**
+ * What every connection to one Redis node is opened with, a single one or each
+ * node of a cluster: its name, one try per command, a command timeout, and a
+ * connect timeout of at least a second.
+ */
+export function nodeConnectionOptions(settings: ConnectionSettings): RedisOptions {
+  return {
+    connectionName: settings.name,
+    maxRetriesPerRequest: 0,
+    commandTimeout: settings.commandTimeoutMs,
+    connectTimeout: Math.max(settings.commandTimeoutMs, 1000),
+  };
+}
+
 /**
  * Every connection fails fast while Redis is away (no offline queue, one try
  * per command) so a booking answers 503 at once instead of hanging, and
@@ -22,12 +39,9 @@ export function tlsOptionsFor(url: string, files: TlsFiles = {}): RedisOptions {
  */
 export function createRedisConnection(url: string, settings: ConnectionSettings, extra: RedisOptions = {}): Redis {
   const client = new Redis(url, {
-    connectionName: settings.name,
+    ...nodeConnectionOptions(settings),
     enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    commandTimeout: settings.commandTimeoutMs,
-    connectTimeout: Math.max(settings.commandTimeoutMs, 1000),
-    retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
+    retryStrategy: reconnectDelayMs,
     lazyConnect: false,
     ...tlsOptionsFor(url, settings.tls),
     ...extra,

@@ -208,6 +208,7 @@ export class HoldNotActiveError extends DomainError {
   }
 }
 
+/** Capacity cannot go below a seat number that is held or ticketed (thrown by the events repository, in the transaction that checks it). */
 export class CapacityBelowSoldError extends DomainError {
   readonly code = 'CAPACITY_BELOW_SOLD';
   readonly status = 409;

@@ -184,7 +184,7 @@ describe('races and abuse: cancelling an event is final everywhere in one step',
     // What an instance that has not heard of the cancellation yet does: reserve with the event it has cached.
     const inventory = app.app.get(SeatInventory);
     const reservations = await Promise.allSettled(
-      ['atomic', 'optimistic', 'pessimistic'].map((strategy) =>
+      STRATEGY_NAMES.map((strategy) =>
         inventory.reserve({ eventId: event.id, strategy, quantity: 1, deadline: Deadline.in(5000) }, async (seats) => seats),
       ),
     );

@@ -54,7 +54,7 @@ describe('races and abuse: capacity changes are exact', () => {
   }
 
   it('a rebuild that Redis refused after a capacity raise is retried: the new seats go on sale once Redis takes writes again', async () => {
-    const { app, redis } = await appOnExtraRedis({ HOLD_SWEEP_INTERVAL_MS: '100' });
+    const { app, redis } = await appOnExtraRedis({ SWEEP_INTERVAL_MS: '100' });
     const id = await soldOutEvent(app.url, 2);
     await redis.refuseWrites('NOREPLICAS');
     const raised = await patch(app.url, id, { capacity: 4 });
@@ -71,7 +71,7 @@ describe('races and abuse: capacity changes are exact', () => {
 
   it('repeating the PATCH completes a capacity change whose rebuild failed (no sweep in between)', async () => {
     // The sweeper does not tick during this test: only the repeated PATCH can finish the change.
-    const { app, redis } = await appOnExtraRedis({ HOLD_SWEEP_INTERVAL_MS: '600000' });
+    const { app, redis } = await appOnExtraRedis({ SWEEP_INTERVAL_MS: '600000' });
     const id = await soldOutEvent(app.url, 2);
     await redis.refuseWrites('NOREPLICAS');
     expect((await patch(app.url, id, { capacity: 5 })).status).toBe(200);
@@ -131,7 +131,7 @@ describe('races and abuse: housekeeping', () => {
   beforeAll(async () => {
     await truncateAll();
     await flushTestRedis();
-    app = await startApp({ HOLD_SWEEP_INTERVAL_MS: '100' });
+    app = await startApp({ SWEEP_INTERVAL_MS: '100' });
   });
   afterAll(async () => {
     await app.close();
@@ -172,11 +172,11 @@ describe('races and abuse: housekeeping', () => {
     const redis = testRedis();
     for (const id of [cancelled, ended, live]) {
       const k = seatKeys(id);
-      await redis.del(k.free, k.held, k.meta);
+      await redis.del(k.free, k.reserved, k.meta);
     }
     await redis.sadd(KNOWN_INVENTORIES_KEY, cancelled, ended, live);
     // A real start: the production build in its own process.
-    const restarted = await startChildApp({ RECONCILE_ON_START: 'true', HOLD_SWEEP_INTERVAL_MS: '600000' });
+    const restarted = await startChildApp({ RECONCILE_ON_START: 'true', SWEEP_INTERVAL_MS: '600000' });
     try {
       // Events are rebuilt one after the other, lowest id first: by the time the live one is, the others would have been.
       await waitFor('the live event rebuilt', async () => (await redis.exists(seatKeys(live).meta)) === 1, 10_000);

@@ -18,9 +18,9 @@ import type { Answer } from '../../../tools/invariants/sale-invariants';
  * so the shared MariaDB itself is never stopped.
  */
 
-/** Long Redis claims: nothing here may be rescued by the claim's expiry (HOLD_TTL_MS) within a test. */
+/** Long Redis claims: nothing here may be rescued by the claim's expiry (RESERVATION_TTL_MS) within a test. */
 const SLOW_RESCUE = {
-  HOLD_TTL_MS: '120000',
+  RESERVATION_TTL_MS: '120000',
   EVENT_CACHE_TTL_MS: '600000',
   DB_CONNECT_TIMEOUT_MS: '1000',
   DB_QUERY_TIMEOUT_MS: '800',
@@ -306,7 +306,7 @@ describe('races and abuse: SOLD_OUT only when it is true (issue 23, item 1)', ()
     });
 
     it('hold expiry: the sweep ending a lapsed hold loses its COMMIT reply; the seats are back at once, once', async () => {
-      const { proxy, url } = await start({ HOLD_SWEEP_INTERVAL_MS: '200' });
+      const { proxy, url } = await start({ SWEEP_INTERVAL_MS: '200' });
       const event = await createEvent(url, { capacity: 4, strategy: 'atomic', checkoutHoldTtlMs: 1000 });
       proxy.dropNextCommitReplies(1, inTransactionWith(/^DELETE FROM tickets WHERE booking_id/i));
       expect((await hold(url, event.id, 3)).status).toBe(201);

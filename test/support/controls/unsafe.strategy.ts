@@ -11,7 +11,8 @@ import type { AttemptOutcome, SeatRequest, SeatStrategy } from '../../../src/dom
  * UNSAFE_DELAY_MS widens the read-then-write window.
  */
 export class UnsafeStrategy implements SeatStrategy {
-  readonly name = 'unsafe';
+  static readonly strategyName = 'unsafe';
+  readonly name = UnsafeStrategy.strategyName;
 
   constructor(
     private readonly pool: SeatPool,
@@ -19,7 +20,7 @@ export class UnsafeStrategy implements SeatStrategy {
     private readonly delayMs: number,
   ) {}
 
-  async attempt({ eventId, quantity, holdUntil }: SeatRequest): Promise<AttemptOutcome> {
+  async attempt({ eventId, quantity, reservedUntil }: SeatRequest): Promise<AttemptOutcome> {
     const { exists, available, lowest } = await this.pool.peek(eventId, quantity);
     if (!exists) return { kind: 'missing' };
     if (available < quantity) return { kind: 'sold-out', available };
@@ -28,7 +29,7 @@ export class UnsafeStrategy implements SeatStrategy {
     await this.redis
       .pipeline()
       .zrem(k.free, ...lowest)
-      .zadd(k.held, ...lowest.flatMap((seat) => [holdUntil, seat]))
+      .zadd(k.reserved, ...lowest.flatMap((seat) => [reservedUntil, seat]))
       .exec();
     return { kind: 'taken', seats: lowest };
   }

@@ -30,7 +30,7 @@ export interface BatchMember {
 /**
  * The batch's COMMIT reached MySQL and its answer was lost: each booking of
  * it is settled by its own reference (`lost` says which connection sent it);
- * `seats` are this booking's, still held until MySQL says whether they sold.
+ * `seats` are this booking's, still reserved until MySQL says whether they sold.
  */
 export class BatchCommitLost extends Error {
   constructor(
@@ -139,7 +139,7 @@ export class BookingBatcher {
       this.metrics.bookingBatchSize.observe({ strategy }, taken.length);
     } catch (error) {
       if (error instanceof AmbiguousCommitError) {
-        // The seats may be sold: they stay held, and each booking is settled by its reference.
+        // The seats may be sold: they stay reserved, and each booking is settled by its reference.
         taken.forEach(({ pending, seats }) => pending.reject(new BatchCommitLost(error, seats)));
         return 0;
       }

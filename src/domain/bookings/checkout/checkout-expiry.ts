@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { RepeatingTask } from '../../../platform/concurrency/repeating-task';
 import { bookingConfig, BookingConfig } from '../../../platform/config/configuration';
 import { OwnedBookingsService } from '../owned-bookings.service';
 import { BookingsRepository } from '../persistence/bookings.repository';
@@ -7,7 +8,7 @@ const EXPIRY_BATCH = 200;
 
 /**
  * Ends checkout holds whose time is up, on every instance, every
- * HOLD_SWEEP_INTERVAL_MS: seats come back within expiresAt + the interval.
+ * SWEEP_INTERVAL_MS: seats come back within expiresAt + the interval.
  * Instances racing on one hold are fine: ending is a locked, conditional
  * transaction (one of them ends it, the others find it ended), and a confirm
  * racing the expiry meets the same row (one winner).
@@ -15,25 +16,27 @@ const EXPIRY_BATCH = 200;
 @Injectable()
 export class CheckoutExpiry implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(CheckoutExpiry.name);
-  private timer: NodeJS.Timeout | undefined;
-  private sweeping: Promise<number> | undefined;
+  private readonly loop: RepeatingTask;
 
   constructor(
     private readonly bookings: BookingsRepository,
     private readonly owned: OwnedBookingsService,
-    @Inject(bookingConfig.KEY) private readonly config: BookingConfig,
-  ) {}
+    @Inject(bookingConfig.KEY) config: BookingConfig,
+  ) {
+    // sweep() catches what it meets; onError only hears the unexpected.
+    this.loop = new RepeatingTask(
+      () => this.sweep(),
+      config.sweepIntervalMs,
+      (error) => this.logger.warn({ err: error }, 'hold expiry sweep failed'),
+    );
+  }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.sweeping ??= this.sweep().finally(() => (this.sweeping = undefined));
-    }, this.config.holdSweepIntervalMs);
-    this.timer.unref();
+    this.loop.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.sweeping;
+    await this.loop.stop();
   }
 
   /** Ends every lapsed hold it finds; returns how many. MySQL or Redis away: the next tick tries again. */

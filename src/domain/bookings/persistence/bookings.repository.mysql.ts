@@ -331,21 +331,9 @@ export class MysqlBookingsRepository extends BookingsRepository {
     return { booking: { ...booking, status, cancelledAt: endedAt, expiresAt: null }, seatsFreed: leftover };
   }
 
-  async offerNewSeats(eventId: number, seats: number[], offerTtlMs: number, tx?: SqlTransaction): Promise<number[]> {
+  async offerNewSeats(eventId: number, seats: number[], offerTtlMs: number, tx: SqlTransaction): Promise<number[]> {
     if (seats.length === 0) return [];
-    if (tx) return (await offerToWaitlist(tx, eventId, seats, offerTtlMs)).leftover;
-    const offer = () => this.sql.transaction(async (own) => (await offerToWaitlist(own, eventId, seats, offerTtlMs)).leftover);
-    // After a lost COMMIT (fenced): a new seat with a ticket was offered, so the offer committed; none, offer again.
-    const settled = async () => {
-      const ticketed = await this.sql.query<{ seat_no: number }[]>('SELECT seat_no FROM tickets WHERE event_id = ? AND seat_no IN (?)', [
-        eventId,
-        seats,
-      ]);
-      if (ticketed.length === 0) return offer();
-      const taken = new Set(ticketed.map((r) => Number(r.seat_no)));
-      return seats.filter((seat) => !taken.has(seat));
-    };
-    return this.lostCommits.changeOrSettle(offer, settled, () => eventId);
+    return (await offerToWaitlist(tx, eventId, seats, offerTtlMs)).leftover;
   }
 
   async expiredHoldIds(limit: number): Promise<number[]> {

@@ -93,9 +93,9 @@ export abstract class BookingsRepository {
   abstract leaveWaitlist(entry: WaitlistEntryRef, offerTtlMs: number): Promise<EndedBooking | null>;
   /**
    * Seats that are new (more capacity) go to the waiting list first; returns those left for general sale.
-   * Inside `tx` when given (the capacity change's own transaction), else in a transaction of its own.
+   * Inside `tx`, the capacity change's own transaction, so the offers commit with the change or not at all.
    */
-  abstract offerNewSeats(eventId: number, seats: number[], offerTtlMs: number, tx?: SqlTransaction): Promise<number[]>;
+  abstract offerNewSeats(eventId: number, seats: number[], offerTtlMs: number, tx: SqlTransaction): Promise<number[]>;
   /** Holds whose time is up, oldest first. */
   abstract expiredHoldIds(limit: number): Promise<number[]>;
   abstract findByReference(reference: string, deadline?: Deadline): Promise<StoredBooking | null>;

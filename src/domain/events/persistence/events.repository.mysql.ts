@@ -3,7 +3,8 @@ import type { Deadline } from '../../../platform/concurrency/deadline';
 import { BoundedSql } from '../../../platform/database/bounded-sql';
 import { LostCommitSettler } from '../../../platform/database/lost-commit-settler';
 import type { Event, EventChanges, NewEvent, QueueMode, SeatCounts } from '../event.model';
-import { CapacityBelowSoldError, ChangeHook, EventsRepository } from './events.repository';
+import { CapacityBelowSoldError } from '../../../shared/errors/domain-errors';
+import { ChangeHook, EventsRepository } from './events.repository';
 
 interface EventRow {
   id: number;

@@ -2,13 +2,6 @@ import type { Deadline } from '../../../platform/concurrency/deadline';
 import type { SqlTransaction } from '../../../platform/database/bounded-sql';
 import type { Event, EventChanges, NewEvent, SeatCounts } from '../event.model';
 
-/** Capacity cannot go below a seat number that is held or ticketed. */
-export class CapacityBelowSoldError extends Error {
-  constructor(readonly highestSeat: number) {
-    super(`seat ${highestSeat} is held or sold`);
-  }
-}
-
 /**
  * Work that must commit together with an event's change (the waiting list's offer of new seats). It may run
  * again after a lost COMMIT, so it must work only from the `change` it is given.
@@ -26,7 +19,7 @@ export abstract class EventsRepository {
    * Applies `changes` in one transaction. A lower capacity is checked against
    * the highest seat held or ticketed while the event row is locked (bookings
    * in flight hold a shared lock on it through their foreign key, so none
-   * slips past): CapacityBelowSoldError if it does not fit. `alsoInTransaction`
+   * slips past): CapacityBelowSoldError (errors/domain-errors) if it does not fit. `alsoInTransaction`
    * runs before the commit, so what it writes commits with the change or not at all.
    */
   abstract update(id: number, changes: EventChanges, alsoInTransaction?: ChangeHook): Promise<{ before: Event; after: Event } | null>;

@@ -7,5 +7,5 @@ import type { BatchTake } from './seat-shares';
  */
 export interface BatchSeatStep {
   readonly strategy: string;
-  take(eventId: number, quantities: number[], holdUntil: number): Promise<BatchTake>;
+  take(eventId: number, quantities: number[], reservedUntil: number): Promise<BatchTake>;
 }

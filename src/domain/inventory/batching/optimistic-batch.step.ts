@@ -7,6 +7,7 @@ import { seatKeys } from '../seat-keys';
 import { SeatPool } from '../seat-pool';
 import type { BatchSeatStep } from './batch-seat-step';
 import { BatchTake, shareOut, takenSeats } from './seat-shares';
+import type { StrategyName } from '../strategies/strategy-name';
 
 /**
  * optimistic: one WATCH/MULTI/EXEC for the batch, on a connection of its own:
@@ -15,7 +16,7 @@ import { BatchTake, shareOut, takenSeats } from './seat-shares';
  */
 @Injectable()
 export class OptimisticBatchStep implements BatchSeatStep {
-  readonly strategy = 'optimistic';
+  readonly strategy: StrategyName = 'optimistic';
 
   constructor(
     @Inject(REDIS_WATCH_POOL) private readonly connections: WatchConnections,
@@ -23,7 +24,7 @@ export class OptimisticBatchStep implements BatchSeatStep {
     private readonly metrics: SeatguardMetrics,
   ) {}
 
-  async take(eventId: number, quantities: number[], holdUntil: number): Promise<BatchTake> {
+  async take(eventId: number, quantities: number[], reservedUntil: number): Promise<BatchTake> {
     const k = seatKeys(eventId);
     try {
       const outcome = await this.connections.withConnection(k.free, async (connection): Promise<BatchTake> => {
@@ -43,7 +44,7 @@ export class OptimisticBatchStep implements BatchSeatStep {
         const committed = await connection
           .multi()
           .zrem(k.free, ...seats)
-          .zadd(k.held, ...seats.flatMap((seat) => [holdUntil, seat]))
+          .zadd(k.reserved, ...seats.flatMap((seat) => [reservedUntil, seat]))
           .exec();
         if (committed === null) return { kind: 'conflict', reason: 'pool changed between WATCH and EXEC' };
         return { kind: 'taken', shares };

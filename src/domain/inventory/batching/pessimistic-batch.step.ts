@@ -4,6 +4,7 @@ import { seatKeys } from '../seat-keys';
 import { SeatPool } from '../seat-pool';
 import type { BatchSeatStep } from './batch-seat-step';
 import { BatchTake, shareOut, takenSeats } from './seat-shares';
+import type { StrategyName } from '../strategies/strategy-name';
 
 /**
  * pessimistic: one Redlock acquisition for the batch; inside it, read the
@@ -12,14 +13,14 @@ import { BatchTake, shareOut, takenSeats } from './seat-shares';
  */
 @Injectable()
 export class PessimisticBatchStep implements BatchSeatStep {
-  readonly strategy = 'pessimistic';
+  readonly strategy: StrategyName = 'pessimistic';
 
   constructor(
     private readonly locks: DistributedLockService,
     private readonly pool: SeatPool,
   ) {}
 
-  async take(eventId: number, quantities: number[], holdUntil: number): Promise<BatchTake> {
+  async take(eventId: number, quantities: number[], reservedUntil: number): Promise<BatchTake> {
     const locked = await this.locks.tryWithLock(seatKeys(eventId).lock, async (lease): Promise<BatchTake> => {
       const wanted = quantities.reduce((a, b) => a + b, 0);
       const { exists, closed, available, lowest } = await this.pool.peek(eventId, wanted);
@@ -29,7 +30,7 @@ export class PessimisticBatchStep implements BatchSeatStep {
       const seats = takenSeats(shares);
       if (seats.length === 0) return { kind: 'taken', shares };
       if (!lease.held) return { kind: 'conflict', reason: 'event lock lost before the move' };
-      const moved = await this.pool.moveToHeld(eventId, seats, holdUntil, available);
+      const moved = await this.pool.moveToReserved(eventId, seats, reservedUntil, available);
       if (moved.kind === 'taken') return { kind: 'taken', shares };
       return moved.kind === 'conflict' || moved.kind === 'closed' ? moved : { kind: 'missing' };
     });

@@ -67,7 +67,7 @@ export class SeatBatches {
         const outcome = await step.take(
           eventId,
           open.map((i) => quantities[i]),
-          Date.now() + this.config.holdTtlMs,
+          Date.now() + this.config.reservationTtlMs,
         );
         if (outcome.kind === 'conflict') throw new RetryableConflict(outcome.reason);
         // Whatever this instance's copy of the event says: the pool was closed by its cancellation.
@@ -86,11 +86,11 @@ export class SeatBatches {
     }
   }
 
-  /** Compensation: these seats' bookings were not written. If Redis refuses, their holds expire and the sweeper returns them. */
+  /** Compensation: these seats' bookings were not written. If Redis refuses, their reservations expire and the sweeper returns them. */
   async giveBack(eventId: number, seats: number[]): Promise<void> {
     if (seats.length === 0) return;
     await this.pool
-      .releaseHeld(eventId, seats)
+      .releaseReserved(eventId, seats)
       .catch((error: unknown) => this.logger.warn({ err: error, eventId, seats }, 'seats left to expire'));
   }
 }

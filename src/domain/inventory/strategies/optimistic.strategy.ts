@@ -18,7 +18,9 @@ import { AttemptOutcome, SeatRequest, SeatStrategy } from './seat-strategy';
  */
 @Injectable()
 export class OptimisticStrategy implements SeatStrategy {
-  readonly name = 'optimistic';
+  /** Its name in the API, in MySQL's events.strategy and in every list derived from STRATEGY_NAMES. */
+  static readonly strategyName = 'optimistic';
+  readonly name = OptimisticStrategy.strategyName;
   private readonly turns: EventTurns;
 
   constructor(
@@ -29,18 +31,18 @@ export class OptimisticStrategy implements SeatStrategy {
     this.turns = new EventTurns(pool, 'waiting for an optimistic attempt');
   }
 
-  async attempt({ eventId, quantity, holdUntil, deadline }: SeatRequest): Promise<AttemptOutcome> {
-    const outcome = await this.turns.take({ eventId, quantity, holdUntil, deadline }, () =>
-      this.watchedAttempt(eventId, quantity, holdUntil),
+  async attempt({ eventId, quantity, reservedUntil, deadline }: SeatRequest): Promise<AttemptOutcome> {
+    const outcome = await this.turns.take({ eventId, quantity, reservedUntil, deadline }, () =>
+      this.watchedAttempt(eventId, quantity, reservedUntil),
     );
     if (outcome.kind === 'conflict') this.metrics.watchAborts.inc();
     return outcome;
   }
 
-  private async watchedAttempt(eventId: number, quantity: number, holdUntil: number): Promise<AttemptOutcome> {
+  private async watchedAttempt(eventId: number, quantity: number, reservedUntil: number): Promise<AttemptOutcome> {
     try {
       return await this.connections.withConnection(seatKeys(eventId).free, (connection) =>
-        this.pool.takeWatched(connection, eventId, quantity, holdUntil),
+        this.pool.takeWatched(connection, eventId, quantity, reservedUntil),
       );
     } catch (error) {
       if (isSlotRedirection(error)) return { kind: 'conflict', reason: "the event's slot moved to another master" };

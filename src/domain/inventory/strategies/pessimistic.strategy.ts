@@ -15,7 +15,9 @@ import { AttemptOutcome, SeatRequest, SeatStrategy } from './seat-strategy';
  */
 @Injectable()
 export class PessimisticStrategy implements SeatStrategy {
-  readonly name = 'pessimistic';
+  /** Its name in the API, in MySQL's events.strategy and in every list derived from STRATEGY_NAMES. */
+  static readonly strategyName = 'pessimistic';
+  readonly name = PessimisticStrategy.strategyName;
   private readonly turns: EventTurns;
 
   constructor(
@@ -35,14 +37,14 @@ export class PessimisticStrategy implements SeatStrategy {
   }
 
   private async criticalSection(request: SeatRequest, stillHeld: () => boolean): Promise<AttemptOutcome> {
-    const { eventId, quantity, holdUntil } = request;
+    const { eventId, quantity, reservedUntil } = request;
     const { exists, closed, available, lowest } = await this.pool.peek(eventId, quantity);
     if (closed) return { kind: 'closed' };
     if (!exists) return { kind: 'missing' };
     if (available < quantity) return { kind: 'sold-out', available };
     this.beforeMove(request);
     if (!stillHeld()) return { kind: 'conflict', reason: 'event lock lost before the move' };
-    return this.pool.moveToHeld(eventId, lowest, holdUntil, available);
+    return this.pool.moveToReserved(eventId, lowest, reservedUntil, available);
   }
 
   /** Nothing in production; the test harness stalls here to make a lock expire under its holder. */

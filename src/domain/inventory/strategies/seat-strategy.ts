@@ -6,7 +6,7 @@ export interface SeatRequest {
   quantity: number;
   deadline: Deadline;
   /** Epoch ms until which taken seats stay reserved for this request. */
-  holdUntil: number;
+  reservedUntil: number;
 }
 
 /** One try: seats taken, sold out, inventory missing, or lost a race (try again after a backoff). */
@@ -17,8 +17,9 @@ export type AttemptOutcome = TakeOutcome | Conflict;
  * under concurrency: a lock, a WATCH, a script. Retrying, rebuilding a missing
  * pool and giving seats back are SeatReservation's, the same for every strategy.
  *
- * Adding a strategy: one class implementing this, one entry in
- * `inventory.module.ts`'s SEAT_STRATEGY_CLASSES.
+ * Adding a strategy: one class implementing this (with a static
+ * `strategyName`), its spec, one entry in `strategy-name.ts`'s
+ * SEAT_STRATEGY_CLASSES.
  */
 export interface SeatStrategy {
   readonly name: string;

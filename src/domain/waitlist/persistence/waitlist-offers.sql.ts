@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import type { SqlTransaction } from '../../../platform/database/bounded-sql';
+import { newReference } from '../../bookings/booking-credentials';
 
 /** Seats offered to one waiting-list entry, as a hold made for it. */
 export interface WaitlistOffer {
@@ -69,17 +69,7 @@ export async function offerToWaitlist(
     const inserted = await tx.query<{ insertId: number }>(
       `INSERT INTO bookings (reference, secret_hash, event_id, customer_email, quantity, status, expires_at, strategy, seats, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, 'held', ?, 'waitlist', ?, ?, ?)`,
-      [
-        `bk_${randomBytes(16).toString('base64url')}`,
-        entry.secret_hash,
-        eventId,
-        entry.customer_email,
-        quantity,
-        expiresAt,
-        JSON.stringify(taken),
-        now,
-        now,
-      ],
+      [newReference(), entry.secret_hash, eventId, entry.customer_email, quantity, expiresAt, JSON.stringify(taken), now, now],
     );
     await tx.query('INSERT INTO tickets (event_id, seat_no, booking_id) VALUES ?', [
       taken.map((seat) => [eventId, seat, inserted.insertId]),

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { appConfig, AppConfig, bookingConfig, BookingConfig } from '../../platform/config/configuration';
+import { RepeatingTask } from '../../platform/concurrency/repeating-task';
 import { InventoryRebuilder } from './inventory-rebuilder';
 import { SeatPool } from './seat-pool';
 import { TicketLedger } from './persistence/ticket-ledger';
@@ -8,7 +9,7 @@ const SWEEP_BATCH = 500;
 
 /**
  * Gives back seats whose holder vanished (a crashed process, a lost reply from
- * Redis): once a hold has expired, MySQL decides: a ticket exists, the hold is
+ * Redis): once a reservation has expired, MySQL decides: a ticket exists, the reservation is
  * dropped; none, the seat returns to the pool. Every tick it also keeps the
  * set of known pools tidy: events off sale (ended, cancelled) leave it, and a
  * pool built for another capacity than MySQL's (a rebuild that failed after a
@@ -16,10 +17,9 @@ const SWEEP_BATCH = 500;
  * every live event, so a crash before this start strands nothing.
  */
 @Injectable()
-export class HoldSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(HoldSweeper.name);
-  private timer: NodeJS.Timeout | undefined;
-  private sweeping: Promise<void> | undefined;
+export class ReservationSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(ReservationSweeper.name);
+  private readonly loop: RepeatingTask;
   /** Event -> why its rebuild was asked for. */
   private readonly reconcileRequested = new Map<number, string>();
 
@@ -29,21 +29,23 @@ export class HoldSweeper implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly rebuilder: InventoryRebuilder,
     @Inject(bookingConfig.KEY) private readonly booking: BookingConfig,
     @Inject(appConfig.KEY) private readonly app: AppConfig,
-  ) {}
+  ) {
+    this.loop = new RepeatingTask(
+      () => this.tick(),
+      this.booking.sweepIntervalMs,
+      (error) => this.logger.warn({ err: error }, 'reservation sweep failed'),
+    );
+  }
 
   onApplicationBootstrap(): void {
     if (this.app.reconcileOnStart) {
       void this.reconcileLive().catch((error: unknown) => this.logger.warn({ err: error }, 'start-up reconciliation failed'));
     }
-    this.timer = setInterval(() => {
-      this.sweeping ??= this.tick().finally(() => (this.sweeping = undefined));
-    }, this.booking.holdSweepIntervalMs);
-    this.timer.unref();
+    this.loop.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.sweeping;
+    await this.loop.stop();
   }
 
   /** Redis may not match MySQL (Redis was away, a failover lost writes): rebuild on the next tick. */
@@ -90,18 +92,18 @@ export class HoldSweeper implements OnApplicationBootstrap, OnApplicationShutdow
       }
     } catch (error) {
       // Redis or MySQL away: the next tick tries again.
-      this.logger.debug({ err: error }, 'hold sweep skipped');
+      this.logger.debug({ err: error }, 'reservation sweep skipped');
     }
     return returned;
   }
 
   async sweepEvent(eventId: number): Promise<number> {
     const now = Date.now();
-    const expired = await this.store.expiredHolds(eventId, now, SWEEP_BATCH);
+    const expired = await this.store.expiredReservations(eventId, now, SWEEP_BATCH);
     if (expired.length === 0) return 0;
     const ticketed = await this.ledger.ticketedAmong(eventId, expired);
     const returned = await this.store.settleExpired(eventId, now, expired, ticketed);
-    if (returned > 0) this.logger.warn({ eventId, returned }, 'expired holds returned to the pool');
+    if (returned > 0) this.logger.warn({ eventId, returned }, 'expired reservations returned to the pool');
     return returned;
   }
 
