@@ -357,8 +357,12 @@ async function main(): Promise<number> {
     await redis.quit();
     await db.end();
     if (o.profile) {
-      printProfile(profileDir, servers.app?.proc.pid);
-      if (servers['app-fastify']) printProfile(profileDir, servers['app-fastify'].proc.pid);
+      for (const name of ['app', 'app-fastify', 'app-batched', 'app-batched-fastify'] as const) {
+        if (servers[name]) {
+          console.log(`\n== ${name}`);
+          printProfile(profileDir, servers[name].proc.pid);
+        }
+      }
     }
   }
 }

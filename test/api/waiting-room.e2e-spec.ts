@@ -24,6 +24,8 @@ describe('waiting room', () => {
     app = await startApp({
       WAITING_ROOM_TICK_MS: '50',
       WAITING_ROOM_ADMIT_RATE: '1000',
+      // The rate is not what these cases look at (waiting-room-lifecycle does): admit at the ceiling from the start.
+      WAITING_ROOM_ADMIT_FLOOR: '1000',
       WAITING_ROOM_ADMISSION_TTL_MS: '60000',
       BOOKING_RATE_LIMIT: '0',
       SWEEP_INTERVAL_MS: '100',

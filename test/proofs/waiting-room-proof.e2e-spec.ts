@@ -19,6 +19,9 @@ import { stopAll } from '../support/cleanups';
  */
 const JOINS = Number(process.env.WAITING_ROOM_PROOF_JOINS ?? 300);
 const SEATS = Number(process.env.WAITING_ROOM_PROOF_SEATS ?? 40);
+/** The issue's size takes minutes on a shared machine: the sale's and the test's time limits grow with it. */
+const SALE_TIMEOUT_MS = Math.max(90_000, SEATS * 300);
+const TEST_TIMEOUT_MS = Math.max(120_000, SALE_TIMEOUT_MS + JOINS * 15);
 
 describe('waiting room proof: two instances behind a load balancer', () => {
   let apps: ChildApp[] = [];
@@ -44,92 +47,98 @@ describe('waiting room proof: two instances behind a load balancer', () => {
     await closeTestRedis();
   });
 
-  it(`fifo: ${JOINS} joins on ${SEATS} seats — exactly ${SEATS} sold, each with an admission, in join order, bound kept, sold_out within 1 s`, async () => {
-    const event = await createEvent(lb!.url, {
-      capacity: SEATS,
-      queue: { mode: 'fifo' },
-      salesStartAt: new Date(Date.now() + 3_600_000).toISOString(),
-    });
-    const statuses: Record<number, number> = {};
-    const failures: string[] = [];
-    const sale = new QueuedSale({
-      urls: [lb!.url],
-      eventId: event.id,
-      buyers: JOINS,
-      walkAwayEvery: 7,
-      pollMs: 500,
-      timeoutMs: 90_000,
-      onStatus: (s) => (statuses[s] = (statuses[s] ?? 0) + 1),
-      onFailure: (error) => failures.push(String((error as Error).cause ?? error)),
-    });
-    await sale.joinAll();
-    expect(new Set(sale.buyers.map((b) => b.ticket.body.position)).size).toBe(JOINS);
+  it(
+    `fifo: ${JOINS} joins on ${SEATS} seats — exactly ${SEATS} sold, each with an admission, in join order, bound kept, sold_out within 1 s`,
+    async () => {
+      const event = await createEvent(lb!.url, {
+        capacity: SEATS,
+        queue: { mode: 'fifo' },
+        salesStartAt: new Date(Date.now() + 3_600_000).toISOString(),
+      });
+      const statuses: Record<number, number> = {};
+      const failures: string[] = [];
+      const sale = new QueuedSale({
+        urls: [lb!.url],
+        eventId: event.id,
+        buyers: JOINS,
+        walkAwayEvery: 7,
+        pollMs: 500,
+        timeoutMs: SALE_TIMEOUT_MS,
+        onStatus: (s) => (statuses[s] = (statuses[s] ?? 0) + 1),
+        onFailure: (error) => failures.push(String((error as Error).cause ?? error)),
+      });
+      await sale.joinAll(JOINS > 1000 ? 50 : 20);
+      expect(sale.buyers.length + sale.lostJoins.length).toBe(JOINS);
+      expect(new Set(sale.buyers.map((b) => b.ticket.body.position)).size).toBe(sale.buyers.length);
 
-    // Cheaters: no admission, someone else's, a forged one. None books.
-    const cheater = new QueueClient(lb!.url);
-    expect((await cheater.use(event.id, 'cheat@example.com', undefined)).status).toBe(409);
+      // Cheaters: no admission, someone else's, a forged one. None books.
+      const cheater = new QueueClient(lb!.url);
+      expect((await cheater.use(event.id, 'cheat@example.com', undefined)).status).toBe(409);
 
-    const sampler = new AdmissionBoundSampler(testRedis(), event.id).start();
-    const opening = await fetch(`${lb!.url}/api/v1/events/${event.id}`, {
-      method: 'PATCH',
-      headers: admin,
-      body: JSON.stringify({ salesStartAt: new Date(Date.now() + 500).toISOString() }),
-    });
-    expect(opening.status).toBe(200);
-    const running = sale.run();
+      const sampler = new AdmissionBoundSampler(testRedis(), event.id).start();
+      const opening = await fetch(`${lb!.url}/api/v1/events/${event.id}`, {
+        method: 'PATCH',
+        headers: admin,
+        body: JSON.stringify({ salesStartAt: new Date(Date.now() + 500).toISOString() }),
+      });
+      expect(opening.status).toBe(200);
+      const running = sale.run();
 
-    // The last seat: the moment a buyer is told 201 for it. Then every ticket still waiting must read sold_out
-    // within a second: each is read over and over; what counts is when the read that first said sold_out was sent.
-    await sale.soldOut(SEATS);
-    const lastSeatAt = sale.lastSeatAt!;
-    sale.stop();
-    const reader = new QueueClient(lb!.url);
-    // Waiting = never admitted (the room's own record; an admission that lapsed reads `expired`, not sold_out).
-    const neverAdmitted = new Set((await roomTickets(testRedis(), event.id)).filter((t) => t.o === undefined).map((t) => t.reference));
-    const waiting = sale.buyers.filter((b) => neverAdmitted.has(b.ticket.body.reference));
-    const seenAfter = new Map<string, { sent: number; received: number }>();
-    await waitFor(
-      'every waiting ticket reads sold_out',
-      async () => {
-        await Promise.all(
-          waiting
-            .filter((b) => !seenAfter.has(b.email))
-            .map(async (b) => {
-              const sent = Date.now();
-              const read = await reader.read(b.ticket.body.reference, b.ticket.body.secret).catch(() => undefined);
-              if (read?.body?.status === 'sold_out') seenAfter.set(b.email, { sent: sent - lastSeatAt, received: Date.now() - lastSeatAt });
-            }),
-        );
-        return seenAfter.size === waiting.length;
-      },
-      10_000,
-    );
-    await running;
-    await sampler.stop();
+      // The last seat: the moment a buyer is told 201 for it. Then every ticket still waiting must read sold_out
+      // within a second: each is read over and over; what counts is when the read that first said sold_out was sent.
+      await sale.soldOut(SEATS);
+      const lastSeatAt = sale.lastSeatAt!;
+      sale.stop();
+      const reader = new QueueClient(lb!.url);
+      // Waiting = never admitted (the room's own record; an admission that lapsed reads `expired`, not sold_out).
+      const neverAdmitted = new Set((await roomTickets(testRedis(), event.id)).filter((t) => t.o === undefined).map((t) => t.reference));
+      const waiting = sale.buyers.filter((b) => neverAdmitted.has(b.ticket.body.reference));
+      const seenAfter = new Map<string, { sent: number; received: number }>();
+      await waitFor(
+        'every waiting ticket reads sold_out',
+        async () => {
+          await Promise.all(
+            waiting
+              .filter((b) => !seenAfter.has(b.email))
+              .map(async (b) => {
+                const sent = Date.now();
+                const read = await reader.read(b.ticket.body.reference, b.ticket.body.secret).catch(() => undefined);
+                if (read?.body?.status === 'sold_out')
+                  seenAfter.set(b.email, { sent: sent - lastSeatAt, received: Date.now() - lastSeatAt });
+              }),
+          );
+          return seenAfter.size === waiting.length;
+        },
+        10_000,
+      );
+      await running;
+      await sampler.stop();
 
-    const tickets = await roomTickets(testRedis(), event.id);
-    const bookings = await rows<{ customer_email: string }>(
-      "SELECT customer_email FROM bookings WHERE event_id = ? AND status = 'confirmed'",
-      [event.id],
-    );
-    const served = new Set(tickets.filter((t) => t.s === 'served').map((t) => t.c));
-    const slowest = Math.max(...[...seenAfter.values()].map((s) => s.sent));
-    const slowestAnswer = Math.max(...[...seenAfter.values()].map((s) => s.received));
-    process.stdout.write(
-      `[waiting room proof] ${JOINS} joins, ${SEATS} seats on 2 instances: ${bookings.length} sold; ` +
-        `${tickets.filter((t) => t.o !== undefined).length} admitted (${sale.buyers.filter((b) => b.walkedAway).length} walked away); ` +
-        `max admitted-unserved ${sampler.maxUnserved} over ${sampler.samples} samples; ${waiting.length} waiting tickets saw sold_out ` +
-        `asked at most ${slowest} ms (answered ${slowestAnswer} ms) after the last seat; answers ${JSON.stringify(statuses)}` +
-        (failures[0] ? `; first failed fetch: ${failures[0]}` : '') +
-        '\n',
-    );
-    expect(bookings.length).toBe(SEATS);
-    expect(bookings.every((b) => served.has(b.customer_email))).toBe(true);
-    expect(new Set(bookings.map((b) => b.customer_email)).size).toBe(SEATS);
-    expect(sampler.samples).toBeGreaterThan(10);
-    expect(sampler.violations).toEqual([]);
-    expect(fifoViolations(tickets)).toEqual([]);
-    expect(slowest).toBeLessThan(1000);
-    expect(statuses[500]).toBeUndefined();
-  });
+      const tickets = await roomTickets(testRedis(), event.id);
+      const bookings = await rows<{ customer_email: string }>(
+        "SELECT customer_email FROM bookings WHERE event_id = ? AND status = 'confirmed'",
+        [event.id],
+      );
+      const served = new Set(tickets.filter((t) => t.s === 'served').map((t) => t.c));
+      const slowest = Math.max(...[...seenAfter.values()].map((s) => s.sent));
+      const slowestAnswer = Math.max(...[...seenAfter.values()].map((s) => s.received));
+      process.stdout.write(
+        `[waiting room proof] ${JOINS} joins, ${SEATS} seats on 2 instances: ${bookings.length} sold; ` +
+          `${tickets.filter((t) => t.o !== undefined).length} admitted (${sale.buyers.filter((b) => b.walkedAway).length} walked away); ` +
+          `${sale.lostJoins.length} join answers lost; max admitted-unserved ${sampler.maxUnserved} over ${sampler.samples} samples; ${waiting.length} waiting tickets saw sold_out ` +
+          `asked at most ${slowest} ms (answered ${slowestAnswer} ms) after the last seat; answers ${JSON.stringify(statuses)}` +
+          (failures[0] ? `; first failed fetch: ${failures[0]}` : '') +
+          '\n',
+      );
+      expect(bookings.length).toBe(SEATS);
+      expect(bookings.every((b) => served.has(b.customer_email))).toBe(true);
+      expect(new Set(bookings.map((b) => b.customer_email)).size).toBe(SEATS);
+      expect(sampler.samples).toBeGreaterThan(10);
+      expect(sampler.violations).toEqual([]);
+      expect(fifoViolations(tickets)).toEqual([]);
+      expect(slowest).toBeLessThan(1000);
+      expect(statuses[500]).toBeUndefined();
+    },
+    TEST_TIMEOUT_MS,
+  );
 });

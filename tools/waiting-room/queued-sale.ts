@@ -24,6 +24,10 @@ export interface BuyerLog {
   walkedAway: boolean;
   /** The admission its booking went out with (retried as is, with the same Idempotency-Key, after a 503). */
   triedWith?: string;
+  /** Admissions it sent a booking with, of tickets it had before joining again (`rejoin`). */
+  earlierAdmissions: string[];
+  /** How often it joined again (`rejoin`). */
+  rejoins: number;
 }
 
 export interface QueuedSaleOptions {
@@ -40,6 +44,8 @@ export interface QueuedSaleOptions {
   onStatus?: (status: number) => void;
   /** Called for every fetch that failed without an answer. */
   onFailure?: (error: unknown) => void;
+  /** A buyer whose ticket the room lost (read `expired`, or its admission refused) joins again, as a person would. */
+  rejoin?: boolean;
 }
 
 /**
@@ -49,6 +55,8 @@ export interface QueuedSaleOptions {
  */
 export class QueuedSale {
   readonly buyers: BuyerLog[] = [];
+  /** Buyers whose join answer was lost after the room issued their ticket (see joinAll). */
+  readonly lostJoins: string[] = [];
   private stopped = false;
   private admittedCount = 0;
   private sold = 0;
@@ -87,12 +95,37 @@ export class QueuedSale {
             .catch(() => undefined);
           this.options.onStatus?.(t?.status ?? 0);
           if (t?.status === 201) ticket = t;
+          else if (t?.status === 409 && t.body.code === 'ALREADY_QUEUED') break;
           else await sleep(100);
         }
-        this.buyers.push({ email, ticket, walkedAway: false });
+        // The answer to its join was lost (a timeout under load) after the room issued the ticket: its secret was
+        // shown once, in that answer, so this buyer has no ticket it can read; the room admits it in turn, the
+        // admission lapses unused, and the next is admitted (as for one who walks away).
+        if (!ticket) {
+          this.lostJoins.push(email);
+          continue;
+        }
+        this.buyers.push({ email, ticket, walkedAway: false, earlierAdmissions: [], rejoins: 0 });
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
+  }
+
+  /** A new ticket for a buyer whose place was lost; its earlier admission (if it used one) is kept aside. */
+  private async joinAgain(buyer: BuyerLog, client: QueueClient): Promise<void> {
+    if (buyer.triedWith) buyer.earlierAdmissions.push(buyer.triedWith);
+    buyer.triedWith = undefined;
+    buyer.admittedAt = undefined;
+    buyer.rejoins++;
+    for (;;) {
+      const t = await client.join(this.options.eventId, buyer.email).catch(() => undefined);
+      this.options.onStatus?.(t?.status ?? 0);
+      if (t?.status === 201) {
+        buyer.ticket = t;
+        return;
+      }
+      await sleep(this.options.pollMs);
+    }
   }
 
   /** Every buyer polls and acts until admitted-and-answered or sold out. */
@@ -114,7 +147,12 @@ export class QueuedSale {
               buyer.answeredAt = buyer.soldOutSeenAt;
               return;
             }
-            if (status === 'expired') return;
+            if (status === 'expired') {
+              if (!this.options.rejoin) return;
+              await this.joinAgain(buyer, client);
+              etag = undefined;
+              continue;
+            }
             if (status === 'admitted' && (read.body.admission?.usable || buyer.triedWith)) {
               if (buyer.admittedAt === undefined) {
                 buyer.admittedAt = Date.now();
@@ -135,6 +173,11 @@ export class QueuedSale {
               if (answer?.status === 201) {
                 this.sold++;
                 this.lastSeat?.();
+              }
+              if (this.options.rejoin && answer?.status === 409 && answer.body.code === 'ADMISSION_INVALID') {
+                await this.joinAgain(buyer, client);
+                etag = undefined;
+                continue;
               }
               if (answer && answer.status !== 503 && answer.status !== 0) {
                 buyer.booked = answer.status;

@@ -90,6 +90,8 @@ export class QueueAdmissionInterceptor implements NestInterceptor {
     // 'replay': the request that took it, again (same Idempotency-Key), e.g. after a 503: the booking service
     // replays or finishes it, and its answer settles the admission if the first attempt could not.
     if (claim === 'taken' || claim === 'replay') return admission;
-    throw new AdmissionRefusedError(claim === 'unknown' ? 'invalid' : claim);
+    // gone: a genuine admission whose ticket the room no longer has (lost with Redis): it cannot be told
+    // whether it was used, so it is not honoured; the buyer joins again.
+    throw new AdmissionRefusedError(claim === 'unknown' ? 'invalid' : claim === 'gone' ? 'expired' : claim);
   }
 }

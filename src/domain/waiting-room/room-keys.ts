@@ -18,6 +18,8 @@ export interface RoomKeys {
   customers: string;
   /** HASH reference -> ticket JSON (see room-scripts.ts). */
   tickets: string;
+  /** STRING per second (epoch s): bookings and holds answered with an admission in it (the measured rate). */
+  served: (second: number) => string;
 }
 
 export function roomKeys(eventId: number): RoomKeys {
@@ -29,6 +31,7 @@ export function roomKeys(eventId: number): RoomKeys {
     using: `${tag}:room:using`,
     customers: `${tag}:room:customers`,
     tickets: `${tag}:room:tickets`,
+    served: (second) => `${tag}:room:served:${second}`,
   };
 }
 

@@ -8,9 +8,12 @@
  * request that used it.
  * Times travel as strings from Node: Lua's own number formatting would turn
  * epoch milliseconds into 1.7e+12.
+ * Every step that writes a key of the room gives it a time to live (ARGV grace):
+ * the admission step refreshes them while the room is active, so the keys of a
+ * closed room are gone a grace period after it closed.
  */
 
-/** KEYS room, line, customers, tickets. ARGV reference, secretHash, customer, now. -> {1, ref, position} or {0, liveRef} */
+/** KEYS room, line, customers, tickets. ARGV reference, secretHash, customer, now, grace. -> {1, ref, position} or {0, liveRef} */
 export const JOIN_ROOM = `
 local existing = redis.call('HGET', KEYS[3], ARGV[3])
 if existing then
@@ -25,6 +28,7 @@ redis.call('ZADD', KEYS[2], seq, ARGV[1])
 redis.call('HSET', KEYS[4], ARGV[1], cjson.encode({s = 'waiting', q = seq, h = ARGV[2], c = ARGV[3], j = ARGV[4]}))
 redis.call('HSET', KEYS[3], ARGV[3], ARGV[1])
 redis.call('HINCRBY', KEYS[1], 'version', 1)
+for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], ARGV[5]) end
 return {1, ARGV[1], redis.call('ZRANK', KEYS[2], ARGV[1]) + 1}
 `;
 
@@ -42,10 +46,11 @@ return {1, raw, rank or -1, room[1] or '0', room[2] or '0', room[3] or ''}
  * (reference, score) pairs, the lottery's permutation of the pre-queue's own
  * scores; fifo passes none and keeps join order. Members that joined after the
  * caller read the pre-queue keep their (higher) sequence: at the back.
- * KEYS room, line. -> 1 opened now, 0 already open.
+ * A room whose keys are gone is not brought back here (its admission step forgets it).
+ * KEYS room, line. -> 1 opened now, 0 already open (or gone).
  */
 export const OPEN_ROOM = `
-if redis.call('HGET', KEYS[1], 'opened') == '1' then return 0 end
+if redis.call('HGET', KEYS[1], 'opened') == '1' or redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 for i = 1, #ARGV, 2 do
   redis.call('ZADD', KEYS[2], 'XX', ARGV[i + 1], ARGV[i])
 end
@@ -64,13 +69,19 @@ return 1
  * once). Else the lowest-ordered waiting tickets are admitted while
  * admitted-and-unserved stays within floor((stock - in flight) x factor) and a
  * token bucket allows (rate per second, burst one second's worth).
- * KEYS room, line, admitted, tickets, using, free, meta.
- * ARGV now, lapsable, factor, rate, validUntil, nonceBase, staleClaimMs, unsold (capacity - MySQL's tickets).
+ * KEYS room, line, admitted, tickets, using, free, meta, customers.
+ * ARGV now, lapsable, factor, rate, validUntil, nonceBase, staleClaimMs, unsold (capacity - MySQL's tickets), grace.
+ * The room's keys are kept (their TTL refreshed to grace) unless it is closed: sold out (or the sale over)
+ * with no admission outstanding. A room whose keys are gone (expired, or lost with Redis) answers soldOut -2.
  * Seats taken from the pool but not in MySQL (in limbo: a booking in flight, or one cut off by a crash until
  * the inventory settles it) are unsold - free; while there are any, the room is never called sold out.
- * -> {admittedNow, soldOut (-1: inventory unknown), unserved, limit, waiting, expiredNow, admittedTotal, joinedAt...}
+ * -> {admittedNow, soldOut (-1: inventory unknown, -2: room gone), unserved, limit, waiting, expiredNow, admittedTotal, joinedAt...}
  */
 export const ADMIT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return {0, -2, 0, 0, 0, 0, 0} end
+local function keep()
+  for _, i in ipairs({1, 2, 3, 4, 5, 8}) do redis.call('PEXPIRE', KEYS[i], ARGV[9]) end
+end
 local now = tonumber(ARGV[1])
 local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now)
 for _, ref in ipairs(expired) do
@@ -91,6 +102,8 @@ end
 local total = tonumber(redis.call('HGET', KEYS[1], 'admittedTotal') or '0')
 local unserved = redis.call('ZCARD', KEYS[3])
 if redis.call('EXISTS', KEYS[7]) == 0 then
+  -- Waiting for the pool's rebuild keeps the room; a sale that is over (lapsable < 0) is not rebuilt: let it go.
+  if tonumber(ARGV[2]) >= 0 then keep() end
   return {0, -1, unserved, 0, redis.call('ZCARD', KEYS[2]), #expired, total}
 end
 -- A claim older than a booking can last belongs to an instance that died (or lost Redis) mid-booking: its
@@ -109,6 +122,7 @@ if stock <= 0 and inFlight == 0 and limbo <= 0 then
     redis.call('HSET', KEYS[1], 'soldOut', '1')
     redis.call('HINCRBY', KEYS[1], 'version', 1)
   end
+  if unserved > 0 then keep() end
   return {0, 1, unserved, 0, redis.call('ZCARD', KEYS[2]), #expired, total}
 end
 if soldOut then
@@ -117,6 +131,7 @@ if soldOut then
 end
 local limit = math.max(0, math.floor((stock - inFlight) * tonumber(ARGV[3])))
 if redis.call('HGET', KEYS[1], 'opened') ~= '1' then
+  keep()
   return {0, 0, unserved, limit, redis.call('ZCARD', KEYS[2]), #expired, total}
 end
 local rate = tonumber(ARGV[4])
@@ -152,7 +167,8 @@ if n > 0 then
   redis.call('HINCRBY', KEYS[1], 'version', 1)
 end
 result[5] = redis.call('ZCARD', KEYS[2])
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'refilledAt', ARGV[1])
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'refilledAt', ARGV[1], 'rate', ARGV[4])
+keep()
 return result
 `;
 
@@ -160,12 +176,12 @@ return result
  * A booking or hold presents an admission: single use, so the first request
  * takes it ('using', out of the admitted-and-unserved set). A retry of that
  * same request (same Idempotency-Key) may pass again, to be replayed.
- * KEYS room, admitted, tickets, using. ARGV reference, nonce, customer, now, keyHash, quantity.
- * -> 1 taken, 2 replay of the request that took it, -1 unknown, -2 expired, -3 used
+ * KEYS room, admitted, tickets, using. ARGV reference, nonce, customer, now, keyHash, quantity, grace.
+ * -> 1 taken, 2 replay of the request that took it, -1 unknown, -2 expired, -3 used, -4 no such ticket (any more)
  */
 export const CLAIM_ADMISSION = `
 local raw = redis.call('HGET', KEYS[3], ARGV[1])
-if not raw then return -1 end
+if not raw then return -4 end
 local t = cjson.decode(raw)
 if t.n ~= ARGV[2] or t.c ~= ARGV[3] then return -1 end
 if t.s == 'admitted' then
@@ -181,6 +197,7 @@ if t.s == 'admitted' then
   redis.call('HSET', KEYS[3], ARGV[1], cjson.encode(t))
   redis.call('ZADD', KEYS[4], ARGV[4], ARGV[1])
   redis.call('HINCRBY', KEYS[1], 'version', 1)
+  for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], ARGV[7]) end
   return 1
 end
 if (t.s == 'using' or t.s == 'served') and ARGV[5] ~= '' and t.k == ARGV[5] then return 2 end
@@ -192,7 +209,9 @@ return -3
  * The booking that took an admission answered: served (booked, sold out, or a
  * definite refusal), or given back (nothing happened: a 503, bad input) while
  * the admission is still valid, so the buyer can retry.
- * KEYS room, admitted, tickets, using. ARGV reference, nonce, outcome ('served'|'returned'), now.
+ * A served one counts in this second's served counter (the measured rate; it outlives the window only a little).
+ * KEYS room, admitted, tickets, using, served (this second's counter).
+ * ARGV reference, nonce, outcome ('served'|'returned'), now, grace, the counter's time to live.
  */
 export const SETTLE_ADMISSION = `
 local raw = redis.call('HGET', KEYS[3], ARGV[1])
@@ -203,6 +222,8 @@ redis.call('ZREM', KEYS[4], ARGV[1])
 if ARGV[3] == 'served' then
   t.s = 'served'
   redis.call('HINCRBY', KEYS[1], 'servedTotal', 1)
+  redis.call('INCR', KEYS[5])
+  redis.call('PEXPIRE', KEYS[5], ARGV[6])
 elseif tonumber(t.u) > tonumber(ARGV[4]) then
   t.s = 'admitted'
   redis.call('ZADD', KEYS[2], t.u, ARGV[1])
@@ -211,5 +232,6 @@ else
 end
 redis.call('HSET', KEYS[3], ARGV[1], cjson.encode(t))
 redis.call('HINCRBY', KEYS[1], 'version', 1)
+for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], ARGV[5]) end
 return 1
 `;

@@ -6,8 +6,13 @@ import { ACTIVE_ROOMS_KEY, roomKeys } from './room-keys';
 import { ADMIT, CLAIM_ADMISSION, JOIN_ROOM, OPEN_ROOM, READ_TICKET, SETTLE_ADMISSION } from './room-scripts';
 import type { AdmitResult, ClaimResult, StoredTicket, TicketView } from './room-ticket';
 import { defineLuaCommands } from '../../platform/redis/lua-commands';
+import { waitingRoomConfig, WaitingRoomConfig } from '../../platform/config/configuration';
+import { SERVED_WINDOW_SECONDS } from './admission-rate';
 
 type Reply = (string | number)[];
+
+/** A second's served counter is read for the window's seconds after it, then of no use. */
+const SERVED_COUNTER_TTL_MS = (SERVED_WINDOW_SECONDS + 2) * 1000;
 
 interface RoomCommands {
   seatguardRoomJoin(...args: (string | number)[]): Promise<Reply>;
@@ -18,14 +23,21 @@ interface RoomCommands {
   seatguardRoomSettle(...args: (string | number)[]): Promise<number>;
 }
 
-const CLAIMS: Record<string, ClaimResult> = { '1': 'taken', '2': 'replay', '-1': 'unknown', '-2': 'expired', '-3': 'used' };
+const CLAIMS: Record<string, ClaimResult> = { '1': 'taken', '2': 'replay', '-1': 'unknown', '-2': 'expired', '-3': 'used', '-4': 'gone' };
 
 /** Every Redis read and write of the waiting room; the only code that knows its layout. */
 @Injectable()
 export class RoomStore implements OnModuleInit {
   private readonly commands: RoomCommands;
 
-  constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis) {
+  /** Time to live of every room key, refreshed while the room is active (WAITING_ROOM_KEY_GRACE_MS). */
+  private readonly graceMs: number;
+
+  constructor(
+    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(waitingRoomConfig.KEY) config: WaitingRoomConfig,
+  ) {
+    this.graceMs = config.keyGraceMs;
     this.commands = redis as unknown as RoomCommands;
   }
 
@@ -34,9 +46,9 @@ export class RoomStore implements OnModuleInit {
       seatguardRoomJoin: [4, JOIN_ROOM],
       seatguardRoomRead: [3, READ_TICKET],
       seatguardRoomOpen: [2, OPEN_ROOM],
-      seatguardRoomAdmit: [7, ADMIT],
+      seatguardRoomAdmit: [8, ADMIT],
       seatguardRoomClaim: [4, CLAIM_ADMISSION],
-      seatguardRoomSettle: [4, SETTLE_ADMISSION],
+      seatguardRoomSettle: [5, SETTLE_ADMISSION],
     });
   }
 
@@ -58,6 +70,7 @@ export class RoomStore implements OnModuleInit {
       secretHash,
       customer,
       String(now),
+      this.graceMs,
     );
     // The set of rooms to walk is outside the hash tag: a plain single-key command.
     await this.redis.sadd(ACTIVE_ROOMS_KEY, String(eventId));
@@ -76,6 +89,10 @@ export class RoomStore implements OnModuleInit {
       opened: reply[4] === '1',
       measuredRate: reply[5] === '' ? null : Number(reply[5]),
     };
+  }
+
+  async exists(eventId: number): Promise<boolean> {
+    return (await this.redis.exists(roomKeys(eventId).room)) === 1;
   }
 
   async isOpen(eventId: number): Promise<boolean> {
@@ -124,6 +141,7 @@ export class RoomStore implements OnModuleInit {
         k.using,
         pool.free,
         pool.meta,
+        k.customers,
         String(step.now),
         step.lapsable,
         step.factor,
@@ -132,12 +150,14 @@ export class RoomStore implements OnModuleInit {
         step.nonceBase,
         step.staleClaimMs,
         step.unsold,
+        this.graceMs,
       )
     ).map(Number);
     return {
       admitted: reply[0],
       soldOut: reply[1] === 1,
       inventoryUnknown: reply[1] === -1,
+      gone: reply[1] === -2,
       unserved: reply[2],
       limit: reply[3],
       waiting: reply[4],
@@ -147,8 +167,15 @@ export class RoomStore implements OnModuleInit {
     };
   }
 
-  async recordRate(eventId: number, admissionsPerSecond: number): Promise<void> {
-    await this.redis.hset(roomKeys(eventId).room, 'rate', admissionsPerSecond.toFixed(2));
+  /**
+   * Bookings and holds answered with an admission, per whole second of the window before `now` (the same
+   * counters for every instance).
+   */
+  async servedCounts(eventId: number, now: number): Promise<number[]> {
+    const k = roomKeys(eventId);
+    const second = Math.floor(now / 1000);
+    const keys = Array.from({ length: SERVED_WINDOW_SECONDS }, (_, i) => k.served(second - 1 - i));
+    return (await this.redis.mget(...keys)).map((n) => Number(n ?? 0));
   }
 
   async claim(
@@ -167,20 +194,35 @@ export class RoomStore implements OnModuleInit {
       String(claim.now),
       claim.keyHash,
       claim.quantity,
+      this.graceMs,
     );
     return CLAIMS[String(reply)] ?? 'unknown';
   }
 
   async settle(eventId: number, reference: string, nonce: string, outcome: 'served' | 'returned', now: number): Promise<void> {
     const k = roomKeys(eventId);
-    await this.commands.seatguardRoomSettle(k.room, k.admitted, k.tickets, k.using, reference, nonce, outcome, String(now));
+    await this.commands.seatguardRoomSettle(
+      k.room,
+      k.admitted,
+      k.tickets,
+      k.using,
+      k.served(Math.floor(now / 1000)),
+      reference,
+      nonce,
+      outcome,
+      String(now),
+      this.graceMs,
+      SERVED_COUNTER_TTL_MS,
+    );
   }
 
   async activeRooms(): Promise<number[]> {
     return (await this.redis.smembers(ACTIVE_ROOMS_KEY)).map(Number).filter((id) => Number.isSafeInteger(id) && id > 0);
   }
 
+  /** Stops walking a room whose keys are gone; a join that re-created it meanwhile puts it back. */
   async forgetRoom(eventId: number): Promise<void> {
     await this.redis.srem(ACTIVE_ROOMS_KEY, String(eventId));
+    if ((await this.redis.exists(roomKeys(eventId).room)) === 1) await this.redis.sadd(ACTIVE_ROOMS_KEY, String(eventId));
   }
 }

@@ -6,11 +6,10 @@ import { EventsService } from '../events/events.service';
 import { EventsRepository } from '../events/persistence/events.repository';
 import { SeatInventory } from '../inventory/seat-inventory';
 import { SeatguardMetrics } from '../../platform/metrics/seatguard-metrics';
+import { admissionRate, AdmissionRateRule, servedPerSecond } from './admission-rate';
 import { drawPlaces } from './lottery-draw';
 import { RoomStore } from './room-store';
 
-/** Admission rate is measured over this window (the estimated waits use it). */
-const RATE_WINDOW_MS = 5000;
 /** More seats than any event has: a sale that is over has none, whatever its pool still holds. */
 const MAX_CAPACITY_ANY = 1_000_000_000;
 /** Past its booking's deadline by this much, a claim's booking has answered or died. */
@@ -23,13 +22,14 @@ const STALE_CLAIM_MARGIN_MS = 5000;
  * instances ticking the same room admit no one twice and any instance can die.
  * Stock = seats on sale (the Redis pool, read inside the step) + seats in
  * holds and offers that may lapse (MySQL); none once the sale is over.
+ * Rate = min(ceiling, max(floor, served per second lately x headroom)) (admission-rate.ts).
  */
 @Injectable()
 export class RoomTicker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(RoomTicker.name);
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
-  private readonly rateSamples = new Map<number, { at: number; total: number }>();
+  private readonly rateRule: AdmissionRateRule;
 
   constructor(
     private readonly events: EventsService,
@@ -39,7 +39,9 @@ export class RoomTicker implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly metrics: SeatguardMetrics,
     @Inject(waitingRoomConfig.KEY) private readonly config: WaitingRoomConfig,
     @Inject(bookingConfig.KEY) private readonly booking: BookingConfig,
-  ) {}
+  ) {
+    this.rateRule = { ceiling: config.admitRatePerSecond, floor: config.admitFloorPerSecond, headroom: config.rateHeadroom };
+  }
 
   onApplicationBootstrap(): void {
     this.schedule();
@@ -71,21 +73,32 @@ export class RoomTicker implements OnApplicationBootstrap, OnModuleDestroy {
 
   async tick(eventId: number): Promise<void> {
     const event = await this.events.findForBooking(eventId);
-    if (event.queueMode === 'off') return;
+    if (event.queueMode === 'off') {
+      // Turned off: its keys are no longer refreshed and expire; stop walking it once they have.
+      if (!(await this.store.exists(eventId))) await this.store.forgetRoom(eventId);
+      return;
+    }
     const now = Date.now();
     const onSale = !event.salesStartAt || now >= event.salesStartAt.getTime();
     if (onSale && !(await this.store.isOpen(eventId))) await this.open(event);
     const { lapsable, unsold } = await this.seatsFromMysql(event, now);
+    // The bookings and holds served lately, counted in Redis: every instance admits by the same measure.
+    const ratePerSecond = admissionRate(this.rateRule, servedPerSecond(await this.store.servedCounts(eventId, now)));
     const step = await this.store.admit(eventId, {
       now,
       lapsable,
       factor: this.config.admitFactor,
-      ratePerSecond: this.config.admitRatePerSecond,
+      ratePerSecond,
       validUntil: now + this.config.admissionTtlMs,
       nonceBase: randomBytes(6).toString('hex'),
       staleClaimMs: this.booking.deadlineMs + STALE_CLAIM_MARGIN_MS,
       unsold,
     });
+    if (step.gone) {
+      // Expired after it closed, or lost with Redis: joining again re-creates it (and walks it again).
+      await this.store.forgetRoom(eventId);
+      return;
+    }
     if (step.inventoryUnknown && lapsable >= 0) {
       // Lost with Redis (restarted empty): rebuilt from MySQL, as a booking would; nobody is admitted meanwhile.
       await this.inventory.rebuild(eventId, 'waiting room');
@@ -95,11 +108,11 @@ export class RoomTicker implements OnApplicationBootstrap, OnModuleDestroy {
     this.metrics.queueWaiting.set({ event: label }, step.waiting);
     this.metrics.queueUnserved.set({ event: label, kind: 'unserved' }, step.unserved);
     this.metrics.queueUnserved.set({ event: label, kind: 'limit' }, step.limit);
+    this.metrics.queueAdmitRate.set({ event: label }, ratePerSecond);
     if (step.admitted > 0) {
       this.metrics.queueAdmissions.inc(step.admitted);
       for (const joined of step.joinedAt) this.metrics.queueWaitSeconds.observe(Math.max(0, now - joined) / 1000);
     }
-    await this.measureRate(eventId, now, step.admittedTotal);
   }
 
   private async open(event: Event): Promise<void> {
@@ -119,16 +132,5 @@ export class RoomTicker implements OnApplicationBootstrap, OnModuleDestroy {
     }
     const counts = (await this.repository.seatCounts([event.id])).get(event.id) ?? { sold: 0, held: 0 };
     return { lapsable: counts.held, unsold: event.capacity - counts.sold - counts.held };
-  }
-
-  private async measureRate(eventId: number, now: number, total: number): Promise<void> {
-    const sample = this.rateSamples.get(eventId);
-    if (!sample || total < sample.total) {
-      this.rateSamples.set(eventId, { at: now, total });
-      return;
-    }
-    if (now - sample.at < RATE_WINDOW_MS) return;
-    this.rateSamples.set(eventId, { at: now, total });
-    await this.store.recordRate(eventId, ((total - sample.total) * 1000) / (now - sample.at));
   }
 }

@@ -27,7 +27,7 @@ export interface TicketView {
   position: number | null;
   soldOut: boolean;
   opened: boolean;
-  /** Admissions per second measured lately, or null before there is a measure. */
+  /** The admission rate of the room's last step, or null before its first. */
   measuredRate: number | null;
 }
 
@@ -37,6 +37,8 @@ export interface AdmitResult {
   soldOut: boolean;
   /** The seat pool is not in Redis (lost with a Redis restart): nothing decided until it is rebuilt. */
   inventoryUnknown: boolean;
+  /** The room's keys are gone (expired a grace period after it closed, or lost with a Redis restart). */
+  gone: boolean;
   /** Admitted and not yet used, after the step. */
   unserved: number;
   /** floor((stock - seats in flight) x factor) used by the step. */
@@ -48,4 +50,5 @@ export interface AdmitResult {
   joinedAt: number[];
 }
 
-export type ClaimResult = 'taken' | 'replay' | 'unknown' | 'expired' | 'used';
+/** gone: the admission's ticket is not in the room any more (its keys expired, or Redis lost them). */
+export type ClaimResult = 'taken' | 'replay' | 'unknown' | 'expired' | 'used' | 'gone';

@@ -42,7 +42,7 @@ export const WAITING_PAGE_HTML = `<!doctype html>
   <p id="used" hidden>Your admission has been used.</p>
 </div>
 <div id="sold-out" class="panel gone" hidden><strong>Sold out.</strong> Every seat is taken. If seats come back, this page tells you.</div>
-<div id="expired" class="panel gone" hidden><strong>Your turn has passed.</strong> The admission was not used in time. You can join the queue again.</div>
+<div id="expired" class="panel gone" hidden><strong>Your turn has passed.</strong> The admission was not used in time, or the queue lost your place (it restarted). You can join the queue again.</div>
 <script src="/api/v1/waiting-room/page.js"></script>
 </body>
 </html>

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { createHmac } from 'node:crypto';
 import { waitingRoomConfig, WaitingRoomConfig } from '../../platform/config/configuration';
-import { newReference, newSecret, secretMatches, sha256Hex } from '../../shared/credentials';
+import { newReference, secretMatches, sha256Hex } from '../../shared/credentials';
 import { EventCancelledError } from '../../shared/errors/domain-errors';
 import { asDependencyFailure } from '../../shared/errors/driver-errors';
 import type { Event } from '../events/event.model';
@@ -30,14 +31,17 @@ export class WaitingRoomService {
     @Inject(waitingRoomConfig.KEY) private readonly config: WaitingRoomConfig,
   ) {
     this.signer = new AdmissionSigner(config.signingKey);
+    this.secretKey = `queue-ticket-secret:${config.signingKey}`;
   }
+
+  private readonly secretKey: string;
 
   async join(eventId: number, customerEmail: string): Promise<NewTicket> {
     const event = await this.events.findForBooking(eventId);
     if (event.queueMode === 'off') throw new QueueOffError(eventId);
     if (event.cancelledAt) throw new EventCancelledError(eventId);
     const reference = newReference(`q_${eventId}_`);
-    const secret = newSecret(24);
+    const secret = this.secretOf(reference);
     const joined = await this.redis(() => this.store.join(eventId, reference, sha256Hex(secret), customerEmail, Date.now()));
     if (!joined.joined) throw new AlreadyQueuedError(joined.existing);
     this.metrics.queueJoins.inc();
@@ -52,11 +56,39 @@ export class WaitingRoomService {
     if (!match) throw new QueueTicketNotFoundError();
     const eventId = Number(match[1]);
     const view = await this.redis(() => this.store.read(eventId, reference));
-    if (!view || !secretMatches(secret, view.ticket.h)) throw new QueueTicketNotFoundError();
+    if (!view) {
+      // Not in Redis, yet the secret proves this room issued it: the room's keys expired (a grace period after
+      // it closed) or a Redis restart without persistence lost them. Its place is gone: a definite answer.
+      if (!secretMatches(secret, sha256Hex(this.secretOf(reference)))) throw new QueueTicketNotFoundError();
+      return this.lost(await this.events.findForBooking(eventId), reference);
+    }
+    if (!secretMatches(secret, view.ticket.h)) throw new QueueTicketNotFoundError();
     const event = await this.events.findForBooking(eventId);
     const answer = this.respond(event, reference, view);
     if (answer.status === 'sold_out') this.metrics.queueSoldOutNotices.inc();
     return answer;
+  }
+
+  /**
+   * The secret of a ticket: derived from its reference with the room's key, so that a ticket the room lost
+   * can still be told from a forged one (and its holder told what happened).
+   */
+  private secretOf(reference: string): string {
+    return createHmac('sha256', this.secretKey).update(reference).digest('base64url');
+  }
+
+  /** A ticket the room no longer has: sold out if the sale is over, else expired (join again, at the back). */
+  private lost(event: Event, reference: string): TicketStatus {
+    const over = event.cancelledAt !== null || (event.salesEndAt !== null && Date.now() >= event.salesEndAt.getTime());
+    return {
+      reference,
+      eventId: event.id,
+      opensAt: null,
+      status: over ? 'sold_out' : 'expired',
+      position: null,
+      estimatedWaitSeconds: null,
+      pollAfterMs: POLL_SETTLED_MS,
+    };
   }
 
   private respond(event: Event, reference: string, view: TicketView): TicketStatus {

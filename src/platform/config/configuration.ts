@@ -106,6 +106,9 @@ export const waitingRoomConfig = registerAs('waitingRoom', () => {
   return {
     admitFactor: env.WAITING_ROOM_ADMIT_FACTOR,
     admitRatePerSecond: env.WAITING_ROOM_ADMIT_RATE,
+    admitFloorPerSecond: env.WAITING_ROOM_ADMIT_FLOOR,
+    rateHeadroom: env.WAITING_ROOM_RATE_HEADROOM,
+    keyGraceMs: env.WAITING_ROOM_KEY_GRACE_MS,
     admissionTtlMs: env.WAITING_ROOM_ADMISSION_TTL_MS,
     tickMs: env.WAITING_ROOM_TICK_MS,
     signingKey: env.WAITING_ROOM_SIGNING_KEY || `waiting-room:${env.ADMIN_TOKEN}`,

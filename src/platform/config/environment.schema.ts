@@ -263,6 +263,17 @@ export class EnvironmentVariables extends DatabaseEnvironment {
   @Max(100_000)
   WAITING_ROOM_ADMIT_RATE: number = 100;
 
+  // Below the ceiling the room admits at the rate its buyers are served (x HEADROOM), never under FLOOR.
+  @IsNumber({}, { message: 'WAITING_ROOM_ADMIT_FLOOR must be a number' })
+  @Min(0.1)
+  @Max(100_000)
+  WAITING_ROOM_ADMIT_FLOOR: number = 10;
+
+  @IsNumber({}, { message: 'WAITING_ROOM_RATE_HEADROOM must be a number' })
+  @Min(1)
+  @Max(100)
+  WAITING_ROOM_RATE_HEADROOM: number = 2;
+
   @IsInt()
   @Min(1000)
   @Max(3_600_000)
@@ -273,6 +284,13 @@ export class EnvironmentVariables extends DatabaseEnvironment {
   @Min(20)
   @Max(500)
   WAITING_ROOM_TICK_MS: number = 200;
+
+  // Every key of a room expires this long after the room last had something to do (closed: sale over,
+  // cancelled, or sold out with no admission outstanding); refreshed on every step while it is active.
+  @IsInt()
+  @Min(1000)
+  @Max(30 * 86_400_000)
+  WAITING_ROOM_KEY_GRACE_MS: number = 3_600_000;
 
   // Signs admissions; every instance needs the same. Empty: derived from ADMIN_TOKEN (shared already).
   @IsString()

@@ -122,6 +122,13 @@ export class SeatguardMetrics {
     registers: [this.registry],
   });
 
+  readonly queueAdmitRate = new Gauge({
+    name: 'seatguard_queue_admit_rate',
+    help: 'Admissions per second a waiting room allows, per event: min(ceiling, max(floor, served per second x headroom))',
+    labelNames: ['event'] as const,
+    registers: [this.registry],
+  });
+
   readonly queueWaitSeconds = new Histogram({
     name: 'seatguard_queue_wait_seconds',
     help: 'Time from joining a waiting room to admission',
