@@ -12,8 +12,18 @@
  * leaves it empty, and a rebuild keeps it closed.
  */
 
-/** atomic strategy: check availability and take the `n` lowest free seats. KEYS free, reserved, meta. */
+/**
+ * Every script or transaction that takes seats writes a take record (KEYS[4],
+ * `{event:N}:take:<id>`, see seat-keys.ts): the seats it took, for as long as
+ * their reservation lasts. If the reply to a take is lost (a client timeout),
+ * the app cannot know whether it ran; CANCEL_TAKE then gives back exactly the
+ * seats of that record, or leaves a tombstone under the same key so that the
+ * take, if it runs later (on any connection), takes nothing (-4).
+ */
+
+/** atomic strategy: check availability and take the `n` lowest free seats. KEYS free, reserved, meta, take record. ARGV n, reservedUntil, recordTtlMs. */
 export const TAKE_SEATS = `
+if redis.call('EXISTS', KEYS[4]) == 1 then return {-4, 0} end
 if redis.call('EXISTS', KEYS[3]) == 0 then return {-1, 0} end
 if redis.call('HEXISTS', KEYS[3], 'closed') == 1 then return {-3, 0} end
 local n = tonumber(ARGV[1])
@@ -22,34 +32,62 @@ if available < n then return {-2, available} end
 local popped = redis.call('ZPOPMIN', KEYS[1], n)
 local result = {0, available - n}
 local claims = {}
+local taken = {}
 for i = 1, #popped, 2 do
   result[#result + 1] = tonumber(popped[i])
   claims[#claims + 1] = ARGV[2]
   claims[#claims + 1] = popped[i]
+  taken[#taken + 1] = popped[i]
 end
 redis.call('ZADD', KEYS[2], unpack(claims))
+redis.call('SET', KEYS[4], table.concat(taken, ','), 'PX', ARGV[3])
 return result
+`;
+
+/**
+ * A take whose reply was lost: gives back the seats its record names (only
+ * those still reserved), and in every case leaves the tombstone "cancelled",
+ * so the take, should it run later, takes nothing. Idempotent.
+ * KEYS free, reserved, meta, take record. ARGV recordTtlMs.
+ */
+export const CANCEL_TAKE = `
+local record = redis.call('GET', KEYS[4])
+if record == 'cancelled' then return 0 end
+redis.call('SET', KEYS[4], 'cancelled', 'PX', ARGV[1])
+if not record then return 0 end
+if redis.call('EXISTS', KEYS[3]) == 0 then return 0 end
+if redis.call('HEXISTS', KEYS[3], 'closed') == 1 then return 0 end
+local returned = 0
+for seat in string.gmatch(record, '[^,]+') do
+  if redis.call('ZREM', KEYS[2], seat) == 1 then
+    redis.call('ZADD', KEYS[1], seat, seat)
+    returned = returned + 1
+  end
+end
+return returned
 `;
 
 /**
  * Moves exactly these seats from free to reserved, or nothing if any of them is no
  * longer free. The pessimistic strategy's write: the lock gives it exclusivity,
  * this all-or-nothing check is its fence if the lock was lost mid-way.
- * KEYS free, reserved, meta. ARGV reservedUntil, seat...
+ * KEYS free, reserved, meta, take record. ARGV reservedUntil, recordTtlMs, seat...
  */
 export const MOVE_SEATS_TO_RESERVED = `
+if redis.call('EXISTS', KEYS[4]) == 1 then return -4 end
 if redis.call('EXISTS', KEYS[3]) == 0 then return -1 end
 if redis.call('HEXISTS', KEYS[3], 'closed') == 1 then return -3 end
-for i = 2, #ARGV do
+for i = 3, #ARGV do
   if not redis.call('ZSCORE', KEYS[1], ARGV[i]) then return 0 end
 end
 local claims = {}
-for i = 2, #ARGV do
+for i = 3, #ARGV do
   claims[#claims + 1] = ARGV[1]
   claims[#claims + 1] = ARGV[i]
 end
-redis.call('ZREM', KEYS[1], unpack(ARGV, 2))
+redis.call('ZREM', KEYS[1], unpack(ARGV, 3))
 redis.call('ZADD', KEYS[2], unpack(claims))
+redis.call('SET', KEYS[4], table.concat(ARGV, ',', 3), 'PX', ARGV[2])
 return 1
 `;
 
@@ -156,15 +194,18 @@ return 1
  * Group commit, atomic strategy: takes the lowest free seats for every booking
  * of a batch, in order, each booking all or nothing (one that does not fit in
  * what is left gets -1 and what was left; a smaller one after it may fit).
- * KEYS free, reserved, meta. ARGV reservedUntil, quantity...
- * Returns {-1} if the pool is missing, {-3} if it is closed, else {free after, then per booking: n and its n seats, or -1 and the seats left}.
+ * KEYS free, reserved, meta, take record (one for the batch). ARGV reservedUntil, recordTtlMs, quantity...
+ * Returns {-1} if the pool is missing, {-3} if it is closed, {-4} if the take was cancelled before it ran,
+ * else {free after, then per booking: n and its n seats, or -1 and the seats left}.
  */
 export const TAKE_SEATS_FOR_BATCH = `
+if redis.call('EXISTS', KEYS[4]) == 1 then return {-4} end
 if redis.call('EXISTS', KEYS[3]) == 0 then return {-1} end
 if redis.call('HEXISTS', KEYS[3], 'closed') == 1 then return {-3} end
 local available = redis.call('ZCARD', KEYS[1])
 local result = {0}
-for i = 2, #ARGV do
+local taken = {}
+for i = 3, #ARGV do
   local n = tonumber(ARGV[i])
   if available < n then
     result[#result + 1] = -1
@@ -178,10 +219,12 @@ for i = 2, #ARGV do
       result[#result + 1] = tonumber(popped[j])
       claims[#claims + 1] = ARGV[1]
       claims[#claims + 1] = popped[j]
+      taken[#taken + 1] = popped[j]
     end
     redis.call('ZADD', KEYS[2], unpack(claims))
   end
 end
+if #taken > 0 then redis.call('SET', KEYS[4], table.concat(taken, ','), 'PX', ARGV[2]) end
 result[1] = available
 return result
 `;

@@ -24,6 +24,8 @@ export interface SeatKeys {
   lock: string;
   /** ZSET of bookings in doubt on any instance (a lost COMMIT not settled yet): "<id>:<seats>" -> until (ms). */
   limbo: string;
+  /** STRING per take: the seats it took, or the tombstone "cancelled" (see CANCEL_TAKE); lives as long as the reservation. */
+  take(id: string): string;
 }
 
 export function seatKeys(eventId: number): SeatKeys {
@@ -35,6 +37,7 @@ export function seatKeys(eventId: number): SeatKeys {
     generation: `${tag}:gen`,
     lock: `${tag}:lock`,
     limbo: `${tag}:limbo`,
+    take: (id: string) => `${tag}:take:${id}`,
   };
 }
 

@@ -1,10 +1,12 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import type Redis from 'ioredis';
+import { ReplyError } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { SeatguardMetrics } from '../../platform/metrics/seatguard-metrics';
 import { REDIS_CLIENT } from '../../platform/redis/redis.tokens';
 import { AvailabilityMemo } from './availability-memo';
 import {
+  CANCEL_TAKE,
   CLOSE_INVENTORY,
   DROP_INVENTORY,
   MOVE_SEATS_TO_RESERVED,
@@ -34,6 +36,28 @@ const CHUNKS_PER_ROUND_TRIP = 8;
 const STAGING_TTL_MS = 10 * 60_000;
 /** How long a dropped, cancelled event's pool still answers "closed" without a MySQL read. */
 const CLOSED_MARKER_TTL_MS = 24 * 3600_000;
+/**
+ * A take record outlives its reservation by this much: a cancel sent (or
+ * retried) while the reservation lasts always finds it, and so does a take that runs late.
+ */
+const TAKE_RECORD_MARGIN_MS = 5_000;
+
+/**
+ * Who keeps a take whose reply was lost in limbo (SeatsInLimbo): until `cancel`
+ * (idempotent, retried) succeeds or `until`, `seats` seats of the event count
+ * as in limbo, so no buyer hears SOLD_OUT about them. The returned function
+ * ends that at once (the first cancel got through).
+ */
+export type UnsettledTakeHandler = (eventId: number, seats: number, cancel: () => Promise<number>, until: number) => () => void;
+
+/** A take of this attempt: its record's key (`seat-keys.ts` take) and how long the record lives. */
+export interface TakeRecord {
+  key: string;
+  ttlMs: number;
+}
+
+/** Redis answered with an error: the command did not run. Anything else (a timeout, a closed connection) leaves it unknown. */
+const answeredByRedis = (error: unknown): boolean => error instanceof ReplyError;
 
 export type TakeOutcome =
   | { kind: 'taken'; seats: number[] }
@@ -59,9 +83,34 @@ export interface PoolView {
 
 /** The scripts as ioredis exposes them once defined. */
 interface InventoryCommands {
-  seatguardTake(free: string, reserved: string, meta: string, n: number, reservedUntil: number): Promise<number[]>;
-  seatguardTakeBatch(free: string, reserved: string, meta: string, reservedUntil: number, ...quantities: number[]): Promise<number[]>;
-  seatguardMove(free: string, reserved: string, meta: string, reservedUntil: number, ...seats: number[]): Promise<number>;
+  seatguardTake(
+    free: string,
+    reserved: string,
+    meta: string,
+    record: string,
+    n: number,
+    reservedUntil: number,
+    ttlMs: number,
+  ): Promise<number[]>;
+  seatguardTakeBatch(
+    free: string,
+    reserved: string,
+    meta: string,
+    record: string,
+    reservedUntil: number,
+    ttlMs: number,
+    ...quantities: number[]
+  ): Promise<number[]>;
+  seatguardMove(
+    free: string,
+    reserved: string,
+    meta: string,
+    record: string,
+    reservedUntil: number,
+    ttlMs: number,
+    ...seats: number[]
+  ): Promise<number>;
+  seatguardCancelTake(free: string, reserved: string, meta: string, record: string, ttlMs: number): Promise<number>;
   seatguardRelease(free: string, reserved: string, meta: string, ...seats: number[]): Promise<number>;
   seatguardReturnCancelled(free: string, reserved: string, meta: string, gen: string, ...seats: number[]): Promise<number>;
   seatguardSettle(free: string, reserved: string, meta: string, now: number, ...pairs: (number | string)[]): Promise<number>;
@@ -90,6 +139,7 @@ interface InventoryCommands {
 export class SeatPool implements OnModuleInit {
   private readonly commands: InventoryCommands;
   private readonly memo = new AvailabilityMemo();
+  private unsettledTakes: UnsettledTakeHandler | undefined;
 
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
@@ -100,9 +150,10 @@ export class SeatPool implements OnModuleInit {
 
   onModuleInit(): void {
     defineLuaCommands<keyof InventoryCommands>(this.redis, {
-      seatguardTake: [3, TAKE_SEATS],
-      seatguardTakeBatch: [3, TAKE_SEATS_FOR_BATCH],
-      seatguardMove: [3, MOVE_SEATS_TO_RESERVED],
+      seatguardTake: [4, TAKE_SEATS],
+      seatguardTakeBatch: [4, TAKE_SEATS_FOR_BATCH],
+      seatguardMove: [4, MOVE_SEATS_TO_RESERVED],
+      seatguardCancelTake: [4, CANCEL_TAKE],
       seatguardRelease: [3, RELEASE_RESERVED_SEATS],
       seatguardReturnCancelled: [4, RETURN_CANCELLED_SEATS],
       seatguardSettle: [3, SETTLE_EXPIRED_RESERVATIONS],
@@ -118,10 +169,15 @@ export class SeatPool implements OnModuleInit {
   }
 
   /** Checks and takes the lowest free seats in one server-side step (Lua). */
-  async take(eventId: number, quantity: number, reservedUntil: number): Promise<TakeOutcome> {
+  async take(eventId: number, quantity: number, reservedUntil: number): Promise<TakeOutcome | Conflict> {
     const k = seatKeys(eventId);
     this.metrics.luaCalls.inc({ script: 'take' });
-    const [status, available, ...seats] = await this.commands.seatguardTake(k.free, k.reserved, k.meta, quantity, reservedUntil);
+    const record = this.takeRecord(eventId, reservedUntil);
+    const [status, available, ...seats] = await this.settledIfUnanswered(eventId, quantity, record, () =>
+      this.commands.seatguardTake(k.free, k.reserved, k.meta, record.key, quantity, reservedUntil, record.ttlMs),
+    );
+    // Only a reply nobody waits for any more can say this: its take was cancelled before it ran.
+    if (status === -4) return { kind: 'conflict', reason: 'take cancelled before it ran' };
     if (status === -1) return { kind: 'missing' };
     if (status === -3) return { kind: 'closed' };
     this.memo.record(eventId, available);
@@ -133,7 +189,12 @@ export class SeatPool implements OnModuleInit {
   async takeBatch(eventId: number, quantities: number[], reservedUntil: number): Promise<BatchTake> {
     const k = seatKeys(eventId);
     this.metrics.luaCalls.inc({ script: 'take-batch' });
-    const reply = await this.commands.seatguardTakeBatch(k.free, k.reserved, k.meta, reservedUntil, ...quantities);
+    const record = this.takeRecord(eventId, reservedUntil);
+    const wanted = quantities.reduce((a, b) => a + b, 0);
+    const reply = await this.settledIfUnanswered(eventId, wanted, record, () =>
+      this.commands.seatguardTakeBatch(k.free, k.reserved, k.meta, record.key, reservedUntil, record.ttlMs, ...quantities),
+    );
+    if (reply[0] === -4) return { kind: 'conflict', reason: 'take cancelled before it ran' };
     if (reply[0] === -1) return { kind: 'missing' };
     if (reply[0] === -3) return { kind: 'closed' };
     this.memo.record(eventId, reply[0]);
@@ -186,7 +247,8 @@ export class SeatPool implements OnModuleInit {
    */
   async takeWatched(connection: Redis, eventId: number, quantity: number, reservedUntil: number): Promise<TakeOutcome | Conflict> {
     const k = seatKeys(eventId);
-    await connection.watch(k.free, k.meta);
+    const record = this.takeRecord(eventId, reservedUntil);
+    await connection.watch(k.free, k.meta, record.key);
     const { exists, closed, available, lowest } = await this.peek(eventId, quantity, connection);
     if (closed) {
       await connection.unwatch();
@@ -196,12 +258,7 @@ export class SeatPool implements OnModuleInit {
       await connection.unwatch();
       return exists ? { kind: 'sold-out', available } : { kind: 'missing' };
     }
-    const claims = lowest.flatMap((seat) => [reservedUntil, seat]);
-    const committed = await connection
-      .multi()
-      .zrem(k.free, ...lowest)
-      .zadd(k.reserved, ...claims)
-      .exec();
+    const committed = await this.execWatchedTake(connection, eventId, lowest, reservedUntil, record);
     if (committed === null) return { kind: 'conflict', reason: 'pool changed between WATCH and EXEC' };
     this.memo.record(eventId, available - quantity);
     return { kind: 'taken', seats: lowest };
@@ -214,12 +271,91 @@ export class SeatPool implements OnModuleInit {
   async moveToReserved(eventId: number, seats: number[], reservedUntil: number, availableBefore: number): Promise<TakeOutcome | Conflict> {
     const k = seatKeys(eventId);
     this.metrics.luaCalls.inc({ script: 'move' });
-    const moved = await this.commands.seatguardMove(k.free, k.reserved, k.meta, reservedUntil, ...seats);
+    const record = this.takeRecord(eventId, reservedUntil);
+    const moved = await this.settledIfUnanswered(eventId, seats.length, record, () =>
+      this.commands.seatguardMove(k.free, k.reserved, k.meta, record.key, reservedUntil, record.ttlMs, ...seats),
+    );
+    if (moved === -4) return { kind: 'conflict', reason: 'take cancelled before it ran' };
     if (moved === -1) return { kind: 'missing' };
     if (moved === -3) return { kind: 'closed' };
     if (moved === 0) return { kind: 'conflict', reason: 'seats were taken while the lock was not held' };
     this.memo.record(eventId, availableBefore - seats.length);
     return { kind: 'taken', seats };
+  }
+
+  /**
+   * The watched transaction of an optimistic take (WATCH on `connection`, including `record.key`, already sent):
+   * moves `seats` from free to reserved and writes the take record; null if the pool (or the record: a cancel) changed.
+   */
+  async execWatchedTake(
+    connection: Redis,
+    eventId: number,
+    seats: number[],
+    reservedUntil: number,
+    record: TakeRecord,
+  ): Promise<[Error | null, unknown][] | null> {
+    const k = seatKeys(eventId);
+    return this.settledIfUnanswered(eventId, seats.length, record, () =>
+      connection
+        .multi()
+        .zrem(k.free, ...seats)
+        .zadd(k.reserved, ...seats.flatMap((seat) => [reservedUntil, seat]))
+        .set(record.key, seats.join(','), 'PX', record.ttlMs)
+        .exec(),
+    );
+  }
+
+  /** A fresh take record for one attempt (its key carries the event's hash tag). */
+  takeRecord(eventId: number, reservedUntil: number): TakeRecord {
+    return {
+      key: seatKeys(eventId).take(randomBytes(8).toString('hex')),
+      ttlMs: Math.max(reservedUntil - Date.now(), 0) + TAKE_RECORD_MARGIN_MS,
+    };
+  }
+
+  /** SeatsInLimbo registers here: it settles a take whose reply and cancel were both lost. */
+  onUnsettledTake(handler: UnsettledTakeHandler): void {
+    this.unsettledTakes = handler;
+  }
+
+  /**
+   * Gives back the seats of a take whose reply was lost, or makes the take a
+   * no-op if it has not run yet (CANCEL_TAKE, idempotent); returns the seats given back.
+   */
+  async cancelTake(eventId: number, record: TakeRecord): Promise<number> {
+    const k = seatKeys(eventId);
+    this.metrics.luaCalls.inc({ script: 'cancel-take' });
+    const returned = await this.commands.seatguardCancelTake(k.free, k.reserved, k.meta, record.key, record.ttlMs);
+    this.memo.forget(eventId);
+    this.metrics.seatsReturned.inc({ reason: 'lost-take' }, returned);
+    return returned;
+  }
+
+  /**
+   * Runs one write that takes seats. If its reply is lost (a timeout, a
+   * dropped connection: Redis may have run it, or may still run it), the take
+   * is cancelled before the error goes up, so "503, nothing was taken" is
+   * true. From the lost reply until a cancel gets through (retried if this
+   * one is lost too), the seats count as in limbo (never a silent SOLD_OUT).
+   */
+  private async settledIfUnanswered<T>(eventId: number, seats: number, record: TakeRecord, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      if (answeredByRedis(error)) throw error;
+      const cancel = () => this.cancelTake(eventId, record);
+      // In limbo from now (not only once the cancel fails too): a buyer meanwhile hears SEATS_IN_LIMBO, not SOLD_OUT.
+      const settled = this.unsettledTakes?.(eventId, seats, cancel, Date.now() + record.ttlMs);
+      // Lost too: the entry in limbo retries it.
+      if (
+        await cancel().then(
+          () => true,
+          () => false,
+        )
+      )
+        settled?.();
+      throw error;
+    }
   }
 
   /** Compensation: seats of a booking that failed go back (only those still held). */

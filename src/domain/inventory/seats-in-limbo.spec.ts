@@ -8,6 +8,7 @@ function limboWithPool() {
   const shared = new Map<string, number>();
   const pool = {
     redisAway: false,
+    onUnsettledTake: () => undefined,
     markInLimbo: (_eventId: number, id: string, seats: number) => (shared.set(id, seats), Promise.resolve()),
     clearLimbo: (_eventId: number, id: string) => (shared.delete(id), Promise.resolve()),
     seatsInLimbo: () => Promise.resolve([...shared.values()].reduce((a, b) => a + b, 0)),
@@ -66,6 +67,36 @@ describe('SeatsInLimbo', () => {
     pool.redisAway = false;
     await limbo.settleAll();
     expect({ inLimbo: limbo.seatsOf(1), released, asked: a.state.asked }).toEqual({ inLimbo: 0, released: [[9]], asked: 1 });
+    await limbo.onApplicationShutdown();
+  });
+
+  it('a take whose reply was lost counts its seats until a retried cancel gets through, or until its record lapses', async () => {
+    const { limbo, shared } = limboWithPool();
+    let redisAway = true;
+    let cancels = 0;
+    const cancel = () => ((cancels += 1), redisAway ? Promise.reject(new Error('Command timed out')) : Promise.resolve(2));
+    limbo.addLostTake(1, 2, cancel, Date.now() + 60_000);
+    const lapsed = limbo.addLostTake(3, 1, () => Promise.reject(new Error('Command timed out')), Date.now() - 1);
+    expect([limbo.seatsOf(1), limbo.seatsOf(3), [...shared.values()]]).toEqual([2, 1, [2, 1]]);
+
+    await limbo.settleAll(); // Redis away: still in limbo (the lapsed one is past its record: the sweeper has its seats)
+    expect({ inLimbo: limbo.seatsOf(1), cancels }).toEqual({ inLimbo: 2, cancels: 1 });
+    redisAway = false;
+    await limbo.settleAll();
+    await limbo.settleAll();
+    expect({ inLimbo: [limbo.seatsOf(1), limbo.seatsOf(3)], cancels, shared: shared.size }).toEqual({
+      inLimbo: [0, 0],
+      cancels: 2,
+      shared: 0,
+    });
+    lapsed(); // ending an entry already gone is a no-op
+    expect(limbo.seatsOf(3)).toBe(0);
+
+    // The first cancel got through: the answer ends the entry at once.
+    const settled = limbo.addLostTake(1, 4, () => Promise.resolve(4), Date.now() + 60_000);
+    expect(limbo.seatsOf(1)).toBe(4);
+    settled();
+    expect(limbo.seatsOf(1)).toBe(0);
     await limbo.onApplicationShutdown();
   });
 

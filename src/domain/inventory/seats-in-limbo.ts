@@ -17,10 +17,19 @@ interface InLimbo {
   /** Its member in the event's shared limbo set (Redis). */
   id: string;
   eventId: number;
+  /** How many seats it counts for. */
+  count: number;
   seats: number[];
   committed: CommittedCheck;
   /** MySQL said "not committed" but Redis was away when the seats were to go back. */
   releasePending: boolean;
+  /**
+   * A take whose reply was lost (SeatPool): which seats it took is unknown,
+   * so this entry is settled by its idempotent cancel (retried until it gets
+   * through), and lapses at `until` (the take's record expired: the reservation
+   * sweeper has its seats, if any).
+   */
+  lostTake?: { cancel: () => Promise<number>; until: number };
 }
 
 /**
@@ -55,15 +64,40 @@ export class SeatsInLimbo implements OnApplicationShutdown {
     private readonly pool: SeatPool,
     private readonly metrics: SeatguardMetrics,
     @Inject(bookingConfig.KEY) private readonly config: Pick<BookingConfig, 'reservationTtlMs'>,
-  ) {}
+  ) {
+    this.pool.onUnsettledTake((eventId, seats, cancel, until) => this.addLostTake(eventId, seats, cancel, until));
+  }
 
   add(eventId: number, seats: number[], committed: CommittedCheck): void {
     if (seats.length === 0) return;
-    const entry: InLimbo = { id: randomUUID(), eventId, seats, committed, releasePending: false };
+    this.enter(
+      { id: randomUUID(), eventId, count: seats.length, seats, committed, releasePending: false },
+      Date.now() + this.config.reservationTtlMs,
+    );
+  }
+
+  /** A take whose outcome is unknown (its reply was lost): `seats` count as in limbo until `cancel` succeeds or `until`; the answer ends it sooner. */
+  addLostTake(eventId: number, seats: number, cancel: () => Promise<number>, until: number): () => void {
+    if (seats <= 0) return () => undefined;
+    const entry: InLimbo = {
+      id: randomUUID(),
+      eventId,
+      count: seats,
+      seats: [],
+      committed: () => Promise.resolve(false),
+      releasePending: true,
+      lostTake: { cancel, until },
+    };
+    this.enter(entry, until);
+    return () => this.remove(entry);
+  }
+
+  private enter(entry: InLimbo, until: number): void {
+    const { eventId } = entry;
     this.entries.add(entry);
-    this.perEvent.set(eventId, (this.perEvent.get(eventId) ?? 0) + seats.length);
+    this.perEvent.set(eventId, (this.perEvent.get(eventId) ?? 0) + entry.count);
     this.pool
-      .markInLimbo(eventId, entry.id, seats.length, Date.now() + this.config.reservationTtlMs)
+      .markInLimbo(eventId, entry.id, entry.count, until)
       .catch((error: unknown) => this.logger.debug({ err: error, eventId }, 'limbo not shared (Redis away): this instance still knows'));
     this.schedule();
   }
@@ -89,6 +123,14 @@ export class SeatsInLimbo implements OnApplicationShutdown {
   async settleAll(): Promise<void> {
     for (const entry of [...this.entries]) {
       try {
+        if (entry.lostTake) {
+          if (Date.now() < entry.lostTake.until) {
+            const returned = await entry.lostTake.cancel();
+            this.logger.warn({ eventId: entry.eventId, returned }, 'take whose reply was lost cancelled: its seats are back on sale');
+          }
+          this.remove(entry);
+          continue;
+        }
         if (!entry.releasePending) {
           if (await entry.committed()) {
             this.metrics.ambiguousCommits.inc({ resolution: 'committed-later' });
@@ -118,9 +160,9 @@ export class SeatsInLimbo implements OnApplicationShutdown {
     if (!this.entries.delete(entry)) return;
     this.shared.delete(entry.eventId);
     this.pool
-      .clearLimbo(entry.eventId, entry.id, entry.seats.length)
+      .clearLimbo(entry.eventId, entry.id, entry.count)
       .catch((error: unknown) => this.logger.debug({ err: error, eventId: entry.eventId }, 'limbo entry left to expire in Redis'));
-    const left = (this.perEvent.get(entry.eventId) ?? 0) - entry.seats.length;
+    const left = (this.perEvent.get(entry.eventId) ?? 0) - entry.count;
     if (left > 0) this.perEvent.set(entry.eventId, left);
     else this.perEvent.delete(entry.eventId);
   }

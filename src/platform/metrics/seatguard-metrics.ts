@@ -68,7 +68,7 @@ export class SeatguardMetrics {
 
   readonly seatsReturned = new Counter({
     name: 'seatguard_seats_returned_total',
-    help: 'Seats given back to the pool, by reason (compensation, cancellation, expired-hold: an expired reservation)',
+    help: 'Seats given back to the pool, by reason (compensation, cancellation, expired-hold: an expired reservation, lost-take: a take whose reply was lost, cancelled)',
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });

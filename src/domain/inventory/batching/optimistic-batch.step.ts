@@ -28,7 +28,8 @@ export class OptimisticBatchStep implements BatchSeatStep {
     const k = seatKeys(eventId);
     try {
       const outcome = await this.connections.withConnection(k.free, async (connection): Promise<BatchTake> => {
-        await connection.watch(k.free, k.meta);
+        const record = this.pool.takeRecord(eventId, reservedUntil);
+        await connection.watch(k.free, k.meta, record.key);
         const wanted = quantities.reduce((a, b) => a + b, 0);
         const { exists, closed, lowest } = await this.pool.peek(eventId, wanted, connection);
         if (closed) {
@@ -41,11 +42,7 @@ export class OptimisticBatchStep implements BatchSeatStep {
           await connection.unwatch();
           return exists ? { kind: 'taken', shares } : { kind: 'missing' };
         }
-        const committed = await connection
-          .multi()
-          .zrem(k.free, ...seats)
-          .zadd(k.reserved, ...seats.flatMap((seat) => [reservedUntil, seat]))
-          .exec();
+        const committed = await this.pool.execWatchedTake(connection, eventId, seats, reservedUntil, record);
         if (committed === null) return { kind: 'conflict', reason: 'pool changed between WATCH and EXEC' };
         return { kind: 'taken', shares };
       });
