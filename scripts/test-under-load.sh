@@ -4,6 +4,7 @@
 # Each run's closing "N passed, N failed" line and wall time are printed; it fails on the first failing run.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+mkdir -p .run
 RUNS="${RUNS:-3}"
 HOGS="${HOGS:-1}"
 hogs=()
