@@ -60,8 +60,13 @@ describe('compose healthchecks, run for real', () => {
       await waitFor('the compose Redis answering', () => spawnSync('redis-cli', ['-p', String(port), 'ping']).status === 0, 30_000);
     });
 
-    afterAll(() => {
-      redis.kill('SIGTERM');
+    afterAll(async () => {
+      // Waited for: a suite that ends while its server is still going down leaves jest waiting on it.
+      if (redis.exitCode === null && redis.signalCode === null) {
+        const exited = new Promise((resolve) => redis.once('exit', resolve));
+        redis.kill('SIGTERM');
+        await exited;
+      }
       rmSync(shimDir, { recursive: true, force: true });
     });
 

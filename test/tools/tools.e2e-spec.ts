@@ -23,13 +23,19 @@ const DATABASE = 'seatguard_tools_test';
 
 /** 'pending' if `promise` has not settled after `ms`. */
 async function stateAfter(promise: Promise<unknown>, ms: number): Promise<'pending' | 'resolved' | 'rejected'> {
-  return Promise.race([
-    promise.then(
-      () => 'resolved' as const,
-      () => 'rejected' as const,
-    ),
-    sleep(ms, 'pending' as const),
-  ]);
+  // The timer is cleared once the race is decided: a timer left running keeps jest from exiting after the suite.
+  const timer = new AbortController();
+  try {
+    return await Promise.race([
+      promise.then(
+        () => 'resolved' as const,
+        () => 'rejected' as const,
+      ),
+      sleep(ms, 'pending' as const, { signal: timer.signal }),
+    ]);
+  } finally {
+    timer.abort();
+  }
 }
 
 describe('tools: MySQL packet reader', () => {
