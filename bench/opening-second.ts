@@ -47,34 +47,57 @@ async function createEvent(url: string, queue: 'off' | 'fifo', opensAt: Date): P
   return ((await res.json()) as { id: number }).id;
 }
 
+/** The first phase gives up after this long (the room phase has the same limit): a stuck sale fails the run, it does not hang it. */
+const PHASE_LIMIT_MS = 300_000;
+
+/**
+ * A buyer's Idempotency-Key, the same on every retry. The app refuses keys
+ * shorter than 16 characters (400 INVALID_IDEMPOTENCY_KEY): `opening-1-7` was
+ * one, and the buyers retried that 400 forever.
+ */
+const buyerKey = (eventId: number, i: number) => `opening-second-${eventId}-buyer-${String(i).padStart(6, '0')}`;
+
 /** Without the room: every buyer books at the opening until a definite answer. */
 async function withoutRoom(url: string): Promise<Row> {
   const opensAt = new Date(Date.now() + LEAD_MS);
   const eventId = await createEvent(url, 'off', opensAt);
   const counts = { 429: 0, 503: 0 };
   const answers: { at: number; status: number }[] = [];
+  // Any other answer is a bug of the bench or of the app: that buyer stops, and the run fails saying which.
+  const unexpected = new Map<number, { count: number; body: string }>();
+  const giveUpAt = opensAt.getTime() + PHASE_LIMIT_MS;
+  let unanswered = 0;
   await sleep(opensAt.getTime() - Date.now());
   await Promise.all(
     Array.from({ length: BUYERS }, async (_, i) => {
-      for (;;) {
+      while (Date.now() < giveUpAt) {
         const res = await fetch(`${url}/api/v1/events/${eventId}/bookings`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'idempotency-key': `opening-${eventId}-${i}` },
+          headers: { 'content-type': 'application/json', 'idempotency-key': buyerKey(eventId, i) },
           body: JSON.stringify({ customerEmail: `b${i}@example.com`, quantity: 1 }),
         }).catch(() => undefined);
         const status = res?.status ?? 0;
-        await res?.text();
-        // A seat (201) or sold out (409) is definite; 429 and 503 are retried after Retry-After.
+        const body = (await res?.text()) ?? '';
+        // A seat (201) or sold out (409) is definite; 429, 503 and no answer at all are retried after Retry-After.
         if (status === 201 || status === 409) {
           answers.push({ at: Date.now(), status });
           return;
         }
         if (status === 429) counts[429]++;
         if (status === 503) counts[503]++;
+        if (status !== 0 && status !== 429 && status !== 503) {
+          const seen = unexpected.get(status) ?? { count: 0, body };
+          unexpected.set(status, { ...seen, count: seen.count + 1 });
+          return;
+        }
         await sleep(Number(res?.headers.get('retry-after') ?? 1) * 1000);
       }
+      unanswered++;
     }),
   );
+  const wrong = [...unexpected].map(([status, { count, body }]) => `${count} × ${status} (${body.slice(0, 200)})`);
+  if (unanswered > 0) wrong.push(`${unanswered} buyers without a definite answer after ${PHASE_LIMIT_MS} ms`);
+  if (wrong.length > 0) throw new Error(`opening second without the room: ${wrong.join('; ')}`);
   return summarise('off', opensAt.getTime(), answers, counts);
 }
 
