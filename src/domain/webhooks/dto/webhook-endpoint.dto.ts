@@ -1,3 +1,4 @@
+import { ListEventsQuery } from '../../../shared/pagination/list-events.query';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -11,7 +12,6 @@ import {
   IsOptional,
   IsString,
   IsUrl,
-  Matches,
   Max,
   MaxLength,
   Min,
@@ -103,20 +103,8 @@ export class WebhookEndpointPageResponse {
 
 const DELIVERY_STATUSES = ['pending', 'delivered', 'dead'] as const;
 
-export class ListWebhookDeliveriesQuery {
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @Type(() => Number)
-  @Min(1)
-  @Max(100)
-  @IsInt()
-  limit?: number;
-
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page', example: 'MjA' })
-  @IsOptional()
-  @Matches(/^[A-Za-z0-9_-]{1,32}$/, { message: 'cursor is not a cursor this API returned' })
-  cursor?: string;
-
+/** The shared page parameters (limit, cursor), plus the delivery filters. */
+export class ListWebhookDeliveriesQuery extends ListEventsQuery {
   @ApiPropertyOptional({ type: 'integer', minimum: 1, description: 'Only this endpoint’s deliveries' })
   @IsOptional()
   @Type(() => Number)
