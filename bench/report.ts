@@ -27,6 +27,8 @@ export interface RunRow {
   counters: StrategyCounters | null;
   /** A few answers other than 201/409, verbatim. */
   unexpected: string[];
+  /** Answers 500–599 other than 503: a server error is a bug in the target (503 is the contract's "try again"). */
+  serverErrors: number;
   /** scale only: the topology the app ran on (references always run alone). */
   deployment?: DeploymentName;
   /** scale only: what one sold ticket cost each component (the run's 409s included). */
@@ -239,4 +241,11 @@ export function scaleTable(rows: RunRow[], raw?: RunRow): string {
     ]),
   );
   return [line(SCALE_COLUMNS), line(SCALE_COLUMNS.map(() => '---')), ...body].join('\n');
+}
+
+/** How many answers of a run were server errors (5xx other than 503), from its status counts. */
+export function serverErrorCount(statusCounts: Record<string, number>): number {
+  return Object.entries(statusCounts)
+    .filter(([status]) => status.startsWith('5') && status !== '503')
+    .reduce((n, [, count]) => n + count, 0);
 }

@@ -38,7 +38,7 @@ import { adapterTargetChecks } from './adapter-checks';
 import { batchingTargetChecks } from './batching-checks';
 import { withWebhookEndpoint } from './webhook-sink';
 import { mysqlPool } from './references/reference-server';
-import { cells, group, markdownTable, medianRun, RunRow, scaleTable, targetChecks, textHeader, textRow } from './report';
+import { cells, group, markdownTable, medianRun, RunRow, scaleTable, serverErrorCount, targetChecks, textHeader, textRow } from './report';
 
 loadDotenv({ quiet: true });
 const run = promisify(execFile);
@@ -133,6 +133,7 @@ async function runNonBooking(s: Scenario, target: Target, repeat: number, server
     peakRssMb: peakKb / 1024,
     counters: null,
     unexpected: load.unexpected,
+    serverErrors: serverErrorCount(c),
   };
 }
 
@@ -202,6 +203,7 @@ async function runOne(
     peakRssMb: peakKb / 1024,
     counters,
     unexpected: load.unexpected,
+    serverErrors: serverErrorCount(c),
     deployment: deployment?.name,
     perBooking: usageBefore && usageAfter ? perBooking(usageBefore, usageAfter, c['201'] ?? 0) : undefined,
   };
@@ -343,13 +345,15 @@ async function main(): Promise<number> {
     }
     console.log(`\nresults: ${file} (and latest.md)`);
 
+    const runName = (r: RunRow) => `${r.scenario}/${r.target}#${r.repeat}`;
     const broken = rows.filter((r) => r.violations.length > 0);
-    if (broken.length) {
-      console.error(
-        `\nINVARIANTS BROKEN in ${broken.length} run(s): ${broken.map((r) => `${r.scenario}/${r.target}#${r.repeat}`).join(', ')}`,
-      );
-      return 1;
+    // A target answering 500 measures nothing (a broken reference once answered every request with one): the run fails.
+    const erring = rows.filter((r) => r.serverErrors > 0);
+    if (erring.length) {
+      console.error(`\nSERVER ERRORS (5xx other than 503) in ${erring.length} run(s): ${erring.map(runName).join(', ')}`);
     }
+    if (broken.length) console.error(`\nINVARIANTS BROKEN in ${broken.length} run(s): ${broken.map(runName).join(', ')}`);
+    if (broken.length || erring.length) return 1;
     console.log('\ninvariants held in every run: no oversell, no double seat, every 201 matches MySQL');
     return 0;
   } finally {
