@@ -24,6 +24,11 @@ export interface RunRow {
   doubleSeats: boolean;
   violations: string[];
   peakRssMb: number;
+  /**
+   * CPU (user + system) the server process spent per request of the run, from /proc: on a machine where the load
+   * generator, the server, MySQL and Redis share the cores, req/s is bounded by this, whatever the design.
+   */
+  cpuMsPerRequest: number | null;
   counters: StrategyCounters | null;
   /** A few answers other than 201/409, verbatim. */
   unexpected: string[];
@@ -74,6 +79,7 @@ const COLUMNS = [
   'double',
   'unsold',
   'peak RSS',
+  'CPU/req',
   'counters',
 ];
 
@@ -116,12 +122,13 @@ export function cells(row: RunRow, raw?: RunRow, nest?: RunRow): string[] {
     row.doubleSeats ? 'YES' : 'no',
     String(row.unsold),
     `${fmt(row.peakRssMb)} MB`,
+    row.cpuMsPerRequest === null ? '—' : `${row.cpuMsPerRequest.toFixed(2)} ms`,
     counterText(row.counters),
   ];
 }
 
 export function textRow(values: string[]): string {
-  const widths = [7, 12, 6, 6, 6, 9, 9, 9, 7, 12, 6, 6, 6, 5, 5, 11, 8, 6, 6, 9];
+  const widths = [7, 12, 6, 6, 6, 9, 9, 9, 7, 12, 6, 6, 6, 5, 5, 11, 8, 6, 6, 9, 8];
   return values.map((v, i) => (i < widths.length ? v.padEnd(widths[i]) : v)).join(' ');
 }
 

@@ -30,7 +30,7 @@ import {
   targetWebhooks,
   BENCH_BATCH_MAX,
 } from './bench-options';
-import { perBooking, snapshot } from './component-usage';
+import { cpuMs, perBooking, snapshot } from './component-usage';
 import { Deployment, startDeployment } from './deployment';
 import type { LoadPlan, LoadResult } from './load-generator';
 import { Samples, scrape, strategyCounters } from './prometheus-delta';
@@ -93,6 +93,7 @@ async function runNonBooking(s: Scenario, target: Target, repeat: number, server
     };
   else fixed = { method: 'POST', paths: ['/noop'] };
   const rss = new RssSampler(server.proc.pid);
+  const cpuBefore = cpuMs(server.proc.pid);
   const load = await generateLoad({
     baseUrl: server.url,
     eventIds: [],
@@ -102,6 +103,7 @@ async function runNonBooking(s: Scenario, target: Target, repeat: number, server
     fixed,
   });
   const peakKb = rss.stop();
+  const cpuMsPerRequest = (cpuMs(server.proc.pid) - cpuBefore) / s.requests;
   const c = load.statusCounts;
   const ok = Object.entries(c)
     .filter(([status]) => status.startsWith('2'))
@@ -131,6 +133,7 @@ async function runNonBooking(s: Scenario, target: Target, repeat: number, server
     doubleSeats: false,
     violations: [],
     peakRssMb: peakKb / 1024,
+    cpuMsPerRequest,
     counters: null,
     unexpected: load.unexpected,
     serverErrors: serverErrorCount(c),
@@ -170,9 +173,12 @@ async function runOne(
     );
   const usageBefore = await usage();
   const rss = new RssSampler(server.proc.pid);
+  const cpuBefore = cpuMs(server.proc.pid);
   const plan: LoadPlan = { baseUrl: entry, eventIds, requests: s.requests, connections: s.connections, quantity: 1 };
   const load = targetWebhooks(target) ? await withWebhookEndpoint(db, () => generateLoad(plan)) : await generateLoad(plan);
   const peakKb = rss.stop();
+  // One instance's CPU says nothing of a deployment's: scale rows carry their per-ticket figures instead.
+  const cpuMsPerRequest = deployment ? null : (cpuMs(server.proc.pid) - cpuBefore) / s.requests;
   const usageAfter = await usage();
   const counters = before ? strategyCounters(before, await scrapeAll(appUrls), targetStrategy(target)) : null;
 
@@ -201,6 +207,7 @@ async function runOne(
     doubleSeats: violations.some((v) => v.includes('double seat')),
     violations: violations.slice(0, 20),
     peakRssMb: peakKb / 1024,
+    cpuMsPerRequest,
     counters,
     unexpected: load.unexpected,
     serverErrors: serverErrorCount(c),
