@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Logger, MessageEvent, Param, Post, Sse, UseInterceptors } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { catchError, map, Observable, of } from 'rxjs';
 import { AuthorizationHeader } from '../bookings/booking-access';
 import { ParseIdPipe } from '../../platform/http/parse-id.pipe';
@@ -90,7 +90,6 @@ export class WaitingRoomController {
   }
 
   @Sse('queue/:reference/events')
-  @ApiProduces('text/event-stream')
   @ApiBearerAuth(QUEUE_SECRET_SCHEME)
   @ApiParam(QUEUE_REFERENCE_PARAM)
   @ApiOperation({
