@@ -7,6 +7,7 @@ import { metricsScraper } from '../support/metrics-scraper';
 import { QueueClient, Ticket } from '../../tools/waiting-room/queue-client';
 import { TicketStream } from '../../tools/waiting-room/ticket-stream';
 import { RoomSighting, TicketStreams } from '../../src/domain/waiting-room/ticket-streams';
+import { startChildApp } from '../support/child-app';
 
 /** What every case here runs on (the file runs on both HTTP adapters in `npm run test:all`). */
 const ROOM_ENV = {
@@ -212,5 +213,45 @@ describe('waiting room: ticket event streams, control without the push', () => {
     const { delayMs } = await soldOutNoticeDelay(app.url, queue, 'nopush');
     process.stdout.write(`[ticket streams, control] without the push, sold_out reached place 200 ${delayMs} ms after the last seat\n`);
     expect(delayMs).toBeGreaterThan(1000);
+  });
+});
+
+/**
+ * SIGTERM (src/platform/shutdown/graceful-shutdown.ts): the instance ends its open streams as it closes, so
+ * it stops within a second or two instead of waiting SHUTDOWN_GRACE_MS for clients that never hang up.
+ * Without that, closing the server waits for the stream and the grace period's timer exits 1 (the check fails).
+ */
+describe('waiting room: ticket event streams at shutdown (production build)', () => {
+  afterAll(async () => {
+    await closeTestDb();
+    await closeTestRedis();
+  });
+
+  it('SIGTERM ends every open stream at once and the instance exits 0, long before SHUTDOWN_GRACE_MS', async () => {
+    await flushTestRedis();
+    const child = await startChildApp({ ...ROOM_ENV, SHUTDOWN_GRACE_MS: '20000' });
+    try {
+      const queue = new QueueClient(child.url);
+      const event = await createEvent(child.url, {
+        capacity: 1,
+        queue: { mode: 'fifo' },
+        salesStartAt: new Date(Date.now() + 3_600_000).toISOString(),
+      });
+      const tickets = await joinAll(queue, event.id, 3, 'stop');
+      const streams = await Promise.all(tickets.map((t) => openAt(child.url, t)));
+      await Promise.all(streams.map((s) => s.next(() => true)));
+      const signalledAt = Date.now();
+      const code = await child.stop('SIGTERM');
+      const stoppedAfter = Date.now() - signalledAt;
+      await Promise.all(streams.map((s) => s.done));
+      const endedAfter = Math.max(...streams.map((s) => (s.endedAt ?? Infinity) - signalledAt));
+      process.stdout.write(`[ticket streams] SIGTERM: 3 streams ended after ${endedAfter} ms, exit ${code} after ${stoppedAfter} ms\n`);
+      expect(streams.map((s) => s.failure)).toEqual([undefined, undefined, undefined]);
+      expect(code).toBe(0);
+      expect(stoppedAfter).toBeLessThan(5000);
+      expect(endedAfter).toBeLessThan(5000);
+    } finally {
+      await child.stop('SIGKILL');
+    }
   });
 });
