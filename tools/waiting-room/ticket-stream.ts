@@ -22,6 +22,7 @@ export class TicketStream {
   /** Resolves when the stream is over (ended by the server, failed, or closed here). */
   readonly done: Promise<void>;
   private readonly abort: AbortController;
+  private reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   private waiters: (() => void)[] = [];
 
   private constructor(
@@ -73,9 +74,28 @@ export class TicketStream {
     }
   }
 
+  /** The index-th event, once it has come; undefined if the stream is over (or `timeoutMs` passes) first. */
+  async at(index: number, timeoutMs = Infinity): Promise<StreamEvent | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.events.length <= index && this.endedAt === undefined && this.failure === undefined) {
+      const left = deadline - Date.now();
+      if (left <= 0) return undefined;
+      await new Promise<void>((resolve) => {
+        const timer = Number.isFinite(left) ? setTimeout(resolve, left) : undefined;
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    return this.events[index];
+  }
+
   /** Stops listening (the client goes away). */
   async close(): Promise<void> {
     this.abort.abort();
+    // Node 20's fetch never settles a pending read aborted after the whole body arrived; a cancelled reader does.
+    await this.reader?.cancel().catch(() => undefined);
     await this.done;
   }
 
@@ -90,7 +110,7 @@ export class TicketStream {
   }
 
   private async read(body: ReadableStream<Uint8Array>): Promise<void> {
-    const reader = body.getReader();
+    const reader = (this.reader = body.getReader());
     const decoder = new TextDecoder();
     let buffer = '';
     try {

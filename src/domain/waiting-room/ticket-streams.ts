@@ -191,25 +191,33 @@ export class TicketStreams implements OnModuleInit, OnModuleDestroy {
     if (isFinal(status)) this.end(stream);
   }
 
-  private isDue(stream: OpenStream, now: number): boolean {
-    if (stream.due) return true;
+  /** Its place now as far as this instance can tell without reading it (placeNow), or null. */
+  private placeOf(stream: OpenStream): number | null {
     const room = this.rooms.get(stream.eventId);
-    if (room?.opened && !stream.openedAtRead) return true; // the opening: admissions start, a lottery draws places
-    const place =
-      stream.place !== null && stream.admittedAtRead !== null && room
-        ? placeNow(stream.place, stream.admittedAtRead, room.admittedTotal)
-        : stream.place;
+    if (stream.place === null || stream.admittedAtRead === null || !room) return stream.place;
+    return placeNow(stream.place, stream.admittedAtRead, room.admittedTotal);
+  }
+
+  private isDue(stream: OpenStream, place: number | null, now: number): boolean {
+    if (stream.due) return true;
+    if (this.rooms.get(stream.eventId)?.opened && !stream.openedAtRead) return true; // the opening: admissions start, a lottery draws places
     if (place !== null && place <= 0) return true; // admissions have reached it
     return now - stream.readAt >= revisitAfterMs({ place, waitSeconds: stream.last.estimatedWaitSeconds });
   }
 
   private async sweep(): Promise<void> {
     const now = Date.now();
-    const due: OpenStream[] = [];
-    for (const streams of this.byEvent.values()) for (const s of streams) if (!s.reading && this.isDue(s, now)) due.push(s);
+    const due: { stream: OpenStream; place: number }[] = [];
+    for (const streams of this.byEvent.values())
+      for (const stream of streams) {
+        const place = this.placeOf(stream);
+        if (!stream.reading && this.isDue(stream, place, now)) due.push({ stream, place: place ?? 0 });
+      }
+    // The front first: at an opening every stream is due at once, and those being admitted must not wait behind the rest.
+    due.sort((a, b) => a.place - b.place);
     let next = 0;
     const worker = async () => {
-      while (next < due.length && !this.stopping) await this.reread(due[next++]);
+      while (next < due.length && !this.stopping) await this.reread(due[next++].stream);
     };
     await Promise.all(Array.from({ length: Math.min(READS_IN_FLIGHT, due.length) }, worker));
   }
