@@ -1,6 +1,6 @@
 import { admin, createEvent } from '../support/sale';
 import { closeTestDb, truncateAll } from '../support/test-db';
-import { closeTestRedis, flushTestRedis } from '../support/test-redis';
+import { closeTestRedis, flushTestRedis, testRedis } from '../support/test-redis';
 import { RunningApp, startApp } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
 import { metricsScraper } from '../support/metrics-scraper';
@@ -213,6 +213,51 @@ describe('waiting room: ticket event streams, control without the push', () => {
     const { delayMs } = await soldOutNoticeDelay(app.url, queue, 'nopush');
     process.stdout.write(`[ticket streams, control] without the push, sold_out reached place 200 ${delayMs} ms after the last seat\n`);
     expect(delayMs).toBeGreaterThan(1000);
+  });
+});
+
+/**
+ * Redis stops answering (CLIENT PAUSE, longer than REDIS_COMMAND_TIMEOUT_MS): an open stream gets one `error`
+ * event with the 503 body the status route would answer, then its end; a stream asked for meanwhile is a plain
+ * 503 with Retry-After before it starts. Never a 500.
+ */
+describe('waiting room: ticket event streams while Redis does not answer', () => {
+  let app: RunningApp;
+  let queue: QueueClient;
+
+  beforeAll(async () => {
+    await flushTestRedis();
+    app = await startApp({ ...ROOM_ENV, REDIS_COMMAND_TIMEOUT_MS: '200' });
+    queue = new QueueClient(app.url);
+  });
+  afterAll(async () => {
+    await app.close();
+    await closeTestDb();
+    await closeTestRedis();
+  });
+
+  it('an open stream: one error event (503 REDIS_UNAVAILABLE, retryAfterSeconds), then the end; a new one: 503 before it starts', async () => {
+    const event = await createEvent(app.url, {
+      capacity: 1,
+      queue: { mode: 'fifo' },
+      salesStartAt: new Date(Date.now() + 3_600_000).toISOString(),
+    });
+    const [front] = await joinAll(queue, event.id, 1, 'paused');
+    const stream = await openAt(app.url, front);
+    await stream.next(() => true);
+    // Place 1 is read again every second: the next read meets the pause.
+    await testRedis().call('CLIENT', 'PAUSE', '3000', 'ALL');
+    const refused = await openAt(app.url, front);
+    const failure = await stream.next((e) => e.type === 'error', 5000);
+    await stream.done;
+    expect(failure.data).toMatchObject({ statusCode: 503, code: 'REDIS_UNAVAILABLE', retryAfterSeconds: expect.any(Number) });
+    expect(stream.endedAt).toBeDefined();
+    expect([refused.status, refused.errorBody?.code, refused.headers.get('retry-after')]).toEqual([
+      503,
+      'REDIS_UNAVAILABLE',
+      expect.any(String),
+    ]);
+    await testRedis().call('CLIENT', 'UNPAUSE');
   });
 });
 
