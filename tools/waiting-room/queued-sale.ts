@@ -187,6 +187,8 @@ export class QueuedSale {
           const event = await stream.at(index, until - Date.now());
           if (!event || event.type !== 'message') break; // over (or an error event, then the end): open it again
           const step = await this.act(buyer, client, event.data, event.receivedAt, 'stream');
+          // Sold out is the stream's last word: the server ends it (no abort to pay for, thousands at once).
+          if (step === 'done' && event.data.status === 'sold_out') return void (await stream.at(index + 1, 5000));
           if (step === 'done') return;
           if (step === 'rejoined') break;
           // A booking that could not go through yet (a 503) tries the same admission again after a pause,
@@ -196,7 +198,7 @@ export class QueuedSale {
         }
       } finally {
         this.streams.delete(stream);
-        await stream.close();
+        if (stream.endedAt === undefined) await stream.close();
       }
       if (!this.stopped) await sleep(this.options.pollMs);
     }

@@ -1,4 +1,8 @@
+import { Agent, IncomingMessage, request } from 'node:http';
 import type { TicketStatus } from './queue-client';
+
+/** One connection per stream, none kept for reuse: a stream holds its connection until it ends. */
+const STREAMS_AGENT = new Agent({ keepAlive: false });
 
 /** One event of a ticket's stream, stamped when this client read it. */
 export interface StreamEvent {
@@ -9,9 +13,11 @@ export interface StreamEvent {
 }
 
 /**
- * A buyer following its ticket on GET /queue/:reference/events, as the waiting
- * page does (fetch with the Authorization header, the body read as it comes):
- * the events with their receive times, the keep-alive comments, and the end.
+ * A buyer following its ticket on GET /queue/:reference/events, with the
+ * Authorization header as the waiting page sends it: the events with their
+ * receive times, the keep-alive comments, and the end. On node:http rather than
+ * fetch: one process plays thousands of buyers in the proof, and fetch's web
+ * streams cost several times more per event (its own lag would be measured).
  */
 export class TicketStream {
   readonly events: StreamEvent[] = [];
@@ -21,33 +27,47 @@ export class TicketStream {
   failure: unknown;
   /** Resolves when the stream is over (ended by the server, failed, or closed here). */
   readonly done: Promise<void>;
-  private readonly abort: AbortController;
-  private reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   private waiters: (() => void)[] = [];
+  private buffer = '';
 
   private constructor(
     readonly status: number,
     readonly headers: Headers,
     readonly errorBody: Record<string, unknown> | undefined,
-    body: ReadableStream<Uint8Array> | null,
-    abort: AbortController,
+    private readonly response: IncomingMessage | undefined,
   ) {
-    this.abort = abort;
-    this.done = body ? this.read(body) : Promise.resolve();
+    this.done = response ? this.read(response) : Promise.resolve();
   }
 
   /** Opens the stream; a refusal (404, 503) comes back as a TicketStream with its status and body and no events. */
   static async open(baseUrl: string, reference: string, secret: string): Promise<TicketStream> {
-    const abort = new AbortController();
-    const res = await fetch(`${baseUrl}/api/v1/queue/${reference}/events`, {
-      headers: { authorization: `Bearer ${secret}`, accept: 'text/event-stream' },
-      signal: abort.signal,
+    const response = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = request(`${baseUrl}/api/v1/queue/${reference}/events`, {
+        headers: { authorization: `Bearer ${secret}`, accept: 'text/event-stream' },
+        agent: STREAMS_AGENT,
+      });
+      req.once('response', resolve).once('error', reject).end();
     });
-    if (!res.ok) {
-      const text = await res.text();
-      return new TicketStream(res.status, res.headers, text ? (JSON.parse(text) as Record<string, unknown>) : undefined, null, abort);
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(response.headers)) if (typeof value === 'string') headers.set(name, value);
+    if (response.statusCode !== 200) {
+      const text = await new Promise<string>((resolve, reject) => {
+        let body = '';
+        response
+          .setEncoding('utf8')
+          .on('data', (chunk: string) => (body += chunk))
+          .once('end', () => resolve(body))
+          .once('error', reject);
+      });
+      let body: Record<string, unknown> | undefined;
+      try {
+        body = text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
+      } catch {
+        body = { raw: text.slice(0, 200) }; // a proxy's own error page
+      }
+      return new TicketStream(response.statusCode ?? 0, headers, body, undefined);
     }
-    return new TicketStream(res.status, res.headers, undefined, res.body, abort);
+    return new TicketStream(200, headers, undefined, response);
   }
 
   get last(): StreamEvent | undefined {
@@ -93,9 +113,7 @@ export class TicketStream {
 
   /** Stops listening (the client goes away). */
   async close(): Promise<void> {
-    this.abort.abort();
-    // Node 20's fetch never settles a pending read aborted after the whole body arrived; a cancelled reader does.
-    await this.reader?.cancel().catch(() => undefined);
+    this.response?.destroy();
     await this.done;
   }
 
@@ -109,27 +127,27 @@ export class TicketStream {
     for (const wake of waiters) wake();
   }
 
-  private async read(body: ReadableStream<Uint8Array>): Promise<void> {
-    const reader = (this.reader = body.getReader());
-    const decoder = new TextDecoder();
-    let buffer = '';
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        buffer += decoder.decode(value, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          this.take(buffer.slice(0, end));
-          buffer = buffer.slice(end + 2);
+  private read(response: IncomingMessage): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const over = (failure?: unknown) => {
+        if (failure !== undefined) this.failure = failure;
+        else if (this.failure === undefined) this.endedAt ??= Date.now();
+        this.wake();
+        resolve();
+      };
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        this.buffer += chunk;
+        for (let end = this.buffer.indexOf('\n\n'); end >= 0; end = this.buffer.indexOf('\n\n')) {
+          this.take(this.buffer.slice(0, end));
+          this.buffer = this.buffer.slice(end + 2);
         }
-      }
-      this.endedAt = Date.now();
-    } catch (error) {
-      this.failure = error;
-    } finally {
-      this.wake();
-    }
+      });
+      response.once('end', () => over());
+      // Destroyed here (close) or cut by the other side before its end.
+      response.once('close', () => over(response.complete ? undefined : new Error('stream closed before its end')));
+      response.once('error', (error) => over(error));
+    });
   }
 
   /** One block of the text/event-stream format: `event:`, `data:` lines, or `:` comments. */

@@ -13,7 +13,13 @@ export type TicketStreamItem = { status: TicketStatus } | { keepAlive: true };
 /** How often the instance looks for streams due a read (their pace itself is revisit-cadence.ts's). */
 const SWEEP_MS = 250;
 /** Reads of due streams in flight at once per instance: the opening re-reads a whole pre-queue. */
-const READS_IN_FLIGHT = 32;
+const READS_IN_FLIGHT = 16;
+/**
+ * Reads per sweep at most (400 a second per instance), the most urgent first (see urgency): when more are due
+ * (thousands of streams far back, an opening), the rest wait for the next sweeps. Read as fast as they fall due, they would take the
+ * whole instance, and the pushes (a room's close) and the bookings would queue behind them.
+ */
+const READS_PER_SWEEP = 100;
 /** A ticket open in more tabs than this on one instance: its oldest stream is ended (it falls back to polling). */
 const STREAMS_PER_TICKET = 3;
 
@@ -198,23 +204,28 @@ export class TicketStreams implements OnModuleInit, OnModuleDestroy {
     return placeNow(stream.place, stream.admittedAtRead, room.admittedTotal);
   }
 
-  private isDue(stream: OpenStream, place: number | null, now: number): boolean {
-    if (stream.due) return true;
-    if (this.rooms.get(stream.eventId)?.opened && !stream.openedAtRead) return true; // the opening: admissions start, a lottery draws places
-    if (place !== null && place <= 0) return true; // admissions have reached it
-    return now - stream.readAt >= revisitAfterMs({ place, waitSeconds: stream.last.estimatedWaitSeconds });
+  /**
+   * How urgently a stream wants a read, or null if not yet: first those admissions have reached (or marked
+   * due), then the whole room at its opening (a lottery draws places), front first, then those past their pace,
+   * the most overdue first. Under load every stream's pace slips alike, and nobody's admission waits.
+   */
+  private urgency(stream: OpenStream, place: number | null, now: number): number | null {
+    if (stream.due || (place !== null && place <= 0)) return 2e9 - (place ?? 0);
+    if (this.rooms.get(stream.eventId)?.opened && !stream.openedAtRead) return 1e9 - (place ?? 0);
+    const overdue = (now - stream.readAt) / revisitAfterMs({ place, waitSeconds: stream.last.estimatedWaitSeconds });
+    return overdue >= 1 ? overdue : null;
   }
 
   private async sweep(): Promise<void> {
     const now = Date.now();
-    const due: { stream: OpenStream; place: number }[] = [];
+    const due: { stream: OpenStream; urgency: number }[] = [];
     for (const streams of this.byEvent.values())
       for (const stream of streams) {
-        const place = this.placeOf(stream);
-        if (!stream.reading && this.isDue(stream, place, now)) due.push({ stream, place: place ?? 0 });
+        const urgency = stream.reading ? null : this.urgency(stream, this.placeOf(stream), now);
+        if (urgency !== null) due.push({ stream, urgency });
       }
-    // The front first: at an opening every stream is due at once, and those being admitted must not wait behind the rest.
-    due.sort((a, b) => a.place - b.place);
+    due.sort((a, b) => b.urgency - a.urgency);
+    due.length = Math.min(due.length, READS_PER_SWEEP);
     let next = 0;
     const worker = async () => {
       while (next < due.length && !this.stopping) await this.reread(due[next++].stream);
