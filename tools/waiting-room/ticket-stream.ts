@@ -77,20 +77,13 @@ export class TicketStream {
   /** The first event (from now on or already received) that satisfies `wanted`; rejects after `timeoutMs` or at the end. */
   async next(wanted: (e: StreamEvent) => boolean, timeoutMs = 10_000): Promise<StreamEvent> {
     const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.events.find(wanted);
-      if (found) return found;
-      if (this.endedAt !== undefined || this.failure !== undefined)
-        throw new Error(`stream over without the event; got ${this.describe()}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no such event within ${timeoutMs} ms; got ${this.describe()}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
+    for (let index = 0; ; index++) {
+      const event = await this.at(index, deadline - Date.now());
+      if (event && wanted(event)) return event;
+      if (!event) {
+        const over = this.endedAt !== undefined || this.failure !== undefined;
+        throw new Error(`${over ? 'stream over without the event' : `no such event within ${timeoutMs} ms`}; got ${this.describe()}`);
+      }
     }
   }
 
