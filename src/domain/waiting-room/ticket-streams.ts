@@ -16,8 +16,8 @@ const SWEEP_MS = 250;
 const READS_IN_FLIGHT = 16;
 /**
  * Reads per sweep at most (400 a second per instance), the most urgent first (see urgency): when more are due
- * (thousands of streams far back, an opening), the rest wait for the next sweeps. Read as fast as they fall due, they would take the
- * whole instance, and the pushes (a room's close) and the bookings would queue behind them.
+ * (thousands of streams far back, an opening), the rest wait for the next sweeps. Read as fast as they fall
+ * due, they would take the whole instance, and the pushes (a room's close) and bookings would queue behind them.
  */
 const READS_PER_SWEEP = 100;
 /** A ticket open in more tabs than this on one instance: its oldest stream is ended (it falls back to polling). */
@@ -54,8 +54,8 @@ interface OpenStream {
 /**
  * Every ticket stream open on this instance (GET /queue/:reference/events), by
  * event. No timer per stream: one sweep re-reads the streams whose pace
- * (revisit-cadence.ts) says they are due, at most READS_IN_FLIGHT at once, and
- * one heartbeat writes a comment to all of them.
+ * (revisit-cadence.ts) says they are due (READS_PER_SWEEP at most, READS_IN_FLIGHT
+ * at once), and one heartbeat writes a comment to all of them.
  *
  * The room's close is pushed, not read: the RoomTicker of every instance runs
  * each active room's admission step every WAITING_ROOM_TICK_MS (under half a
