@@ -44,6 +44,7 @@ HTTP_SUITES=(
   test/api/tracing.e2e-spec.ts
   test/proofs/races-and-abuse/capacity-and-housekeeping.e2e-spec.ts
   test/api/waiting-room.e2e-spec.ts
+  test/api/waiting-room-stream.e2e-spec.ts
   test/api/waiting-page.e2e-spec.ts
 )
 log "HTTP-facing e2e suites on Fastify (HTTP_ADAPTER=fastify)"

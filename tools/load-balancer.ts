@@ -17,6 +17,11 @@ export interface LoadBalancer {
 export interface LoadBalancerOptions {
   /** Where HAProxy connects to the instances from (a loopback alias), so they can trust it and nothing else. */
   sourceAddress?: string;
+  /**
+   * Client connections it takes at once (4096 unless set). Each costs two file descriptors (client and
+   * instance side), so it is bounded by half of `ulimit -n`: long-lived streams may need several balancers.
+   */
+  maxConnections?: number;
 }
 
 /** Where Debian's haproxy package puts it; `scripts/lib.sh` (ensure_load_balancer) installs it when missing. */
@@ -40,7 +45,7 @@ export async function startLoadBalancer(upstreams: string[], options: LoadBalanc
   const config = [
     'global',
     '  nbthread 1',
-    '  maxconn 4096',
+    `  maxconn ${options.maxConnections ?? 4096}`,
     'defaults',
     '  mode http',
     '  timeout connect 2s',

@@ -98,6 +98,7 @@ describe('OpenAPI', () => {
         'POST /api/v1/admin/webhooks/deliveries/{id}/replay',
         'POST /api/v1/events/{id}/queue',
         'GET /api/v1/queue/{reference}',
+        'GET /api/v1/queue/{reference}/events',
         'GET /health/live',
         'GET /health/ready',
         'GET /metrics',

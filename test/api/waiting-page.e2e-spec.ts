@@ -24,7 +24,8 @@ const FLAGS = [
  * The waiting page in a real browser (headless Chromium over the DevTools
  * protocol, playwright-core): it shows the place in line, survives a reload,
  * says when the buyer is admitted (with the admission to book with) and when
- * the event sold out, reading only what the page rendered.
+ * the event sold out, reading only what the page rendered, and that it was
+ * told on its ticket's event stream, not by polling.
  */
 describe('waiting page (headless Chromium)', () => {
   let app: RunningApp;
@@ -63,9 +64,17 @@ describe('waiting page (headless Chromium)', () => {
     const third = await queue.join(event.id, 'third@example.com');
 
     const page = await browser.newPage();
+    // What the page asks the API for: its ticket's event stream, or the polling read.
+    const asked = { stream: 0, poll: 0 };
+    page.on('request', (request) => {
+      const path = new URL(request.url()).pathname;
+      if (path === `/api/v1/queue/${mine.body.reference}/events`) asked.stream++;
+      else if (path === `/api/v1/queue/${mine.body.reference}`) asked.poll++;
+    });
     await page.goto(`${app.url}${mine.body.page}`);
     await until(page, 'waiting');
     expect(await page.locator('#position').textContent()).toBe('2');
+    expect(await page.locator('body').getAttribute('data-transport')).toBe('stream');
     expect(await page.locator('#opens').isVisible()).toBe(true);
     // The secret left the address bar; a reload still finds the ticket.
     expect(page.url()).not.toContain('secret');
@@ -86,6 +95,8 @@ describe('waiting page (headless Chromium)', () => {
     });
     await until(page, 'admitted');
     expect(await page.locator('#admitted').textContent()).toContain('It is your turn');
+    // Told by its stream, with no polling read (one stream per page load: two, with the reload).
+    expect(asked).toEqual({ stream: 2, poll: 0 });
     const token = (await page.locator('#admission').textContent())!;
     expect((await queue.use(event.id, 'me@example.com', token)).status).toBe(201);
     await page.waitForSelector('#used:not([hidden])', { timeout: 15_000 });

@@ -352,9 +352,29 @@ export interface paths {
         };
         /**
          * A queue ticket: waiting (place, wait), admitted (the admission), sold_out or expired (its owner)
-         * @description Cheap to poll: send the last ETag as If-None-Match and an unchanged ticket answers 304 with no body. `sold_out` reaches every waiting ticket within a second of the last seat; returned seats reopen the room in order.
+         * @description Cheap to poll: send the last ETag as If-None-Match and an unchanged ticket answers 304 with no body; ask again after `pollAfterMs` (1 s near the front and while admitted, up to 10 s far back). A read sent after the room closed says `sold_out`; returned seats reopen the room in order. To be told at once instead, follow GET /queue/{reference}/events.
          */
         get: operations["WaitingRoom_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/queue/{reference}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A queue ticket's server-sent event stream: its status now, then each change
+         * @description text/event-stream. The first event is the ticket as GET /queue/{reference} answers it; then one event (`data:` the same JSON) whenever its status, place or estimated wait changes, and `: keep-alive` comments every WAITING_ROOM_STREAM_HEARTBEAT_MS. When the room closes (sold out, sale over, cancelled), every waiting ticket`s stream gets `sold_out` within a second of the last seat. The stream ends after a final status: `sold_out` (returned seats may reopen the room: poll after `pollAfterMs`), `expired`, or `admitted` with an admission no longer usable. A dependency lost mid-stream: one `event: error` (the error body, with `retryAfterSeconds`), then the end. Send the secret as `Authorization: Bearer` (never in the URL): EventSource cannot, so browsers read it with fetch.
+         */
+        get: operations["WaitingRoom_events"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3291,6 +3311,54 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description QUEUE_TICKET_NOT_FOUND: no such ticket, or the Authorization header does not hold its secret */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "QUEUE_TICKET_NOT_FOUND";
+                    };
+                };
+            };
+            /** @description MYSQL_UNAVAILABLE, REDIS_UNAVAILABLE or DEADLINE_EXCEEDED: a dependency is down or slow; try again after Retry-After; CHANGE_OUTCOME_UNKNOWN (routes that change something): MySQL lost the answer to the change, repeating it is safe */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code: "MYSQL_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CHANGE_OUTCOME_UNKNOWN";
+                    };
+                };
+            };
+        };
+    };
+    WaitingRoom_events: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reference: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event stream */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
             };
             /** @description QUEUE_TICKET_NOT_FOUND: no such ticket, or the Authorization header does not hold its secret */
             404: {

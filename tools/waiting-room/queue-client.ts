@@ -33,7 +33,7 @@ async function bodyOf<T>(res: Response): Promise<T> {
 
 /** A buyer's view of the waiting room, over HTTP. */
 export class QueueClient {
-  constructor(private readonly baseUrl: string) {}
+  constructor(readonly baseUrl: string) {}
 
   async join(eventId: number, customerEmail: string): Promise<Ticket> {
     const res = await fetch(`${this.baseUrl}/api/v1/events/${eventId}/queue`, {

@@ -1,7 +1,7 @@
 import type Redis from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Ticket } from './queue-client';
-import { QueueClient } from './queue-client';
+import { QueueClient, Ticket, TicketStatus } from './queue-client';
+import { TicketStream } from './ticket-stream';
 
 /** What the room's Redis says about one ticket at the end (test harness looks underneath). */
 export interface RoomTicketRecord {
@@ -19,6 +19,10 @@ export interface BuyerLog {
   /** Last answer to its booking (status). */
   booked?: number;
   soldOutSeenAt?: number;
+  /** How it learned sold_out: pushed on its ticket's stream, or read by polling. */
+  soldOutVia?: 'stream' | 'poll';
+  /** Streams it opened (`listen`), reconnections included. */
+  streamsOpened: number;
   /** When it got its definite answer: its booking's (not a 503), or sold_out. */
   answeredAt?: number;
   walkedAway: boolean;
@@ -46,7 +50,15 @@ export interface QueuedSaleOptions {
   onFailure?: (error: unknown) => void;
   /** A buyer whose ticket the room lost (read `expired`, or its admission refused) joins again, as a person would. */
   rejoin?: boolean;
+  /**
+   * Follow each ticket on its event stream (GET /queue/:reference/events), as the waiting page does, instead of
+   * polling it every `pollMs`; a stream that ends without a final status is opened again after `pollMs`.
+   */
+  listen?: boolean;
 }
+
+/** What a buyer does with a status: done (booked, sold out, walked away), keep going, or it joined again (a new ticket). */
+type Step = 'done' | 'again' | 'rejoined';
 
 /**
  * A queued sale, driven like buyers do it: everyone joins, then polls their
@@ -58,6 +70,7 @@ export class QueuedSale {
   /** Buyers whose join answer was lost after the room issued their ticket (see joinAll). */
   readonly lostJoins: string[] = [];
   private stopped = false;
+  private readonly streams = new Set<TicketStream>();
   private admittedCount = 0;
   private sold = 0;
   /** When a buyer received the 201 that made `seats` bookings (the last seat), if it happened. */
@@ -105,7 +118,7 @@ export class QueuedSale {
           this.lostJoins.push(email);
           continue;
         }
-        this.buyers.push({ email, ticket, walkedAway: false, earlierAdmissions: [], rejoins: 0 });
+        this.buyers.push({ email, ticket, walkedAway: false, earlierAdmissions: [], rejoins: 0, streamsOpened: 0 });
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
@@ -128,68 +141,113 @@ export class QueuedSale {
     }
   }
 
-  /** Every buyer polls and acts until admitted-and-answered or sold out. */
+  /** Every buyer follows its ticket (polling it, or on its stream) and acts until admitted-and-answered or sold out. */
   async run(): Promise<void> {
     const until = Date.now() + this.options.timeoutMs;
     await Promise.all(
       this.buyers.map(async (buyer, i) => {
-        const client = this.client(i);
-        let etag: string | undefined;
+        // Buyers arrive at the page over a poll period, not all in the same millisecond.
         await sleep(Math.random() * this.options.pollMs);
-        while (!this.stopped && Date.now() < until) {
-          const read = await client.read(buyer.ticket.body.reference, buyer.ticket.body.secret, etag).catch(this.failed);
-          this.options.onStatus?.(read?.status ?? 0);
-          if (read?.status === 200 && read.body) {
-            etag = read.etag ?? undefined;
-            const status = read.body.status;
-            if (status === 'sold_out') {
-              buyer.soldOutSeenAt = Date.now();
-              buyer.answeredAt = buyer.soldOutSeenAt;
-              return;
-            }
-            if (status === 'expired') {
-              if (!this.options.rejoin) return;
-              await this.joinAgain(buyer, client);
-              etag = undefined;
-              continue;
-            }
-            if (status === 'admitted' && (read.body.admission?.usable || buyer.triedWith)) {
-              if (buyer.admittedAt === undefined) {
-                buyer.admittedAt = Date.now();
-                const n = ++this.admittedCount;
-                if (this.options.walkAwayEvery > 0 && n % this.options.walkAwayEvery === 0) {
-                  buyer.walkedAway = true;
-                  return;
-                }
-              }
-              // One Idempotency-Key per buyer: a retry after a 503 replays (or finishes) the same booking.
-              buyer.triedWith ??= read.body.admission!.token;
-              const answer = await client
-                .use(this.options.eventId, buyer.email, buyer.triedWith, 'bookings', {
-                  'idempotency-key': `${buyer.ticket.body.reference}-b`,
-                })
-                .catch(this.failed);
-              this.options.onStatus?.(answer?.status ?? 0);
-              if (answer?.status === 201) {
-                this.sold++;
-                this.lastSeat?.();
-              }
-              if (this.options.rejoin && answer?.status === 409 && answer.body.code === 'ADMISSION_INVALID') {
-                await this.joinAgain(buyer, client);
-                etag = undefined;
-                continue;
-              }
-              if (answer && answer.status !== 503 && answer.status !== 0) {
-                buyer.booked = answer.status;
-                buyer.answeredAt = Date.now();
-                return;
-              }
-            }
-          }
-          await sleep(this.options.pollMs);
-        }
+        await (this.options.listen ? this.listen(buyer, this.client(i), until) : this.poll(buyer, this.client(i), until));
       }),
     );
+  }
+
+  private async poll(buyer: BuyerLog, client: QueueClient, until: number): Promise<void> {
+    let etag: string | undefined;
+    while (!this.stopped && Date.now() < until) {
+      const read = await client.read(buyer.ticket.body.reference, buyer.ticket.body.secret, etag).catch(this.failed);
+      this.options.onStatus?.(read?.status ?? 0);
+      if (read?.status === 200 && read.body) {
+        etag = read.etag ?? undefined;
+        const step = await this.act(buyer, client, read.body, Date.now(), 'poll');
+        if (step === 'done') return;
+        if (step === 'rejoined') {
+          etag = undefined;
+          continue;
+        }
+      }
+      await sleep(this.options.pollMs);
+    }
+  }
+
+  /** On the ticket's stream: each status as it comes; an admission the booking could not use yet (503) is tried again. */
+  private async listen(buyer: BuyerLog, client: QueueClient, until: number): Promise<void> {
+    while (!this.stopped && Date.now() < until) {
+      const stream = await TicketStream.open(client.baseUrl, buyer.ticket.body.reference, buyer.ticket.body.secret).catch(this.failed);
+      this.options.onStatus?.(stream?.status ?? 0);
+      if (stream?.status !== 200) {
+        await sleep(this.options.pollMs);
+        continue;
+      }
+      buyer.streamsOpened++;
+      this.streams.add(stream);
+      try {
+        for (let index = 0; !this.stopped;) {
+          const event = await stream.at(index, until - Date.now());
+          if (!event || event.type !== 'message') break; // over (or an error event, then the end): open it again
+          const step = await this.act(buyer, client, event.data, event.receivedAt, 'stream');
+          // Sold out is the stream's last word: the server ends it (no abort to pay for, thousands at once).
+          if (step === 'done' && event.data.status === 'sold_out') return void (await stream.at(index + 1, 5000));
+          if (step === 'done') return;
+          if (step === 'rejoined') break;
+          // A booking that could not go through yet (a 503) tries the same admission again after a pause,
+          // unless the stream has said something newer meanwhile.
+          if (step === 'again' && buyer.triedWith && stream.events.length === index + 1) await sleep(this.options.pollMs);
+          else index++;
+        }
+      } finally {
+        this.streams.delete(stream);
+        if (stream.endedAt === undefined) await stream.close();
+      }
+      if (!this.stopped) await sleep(this.options.pollMs);
+    }
+  }
+
+  /** One status seen by a buyer (at `seenAt`, by polling or on its stream): what it does about it. */
+  private async act(buyer: BuyerLog, client: QueueClient, status: TicketStatus, seenAt: number, via: 'stream' | 'poll'): Promise<Step> {
+    if (status.status === 'sold_out') {
+      buyer.soldOutSeenAt = seenAt;
+      buyer.soldOutVia = via;
+      buyer.answeredAt = seenAt;
+      return 'done';
+    }
+    if (status.status === 'expired') {
+      if (!this.options.rejoin) return 'done';
+      await this.joinAgain(buyer, client);
+      return 'rejoined';
+    }
+    if (status.status !== 'admitted' || !(status.admission?.usable || buyer.triedWith)) return 'again';
+    if (buyer.admittedAt === undefined) {
+      buyer.admittedAt = Date.now();
+      const n = ++this.admittedCount;
+      if (this.options.walkAwayEvery > 0 && n % this.options.walkAwayEvery === 0) {
+        buyer.walkedAway = true;
+        return 'done';
+      }
+    }
+    // One Idempotency-Key per buyer: a retry after a 503 replays (or finishes) the same booking.
+    buyer.triedWith ??= status.admission!.token;
+    const answer = await client
+      .use(this.options.eventId, buyer.email, buyer.triedWith, 'bookings', {
+        'idempotency-key': `${buyer.ticket.body.reference}-b`,
+      })
+      .catch(this.failed);
+    this.options.onStatus?.(answer?.status ?? 0);
+    if (answer?.status === 201) {
+      this.sold++;
+      this.lastSeat?.();
+    }
+    if (this.options.rejoin && answer?.status === 409 && answer.body.code === 'ADMISSION_INVALID') {
+      await this.joinAgain(buyer, client);
+      return 'rejoined';
+    }
+    if (answer && answer.status !== 503 && answer.status !== 0) {
+      buyer.booked = answer.status;
+      buyer.answeredAt = Date.now();
+      return 'done';
+    }
+    return 'again';
   }
 
   private readonly failed = (error: unknown): undefined => {
@@ -197,8 +255,10 @@ export class QueuedSale {
     return undefined;
   };
 
+  /** Stops every buyer (their open streams are closed). */
   stop(): void {
     this.stopped = true;
+    for (const stream of this.streams) void stream.close();
   }
 }
 

@@ -32,13 +32,17 @@ for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], ARGV[5]) end
 return {1, ARGV[1], redis.call('ZRANK', KEYS[2], ARGV[1]) + 1}
 `;
 
-/** KEYS room, line, tickets. ARGV reference. -> {0} or {1, ticketJson, rank (-1 if not in line), soldOut, opened, rate} */
+/**
+ * KEYS room, line, tickets. ARGV reference.
+ * -> {0} or {1, ticketJson, rank (-1 if not in line), soldOut, opened, rate, admittedTotal}
+ * The admission count comes from the same step as the rank, so a stream can tell its place later from the count alone.
+ */
 export const READ_TICKET = `
 local raw = redis.call('HGET', KEYS[3], ARGV[1])
 if not raw then return {0} end
 local rank = redis.call('ZRANK', KEYS[2], ARGV[1])
-local room = redis.call('HMGET', KEYS[1], 'soldOut', 'opened', 'rate')
-return {1, raw, rank or -1, room[1] or '0', room[2] or '0', room[3] or ''}
+local room = redis.call('HMGET', KEYS[1], 'soldOut', 'opened', 'rate', 'admittedTotal')
+return {1, raw, rank or -1, room[1] or '0', room[2] or '0', room[3] or '', room[4] or '0'}
 `;
 
 /**

@@ -88,6 +88,7 @@ export class RoomStore implements OnModuleInit {
       soldOut: reply[3] === '1',
       opened: reply[4] === '1',
       measuredRate: reply[5] === '' ? null : Number(reply[5]),
+      admittedTotal: Number(reply[6] ?? 0),
     };
   }
 

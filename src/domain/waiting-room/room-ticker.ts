@@ -9,6 +9,7 @@ import { SeatguardMetrics } from '../../platform/metrics/seatguard-metrics';
 import { admissionRate, AdmissionRateRule, servedPerSecond } from './admission-rate';
 import { drawPlaces } from './lottery-draw';
 import { RoomStore } from './room-store';
+import { TicketStreams } from './ticket-streams';
 
 /** More seats than any event has: a sale that is over has none, whatever its pool still holds. */
 const MAX_CAPACITY_ANY = 1_000_000_000;
@@ -37,6 +38,7 @@ export class RoomTicker implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly store: RoomStore,
     private readonly inventory: SeatInventory,
     private readonly metrics: SeatguardMetrics,
+    private readonly streams: TicketStreams,
     @Inject(waitingRoomConfig.KEY) private readonly config: WaitingRoomConfig,
     @Inject(bookingConfig.KEY) private readonly booking: BookingConfig,
   ) {
@@ -96,6 +98,7 @@ export class RoomTicker implements OnApplicationBootstrap, OnModuleDestroy {
     });
     if (step.gone) {
       // Expired after it closed, or lost with Redis: joining again re-creates it (and walks it again).
+      this.streams.forget(eventId);
       await this.store.forgetRoom(eventId);
       return;
     }
@@ -104,6 +107,8 @@ export class RoomTicker implements OnApplicationBootstrap, OnModuleDestroy {
       await this.inventory.rebuild(eventId, 'waiting room');
       return;
     }
+    // The streams of this instance learn the room's close (pushed to them at once) and how far admission has come.
+    this.streams.sighted(eventId, { closed: step.soldOut, admittedTotal: step.admittedTotal, opened: onSale });
     const label = String(eventId);
     this.metrics.queueWaiting.set({ event: label }, step.waiting);
     this.metrics.queueUnserved.set({ event: label, kind: 'unserved' }, step.unserved);

@@ -29,6 +29,8 @@ export interface TicketView {
   opened: boolean;
   /** The admission rate of the room's last step, or null before its first. */
   measuredRate: number | null;
+  /** Admissions the room has made so far (read with the place: see revisit-cadence.ts placeNow). */
+  admittedTotal: number;
 }
 
 /** What one admission step did. */

@@ -1,6 +1,7 @@
 /**
  * The waiting page: plain HTML and one small script, served by the app (no
- * build step, no third-party code). The ticket (reference + secret) arrives in
+ * build step, no third-party code). It follows the ticket's event stream and
+ * falls back to polling; `data-transport` on the body says which it uses now. The ticket (reference + secret) arrives in
  * the URL fragment, which never reaches a server or a log, and is kept in
  * sessionStorage so a reload keeps working; the fragment is then cleared from
  * the address bar. Elements carry ids and `data-state` for people and tests alike.
@@ -91,7 +92,82 @@ export const WAITING_PAGE_SCRIPT = `'use strict';
       show('expired', 'Your turn has passed.');
     }
   }
+  // The ticket's event stream tells each change at once (fetch, as EventSource cannot send the secret in a header,
+  // and a secret never goes in a URL); polling with pollAfterMs is the fallback: a browser without readable
+  // streams, a proxy that buffers, or a stream that keeps failing. A sold-out ticket is polled, slowly: returned
+  // seats may reopen the room.
+  var streamFailures = 0;
+  function settled(t) { return t.status === 'expired' || (t.status === 'admitted' && !t.admission.usable); }
+  function live(t) { return t.status === 'waiting' || (t.status === 'admitted' && t.admission.usable); }
+  function via(transport) { document.body.setAttribute('data-transport', transport); }
+  function lost() {
+    if (sessionStorage.getItem(STORE)) return false;
+    ticket = null;
+    start();
+    return true;
+  }
+  function follow() {
+    if (streamFailures < 3 && window.ReadableStream && window.TextDecoder) listen();
+    else poll();
+  }
+  function listen() {
+    var failure = null;
+    via('stream');
+    fetch(API + '/queue/' + encodeURIComponent(ticket.ref) + '/events', {
+      headers: { Authorization: 'Bearer ' + ticket.secret, Accept: 'text/event-stream' },
+      cache: 'no-store',
+    })
+      .then(function (res) {
+        if (res.status === 404) { sessionStorage.removeItem(STORE); throw new Error('unknown ticket'); }
+        if (!res.ok || !res.body) throw new Error('HTTP ' + res.status);
+        var reader = res.body.getReader();
+        var decoder = new TextDecoder();
+        var buffer = '';
+        function block(text) {
+          var type = 'message';
+          var data = [];
+          text.split('\\n').forEach(function (line) {
+            if (line.indexOf('event:') === 0) type = line.slice(6).trim();
+            else if (line.indexOf('data:') === 0) data.push(line.slice(5).replace(/^ /, ''));
+          });
+          if (!data.length) return; // a keep-alive comment
+          var body = JSON.parse(data.join('\\n'));
+          if (type === 'error') { failure = body; return; }
+          streamFailures = 0;
+          last = body;
+          render(body);
+        }
+        function pump() {
+          return reader.read().then(function (chunk) {
+            if (chunk.done) return;
+            buffer += decoder.decode(chunk.value, { stream: true });
+            for (var end = buffer.indexOf('\\n\\n'); end >= 0; end = buffer.indexOf('\\n\\n')) {
+              block(buffer.slice(0, end));
+              buffer = buffer.slice(end + 2);
+            }
+            return pump();
+          });
+        }
+        return pump();
+      })
+      .then(function () {
+        // Ended by the server: after a final status, on an error event, or because its instance is stopping.
+        if (failure) return retry(failure.message, (failure.retryAfterSeconds || 2) * 1000);
+        if (last && settled(last)) return;
+        setTimeout(poll, last ? last.pollAfterMs : 1000);
+      })
+      .catch(function (error) {
+        if (lost()) return;
+        streamFailures++;
+        retry(error.message, 2000);
+      });
+  }
+  function retry(why, afterMs) {
+    $('message').textContent = 'Connection trouble, retrying… (' + why + ')';
+    setTimeout(poll, afterMs);
+  }
   function poll() {
+    via('poll');
     var headers = { Authorization: 'Bearer ' + ticket.secret };
     if (etag) headers['If-None-Match'] = etag;
     fetch(API + '/queue/' + encodeURIComponent(ticket.ref), { headers: headers, cache: 'no-store' })
@@ -102,15 +178,19 @@ export const WAITING_PAGE_SCRIPT = `'use strict';
         etag = res.headers.get('ETag');
         return res.json();
       })
-      .then(function (t) { last = t; render(t); setTimeout(poll, t.pollAfterMs || 1000); })
+      .then(function (t) {
+        last = t;
+        render(t);
+        if (live(t)) return follow();
+        if (!settled(t)) setTimeout(poll, t.pollAfterMs || 1000);
+      })
       .catch(function (error) {
-        if (!sessionStorage.getItem(STORE)) { ticket = null; return start(); }
-        $('message').textContent = 'Connection trouble, retrying… (' + error.message + ')';
-        setTimeout(poll, 2000);
+        if (lost()) return;
+        retry(error.message, 2000);
       });
   }
   function start() {
-    if (ticket) return poll();
+    if (ticket) return follow();
     var eventId = params.get('event');
     if (!eventId) return show('expired', 'No queue ticket here: open the link the shop gave you.');
     show('join', 'Join the queue for this sale.');
@@ -126,7 +206,7 @@ export const WAITING_PAGE_SCRIPT = `'use strict';
           if (!r.ok) { $('message').textContent = r.body.message; return; }
           ticket = { ref: r.body.reference, secret: r.body.secret };
           sessionStorage.setItem(STORE, JSON.stringify(ticket));
-          poll();
+          follow();
         });
     };
   }

@@ -6,6 +6,7 @@ import { QueueAdmissionInterceptor } from './queue-admission.interceptor';
 import { QueueStatusEtagInterceptor } from './queue-status-etag.interceptor';
 import { RoomStore } from './room-store';
 import { RoomTicker } from './room-ticker';
+import { TicketStreams } from './ticket-streams';
 import { WaitingPageController } from './waiting-page.controller';
 import { WaitingRoomController } from './waiting-room.controller';
 import { WaitingRoomService } from './waiting-room.service';
@@ -22,7 +23,7 @@ import { WaitingRoomService } from './waiting-room.service';
     RateLimitModule,
   ],
   controllers: [WaitingRoomController, WaitingPageController],
-  providers: [RoomStore, RoomTicker, WaitingRoomService, QueueAdmissionInterceptor, QueueStatusEtagInterceptor],
+  providers: [RoomStore, RoomTicker, TicketStreams, WaitingRoomService, QueueAdmissionInterceptor, QueueStatusEtagInterceptor],
   exports: [QueueAdmissionInterceptor, WaitingRoomService, RoomStore],
 })
 export class WaitingRoomModule {}

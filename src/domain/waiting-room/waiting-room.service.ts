@@ -12,12 +12,23 @@ import { AlreadyQueuedError, QueueOffError, QueueTicketNotFoundError } from './r
 import { RoomStore } from './room-store';
 import type { TicketView } from './room-ticket';
 import type { NewTicket, TicketStatus } from './ticket-status';
+import { FRONT_REVISIT_MS, revisitAfterMs } from './revisit-cadence';
 
 /** `q_<eventId>_<22 random base64url chars>`: the event id finds the room's keys; the rest is unguessable. */
 const REFERENCE_FORMAT = /^q_([1-9]\d{0,9})_[A-Za-z0-9_-]{22}$/;
-/** How often the page polls while waiting; an admitted or finished ticket changes rarely. */
-const POLL_WAITING_MS = 1000;
+/** A used admission or an expired ticket changes rarely (waiting tickets: revisit-cadence.ts). */
 const POLL_SETTLED_MS = 5000;
+
+/** A ticket read for its owner, with what a stream needs to pace its next read (revisit-cadence.ts). */
+export interface TicketReading {
+  answer: TicketStatus;
+  /** Its place in line (also before a lottery's draw, unlike answer.position); null when not waiting. */
+  place: number | null;
+  /** The room's admission count, read with the place; null when the room has no record of the ticket. */
+  admittedTotal: number | null;
+  /** The room's pre-queue was open (its places final) when this was read. */
+  opened: boolean;
+}
 
 /** Joining the room and reading a ticket. Admission itself is the RoomTicker's; using one, the booking edge's. */
 @Injectable()
@@ -52,6 +63,11 @@ export class WaitingRoomService {
 
   /** The ticket as its owner sees it; anyone else (or a wrong secret) gets the same 404 as for no ticket. */
   async status(reference: string, secret: string | undefined): Promise<TicketStatus> {
+    return (await this.read(reference, secret)).answer;
+  }
+
+  /** status(), with the ticket's place and the room's admission count (for a stream's pace). */
+  async read(reference: string, secret: string | undefined): Promise<TicketReading> {
     const match = REFERENCE_FORMAT.exec(reference);
     if (!match) throw new QueueTicketNotFoundError();
     const eventId = Number(match[1]);
@@ -60,13 +76,28 @@ export class WaitingRoomService {
       // Not in Redis, yet the secret proves this room issued it: the room's keys expired (a grace period after
       // it closed) or a Redis restart without persistence lost them. Its place is gone: a definite answer.
       if (!secretMatches(secret, sha256Hex(this.secretOf(reference)))) throw new QueueTicketNotFoundError();
-      return this.lost(await this.events.findForBooking(eventId), reference);
+      return { answer: this.lost(await this.events.findForBooking(eventId), reference), place: null, admittedTotal: null, opened: true };
     }
     if (!secretMatches(secret, view.ticket.h)) throw new QueueTicketNotFoundError();
     const event = await this.events.findForBooking(eventId);
     const answer = this.respond(event, reference, view);
     if (answer.status === 'sold_out') this.metrics.queueSoldOutNotices.inc();
-    return answer;
+    return { answer, place: view.position, admittedTotal: view.admittedTotal, opened: view.opened };
+  }
+
+  /**
+   * What a waiting ticket reads once its room has closed (no stock, the sale over or cancelled), told without
+   * reading it: the room's close is pushed to every stream of it at once (TicketStreams).
+   */
+  soldOutNotice(reference: string, eventId: number, place: number | null): TicketStatus {
+    this.metrics.queueSoldOutNotices.inc();
+    return this.soldOut({ reference, eventId, opensAt: null }, place);
+  }
+
+  /** Sold out: read again slowly (by the place it had), in case returned seats reopen the room. */
+  private soldOut(base: Pick<TicketStatus, 'reference' | 'eventId' | 'opensAt'>, place: number | null): TicketStatus {
+    const pollAfterMs = revisitAfterMs({ place, waitSeconds: null });
+    return { ...base, status: 'sold_out', position: null, estimatedWaitSeconds: null, pollAfterMs };
   }
 
   /**
@@ -97,18 +128,21 @@ export class WaitingRoomService {
     const base = { reference, eventId: event.id, opensAt: null as Date | null };
     const closed = view.soldOut || event.cancelledAt !== null || (event.salesEndAt !== null && now >= event.salesEndAt.getTime());
     if (ticket.s === 'waiting') {
-      if (closed) return { ...base, status: 'sold_out', position: null, estimatedWaitSeconds: null, pollAfterMs: POLL_WAITING_MS };
+      if (closed) return this.soldOut(base, view.position);
       const rate = Math.max(1, Math.min(this.config.admitRatePerSecond, view.measuredRate ?? this.config.admitRatePerSecond));
       const untilOpening = !view.opened && event.salesStartAt ? Math.max(0, event.salesStartAt.getTime() - now) / 1000 : 0;
       const drawPending = !view.opened && event.queueMode === 'lottery';
       const position = drawPending ? null : view.position;
+      const estimatedWaitSeconds = Math.ceil(untilOpening + (view.position ?? 0) / rate);
       return {
         ...base,
         status: 'waiting',
         position,
-        estimatedWaitSeconds: Math.ceil(untilOpening + (view.position ?? 0) / rate),
+        estimatedWaitSeconds,
         opensAt: view.opened ? null : event.salesStartAt,
-        pollAfterMs: POLL_WAITING_MS,
+        // Far back, a read each second only costs the back end. Before a lottery's draw, paced by join order: the
+        // draw may bring a late joiner to the front, who then reads its admission up to 10 s late (of the TTL's minutes).
+        pollAfterMs: revisitAfterMs({ place: view.position, waitSeconds: estimatedWaitSeconds }),
       };
     }
     if (ticket.s === 'expired')
@@ -117,13 +151,13 @@ export class WaitingRoomService {
     const validUntil = Number(ticket.u);
     const token = this.signer.sign({ eventId: event.id, reference, nonce: ticket.n!, validUntil }, ticket.c);
     const usable = ticket.s === 'admitted' && validUntil > now;
-    if (closed && usable) return { ...base, status: 'sold_out', position: null, estimatedWaitSeconds: null, pollAfterMs: POLL_WAITING_MS };
+    if (closed && usable) return this.soldOut(base, null);
     return {
       ...base,
       status: 'admitted',
       position: null,
       estimatedWaitSeconds: null,
-      pollAfterMs: usable ? POLL_WAITING_MS : POLL_SETTLED_MS,
+      pollAfterMs: usable ? FRONT_REVISIT_MS : POLL_SETTLED_MS,
       admission: { token, expiresAt: new Date(validUntil), usable },
     };
   }

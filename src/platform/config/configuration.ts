@@ -111,6 +111,7 @@ export const waitingRoomConfig = registerAs('waitingRoom', () => {
     keyGraceMs: env.WAITING_ROOM_KEY_GRACE_MS,
     admissionTtlMs: env.WAITING_ROOM_ADMISSION_TTL_MS,
     tickMs: env.WAITING_ROOM_TICK_MS,
+    streamHeartbeatMs: env.WAITING_ROOM_STREAM_HEARTBEAT_MS,
     signingKey: env.WAITING_ROOM_SIGNING_KEY || `waiting-room:${env.ADMIN_TOKEN}`,
   };
 });

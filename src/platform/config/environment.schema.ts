@@ -285,6 +285,12 @@ export class EnvironmentVariables extends DatabaseEnvironment {
   @Max(500)
   WAITING_ROOM_TICK_MS: number = 200;
 
+  // A comment on every open ticket stream this often: proxies cut a connection idle for their timeout (often 30 s+).
+  @IsInt()
+  @Min(100)
+  @Max(25_000)
+  WAITING_ROOM_STREAM_HEARTBEAT_MS: number = 15_000;
+
   // Every key of a room expires this long after the room last had something to do (closed: sale over,
   // cancelled, or sold out with no admission outstanding); refreshed on every step while it is active.
   @IsInt()

@@ -138,7 +138,13 @@ export class SeatguardMetrics {
 
   readonly queueSoldOutNotices = new Counter({
     name: 'seatguard_queue_sold_out_notices_total',
-    help: 'Ticket reads answered sold_out, and rooms closing for lack of stock (kind)',
+    help: 'Ticket reads answered sold_out, and streams told sold_out when their room closed',
+    registers: [this.registry],
+  });
+
+  readonly queueStreamsOpen = new Gauge({
+    name: 'seatguard_queue_streams_open',
+    help: 'Queue ticket event streams (GET /queue/:reference/events) open on this instance',
     registers: [this.registry],
   });
 
