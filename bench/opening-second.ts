@@ -3,7 +3,7 @@
  * at the sale's opening instant, once without the waiting room (everyone
  * books at once; 429 and 503 are retried after Retry-After, as a client
  * should) and once with a fifo room (everyone joined the pre-queue; they poll
- * and book when admitted). Per run: p50/p99 of the time from the opening to
+ * and book when admitted; once polling, once on their tickets' event streams). Per run: p50/p99 of the time from the opening to
  * each buyer's definite answer (a seat, or sold out), 429 and 503 counts,
  * seats sold per second. The app runs as in production on the bench database.
  *
@@ -101,8 +101,12 @@ async function withoutRoom(url: string): Promise<Row> {
   return summarise('off', opensAt.getTime(), answers, counts);
 }
 
-/** With a fifo room: everyone in the pre-queue, then polling and booking when admitted. */
-async function withRoom(url: string): Promise<Row> {
+/**
+ * With a fifo room: everyone in the pre-queue, then following their ticket and booking when admitted:
+ * `poll`, asking every second whatever the answer's pollAfterMs (a naive client: what polling costs the
+ * back end), or `stream`, on the ticket's event stream as the waiting page does.
+ */
+async function withRoom(url: string, transport: 'poll' | 'stream'): Promise<Row> {
   const opensAt = new Date(Date.now() + 3_600_000);
   const eventId = await createEvent(url, 'fifo', opensAt);
   const counts = { 429: 0, 503: 0 };
@@ -112,6 +116,7 @@ async function withRoom(url: string): Promise<Row> {
     buyers: BUYERS,
     walkAwayEvery: 0,
     pollMs: 1000,
+    listen: transport === 'stream',
     timeoutMs: 300_000,
     onStatus: (s) => {
       if (s === 429) counts[429]++;
@@ -127,7 +132,7 @@ async function withRoom(url: string): Promise<Row> {
   });
   await sale.run();
   const answers = sale.buyers.filter((b) => b.answeredAt !== undefined).map((b) => ({ at: b.answeredAt!, status: b.booked ?? 409 }));
-  return summarise('fifo', opening, answers, counts);
+  return summarise(`fifo, ${transport === 'stream' ? 'streams' : 'polling every 1 s'}`, opening, answers, counts);
 }
 
 function summarise(room: string, opening: number, answers: { at: number; status: number }[], counts: { 429: number; 503: number }): Row {
@@ -158,7 +163,7 @@ async function main(): Promise<void> {
   redis.disconnect();
   const server = await startServer('src/main.js', env);
   try {
-    const rows = [await withoutRoom(server.url), await withRoom(server.url)];
+    const rows = [await withoutRoom(server.url), await withRoom(server.url, 'poll'), await withRoom(server.url, 'stream')];
     console.log(`\nopening second: ${BUYERS} buyers, ${SEATS} seats, one instance (time from the opening to a definite answer)\n`);
     console.table(rows);
   } finally {
