@@ -25,7 +25,7 @@ export interface LoadResult {
   lastCreatedMs: number | null;
   /** Bodies of the 201 answers, for checking what buyers were told against MySQL. */
   created: string[];
-  /** A few bodies of answers other than 201 and 409, to say what went wrong. */
+  /** A few bodies of answers other than 201 and 409 (up to 3 per status), to say what went wrong. */
   unexpected: string[];
 }
 
@@ -40,6 +40,14 @@ export async function runLoad(plan: LoadPlan): Promise<LoadResult> {
   const statusCounts: Record<string, number> = {};
   const created: string[] = [];
   const unexpected: string[] = [];
+  // A few samples of each unexpected status, so a rare 500 is not hidden behind the first five 429s.
+  const sampled = new Map<number, number>();
+  const sample = (status: number, text: string) => {
+    const seen = sampled.get(status) ?? 0;
+    if (seen >= 3) return;
+    sampled.set(status, seen + 1);
+    unexpected.push(text);
+  };
   let lastCreatedAt: number | null = null;
   let lastAnswerAt = 0;
   let sent = 0;
@@ -67,12 +75,12 @@ export async function runLoad(plan: LoadPlan): Promise<LoadResult> {
           },
           onResponse: (status, body) => {
             if (plan.fixed) {
-              if (status >= 400 && unexpected.length < 5) unexpected.push(`${status}: ${body.slice(0, 300)}`);
+              if (status >= 400) sample(status, `${status}: ${body.slice(0, 300)}`);
             } else if (status === 201) {
               created.push(body);
               lastCreatedAt = performance.now();
-            } else if (status !== 409 && unexpected.length < 5)
-              unexpected.push(`${status} at ${((performance.now() - started) / 1000).toFixed(2)} s: ${body.slice(0, 300)}`);
+            } else if (status !== 409)
+              sample(status, `${status} at ${((performance.now() - started) / 1000).toFixed(2)} s: ${body.slice(0, 300)}`);
           },
         },
       ],

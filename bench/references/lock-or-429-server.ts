@@ -9,6 +9,9 @@ import Redis from 'ioredis';
 import { RowDataPacket } from 'mysql2/promise';
 import { created, inTransaction, insertBooking, listen, mysqlPool, serveBookings } from './reference-server';
 
+/** Deadlock and lock wait timeout: MySQL gave up on the transaction, nothing was written; the caller may try again. */
+const TRANSIENT_MYSQL_ERRORS = new Set([1213, 1205]);
+
 const RELEASE_IF_OWNER = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
 
 const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
@@ -39,6 +42,11 @@ listen(
         },
         'SERIALIZABLE',
       );
+    } catch (error) {
+      // The SERIALIZABLE count takes next-key locks on tickets, so two events' transactions can deadlock at the
+      // edge of their ranges (spread, scale): a classic service says "try again" (503), not 500.
+      if (!TRANSIENT_MYSQL_ERRORS.has((error as { errno?: number }).errno ?? 0)) throw error;
+      return { status: 503, body: { code: 'TRY_AGAIN', message: (error as Error).message }, headers: { 'retry-after': '1' } };
     } finally {
       await redis.eval(RELEASE_IF_OWNER, 1, lock, token);
     }
