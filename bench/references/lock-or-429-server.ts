@@ -7,10 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { RowDataPacket } from 'mysql2/promise';
+import { mysqlRolledBack } from '../../src/shared/errors/driver-errors';
 import { created, inTransaction, insertBooking, listen, mysqlPool, serveBookings } from './reference-server';
-
-/** Deadlock and lock wait timeout: MySQL gave up on the transaction, nothing was written; the caller may try again. */
-const TRANSIENT_MYSQL_ERRORS = new Set([1213, 1205]);
 
 const RELEASE_IF_OWNER = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
 
@@ -45,7 +43,7 @@ listen(
     } catch (error) {
       // The SERIALIZABLE count takes next-key locks on tickets, so two events' transactions can deadlock at the
       // edge of their ranges (spread, scale): a classic service says "try again" (503), not 500.
-      if (!TRANSIENT_MYSQL_ERRORS.has((error as { errno?: number }).errno ?? 0)) throw error;
+      if (!mysqlRolledBack(error)) throw error;
       return { status: 503, body: { code: 'TRY_AGAIN', message: (error as Error).message }, headers: { 'retry-after': '1' } };
     } finally {
       await redis.eval(RELEASE_IF_OWNER, 1, lock, token);

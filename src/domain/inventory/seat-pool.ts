@@ -82,7 +82,8 @@ export interface PoolView {
 }
 
 /** The scripts as ioredis exposes them once defined. */
-interface InventoryCommands {
+/** The inventory's Lua scripts as commands of the Redis client (INVENTORY_SCRIPTS registers them). */
+export interface InventoryCommands {
   seatguardTake(
     free: string,
     reserved: string,
@@ -129,6 +130,32 @@ interface InventoryCommands {
 }
 
 /**
+ * Each command's number of keys beside its script: whoever runs one of these
+ * scripts (the app, the bench's `raw` reference) registers it from here, so
+ * the two can never disagree about its keys.
+ */
+export const INVENTORY_SCRIPTS: Record<keyof InventoryCommands, readonly [numberOfKeys: number, lua: string]> = {
+  seatguardTake: [4, TAKE_SEATS],
+  seatguardTakeBatch: [4, TAKE_SEATS_FOR_BATCH],
+  seatguardMove: [4, MOVE_SEATS_TO_RESERVED],
+  seatguardCancelTake: [4, CANCEL_TAKE],
+  seatguardRelease: [3, RELEASE_RESERVED_SEATS],
+  seatguardReturnCancelled: [4, RETURN_CANCELLED_SEATS],
+  seatguardSettle: [3, SETTLE_EXPIRED_RESERVATIONS],
+  seatguardSwapIn: [5, SWAP_IN_REBUILT_POOL],
+  seatguardClose: [4, CLOSE_INVENTORY],
+  seatguardDrop: [3, DROP_INVENTORY],
+};
+
+/** A fresh take record for one attempt (its key carries the event's hash tag), lasting the reservation and a margin. */
+export function newTakeRecord(eventId: number, reservedUntil: number): TakeRecord {
+  return {
+    key: seatKeys(eventId).take(randomBytes(8).toString('hex')),
+    ttlMs: Math.max(reservedUntil - Date.now(), 0) + TAKE_RECORD_MARGIN_MS,
+  };
+}
+
+/**
  * Every read and write of an event's seats in Redis, and the only code that
  * knows their layout (`seat-keys.ts`) besides the Lua scripts it runs. It also
  * keeps this process's sold-out memo in step: every reading of the pool size
@@ -149,18 +176,7 @@ export class SeatPool implements OnModuleInit {
   }
 
   onModuleInit(): void {
-    defineLuaCommands<keyof InventoryCommands>(this.redis, {
-      seatguardTake: [4, TAKE_SEATS],
-      seatguardTakeBatch: [4, TAKE_SEATS_FOR_BATCH],
-      seatguardMove: [4, MOVE_SEATS_TO_RESERVED],
-      seatguardCancelTake: [4, CANCEL_TAKE],
-      seatguardRelease: [3, RELEASE_RESERVED_SEATS],
-      seatguardReturnCancelled: [4, RETURN_CANCELLED_SEATS],
-      seatguardSettle: [3, SETTLE_EXPIRED_RESERVATIONS],
-      seatguardSwapIn: [5, SWAP_IN_REBUILT_POOL],
-      seatguardClose: [4, CLOSE_INVENTORY],
-      seatguardDrop: [3, DROP_INVENTORY],
-    });
+    defineLuaCommands<keyof InventoryCommands>(this.redis, INVENTORY_SCRIPTS);
   }
 
   /** A recent local observation that `quantity` seats are not there (no round trip), or null. */
@@ -307,10 +323,7 @@ export class SeatPool implements OnModuleInit {
 
   /** A fresh take record for one attempt (its key carries the event's hash tag). */
   takeRecord(eventId: number, reservedUntil: number): TakeRecord {
-    return {
-      key: seatKeys(eventId).take(randomBytes(8).toString('hex')),
-      ttlMs: Math.max(reservedUntil - Date.now(), 0) + TAKE_RECORD_MARGIN_MS,
-    };
+    return newTakeRecord(eventId, reservedUntil);
   }
 
   /** SeatsInLimbo registers here: it settles a take whose reply and cancel were both lost. */

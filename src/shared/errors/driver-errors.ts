@@ -28,6 +28,9 @@ const REDIS_CONNECTION_MESSAGES = [
   'Cluster is disconnected',
 ];
 
+/** Deadlock (1213) or lock wait timeout (1205): MySQL rolled the transaction back; nothing of it was written, it may run again. */
+export const mysqlRolledBack = (error: unknown): boolean => [1213, 1205].includes((error as { errno?: number })?.errno ?? 0);
+
 /** A cluster node's redirection on a dedicated connection (the slot moved): nothing was done. */
 const REDIS_REDIRECTION = /^(MOVED|ASK) \d+ /;
 

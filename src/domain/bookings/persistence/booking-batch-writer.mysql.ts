@@ -5,6 +5,7 @@ import { SeatAlreadyTakenError } from '../../inventory/seat-inventory';
 import { EVENT_CANCELLED_SIGNAL, EventCancelledRefusal } from './cancelled-event-refusal';
 import type { BookingStatus, StoredBooking } from '../booking.model';
 import { CustomerLimitExceededError, DuplicateIdempotencyKeyError, NewBooking } from './bookings.repository';
+import { mysqlRolledBack } from '../../../shared/errors/driver-errors';
 
 /** One booking of a batch: written, or refused on its own (the others are not affected). */
 export type BatchWrite = { kind: 'written'; booking: StoredBooking } | { kind: 'refused'; error: Error };
@@ -24,7 +25,7 @@ export class BatchedBookingRefusal extends Error {
 }
 
 /** Deadlock, lock wait timeout: the batch as a whole was rolled back; its bookings may each try again alone. */
-export const batchRolledBack = (error: unknown): boolean => [1213, 1205].includes((error as { errno?: number })?.errno ?? 0);
+export const batchRolledBack = mysqlRolledBack;
 
 /** MySQL's DATETIME(3) literal of an instant (the pool's time zone is UTC, `timezone: 'Z'`). */
 const mysqlInstant = (at: Date): string => at.toISOString().replace('T', ' ').replace('Z', '');
