@@ -1,9 +1,8 @@
 import { admin, createEvent } from '../support/sale';
-import { closeTestDb, truncateAll } from '../support/test-db';
-import { closeTestRedis, flushTestRedis, testRedis } from '../support/test-redis';
-import { RunningApp, startApp } from '../support/test-app';
+import { testRedis } from '../support/test-redis';
+import { roomAppPerSuite } from '../support/room-app';
 import { waitFor } from '../support/purchase-loop';
-import { QueueClient, Ticket } from '../../tools/waiting-room/queue-client';
+import { Ticket } from '../../tools/waiting-room/queue-client';
 import { QueuedSale } from '../../tools/waiting-room/queued-sale';
 
 const FLOOR = 2;
@@ -19,13 +18,8 @@ const roomKeys = (eventId: number) => testRedis().keys(`{event:${eventId}}:room*
  * leave Redis once it closed (a TTL on every key, refreshed while it is active).
  */
 describe('waiting room lifecycle', () => {
-  let app: RunningApp;
-  let queue: QueueClient;
-
-  beforeAll(async () => {
-    await truncateAll();
-    await flushTestRedis();
-    app = await startApp({
+  const room = roomAppPerSuite(
+    {
       WAITING_ROOM_TICK_MS: '50',
       WAITING_ROOM_ADMIT_RATE: '1000',
       WAITING_ROOM_ADMIT_FLOOR: String(FLOOR),
@@ -33,18 +27,13 @@ describe('waiting room lifecycle', () => {
       WAITING_ROOM_ADMISSION_TTL_MS: '60000',
       WAITING_ROOM_KEY_GRACE_MS: String(GRACE_MS),
       BOOKING_RATE_LIMIT: '0',
-    });
-    queue = new QueueClient(app.url);
-  });
-  afterAll(async () => {
-    await app.close();
-    await closeTestDb();
-    await closeTestRedis();
-  });
+    },
+    { truncate: true },
+  );
 
   it('admission follows the bookings served: the floor while nobody books, above it once buyers are served', async () => {
-    const event = await createEvent(app.url, { capacity: 200, queue: { mode: 'fifo' } });
-    const sale = new QueuedSale({ urls: [app.url], eventId: event.id, buyers: 60, walkAwayEvery: 0, pollMs: 100, timeoutMs: 60_000 });
+    const event = await createEvent(room.app.url, { capacity: 200, queue: { mode: 'fifo' } });
+    const sale = new QueuedSale({ urls: [room.app.url], eventId: event.id, buyers: 60, walkAwayEvery: 0, pollMs: 100, timeoutMs: 60_000 });
     const joinedFrom = Date.now();
     await sale.joinAll();
     // Nobody books yet: the room admits at the floor (a bucket of one second's worth, then FLOOR a second),
@@ -65,19 +54,19 @@ describe('waiting room lifecycle', () => {
 
   it("a closed room's keys all expire a grace period after it closed; an active room's are refreshed; a lost ticket still gets an answer", async () => {
     // Active throughout: a pre-queue for a sale an hour away.
-    const later = await createEvent(app.url, {
+    const later = await createEvent(room.app.url, {
       capacity: 5,
       queue: { mode: 'fifo' },
       salesStartAt: new Date(Date.now() + 3_600_000).toISOString(),
     });
-    await queue.join(later.id, 'early@example.com');
+    await room.queue.join(later.id, 'early@example.com');
     // Closes: one seat, sold to the first buyer, the second told sold_out.
-    const event = await createEvent(app.url, { capacity: 1, queue: { mode: 'fifo' } });
-    const first = await queue.join(event.id, 'first@example.com');
-    const second = await queue.join(event.id, 'second@example.com');
+    const event = await createEvent(room.app.url, { capacity: 1, queue: { mode: 'fifo' } });
+    const first = await room.queue.join(event.id, 'first@example.com');
+    const second = await room.queue.join(event.id, 'second@example.com');
     let admission: string | undefined;
     await waitFor('the first admitted', async () => {
-      admission = (await queue.read(first.body.reference, first.body.secret)).body?.admission?.token;
+      admission = (await room.queue.read(first.body.reference, first.body.secret)).body?.admission?.token;
       return admission !== undefined;
     });
     // While the room is active, no key of it is without a time to live.
@@ -86,10 +75,10 @@ describe('waiting room lifecycle', () => {
       expect(keys.length).toBeGreaterThan(0);
       for (const key of keys) expect(await testRedis().pttl(key)).toBeGreaterThan(0);
     }
-    expect((await queue.use(event.id, 'first@example.com', admission)).status).toBe(201);
+    expect((await room.queue.use(event.id, 'first@example.com', admission)).status).toBe(201);
     await waitFor(
       'the second told sold out',
-      async () => (await queue.read(second.body.reference, second.body.secret)).body?.status === 'sold_out',
+      async () => (await room.queue.read(second.body.reference, second.body.secret)).body?.status === 'sold_out',
     );
 
     await waitFor('every key of the closed room gone', async () => (await roomKeys(event.id)).length === 0, GRACE_MS + 10_000);
@@ -98,20 +87,20 @@ describe('waiting room lifecycle', () => {
     expect(await roomField(later.id, 'seq')).toBe('1');
 
     // A ticket the room no longer has: a definite answer to its holder (join again), still 404 for anyone else.
-    const lost = await queue.read(second.body.reference, second.body.secret);
+    const lost = await room.queue.read(second.body.reference, second.body.secret);
     expect(lost).toMatchObject({ status: 200, body: { status: 'expired' } });
-    expect((await queue.read(second.body.reference, first.body.secret)).status).toBe(404);
-    expect((await queue.use(event.id, 'first@example.com', admission)).body).toMatchObject({ code: 'ADMISSION_INVALID' });
+    expect((await room.queue.read(second.body.reference, first.body.secret)).status).toBe(404);
+    expect((await room.queue.use(event.id, 'first@example.com', admission)).body).toMatchObject({ code: 'ADMISSION_INVALID' });
     // Joining again re-creates the room, which closes again at once: sold out.
-    const again: Ticket = await queue.join(event.id, 'second@example.com');
+    const again: Ticket = await room.queue.join(event.id, 'second@example.com');
     expect(again.status).toBe(201);
     await waitFor(
       'the new ticket told sold out',
-      async () => (await queue.read(again.body.reference, again.body.secret)).body?.status === 'sold_out',
+      async () => (await room.queue.read(again.body.reference, again.body.secret)).body?.status === 'sold_out',
     );
 
     // Once its sale is over, a ticket the room lost reads sold_out.
-    const ended = await fetch(`${app.url}/api/v1/events/${event.id}`, {
+    const ended = await fetch(`${room.app.url}/api/v1/events/${event.id}`, {
       method: 'PATCH',
       headers: admin,
       body: JSON.stringify({ salesEndAt: new Date(Date.now() + 200).toISOString() }),
@@ -133,6 +122,6 @@ describe('waiting room lifecycle', () => {
         throw new Error(`${error.message}: ${ttl.join('; ')}`);
       },
     );
-    expect((await queue.read(again.body.reference, again.body.secret)).body).toMatchObject({ status: 'sold_out' });
+    expect((await room.queue.read(again.body.reference, again.body.secret)).body).toMatchObject({ status: 'sold_out' });
   });
 });

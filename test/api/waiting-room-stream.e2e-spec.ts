@@ -1,7 +1,7 @@
 import { admin, createEvent } from '../support/sale';
-import { closeTestDb, truncateAll } from '../support/test-db';
+import { closeTestDb } from '../support/test-db';
 import { closeTestRedis, flushTestRedis, testRedis } from '../support/test-redis';
-import { RunningApp, startApp } from '../support/test-app';
+import { roomAppPerSuite } from '../support/room-app';
 import { waitFor } from '../support/wait-for';
 import { metricsScraper } from '../support/metrics-scraper';
 import { QueueClient, Ticket } from '../../tools/waiting-room/queue-client';
@@ -79,34 +79,21 @@ async function soldOutNoticeDelay(
  * the end after a final status, heartbeats, and the same 404 as the status route.
  */
 describe('waiting room: ticket event streams', () => {
-  let app: RunningApp;
-  let queue: QueueClient;
-
-  beforeAll(async () => {
-    await truncateAll();
-    await flushTestRedis();
-    app = await startApp(ROOM_ENV);
-    queue = new QueueClient(app.url);
-  });
-  afterAll(async () => {
-    await app.close();
-    await closeTestDb();
-    await closeTestRedis();
-  });
+  const room = roomAppPerSuite(ROOM_ENV, { truncate: true });
 
   it('sends the status at once (the JSON GET /queue/:reference answers), as text/event-stream; 404 like the status route', async () => {
-    const event = await createEvent(app.url, {
+    const event = await createEvent(room.app.url, {
       capacity: 3,
       queue: { mode: 'fifo' },
       salesStartAt: new Date(Date.now() + 60_000).toISOString(),
     });
-    const [first, second] = await joinAll(queue, event.id, 2, 'first');
-    const stream = await openAt(app.url, second);
+    const [first, second] = await joinAll(room.queue, event.id, 2, 'first');
+    const stream = await openAt(room.app.url, second);
     expect(stream.status).toBe(200);
     expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);
     expect(stream.headers.get('x-request-id')).toEqual(expect.any(String));
     const opening = await stream.next(() => true);
-    const polled = await queue.read(second.body.reference, second.body.secret);
+    const polled = await room.queue.read(second.body.reference, second.body.secret);
     expect(opening.data).toEqual(polled.body);
     expect(opening.data).toMatchObject({ status: 'waiting', position: 2, pollAfterMs: 1000 });
     // Heartbeats keep idle proxies from cutting it (WAITING_ROOM_STREAM_HEARTBEAT_MS=200 here).
@@ -119,34 +106,34 @@ describe('waiting room: ticket event streams', () => {
       ['q_999_AAAAAAAAAAAAAAAAAAAAAA', first.body.secret],
       ['not-a-reference', first.body.secret],
     ]) {
-      const refused = await TicketStream.open(app.url, reference, secret);
-      const status = await queue.read(reference, secret);
+      const refused = await TicketStream.open(room.app.url, reference, secret);
+      const status = await room.queue.read(reference, secret);
       expect([refused.status, refused.errorBody?.code]).toEqual([404, 'QUEUE_TICKET_NOT_FOUND']);
       expect([status.status, (status.body as unknown as { code: string }).code]).toEqual([404, 'QUEUE_TICKET_NOT_FOUND']);
     }
-    const noHeader = await fetch(`${app.url}/api/v1/queue/${first.body.reference}/events`);
+    const noHeader = await fetch(`${room.app.url}/api/v1/queue/${first.body.reference}/events`);
     expect(noHeader.status).toBe(404);
   });
 
   it('an event when the place changes and when the admission comes; the stream ends once the admission is used', async () => {
-    const event = await createEvent(app.url, {
+    const event = await createEvent(room.app.url, {
       capacity: 3,
       queue: { mode: 'fifo' },
       salesStartAt: new Date(Date.now() + 3_600_000).toISOString(),
     });
-    const tickets = await joinAll(queue, event.id, 5, 'move');
-    const front = await openAt(app.url, tickets[2]);
-    const back = await openAt(app.url, tickets[4]);
+    const tickets = await joinAll(room.queue, event.id, 5, 'move');
+    const front = await openAt(room.app.url, tickets[2]);
+    const back = await openAt(room.app.url, tickets[4]);
     expect((await front.next(() => true)).data).toMatchObject({ status: 'waiting', position: 3 });
     expect((await back.next(() => true)).data).toMatchObject({ status: 'waiting', position: 5 });
 
-    await openSale(app.url, event.id);
+    await openSale(room.app.url, event.id);
     // Three seats: the first three admitted at the opening; the fifth moves up to place 2.
     const admitted = await front.next((e) => e.data.status === 'admitted');
     expect(admitted.data.admission).toMatchObject({ usable: true, book: `/api/v1/events/${event.id}/bookings` });
     expect((await back.next((e) => e.data.position === 2)).data).toMatchObject({ status: 'waiting', opensAt: null });
 
-    expect((await queue.use(event.id, 'move2@example.com', admitted.data.admission!.token)).status).toBe(201);
+    expect((await room.queue.use(event.id, 'move2@example.com', admitted.data.admission!.token)).status).toBe(201);
     const used = await front.next((e) => e.data.status === 'admitted' && e.data.admission?.usable === false);
     await front.done;
     expect(front.endedAt).toBeGreaterThanOrEqual(used.receivedAt);
@@ -155,28 +142,28 @@ describe('waiting room: ticket event streams', () => {
   });
 
   it('sold_out is pushed to a waiting stream within a second of the last seat (far back, read again only every 2 s), and the stream ends', async () => {
-    const { delayMs, stream, ticket } = await soldOutNoticeDelay(app.url, queue, 'push');
+    const { delayMs, stream, ticket } = await soldOutNoticeDelay(room.app.url, room.queue, 'push');
     process.stdout.write(`[ticket streams] sold_out reached place 200 ${delayMs} ms after the last seat\n`);
     expect(delayMs).toBeLessThan(1000);
     await stream.done;
     expect(stream.endedAt).toBeDefined();
     expect(stream.last!.data).toMatchObject({ status: 'sold_out', position: null });
     // Polled, the same ticket reads sold_out, paced by its place (200: every 2 s), as returned seats may reopen the room.
-    const polled = await queue.read(ticket.body.reference, ticket.body.secret);
+    const polled = await room.queue.read(ticket.body.reference, ticket.body.secret);
     expect(polled.body).toMatchObject({ status: 'sold_out', pollAfterMs: 2000 });
   });
 
   it('counts the streams open on this instance (seatguard_queue_streams_open)', async () => {
-    const event = await createEvent(app.url, {
+    const event = await createEvent(room.app.url, {
       capacity: 1,
       queue: { mode: 'fifo' },
       salesStartAt: new Date(Date.now() + 3_600_000).toISOString(),
     });
-    const tickets = await joinAll(queue, event.id, 3, 'gauge');
-    const streams = await Promise.all(tickets.map((t) => openAt(app.url, t)));
+    const tickets = await joinAll(room.queue, event.id, 3, 'gauge');
+    const streams = await Promise.all(tickets.map((t) => openAt(room.app.url, t)));
     await Promise.all(streams.map((s) => s.next(() => true)));
     const open = async () =>
-      /^seatguard_queue_streams_open (\d+)$/m.exec(await (await fetch(`${app.url}/metrics`, { headers: metricsScraper })).text())?.[1];
+      /^seatguard_queue_streams_open (\d+)$/m.exec(await (await fetch(`${room.app.url}/metrics`, { headers: metricsScraper })).text())?.[1];
     expect(await open()).toBe('3');
     await Promise.all(streams.map((s) => s.close()));
     await waitFor('the closed streams leave the registry', async () => (await open()) === '0', 3000);
@@ -188,29 +175,26 @@ describe('waiting room: ticket event streams', () => {
  * reads it): the stream far back learns sold_out later than a second, so the check above can fail.
  */
 describe('waiting room: ticket event streams, control without the push', () => {
-  let app: RunningApp;
-  let queue: QueueClient;
   let spy: jest.SpyInstance;
 
-  beforeAll(async () => {
-    await flushTestRedis();
+  beforeAll(() => {
     // The room is still sighted (admissions, the opening), only never as closed.
-    const { sighted } = TicketStreams.prototype as { sighted: (this: TicketStreams, id: number, room: RoomSighting) => void };
-    spy = jest.spyOn(TicketStreams.prototype, 'sighted').mockImplementation(function (this: TicketStreams, id: number, room: RoomSighting) {
-      sighted.call(this, id, { ...room, closed: false });
+    const { sighted } = TicketStreams.prototype as { sighted: (this: TicketStreams, id: number, sighting: RoomSighting) => void };
+    spy = jest.spyOn(TicketStreams.prototype, 'sighted').mockImplementation(function (
+      this: TicketStreams,
+      id: number,
+      sighting: RoomSighting,
+    ) {
+      sighted.call(this, id, { ...sighting, closed: false });
     });
-    app = await startApp(ROOM_ENV);
-    queue = new QueueClient(app.url);
   });
-  afterAll(async () => {
+  afterAll(() => {
     spy.mockRestore();
-    await app.close();
-    await closeTestDb();
-    await closeTestRedis();
   });
+  const room = roomAppPerSuite(ROOM_ENV);
 
   it('without the push, sold_out reaches the stream far back more than a second after the last seat', async () => {
-    const { delayMs } = await soldOutNoticeDelay(app.url, queue, 'nopush');
+    const { delayMs } = await soldOutNoticeDelay(room.app.url, room.queue, 'nopush');
     process.stdout.write(`[ticket streams, control] without the push, sold_out reached place 200 ${delayMs} ms after the last seat\n`);
     expect(delayMs).toBeGreaterThan(1000);
   });
@@ -222,32 +206,20 @@ describe('waiting room: ticket event streams, control without the push', () => {
  * 503 with Retry-After before it starts. Never a 500.
  */
 describe('waiting room: ticket event streams while Redis does not answer', () => {
-  let app: RunningApp;
-  let queue: QueueClient;
-
-  beforeAll(async () => {
-    await flushTestRedis();
-    app = await startApp({ ...ROOM_ENV, REDIS_COMMAND_TIMEOUT_MS: '200' });
-    queue = new QueueClient(app.url);
-  });
-  afterAll(async () => {
-    await app.close();
-    await closeTestDb();
-    await closeTestRedis();
-  });
+  const room = roomAppPerSuite({ ...ROOM_ENV, REDIS_COMMAND_TIMEOUT_MS: '200' });
 
   it('an open stream: one error event (503 REDIS_UNAVAILABLE, retryAfterSeconds), then the end; a new one: 503 before it starts', async () => {
-    const event = await createEvent(app.url, {
+    const event = await createEvent(room.app.url, {
       capacity: 1,
       queue: { mode: 'fifo' },
       salesStartAt: new Date(Date.now() + 3_600_000).toISOString(),
     });
-    const [front] = await joinAll(queue, event.id, 1, 'paused');
-    const stream = await openAt(app.url, front);
+    const [front] = await joinAll(room.queue, event.id, 1, 'paused');
+    const stream = await openAt(room.app.url, front);
     await stream.next(() => true);
     // Place 1 is read again every second: the next read meets the pause.
     await testRedis().call('CLIENT', 'PAUSE', '3000', 'ALL');
-    const refused = await openAt(app.url, front);
+    const refused = await openAt(room.app.url, front);
     const failure = await stream.next((e) => e.type === 'error', 5000);
     await stream.done;
     expect(failure.data).toMatchObject({ statusCode: 503, code: 'REDIS_UNAVAILABLE', retryAfterSeconds: expect.any(Number) });

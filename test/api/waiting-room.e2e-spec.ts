@@ -1,9 +1,9 @@
 import { admin, createEvent } from '../support/sale';
-import { closeTestDb, rows, truncateAll } from '../support/test-db';
-import { closeTestRedis, flushTestRedis, testRedis } from '../support/test-redis';
-import { RunningApp, startApp } from '../support/test-app';
+import { rows } from '../support/test-db';
+import { testRedis } from '../support/test-redis';
+import { roomAppPerSuite } from '../support/room-app';
 import { waitFor } from '../support/purchase-loop';
-import { QueueClient, Ticket, TicketStatus } from '../../tools/waiting-room/queue-client';
+import { Ticket, TicketStatus } from '../../tools/waiting-room/queue-client';
 import { roomTickets } from '../../tools/waiting-room/queued-sale';
 
 /** Admitted and not yet used, straight from the room's Redis state. */
@@ -15,13 +15,8 @@ const unserved = (eventId: number) => testRedis().zcard(`{event:${eventId}}:room
  * opening, admission by stock, single use, expiry, sold out and reopening.
  */
 describe('waiting room', () => {
-  let app: RunningApp;
-  let queue: QueueClient;
-
-  beforeAll(async () => {
-    await truncateAll();
-    await flushTestRedis();
-    app = await startApp({
+  const room = roomAppPerSuite(
+    {
       WAITING_ROOM_TICK_MS: '50',
       WAITING_ROOM_ADMIT_RATE: '1000',
       // The rate is not what these cases look at (waiting-room-lifecycle does): admit at the ceiling from the start.
@@ -29,21 +24,16 @@ describe('waiting room', () => {
       WAITING_ROOM_ADMISSION_TTL_MS: '60000',
       BOOKING_RATE_LIMIT: '0',
       SWEEP_INTERVAL_MS: '100',
-    });
-    queue = new QueueClient(app.url);
-  });
-  afterAll(async () => {
-    await app.close();
-    await closeTestDb();
-    await closeTestRedis();
-  });
+    },
+    { truncate: true },
+  );
 
   const readUntil = async (t: Ticket, wanted: string, timeoutMs = 10_000): Promise<TicketStatus> => {
     let last: TicketStatus | undefined;
     await waitFor(
       `ticket ${t.body.reference} ${wanted}`,
       async () => {
-        last = (await queue.read(t.body.reference, t.body.secret)).body;
+        last = (await room.queue.read(t.body.reference, t.body.secret)).body;
         return last?.status === wanted;
       },
       timeoutMs,
@@ -52,29 +42,29 @@ describe('waiting room', () => {
   };
 
   it('a room is set on create and PATCH; with it on, bookings and holds without an admission are 409 QUEUE_REQUIRED saying where to queue', async () => {
-    const event = await createEvent(app.url, { capacity: 3, queue: { mode: 'fifo' } });
+    const event = await createEvent(room.app.url, { capacity: 3, queue: { mode: 'fifo' } });
     expect(event).toMatchObject({ queue: { mode: 'fifo' } });
     for (const what of ['bookings', 'holds'] as const) {
-      const refused = await queue.use(event.id, 'ada@example.com', undefined, what);
+      const refused = await room.queue.use(event.id, 'ada@example.com', undefined, what);
       expect(refused).toMatchObject({
         status: 409,
         body: { code: 'QUEUE_REQUIRED', queue: `/api/v1/events/${event.id}/queue` },
       });
     }
-    const forged = await queue.use(event.id, 'ada@example.com', 'wr1.1.q_1_x.n.99999999999999.bad');
+    const forged = await room.queue.use(event.id, 'ada@example.com', 'wr1.1.q_1_x.n.99999999999999.bad');
     expect(forged).toMatchObject({ status: 409, body: { code: 'ADMISSION_INVALID' } });
     expect((await rows('SELECT id FROM bookings WHERE event_id = ?', [event.id])).length).toBe(0);
 
-    const off = await fetch(`${app.url}/api/v1/events/${event.id}`, {
+    const off = await fetch(`${room.app.url}/api/v1/events/${event.id}`, {
       method: 'PATCH',
       headers: admin,
       body: JSON.stringify({ queue: { mode: 'off' } }),
     });
     expect(await off.json()).toMatchObject({ queue: { mode: 'off' } });
-    await waitFor('the edge sees the room off', async () => (await queue.use(event.id, 'bob@example.com', undefined)).status === 201);
-    expect((await queue.join(event.id, 'bob@example.com')).body.code).toBe('QUEUE_OFF');
+    await waitFor('the edge sees the room off', async () => (await room.queue.use(event.id, 'bob@example.com', undefined)).status === 201);
+    expect((await room.queue.join(event.id, 'bob@example.com')).body.code).toBe('QUEUE_OFF');
 
-    const bad = await fetch(`${app.url}/api/v1/events/${event.id}`, {
+    const bad = await fetch(`${room.app.url}/api/v1/events/${event.id}`, {
       method: 'PATCH',
       headers: admin,
       body: JSON.stringify({ queue: { mode: 'random' } }),
@@ -85,76 +75,76 @@ describe('waiting room', () => {
 
   it('a ticket: secret shown once, one live ticket per customer, 404 without the secret, 304 while nothing changed', async () => {
     const opensAt = new Date(Date.now() + 60_000).toISOString();
-    const event = await createEvent(app.url, { capacity: 3, queue: { mode: 'fifo' }, salesStartAt: opensAt });
-    const first = await queue.join(event.id, 'ada@example.com');
+    const event = await createEvent(room.app.url, { capacity: 3, queue: { mode: 'fifo' }, salesStartAt: opensAt });
+    const first = await room.queue.join(event.id, 'ada@example.com');
     expect(first.status).toBe(201);
     expect(first.body).toMatchObject({ status: 'waiting', position: 1, page: expect.stringContaining(first.body.reference) });
     expect(first.body.secret).toEqual(expect.any(String));
-    const again = await queue.join(event.id, 'ada@example.com');
+    const again = await room.queue.join(event.id, 'ada@example.com');
     expect(again).toMatchObject({ status: 409, body: { code: 'ALREADY_QUEUED', reference: first.body.reference } });
-    const second = await queue.join(event.id, 'bob@example.com');
+    const second = await room.queue.join(event.id, 'bob@example.com');
     expect(second.body.position).toBe(2);
 
-    expect((await queue.read(first.body.reference, 'wrong')).status).toBe(404);
-    expect((await queue.read('q_999_AAAAAAAAAAAAAAAAAAAAAA', first.body.secret)).status).toBe(404);
-    const read = await queue.read(first.body.reference, first.body.secret);
+    expect((await room.queue.read(first.body.reference, 'wrong')).status).toBe(404);
+    expect((await room.queue.read('q_999_AAAAAAAAAAAAAAAAAAAAAA', first.body.secret)).status).toBe(404);
+    const read = await room.queue.read(first.body.reference, first.body.secret);
     expect(read).toMatchObject({ status: 200, body: { status: 'waiting', position: 1 } });
     expect(read.body).not.toHaveProperty('secret');
-    const unchanged = await queue.read(first.body.reference, first.body.secret, read.etag!);
+    const unchanged = await room.queue.read(first.body.reference, first.body.secret, read.etag!);
     expect(unchanged.status).toBe(304);
     // Before the opening nobody is admitted.
     expect(await unserved(event.id)).toBe(0);
   });
 
   it('fifo: the pre-queue is admitted at the opening in join order, never more admitted-and-unserved than the stock', async () => {
-    const event = await createEvent(app.url, {
+    const event = await createEvent(room.app.url, {
       capacity: 4,
       queue: { mode: 'fifo' },
       salesStartAt: new Date(Date.now() + 1500).toISOString(),
     });
     const tickets: Ticket[] = [];
-    for (let i = 0; i < 10; i++) tickets.push(await queue.join(event.id, `fifo${i}@example.com`));
+    for (let i = 0; i < 10; i++) tickets.push(await room.queue.join(event.id, `fifo${i}@example.com`));
     expect(tickets.map((t) => t.body.position)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
 
     const first = await readUntil(tickets[0], 'admitted');
     // Stock 4, factor 1: the first four in, the fifth still waiting, first in line.
     await waitFor('four admitted', async () => (await unserved(event.id)) === 4);
-    const statuses = await Promise.all(tickets.map((t) => queue.read(t.body.reference, t.body.secret)));
+    const statuses = await Promise.all(tickets.map((t) => room.queue.read(t.body.reference, t.body.secret)));
     expect(statuses.map((s) => s.body!.status)).toEqual(['admitted', 'admitted', 'admitted', 'admitted', ...Array(6).fill('waiting')]);
     expect(statuses[4].body!.position).toBe(1);
 
     // Single use, bound to the customer.
-    expect(await queue.use(event.id, 'someone@example.com', first.admission!.token)).toMatchObject({
+    expect(await room.queue.use(event.id, 'someone@example.com', first.admission!.token)).toMatchObject({
       status: 409,
       body: { code: 'ADMISSION_INVALID' },
     });
-    expect((await queue.use(event.id, 'fifo0@example.com', first.admission!.token)).status).toBe(201);
-    expect(await queue.use(event.id, 'fifo0@example.com', first.admission!.token)).toMatchObject({
+    expect((await room.queue.use(event.id, 'fifo0@example.com', first.admission!.token)).status).toBe(201);
+    expect(await room.queue.use(event.id, 'fifo0@example.com', first.admission!.token)).toMatchObject({
       status: 409,
       body: { code: 'ADMISSION_INVALID', reason: 'used' },
     });
     // One seat sold: stock 3, three unserved: nobody new yet.
     expect(await unserved(event.id)).toBe(3);
-    expect((await queue.read(tickets[0].body.reference, tickets[0].body.secret)).body!.admission!.usable).toBe(false);
+    expect((await room.queue.read(tickets[0].body.reference, tickets[0].body.secret)).body!.admission!.usable).toBe(false);
   });
 
   it('lottery: the pre-queue is admitted in one draw at the opening (each once), later arrivals after all of it', async () => {
-    const event = await createEvent(app.url, {
+    const event = await createEvent(room.app.url, {
       capacity: 100,
       queue: { mode: 'lottery' },
       salesStartAt: new Date(Date.now() + 3_600_000).toISOString(),
     });
     const pre: Ticket[] = [];
-    for (let i = 0; i < 12; i++) pre.push(await queue.join(event.id, `lot${i}@example.com`));
+    for (let i = 0; i < 12; i++) pre.push(await room.queue.join(event.id, `lot${i}@example.com`));
     // Before the draw nobody has a place to show.
-    expect((await queue.read(pre[0].body.reference, pre[0].body.secret)).body).toMatchObject({ status: 'waiting', position: null });
-    await fetch(`${app.url}/api/v1/events/${event.id}`, {
+    expect((await room.queue.read(pre[0].body.reference, pre[0].body.secret)).body).toMatchObject({ status: 'waiting', position: null });
+    await fetch(`${room.app.url}/api/v1/events/${event.id}`, {
       method: 'PATCH',
       headers: admin,
       body: JSON.stringify({ salesStartAt: new Date().toISOString() }),
     });
     await readUntil(pre[0], 'admitted');
-    const late = await queue.join(event.id, 'late@example.com');
+    const late = await room.queue.join(event.id, 'late@example.com');
     await readUntil(late, 'admitted');
     const tickets = await roomTickets(testRedis(), event.id);
     const order = tickets.filter((t) => t.o !== undefined).sort((a, b) => a.o! - b.o!);
@@ -174,13 +164,13 @@ describe('waiting room', () => {
   });
 
   it('sold out reaches every waiting ticket within a second of the last seat; a cancelled seat reopens the room in order', async () => {
-    const event = await createEvent(app.url, { capacity: 2, queue: { mode: 'fifo' } });
+    const event = await createEvent(room.app.url, { capacity: 2, queue: { mode: 'fifo' } });
     const tickets: Ticket[] = [];
-    for (let i = 0; i < 6; i++) tickets.push(await queue.join(event.id, `so${i}@example.com`));
+    for (let i = 0; i < 6; i++) tickets.push(await room.queue.join(event.id, `so${i}@example.com`));
     const a = await readUntil(tickets[0], 'admitted');
     const b = await readUntil(tickets[1], 'admitted');
-    expect((await queue.use(event.id, 'so0@example.com', a.admission!.token)).status).toBe(201);
-    const last = await queue.use(event.id, 'so1@example.com', b.admission!.token);
+    expect((await room.queue.use(event.id, 'so0@example.com', a.admission!.token)).status).toBe(201);
+    const last = await room.queue.use(event.id, 'so1@example.com', b.admission!.token);
     expect(last.status).toBe(201);
     const lastSeatAt = Date.now();
     const seen = await Promise.all(
@@ -192,45 +182,36 @@ describe('waiting room', () => {
     expect(Math.max(...seen)).toBeLessThan(1000);
 
     // A cancellation returns a seat: the first waiting ticket (so2) is admitted, nobody else.
-    const cancel = await fetch(`${app.url}/api/v1/bookings/${String(last.body.reference)}`, {
+    const cancel = await fetch(`${room.app.url}/api/v1/bookings/${String(last.body.reference)}`, {
       method: 'DELETE',
       headers: { authorization: `Bearer ${String(last.body.secret)}` },
     });
     expect(cancel.status).toBe(200);
     await readUntil(tickets[2], 'admitted');
-    expect((await queue.read(tickets[3].body.reference, tickets[3].body.secret)).body).toMatchObject({ status: 'waiting', position: 1 });
+    expect((await room.queue.read(tickets[3].body.reference, tickets[3].body.secret)).body).toMatchObject({
+      status: 'waiting',
+      position: 1,
+    });
   });
 });
 
 describe('waiting room: admissions lapse', () => {
-  let app: RunningApp;
-  let queue: QueueClient;
-
-  beforeAll(async () => {
-    await flushTestRedis();
-    app = await startApp({ WAITING_ROOM_TICK_MS: '50', WAITING_ROOM_ADMISSION_TTL_MS: '1000', BOOKING_RATE_LIMIT: '0' });
-    queue = new QueueClient(app.url);
-  });
-  afterAll(async () => {
-    await app.close();
-    await closeTestDb();
-    await closeTestRedis();
-  });
+  const room = roomAppPerSuite({ WAITING_ROOM_TICK_MS: '50', WAITING_ROOM_ADMISSION_TTL_MS: '1000', BOOKING_RATE_LIMIT: '0' });
 
   it('an admission unused in time is lost (expired, refused at the booking) and the next buyer is admitted', async () => {
-    const event = await createEvent(app.url, { capacity: 1, queue: { mode: 'fifo' } });
-    const slow = await queue.join(event.id, 'slow@example.com');
-    const next = await queue.join(event.id, 'next@example.com');
+    const event = await createEvent(room.app.url, { capacity: 1, queue: { mode: 'fifo' } });
+    const slow = await room.queue.join(event.id, 'slow@example.com');
+    const next = await room.queue.join(event.id, 'next@example.com');
     let admitted: TicketStatus | undefined;
     await waitFor(
       'slow admitted',
-      async () => (admitted = (await queue.read(slow.body.reference, slow.body.secret)).body)?.status === 'admitted',
+      async () => (admitted = (await room.queue.read(slow.body.reference, slow.body.secret)).body)?.status === 'admitted',
     );
-    await waitFor('slow expired', async () => (await queue.read(slow.body.reference, slow.body.secret)).body?.status === 'expired');
-    expect(await queue.use(event.id, 'slow@example.com', admitted!.admission!.token)).toMatchObject({
+    await waitFor('slow expired', async () => (await room.queue.read(slow.body.reference, slow.body.secret)).body?.status === 'expired');
+    expect(await room.queue.use(event.id, 'slow@example.com', admitted!.admission!.token)).toMatchObject({
       status: 409,
       body: { code: 'ADMISSION_INVALID', reason: 'expired' },
     });
-    await waitFor('next admitted', async () => (await queue.read(next.body.reference, next.body.secret)).body?.status === 'admitted');
+    await waitFor('next admitted', async () => (await room.queue.read(next.body.reference, next.body.secret)).body?.status === 'admitted');
   });
 });
