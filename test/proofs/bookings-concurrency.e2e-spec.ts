@@ -1,7 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import Redis from 'ioredis';
 import { Answer, saleViolations } from '../../tools/invariants/sale-invariants';
 import { readSaleState } from '../../tools/invariants/read-sale-state';
 import { closeUnguardedDb, prepareUnguardedDatabase, UNGUARDED_DB_NAME, unguardedRows } from '../support/controls/unguarded-db';
+import { closeUnguardedRedis, UNGUARDED_REDIS_URL, unguardedRedis } from '../support/controls/unguarded-redis';
 import { admin, book, bookRetrying503, burst, countByStatus, createEvent, customerBurst, ownerOf, violationsFor } from '../support/sale';
 import { closeTestDb, rows, truncateAll } from '../support/test-db';
 import { closeTestRedis, flushTestRedis, testRedis } from '../support/test-redis';
@@ -40,7 +42,7 @@ async function sameKeyBurst(url: string, query: Rows) {
  * a late repeat of a cancel (a client retrying it) after its seats were sold again, and 5 more buyers. Checks on the
  * way what must hold for any app that runs it; returns what proof 7 and its control tell apart.
  */
-async function cancelResellCancelAgain(url: string, query: Rows) {
+async function cancelResellCancelAgain(url: string, query: Rows, redis: Redis) {
   const event = await createEvent(url, { capacity: 10, strategy: 'optimistic' });
   const cancel = (a: Answer) => fetch(`${url}/api/v1/bookings/${a.body?.reference}`, { method: 'DELETE', headers: ownerOf(a) });
   const firstSale = await burst(15, () => book(url, event.id, 1));
@@ -64,10 +66,10 @@ async function cancelResellCancelAgain(url: string, query: Rows) {
   // Its seat belongs to a buyer of the resale now: repeating the cancel must give nothing back.
   expect((await cancel(toCancel[1])).status).toBe(200);
   // The pool itself (an event's `available` is capped at capacity - sold - held, so it would not show a seat put back twice).
-  const freeAfterLateCancel = await testRedis().zcard(seatKeys(event.id).free);
+  const freeAfterLateCancel = await redis.zcard(seatKeys(event.id).free);
   const lateBurst = await burst(5, () => book(url, event.id, 1));
   const live: Answer[] = [...firstSale.filter((a) => !toCancel.includes(a)), ...resale, ...lateBurst];
-  const stored = await readSaleState(query, event.id, testRedis());
+  const stored = await readSaleState(query, event.id, redis);
   const violations = saleViolations({ capacity: 10, answers: live, ...stored, expectSoldOut: true });
   return { freeAfterLateCancel, lateBurst: countByStatus(lateBurst), violations };
 }
@@ -262,12 +264,15 @@ describe('bookings under concurrency (real MySQL and Redis)', () => {
     let control: RunningApp;
     beforeAll(async () => {
       await prepareUnguardedDatabase();
+      await unguardedRedis().flushdb();
       // Proof 5's unsafe strategy books through CALL insert_booking; proofs 6 and 7's faults (control-faults.ts)
       // touch only requests with an Idempotency-Key and repeated cancels, which proof 5's control makes none of.
       control = await startApp(
         {
           UNSAFE_DELAY_MS: '20',
           DB_NAME: UNGUARDED_DB_NAME,
+          REDIS_URL: UNGUARDED_REDIS_URL,
+          REDLOCK_NODES: UNGUARDED_REDIS_URL,
           UNSAFE_INSERT: 'call',
           // One booking per transaction: CALL insert_booking, the procedure the unguarded database has (not the batch's).
           BOOKING_BATCH_MAX: '1',
@@ -279,12 +284,13 @@ describe('bookings under concurrency (real MySQL and Redis)', () => {
     afterAll(async () => {
       await control.close();
       await closeUnguardedDb();
+      await closeUnguardedRedis();
     });
 
     it('proof 5 (control group): the unsafe strategy, booking through the same CALL insert_booking as the app, oversells: tickets > capacity, and the checks catch it', async () => {
       const event = await createEvent(control.url, { capacity: 100, strategy: 'unsafe' });
       const answers = await burst(300, () => book(control.url, event.id, 1));
-      const stored = await readSaleState(unguardedRows, event.id, testRedis());
+      const stored = await readSaleState(unguardedRows, event.id, unguardedRedis());
       const violations = saleViolations({ capacity: 100, answers, ...stored, expectSoldOut: true });
       // The check a guarded database can never trip: more ticket rows than seats.
       expect(violations.filter((v) => /^oversold: \d+ tickets for 100 seats$/.test(v))).toHaveLength(1);
@@ -307,7 +313,7 @@ describe('bookings under concurrency (real MySQL and Redis)', () => {
     });
 
     it("proof 7 (control group): a cancel that gives an ended booking's seats back again puts resold seats on sale, and proof 7 catches it", async () => {
-      const run = await cancelResellCancelAgain(control.url, unguardedRows);
+      const run = await cancelResellCancelAgain(control.url, unguardedRows, unguardedRedis());
       // What proof 7 asserts fails here: the late repeated cancel put a resold seat back on sale, and it was sold twice.
       expect(run.freeAfterLateCancel).toBeGreaterThan(0);
       expect(run.lateBurst[201] ?? 0).toBeGreaterThan(0);
@@ -332,7 +338,7 @@ describe('bookings under concurrency (real MySQL and Redis)', () => {
   });
 
   it('proof 7: cancelled seats go back on sale and are sold again, never beyond capacity; a late repeated cancel gives nothing back', async () => {
-    const run = await cancelResellCancelAgain(app.url, rows);
+    const run = await cancelResellCancelAgain(app.url, rows, testRedis());
     expect(run.freeAfterLateCancel).toBe(0);
     expect(run.lateBurst).toEqual({ 409: 5 });
     expect(run.violations).toEqual([]);
