@@ -48,6 +48,8 @@ export interface QueuedSaleOptions {
   onStatus?: (status: number) => void;
   /** Called for every fetch that failed without an answer. */
   onFailure?: (error: unknown) => void;
+  /** Called when a buyer is told 201 for its booking, with when. */
+  onSold?: (at: number) => void;
   /** A buyer whose ticket the room lost (read `expired`, or its admission refused) joins again, as a person would. */
   rejoin?: boolean;
   /**
@@ -72,23 +74,13 @@ export class QueuedSale {
   private stopped = false;
   private readonly streams = new Set<TicketStream>();
   private admittedCount = 0;
-  private sold = 0;
-  /** When a buyer received the 201 that made `seats` bookings (the last seat), if it happened. */
-  lastSeatAt: number | undefined;
-  private lastSeat: (() => void) | undefined;
-  /** Resolves when `seats` buyers have been told 201. */
-  soldOut(seats: number): Promise<void> {
-    return new Promise((resolve) => {
-      this.lastSeat = () => {
-        if (this.sold >= seats && this.lastSeatAt === undefined) {
-          this.lastSeatAt = Date.now();
-          resolve();
-        }
-      };
-    });
-  }
 
   constructor(private readonly options: QueuedSaleOptions) {}
+
+  /** Its buyers follow their tickets on streams (`listen`), not by polling. */
+  get listens(): boolean {
+    return this.options.listen === true;
+  }
 
   private client(i: number): QueueClient {
     return new QueueClient(this.options.urls[i % this.options.urls.length]);
@@ -234,10 +226,7 @@ export class QueuedSale {
       })
       .catch(this.failed);
     this.options.onStatus?.(answer?.status ?? 0);
-    if (answer?.status === 201) {
-      this.sold++;
-      this.lastSeat?.();
-    }
+    if (answer?.status === 201) this.options.onSold?.(Date.now());
     if (this.options.rejoin && answer?.status === 409 && answer.body.code === 'ADMISSION_INVALID') {
       await this.joinAgain(buyer, client);
       return 'rejoined';
