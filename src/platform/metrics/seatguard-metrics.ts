@@ -142,6 +142,13 @@ export class SeatguardMetrics {
     registers: [this.registry],
   });
 
+  readonly queueSoldOutPushSeconds = new Histogram({
+    name: 'seatguard_queue_sold_out_push_seconds',
+    help: 'When a room closes: time this instance took to write sold_out to its waiting streams (before ending them)',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
   readonly queueStreamsOpen = new Gauge({
     name: 'seatguard_queue_streams_open',
     help: 'Queue ticket event streams (GET /queue/:reference/events) open on this instance',
