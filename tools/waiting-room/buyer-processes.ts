@@ -45,6 +45,8 @@ export class BuyerProcesses {
   private readonly children: ChildProcess[];
   private readonly sold: number[] = [];
   private readonly replies = new Map<ChildProcess, FromBuyers[]>();
+  /** Processes that have sent their report: they exit right after, which is no failure. */
+  private readonly reported = new Set<ChildProcess>();
   private readonly waiters = new Set<() => void>();
   private failure: Error | undefined;
   private seats = Infinity;
@@ -59,7 +61,7 @@ export class BuyerProcesses {
       this.replies.set(child, []);
       child.on('message', (message: FromBuyers) => this.received(child, message));
       child.once('exit', (code, signal) => {
-        if (!this.replies.has(child)) return;
+        if (this.reported.has(child)) return;
         this.fail(new Error(`a buyer process exited (${signal ?? code}) before its report`));
       });
     }
@@ -94,7 +96,6 @@ export class BuyerProcesses {
   /** Waits (up to `withinMs`) until every ticket in `waiting` has seen sold_out, stops every buyer, and reports. */
   async finish(waiting: string[], withinMs: number): Promise<BuyersReport> {
     const reports = (await this.ask('report', () => ({ do: 'finish', waiting, withinMs }))).map((r) => r.report);
-    for (const child of this.children) this.replies.delete(child);
     const statuses: Record<number, number> = {};
     for (const r of reports) for (const [status, n] of Object.entries(r.statuses)) statuses[Number(status)] = (statuses[Number(status)] ?? 0) + n;
     return {
@@ -110,7 +111,7 @@ export class BuyerProcesses {
   async stop(): Promise<void> {
     await Promise.all(
       this.children.map(async (child) => {
-        this.replies.delete(child);
+        this.reported.add(child);
         if (child.exitCode !== null || child.signalCode !== null) return;
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGKILL');
@@ -125,6 +126,7 @@ export class BuyerProcesses {
       return this.checkSoldOut();
     }
     if (message.kind === 'failed') return this.fail(new Error(`a buyer process failed: ${message.error}`));
+    if (message.kind === 'report') this.reported.add(child);
     this.replies.get(child)?.push(message);
     for (const wake of [...this.waiters]) wake();
   }
