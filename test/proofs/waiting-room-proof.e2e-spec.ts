@@ -40,6 +40,16 @@ const BUYER_PROCESSES = Math.ceil(JOINS / 7000);
 const SALE_TIMEOUT_MS = Math.max(90_000, SEATS * 300);
 const TEST_TIMEOUT_MS = Math.max(120_000, SALE_TIMEOUT_MS + JOINS * 15);
 
+/** One value of each instance's /metrics, in ms (a seconds metric; prom-client's loop-lag maximum restarts at each read). */
+function instanceMetric(apps: ChildApp[], name: string): Promise<number[]> {
+  return Promise.all(
+    apps.map(async (a) => {
+      const text = await (await fetch(`${a.url}/metrics`, { headers: metricsScraper })).text();
+      return Math.round(1000 * Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN));
+    }),
+  );
+}
+
 describe('waiting room proof: two instances behind a load balancer', () => {
   let apps: ChildApp[] = [];
   const balancers: LoadBalancer[] = [];
@@ -101,6 +111,7 @@ describe('waiting room proof: two instances behind a load balancer', () => {
         // is open before it. (Polling buyers start at the opening.)
         if (LISTEN) await buyers.run(180_000);
         const sampler = new AdmissionBoundSampler(testRedis(), event.id).start();
+        await instanceMetric(apps, 'nodejs_eventloop_lag_max_seconds'); // read, so the next read covers the sale only
         const opening = await fetch(`${lb!.url}/api/v1/events/${event.id}`, {
           method: 'PATCH',
           headers: admin,
@@ -112,6 +123,7 @@ describe('waiting room proof: two instances behind a load balancer', () => {
         // The last seat: the moment a buyer is told 201 for it. Then every ticket still waiting must see sold_out
         // within a second. Waiting = never admitted (the room's own record; an admission that lapsed reads `expired`).
         const lastSeatAt = await buyers.soldOut(SEATS);
+        const lagBefore = await instanceMetric(apps, 'nodejs_eventloop_lag_max_seconds');
         // Where the time goes: when the room itself says sold out (its Redis flag, set by an admission step).
         const roomClosedAfter = (async () => {
           while (Date.now() - lastSeatAt < 10_000) {
@@ -165,12 +177,8 @@ describe('waiting room proof: two instances behind a load balancer', () => {
         const late = delays.filter((d) => d >= 1000).length;
         const streamsOpened = report.buyers.reduce((n, b) => n + b.streamsOpened, 0);
         // How long each instance took to write sold_out to its waiting streams (one room closed: the sum is that time).
-        const pushMs = await Promise.all(
-          apps.map(async (a) => {
-            const text = await (await fetch(`${a.url}/metrics`, { headers: metricsScraper })).text();
-            return Math.round(1000 * Number(/^seatguard_queue_sold_out_push_seconds_sum (\S+)$/m.exec(text)?.[1] ?? NaN));
-          }),
-        );
+        const pushMs = await instanceMetric(apps, 'seatguard_queue_sold_out_push_seconds_sum');
+        const lagAfter = await instanceMetric(apps, 'nodejs_eventloop_lag_max_seconds');
         process.stdout.write(
           `[waiting room proof] ${JOINS} joins, ${SEATS} seats on 2 instances behind ${BALANCERS} HAProxy, buyers ${LISTEN ? 'on streams' : 'polling'} ` +
             `in ${BUYER_PROCESSES} process(es): ${bookings.length} sold; ` +
@@ -180,7 +188,8 @@ describe('waiting room proof: two instances behind a load balancer', () => {
             `${LISTEN ? 'received' : 'asked'} at most ${slowest} ms (answered ${slowestAnswer} ms) after the last seat ` +
             `(received p50 ${percentile(0.5)}, p90 ${percentile(0.9)}, p99 ${percentile(0.99)} ms; ${late} at 1 s or later; ` +
             `the buyer processes' event loops ran up to ${report.loopLagMaxMs} ms late during the sale; the room's own flag said sold out ` +
-            `${await roomClosedAfter} ms after the last seat; the instances wrote it to their streams in ${pushMs.join(' and ')} ms); answers ${JSON.stringify(report.statuses)}` +
+            `${await roomClosedAfter} ms after the last seat; the instances wrote it to their streams in ${pushMs.join(' and ')} ms; ` +
+            `their event loops ran up to ${lagBefore.join(' and ')} ms late during the sale, ${lagAfter.join(' and ')} ms after it); answers ${JSON.stringify(report.statuses)}` +
             (report.failures[0] ? `; first failed fetch: ${report.failures[0]}` : '') +
             '\n',
         );

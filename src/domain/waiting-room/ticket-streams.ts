@@ -20,6 +20,8 @@ const READS_IN_FLIGHT = 16;
  * due, they would take the whole instance, and the pushes (a room's close) and bookings would queue behind them.
  */
 const READS_PER_SWEEP = 100;
+/** The heartbeat's passes are at most this far apart (each writes to the streams idle for about a period). */
+const HEARTBEAT_PASS_MS = 1000;
 /** A ticket open in more tabs than this on one instance: its oldest stream is ended (it falls back to polling). */
 const STREAMS_PER_TICKET = 3;
 
@@ -45,6 +47,8 @@ interface OpenStream {
   admittedAtRead: number | null;
   openedAtRead: boolean;
   readAt: number;
+  /** When anything (a status, a comment) was last written to it. */
+  wroteAt: number;
   /** Read now, whatever its pace (the room opened, or it may have been admitted). */
   due: boolean;
   reading: boolean;
@@ -55,7 +59,8 @@ interface OpenStream {
  * Every ticket stream open on this instance (GET /queue/:reference/events), by
  * event. No timer per stream: one sweep re-reads the streams whose pace
  * (revisit-cadence.ts) says they are due (READS_PER_SWEEP at most, READS_IN_FLIGHT
- * at once), and one heartbeat writes a comment to all of them.
+ * at once), and one heartbeat writes a comment to those idle for a heartbeat
+ * period, a slice of them at a time (see keepAlive).
  *
  * The room's close is pushed, not read: the RoomTicker of every instance runs
  * each active room's admission step every WAITING_ROOM_TICK_MS (under half a
@@ -82,15 +87,17 @@ export class TicketStreams implements OnModuleInit, OnModuleDestroy {
   private readonly heartbeat: RepeatingTask;
   private stopping = false;
   private open = 0;
+  private readonly heartbeatMs: number;
 
   constructor(
     private readonly room: WaitingRoomService,
     private readonly metrics: SeatguardMetrics,
     @Inject(waitingRoomConfig.KEY) config: WaitingRoomConfig,
   ) {
+    this.heartbeatMs = config.streamHeartbeatMs;
     this.heartbeat = new RepeatingTask(
       () => Promise.resolve(this.keepAlive()),
-      config.streamHeartbeatMs,
+      Math.min(HEARTBEAT_PASS_MS, Math.ceil(config.streamHeartbeatMs / 2)),
       () => undefined,
     );
   }
@@ -131,6 +138,9 @@ export class TicketStreams implements OnModuleInit, OnModuleDestroy {
         admittedAtRead: first.admittedTotal,
         openedAtRead: first.opened,
         readAt: Date.now(),
+        // Streams opened together (a pre-queue's pages) do not stay in step: the first comment comes anywhere
+        // in the first period.
+        wroteAt: Date.now() - Math.random() * this.heartbeatMs,
         due: false,
         reading: false,
         ended: false,
@@ -206,6 +216,7 @@ export class TicketStreams implements OnModuleInit, OnModuleDestroy {
       stream.sent = json;
       stream.last = status;
       stream.subscriber.next({ status });
+      stream.wroteAt = Date.now();
     }
     if (end && isFinal(status)) this.end(stream);
   }
@@ -270,8 +281,20 @@ export class TicketStreams implements OnModuleInit, OnModuleDestroy {
     this.send(stream, reading.answer);
   }
 
+  /**
+   * A comment to each stream nothing was written to for a heartbeat period. Passes run several times a period
+   * (HEARTBEAT_PASS_MS at most apart), so each writes a slice of the streams: one pass writing to all of
+   * them at once held this instance's event loop for as long as thousands of writes take, whatever else was due.
+   */
   private keepAlive(): void {
-    for (const streams of this.byEvent.values()) for (const stream of streams) stream.subscriber.next({ keepAlive: true });
+    const now = Date.now();
+    const idleSince = now - this.heartbeatMs + Math.min(HEARTBEAT_PASS_MS, this.heartbeatMs / 2);
+    for (const streams of this.byEvent.values())
+      for (const stream of streams) {
+        if (stream.wroteAt > idleSince) continue;
+        stream.wroteAt = now;
+        stream.subscriber.next({ keepAlive: true });
+      }
   }
 }
 
