@@ -57,7 +57,12 @@ export interface QueuedSaleOptions {
    * polling it every `pollMs`; a stream that ends without a final status is opened again after `pollMs`.
    */
   listen?: boolean;
+  /** Buyers arrive at their page spread over this long (default `pollMs`): thousands do not open it in one instant. */
+  arriveWithinMs?: number;
 }
+
+/** A stream refused (a proxy's 503, no answer) is opened again after a growing pause, up to this, with jitter. */
+const MAX_REOPEN_PAUSE_MS = 8000;
 
 /** What a buyer does with a status: done (booked, sold out, walked away), keep going, or it joined again (a new ticket). */
 type Step = 'done' | 'again' | 'rejoined';
@@ -139,7 +144,7 @@ export class QueuedSale {
     await Promise.all(
       this.buyers.map(async (buyer, i) => {
         // Buyers arrive at the page over a poll period, not all in the same millisecond.
-        await sleep(Math.random() * this.options.pollMs);
+        await sleep(Math.random() * (this.options.arriveWithinMs ?? this.options.pollMs));
         await (this.options.listen ? this.listen(buyer, this.client(i), until) : this.poll(buyer, this.client(i), until));
       }),
     );
@@ -165,13 +170,16 @@ export class QueuedSale {
 
   /** On the ticket's stream: each status as it comes; an admission the booking could not use yet (503) is tried again. */
   private async listen(buyer: BuyerLog, client: QueueClient, until: number): Promise<void> {
-    while (!this.stopped && Date.now() < until) {
+    for (let refusals = 0; !this.stopped && Date.now() < until; ) {
       const stream = await TicketStream.open(client.baseUrl, buyer.ticket.body.reference, buyer.ticket.body.secret).catch(this.failed);
       this.options.onStatus?.(stream?.status ?? 0);
       if (stream?.status !== 200) {
-        await sleep(this.options.pollMs);
+        // As an EventSource does (its retry time), and as every buyer retrying at once would not let the proxy recover.
+        const pause = Math.min(MAX_REOPEN_PAUSE_MS, this.options.pollMs * 2 ** refusals++);
+        await sleep(pause * (0.5 + Math.random()));
         continue;
       }
+      refusals = 0;
       buyer.streamsOpened++;
       this.streams.add(stream);
       try {
