@@ -65,6 +65,55 @@ describe('TicketStreams', () => {
     expect(await open()).toBe(0);
   });
 
+  it("the room's close is written to every waiting stream before any of them is ended", async () => {
+    const { room, streams } = setUp();
+    const log: string[] = [];
+    for (const reference of ['a', 'b', 'c']) {
+      room.tickets.set(reference, waiting(reference, 1));
+      (await streams.follow(reference, 'secret')).subscribe({
+        next: (item) => 'status' in item && item.status.status === 'sold_out' && log.push(`told ${reference}`),
+        complete: () => log.push(`ended ${reference}`),
+      });
+    }
+    streams.sighted(7, { closed: true, admittedTotal: 0, opened: true });
+    expect(log).toEqual(['told a', 'told b', 'told c', 'ended a', 'ended b', 'ended c']);
+  });
+
+  it('keep-alive comments: each stream one at least every heartbeat period and no more often, streams opened together spread over the passes', async () => {
+    const { room, streams } = setUp();
+    const now = jest.spyOn(Date, 'now');
+    const t0 = 1_000_000;
+    now.mockReturnValue(t0);
+    const comments = new Map<string, number[]>();
+    for (let i = 0; i < 30; i++) {
+      const reference = `k${i}`;
+      room.tickets.set(reference, waiting(reference, i + 1));
+      comments.set(reference, []);
+      (await streams.follow(reference, 'secret')).subscribe({
+        next: (item) => 'keepAlive' in item && comments.get(reference)!.push(Date.now()),
+      });
+    }
+    const keepAlive = () => (streams as unknown as { keepAlive(): void }).keepAlive();
+    const perPass: number[] = [];
+    try {
+      // Passes 1 s apart (HEARTBEAT_PASS_MS) for three 15 s periods.
+      for (let at = t0 + 1000; at <= t0 + 45_000; at += 1000) {
+        now.mockReturnValue(at);
+        const before = [...comments.values()].flat().length;
+        keepAlive();
+        perPass.push([...comments.values()].flat().length - before);
+      }
+    } finally {
+      now.mockRestore();
+    }
+    for (const times of comments.values()) {
+      const gaps = [times[0] - t0, ...times.slice(1).map((t, i) => t - times[i])];
+      expect(Math.max(...gaps)).toBeLessThanOrEqual(15_000);
+      expect(Math.min(...gaps.slice(1))).toBeGreaterThanOrEqual(14_000);
+    }
+    expect(Math.max(...perPass)).toBeLessThan(30);
+  });
+
   it('a final first status (sold out, expired, a used admission) ends the stream at once', async () => {
     const { room, follow, open } = setUp();
     room.tickets.set('x', { ...waiting('x', 1), status: 'expired', position: null });
