@@ -32,10 +32,10 @@ const LISTEN = process.env.WAITING_ROOM_PROOF_TRANSPORT !== 'poll';
 const STREAMS_PER_BALANCER = 7000;
 const BALANCERS = LISTEN ? Math.ceil(JOINS / STREAMS_PER_BALANCER) : 1;
 /**
- * The buyers are played by child processes (BuyerProcesses), 7,000 at most each: a process holds its streams'
+ * The buyers are played by child processes (BuyerProcesses), 4,000 at most each: a process holds its streams'
  * file descriptors, and what is measured is when each stream received sold_out, not one event loop's backlog.
  */
-const BUYER_PROCESSES = Math.ceil(JOINS / 7000);
+const BUYER_PROCESSES = Math.ceil(JOINS / 4000);
 /** The issue's size takes minutes on a shared machine: the sale's and the test's time limits grow with it. */
 const SALE_TIMEOUT_MS = Math.max(90_000, SEATS * 300);
 const TEST_TIMEOUT_MS = Math.max(120_000, SALE_TIMEOUT_MS + JOINS * 15);

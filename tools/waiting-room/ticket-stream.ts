@@ -3,6 +3,13 @@ import { StringDecoder } from 'node:string_decoder';
 import type { TicketStatus } from './queue-client';
 import { HttpResponseReader } from './http-response-reader';
 
+/**
+ * A stream read to its end is closed this much later, not at once: thousands end in the same second in the proof,
+ * and each close is work for this process (and the kernel, on loopback) that would delay the other streams'
+ * events; a buyer's own device never closes anybody else's stream.
+ */
+const LINGER_MS = 2000;
+
 /** One event of a ticket's stream, stamped when this client read it. */
 export interface StreamEvent {
   /** `message` (a status) or `error` (a failure body, then the end). */
@@ -54,7 +61,8 @@ export class TicketStream {
   static open(baseUrl: string, reference: string, secret: string): Promise<TicketStream> {
     const url = new URL(`${baseUrl}/api/v1/queue/${reference}/events`);
     return new Promise<TicketStream>((resolve, reject) => {
-      const socket = connect(Number(url.port || 80), url.hostname);
+      // Half-open allowed: the server's end does not make this side close at once (see LINGER_MS).
+      const socket = connect({ port: Number(url.port || 80), host: url.hostname, allowHalfOpen: true });
       socket.setNoDelay(true);
       socket.write(
         `GET ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${secret}\r\n` +
@@ -70,7 +78,7 @@ export class TicketStream {
         },
         body: (bytes) => (stream ? stream.receive(bytes) : refusal.push(bytes)),
         complete: () => {
-          socket.destroy();
+          setTimeout(() => socket.destroy(), LINGER_MS).unref();
           if (stream) return stream.over();
           resolve(new TicketStream(reader.status, reader.headers, parseBody(Buffer.concat(refusal).toString('utf8')), undefined));
         },
@@ -83,6 +91,8 @@ export class TicketStream {
         }
       });
       socket.once('error', (error) => (stream ? stream.over(error) : reject(error)));
+      // The other side is done sending: whatever its response lacks now, it lacks for good.
+      socket.once('end', () => socket.destroy());
       socket.once('close', () => {
         // The other side's close ends a body delimited by it; one closed here (close()) was cut.
         if (!reader.complete && !stream?.closedHere) {
