@@ -111,7 +111,10 @@ describe('waiting room proof: two instances behind a load balancer', () => {
 
         // On streams, buyers wait in the pre-queue with their page open, as people do before an opening: every stream
         // is open before it. (Polling buyers start at the opening.)
-        if (LISTEN) await buyers.run(180_000);
+        const followingFrom = Date.now();
+        // Thousands of streams opening through the proxies (refusals retried with backoff) take minutes at size.
+        if (LISTEN) await buyers.run(Math.max(180_000, JOINS * 15));
+        const followedInMs = Date.now() - followingFrom;
         const sampler = new AdmissionBoundSampler(testRedis(), event.id).start();
         await instanceMetric(apps, 'nodejs_eventloop_lag_max_seconds'); // read, so the next read covers the sale only
         const opening = await fetch(`${lb!.url}/api/v1/events/${event.id}`, {
@@ -183,7 +186,7 @@ describe('waiting room proof: two instances behind a load balancer', () => {
         const lagAfter = await instanceMetric(apps, 'nodejs_eventloop_lag_max_seconds');
         process.stdout.write(
           `[waiting room proof] ${JOINS} joins, ${SEATS} seats on 2 instances behind ${BALANCERS} HAProxy, buyers ${LISTEN ? 'on streams' : 'polling'} ` +
-            `in ${BUYER_PROCESSES} process(es): ${bookings.length} sold; ` +
+            `in ${BUYER_PROCESSES} process(es) (every stream open after ${Math.round(followedInMs / 1000)} s): ${bookings.length} sold; ` +
             `${tickets.filter((t) => t.o !== undefined).length} admitted (${report.buyers.filter((b) => b.walkedAway).length} walked away); ` +
             `${report.lostJoins.length} join answers lost; max admitted-unserved ${sampler.maxUnserved} over ${sampler.samples} samples; ` +
             `${seenAfter.size} of ${waiting.length} waiting tickets saw sold_out (${onStreams} on their stream; ${streamsOpened} streams opened) ` +
