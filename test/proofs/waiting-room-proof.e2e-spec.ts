@@ -101,6 +101,7 @@ describe('waiting room proof: two instances behind a load balancer', () => {
         arriveWithinMs: Math.max(500, JOINS / 2),
         timeoutMs: SALE_TIMEOUT_MS,
       });
+      let sampler: AdmissionBoundSampler | undefined;
       try {
         const joined = await buyers.joinAll(JOINS > 1000 ? 25 : 20);
         expect(joined.buyers + joined.lostJoins.length).toBe(JOINS);
@@ -115,7 +116,7 @@ describe('waiting room proof: two instances behind a load balancer', () => {
         // Thousands of streams opening through the proxies (refusals retried with backoff) take minutes at size.
         if (LISTEN) await buyers.run(Math.max(180_000, JOINS * 15));
         const followedInMs = Date.now() - followingFrom;
-        const sampler = new AdmissionBoundSampler(testRedis(), event.id).start();
+        sampler = new AdmissionBoundSampler(testRedis(), event.id).start();
         await instanceMetric(apps, 'nodejs_eventloop_lag_max_seconds'); // read, so the next read covers the sale only
         const opening = await fetch(`${lb!.url}/api/v1/events/${event.id}`, {
           method: 'PATCH',
@@ -209,6 +210,8 @@ describe('waiting room proof: two instances behind a load balancer', () => {
         expect(slowest).toBeLessThan(1000);
         expect(report.statuses[500]).toBeUndefined();
       } finally {
+        // A failure midway leaves neither the buyers nor the sampler's loop running (jest would not exit).
+        await sampler?.stop();
         await buyers.stop();
       }
     },
