@@ -146,7 +146,8 @@ describe('waiting room proof: two instances behind a load balancer', () => {
         const seenAfter = new Map<string, { sent: number; received: number }>();
         if (LISTEN) {
           for (const b of waiting)
-            if (b.soldOutSeenAt !== undefined) seenAfter.set(b.email, { sent: b.soldOutSeenAt - lastSeatAt, received: b.soldOutSeenAt - lastSeatAt });
+            if (b.soldOutSeenAt !== undefined)
+              seenAfter.set(b.email, { sent: b.soldOutSeenAt - lastSeatAt, received: b.soldOutSeenAt - lastSeatAt });
         } else {
           // Polled: what counts is when the read that first said sold_out was sent.
           const reader = new QueueClient(lb!.url);
@@ -159,7 +160,8 @@ describe('waiting room proof: two instances behind a load balancer', () => {
                   .map(async (b) => {
                     const sent = Date.now();
                     const read = await reader.read(b.ticket.body.reference, b.ticket.body.secret).catch(() => undefined);
-                    if (read?.body?.status === 'sold_out') seenAfter.set(b.email, { sent: sent - lastSeatAt, received: Date.now() - lastSeatAt });
+                    if (read?.body?.status === 'sold_out')
+                      seenAfter.set(b.email, { sent: sent - lastSeatAt, received: Date.now() - lastSeatAt });
                   }),
               );
               return seenAfter.size === waiting.length;

@@ -97,7 +97,8 @@ export class BuyerProcesses {
   async finish(waiting: string[], withinMs: number): Promise<BuyersReport> {
     const reports = (await this.ask('report', () => ({ do: 'finish', waiting, withinMs }))).map((r) => r.report);
     const statuses: Record<number, number> = {};
-    for (const r of reports) for (const [status, n] of Object.entries(r.statuses)) statuses[Number(status)] = (statuses[Number(status)] ?? 0) + n;
+    for (const r of reports)
+      for (const [status, n] of Object.entries(r.statuses)) statuses[Number(status)] = (statuses[Number(status)] ?? 0) + n;
     return {
       buyers: reports.flatMap((r) => r.buyers),
       lostJoins: reports.flatMap((r) => r.lostJoins),

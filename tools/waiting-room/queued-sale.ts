@@ -170,7 +170,7 @@ export class QueuedSale {
 
   /** On the ticket's stream: each status as it comes; an admission the booking could not use yet (503) is tried again. */
   private async listen(buyer: BuyerLog, client: QueueClient, until: number): Promise<void> {
-    for (let refusals = 0; !this.stopped && Date.now() < until; ) {
+    for (let refusals = 0; !this.stopped && Date.now() < until;) {
       const stream = await TicketStream.open(client.baseUrl, buyer.ticket.body.reference, buyer.ticket.body.secret).catch(this.failed);
       this.options.onStatus?.(stream?.status ?? 0);
       if (stream?.status !== 200) {

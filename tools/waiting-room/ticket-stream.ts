@@ -1,5 +1,6 @@
 import { connect, Socket } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
+import { createParser, EventSourceParser } from 'eventsource-parser';
 import type { TicketStatus } from './queue-client';
 import { HttpResponseReader } from './http-response-reader';
 
@@ -44,8 +45,17 @@ export class TicketStream {
   readonly done: Promise<void>;
   private finish!: () => void;
   private waiters: (() => void)[] = [];
-  private text = '';
   private readonly decoder = new StringDecoder('utf8');
+  /** The text/event-stream format (events, `:` comments), by eventsource-parser. */
+  private readonly parser: EventSourceParser = createParser({
+    onEvent: (event) => {
+      this.events.push({ type: event.event ?? 'message', data: JSON.parse(event.data) as StreamEvent['data'], receivedAt: Date.now() });
+      this.wake();
+    },
+    onComment: (comment) => {
+      if (comment.includes('keep-alive')) this.keepAlives++;
+    },
+  });
 
   private constructor(
     readonly status: number,
@@ -91,8 +101,9 @@ export class TicketStream {
         }
       });
       socket.once('error', (error) => (stream ? stream.over(error) : reject(error)));
-      // The other side is done sending: whatever its response lacks now, it lacks for good.
-      socket.once('end', () => socket.destroy());
+      // The other side is done sending: whatever its response lacks now, it lacks for good (a complete one is
+      // closed when it has lingered, like the server's normal end).
+      socket.once('end', () => reader.complete || socket.destroy());
       socket.once('close', () => {
         // The other side's close ends a body delimited by it; one closed here (close()) was cut.
         if (!reader.complete && !stream?.closedHere) {
@@ -170,27 +181,9 @@ export class TicketStream {
     this.finish();
   }
 
-  /** Body bytes: text/event-stream blocks end with a blank line. */
+  /** Body bytes, decoded (a character may straddle two chunks) and parsed as they come. */
   private receive(bytes: Buffer): void {
-    this.text += this.decoder.write(bytes);
-    for (let end = this.text.indexOf('\n\n'); end >= 0; end = this.text.indexOf('\n\n')) {
-      this.take(this.text.slice(0, end));
-      this.text = this.text.slice(end + 2);
-    }
-  }
-
-  /** One block of the text/event-stream format: `event:`, `data:` lines, or `:` comments. */
-  private take(block: string): void {
-    let type = 'message';
-    const data: string[] = [];
-    for (const line of block.split('\n')) {
-      if (line.startsWith(':')) this.keepAlives += line.includes('keep-alive') ? 1 : 0;
-      else if (line.startsWith('event:')) type = line.slice(6).trim();
-      else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
-    }
-    if (data.length === 0) return;
-    this.events.push({ type, data: JSON.parse(data.join('\n')) as StreamEvent['data'], receivedAt: Date.now() });
-    this.wake();
+    this.parser.feed(this.decoder.write(bytes));
   }
 }
 
