@@ -78,6 +78,8 @@ interface OpenStream {
 export class TicketStreams implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(TicketStreams.name);
   private readonly byEvent = new Map<number, Set<OpenStream>>();
+  /** The streams of each ticket on this instance, oldest first (STREAMS_PER_TICKET), without scanning its event's. */
+  private readonly byReference = new Map<string, OpenStream[]>();
   private readonly rooms = new Map<number, RoomSighting>();
   private readonly sweeper = new RepeatingTask(
     () => this.sweep(),
@@ -88,6 +90,8 @@ export class TicketStreams implements OnModuleInit, OnModuleDestroy {
   private stopping = false;
   private open = 0;
   private readonly heartbeatMs: number;
+  /** How far apart the heartbeat's passes are: each writes to the streams idle for about a period. */
+  private readonly heartbeatPassMs: number;
 
   constructor(
     private readonly room: WaitingRoomService,
@@ -95,9 +99,10 @@ export class TicketStreams implements OnModuleInit, OnModuleDestroy {
     @Inject(waitingRoomConfig.KEY) config: WaitingRoomConfig,
   ) {
     this.heartbeatMs = config.streamHeartbeatMs;
+    this.heartbeatPassMs = Math.min(HEARTBEAT_PASS_MS, Math.ceil(config.streamHeartbeatMs / 2));
     this.heartbeat = new RepeatingTask(
       () => Promise.resolve(this.keepAlive()),
-      Math.min(HEARTBEAT_PASS_MS, Math.ceil(config.streamHeartbeatMs / 2)),
+      this.heartbeatPassMs,
       () => undefined,
     );
   }
@@ -186,10 +191,11 @@ export class TicketStreams implements OnModuleInit, OnModuleDestroy {
   }
 
   private add(stream: OpenStream): void {
+    const same = this.byReference.get(stream.reference) ?? [];
+    if (same.length >= STREAMS_PER_TICKET) this.end(same[0]);
+    this.byReference.set(stream.reference, [...(this.byReference.get(stream.reference) ?? []), stream]);
     let streams = this.byEvent.get(stream.eventId);
     if (!streams) this.byEvent.set(stream.eventId, (streams = new Set()));
-    const same = [...streams].filter((s) => s.reference === stream.reference);
-    if (same.length >= STREAMS_PER_TICKET) this.end(same[0]);
     streams.add(stream);
     this.metrics.queueStreamsOpen.set(++this.open);
   }
@@ -199,6 +205,9 @@ export class TicketStreams implements OnModuleInit, OnModuleDestroy {
     const streams = this.byEvent.get(stream.eventId);
     if (!streams?.delete(stream)) return;
     if (streams.size === 0) this.byEvent.delete(stream.eventId);
+    const same = this.byReference.get(stream.reference)!.filter((s) => s !== stream);
+    if (same.length === 0) this.byReference.delete(stream.reference);
+    else this.byReference.set(stream.reference, same);
     this.metrics.queueStreamsOpen.set(--this.open);
   }
 
@@ -288,7 +297,7 @@ export class TicketStreams implements OnModuleInit, OnModuleDestroy {
    */
   private keepAlive(): void {
     const now = Date.now();
-    const idleSince = now - this.heartbeatMs + Math.min(HEARTBEAT_PASS_MS, this.heartbeatMs / 2);
+    const idleSince = now - this.heartbeatMs + this.heartbeatPassMs;
     for (const streams of this.byEvent.values())
       for (const stream of streams) {
         if (stream.wroteAt > idleSince) continue;
