@@ -40,7 +40,7 @@ export class TicketStream {
   endedAt: number | undefined;
   failure: unknown;
   /** close() was called: what the connection's end cuts is not a body it delimits. */
-  closedHere = false;
+  private closedHere = false;
   /** Resolves when the stream is over (ended by the server, failed, or closed here). */
   readonly done: Promise<void>;
   private finish!: () => void;

@@ -1,5 +1,5 @@
-import Redis from 'ioredis';
 import { TEST_REDIS_URL } from '../../setup/test-settings';
+import { lazyRedis } from '../test-redis';
 
 /**
  * The control group's Redis: a logical database of its own, next to the test one.
@@ -18,14 +18,6 @@ export const UNGUARDED_REDIS_URL = (() => {
   return url.toString();
 })();
 
-let client: Redis | undefined;
-
-export function unguardedRedis(): Redis {
-  client ??= new Redis(UNGUARDED_REDIS_URL, { maxRetriesPerRequest: 1 });
-  return client;
-}
-
-export async function closeUnguardedRedis(): Promise<void> {
-  await client?.quit();
-  client = undefined;
-}
+const unguardedDb = lazyRedis(UNGUARDED_REDIS_URL);
+export const unguardedRedis = unguardedDb.client;
+export const closeUnguardedRedis = unguardedDb.close;
