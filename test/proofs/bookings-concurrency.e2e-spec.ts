@@ -13,6 +13,7 @@ import { STRATEGY_NAMES as SAFE } from '../../src/domain/inventory/strategies/st
 import { BATCH_MODES, BatchMode, batchCounters, batchesSince } from '../support/batching';
 import { metricsScraper } from '../support/metrics-scraper';
 import { waitFor } from '../support/wait-for';
+import { ReservationSweeper } from '../../src/domain/inventory/reservation-sweeper';
 
 /** Seats given back after a failed write (compensation), from the app's /metrics. */
 async function seatsReturned(url: string): Promise<number> {
@@ -310,6 +311,16 @@ describe('bookings under concurrency (real MySQL and Redis)', () => {
       process.stdout.write(
         `[proof 6 control] naive key check: ${run.bookings} bookings for one key, ${run.distinctAnswers} different answers among 25: ${JSON.stringify(countByStatus(run.answers))}\n`,
       );
+    });
+
+    it("the suite's guarded apps leave the control's inventory alone: their sweeps drop pools of events their own MySQL does not list", async () => {
+      const event = await createEvent(control.url, { capacity: 5, strategy: 'optimistic' });
+      expect((await book(control.url, event.id, 1)).status).toBe(201);
+      const pool = seatKeys(event.id);
+      expect(await unguardedRedis().zcard(pool.free)).toBe(4);
+      for (const guarded of [app, batchedApp]) await guarded.app.get(ReservationSweeper).tidyKnown();
+      // Sharing their Redis database, the pool was gone here (and proof 7's control read 0 seats back at random).
+      expect(await unguardedRedis().zcard(pool.free)).toBe(4);
     });
 
     it("proof 7 (control group): a cancel that gives an ended booking's seats back again puts resold seats on sale, and proof 7 catches it", async () => {
