@@ -2,7 +2,7 @@ import Redis from 'ioredis';
 import { TEST_REDIS_URL } from '../setup/test-settings';
 
 /** One client for `url`, made on first use, and its close (the suites open it in tests, close it in afterAll). */
-export function lazyRedis(url: string): { client(): Redis; close(): Promise<void> } {
+export function lazyRedis(url: string): { client: () => Redis; close: () => Promise<void> } {
   let client: Redis | undefined;
   return {
     client: () => (client ??= new Redis(url, { maxRetriesPerRequest: 1 })),
